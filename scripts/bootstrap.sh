@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Create or refresh what the project needs to run and test:
+#   .venv/bot      Python 3.10 with rasa==3.6.21 (Rasa server + action server)
+#   .venv/service  Python 3.11 with the service (aiohttp, redis, sentence-transformers)
+#   redis-server   Debian package (installed with apt-get when missing and running as root)
+# Idempotent: each environment is stamped with a hash of what defines it, so a second run with
+# nothing changed only checks the stamps.
+# Usage: scripts/bootstrap.sh [bot|service|redis|all]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV_DIR="$ROOT/.venv"
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+die() { printf '\033[31m[setup] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# find_python MAJOR.MINOR: print a python executable of that version, from PATH or pyenv.
+find_python() {
+    local want="$1" candidate
+    local candidates=("python$want")
+    if command -v pyenv >/dev/null 2>&1; then
+        candidates+=("$(pyenv root)"/versions/"$want".*/bin/python"$want")
+    fi
+    candidates+=("$HOME"/.pyenv/versions/"$want".*/bin/python"$want" /usr/bin/python"$want" /usr/local/bin/python"$want")
+    for candidate in "${candidates[@]}"; do
+        if [ -x "$candidate" ] || command -v "$candidate" >/dev/null 2>&1; then
+            if "$candidate" -c "import sys, venv; sys.exit(0 if sys.version_info[:2] == tuple(map(int, '$want'.split('.'))) else 1)" >/dev/null 2>&1; then
+                command -v "$candidate" 2>/dev/null || echo "$candidate"
+                return 0
+            fi
+        fi
+    done
+    return 1
+}
+
+stamp_of() {  # the hash of everything that defines an environment
+    cat "$ROOT/pyproject.toml" "$ROOT/scripts/bootstrap.sh" | sha256sum | cut -c1-16
+}
+
+# pip NAME ARGS...: run pip of env NAME quietly, its output kept in var/log/setup-NAME.log
+pip_quiet() {
+    local name="$1"; shift
+    local log="$ROOT/var/log/setup-$name.log"
+    mkdir -p "$(dirname "$log")"
+    if ! "$VENV_DIR/$name/bin/python" -m pip install --disable-pip-version-check "$@" >>"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        die "pip install failed for the $name env; the full output is in $log"
+    fi
+}
+
+# make_env NAME PYTHON_VERSION EXTRAS [pre-install args...]
+make_env() {
+    local name="$1" version="$2" extras="$3"; shift 3
+    local env="$VENV_DIR/$name" stamp_file="$VENV_DIR/$name/.stamp" stamp
+    stamp="$(stamp_of)"
+    if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] && [ -x "$env/bin/python" ]; then
+        say "$name env is up to date ($env)"
+        return 0
+    fi
+    local python
+    python="$(find_python "$version")" || die "Python $version is needed for the $name env and was not found on PATH or under pyenv.
+Install it, e.g. 'pyenv install $version' or 'apt-get install python$version python$version-venv', then run this again."
+    say "building the $name env with $python (this takes a few minutes the first time)"
+    [ -x "$env/bin/python" ] || "$python" -m venv "$env"
+    pip_quiet "$name" --upgrade "pip>=23.2" setuptools wheel
+    if [ "$#" -gt 0 ]; then
+        pip_quiet "$name" "$@"
+    fi
+    pip_quiet "$name" -e "$ROOT[$extras]"
+    echo "$stamp" > "$stamp_file"
+    say "$name env ready"
+}
+
+ensure_redis() {
+    if command -v redis-server >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        die "redis-server is not installed. Run as root so this script can 'apt-get install redis-server', install it yourself, or set REDIS_URL to an existing Redis."
+    fi
+    say "installing redis-server from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+}
+
+what="${1:-all}"
+case "$what" in
+    bot) make_env bot 3.10 "bot,bot-dev" ;;
+    # torch first, pinned, so pip takes the CPU build from this machine's disk and not a CUDA build.
+    service) make_env service 3.11 "service,dev" "torch==2.13.0" ;;
+    redis) if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi ;;
+    all)
+        if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi
+        make_env service 3.11 "service,dev" "torch==2.13.0"
+        make_env bot 3.10 "bot,bot-dev"
+        ;;
+    *) die "unknown target '$what' (expected bot, service, redis or all)" ;;
+esac
