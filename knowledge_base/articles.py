@@ -1,0 +1,151 @@
+"""Help-centre articles: markdown files with YAML front matter, split into sections.
+
+Pure parsing, no I/O except `load_articles`, which reads a folder and reports every bad file
+instead of stopping at the first one (a typo in one article must not take the others down).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+STATUSES = ("draft", "published")
+REQUIRED_FIELDS = ("id", "title", "category", "team", "tags", "status", "updated")
+ARTICLE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
+HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+class ArticleError(ValueError):
+    """An article file that cannot be used, with the file it came from."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        super().__init__(f"{source}: {problem}")
+        self.source = source
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Section:
+    """One `## ` section of an article; the unit that is searched and shown."""
+
+    article_id: str
+    heading: str  # "" for the introduction before the first heading
+    text: str
+
+    @property
+    def anchor(self) -> str:
+        slug = re.sub(r"[^a-z0-9]+", "-", self.heading.lower()).strip("-")
+        return slug
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    category: str
+    team: str
+    tags: tuple[str, ...]
+    status: str
+    updated: dt.date
+    sections: tuple[Section, ...] = field(default=())
+    source: str = ""
+
+    @property
+    def published(self) -> bool:
+        return self.status == "published"
+
+
+def parse_article(text: str, source: str) -> Article:
+    """Parse one markdown article; raise ArticleError naming the problem."""
+    match = FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    if not match:
+        raise ArticleError(source, "missing YAML front matter between '---' lines")
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        raise ArticleError(source, f"front matter is not valid YAML ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ArticleError(source, "front matter must be a mapping of fields")
+    missing = [name for name in REQUIRED_FIELDS if meta.get(name) in (None, "")]
+    if missing:
+        raise ArticleError(source, f"front matter is missing {', '.join(missing)}")
+    article_id = str(meta["id"])
+    if not ARTICLE_ID.match(article_id):
+        raise ArticleError(source, f"id {article_id!r} must be lowercase words joined by '-'")
+    status = str(meta["status"])
+    if status not in STATUSES:
+        raise ArticleError(source, f"status {status!r} must be one of {', '.join(STATUSES)}")
+    tags = meta["tags"]
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise ArticleError(source, "tags must be a list of words, e.g. [returns, refund]")
+    updated = meta["updated"]
+    if not isinstance(updated, dt.date):
+        try:
+            updated = dt.date.fromisoformat(str(updated))
+        except ValueError as exc:
+            raise ArticleError(source, f"updated {updated!r} must be a date YYYY-MM-DD") from exc
+    sections = split_sections(article_id, match.group(2))
+    if not sections:
+        raise ArticleError(source, "the article has no text")
+    return Article(
+        id=article_id,
+        title=str(meta["title"]).strip(),
+        category=str(meta["category"]).strip(),
+        team=str(meta["team"]).strip(),
+        tags=tuple(tag.strip() for tag in tags),
+        status=status,
+        updated=updated,
+        sections=tuple(sections),
+        source=source,
+    )
+
+
+def split_sections(article_id: str, body: str) -> list[Section]:
+    """Split a markdown body at `## ` headings; the text before the first one is the intro."""
+    sections: list[Section] = []
+    headings = list(HEADING.finditer(body))
+    intro = body[: headings[0].start()] if headings else body
+    intro = _strip_title_line(intro).strip()
+    if intro:
+        sections.append(Section(article_id, "", intro))
+    for number, heading in enumerate(headings):
+        end = headings[number + 1].start() if number + 1 < len(headings) else len(body)
+        text = body[heading.end() : end].strip()
+        if text:
+            sections.append(Section(article_id, heading.group(1).strip(), text))
+    return sections
+
+
+def _strip_title_line(text: str) -> str:
+    """Drop a leading `# Title` line: the title lives in the front matter."""
+    lines = text.strip().splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return "\n".join(lines)
+
+
+def load_articles(folder: Path) -> tuple[list[Article], list[ArticleError]]:
+    """Read every `*.md` in folder. Returns the good articles and one error per bad file."""
+    articles: list[Article] = []
+    errors: list[ArticleError] = []
+    seen: dict[str, str] = {}
+    for path in sorted(folder.glob("*.md")):
+        try:
+            article = parse_article(path.read_text(encoding="utf-8"), path.name)
+        except ArticleError as error:
+            errors.append(error)
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(ArticleError(path.name, f"cannot be read ({exc})"))
+            continue
+        if article.id in seen:
+            errors.append(ArticleError(path.name, f"id {article.id!r} is already used by {seen[article.id]}"))
+            continue
+        seen[article.id] = path.name
+        articles.append(article)
+    return articles, errors

@@ -1,0 +1,149 @@
+"""What the content team needs from conversations: unanswered questions and article feedback.
+
+Shaped like Rasa's own stores: a small interface, one Redis implementation, a `create`
+factory that turns connection problems into `InsightStoreError`. Keys live under `kb:`.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import re
+import time
+from dataclasses import asdict, dataclass
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+UNANSWERED_COUNTS = "kb:unanswered:counts"  # sorted set: normalised question -> times asked
+UNANSWERED_LOG = "kb:unanswered:log"  # stream of every miss, newest last
+FEEDBACK = "kb:feedback:{article_id}"  # hash: helpful / not_helpful -> count
+LOG_LENGTH = 10_000
+
+
+class InsightStoreError(RuntimeError):
+    """Redis could not be reached or answered with an error."""
+
+
+@dataclass(frozen=True)
+class Miss:
+    question: str
+    conversation_id: str
+    closest_article_id: str | None
+    closest_score: float | None
+    at: float
+
+
+@dataclass(frozen=True)
+class UnansweredQuestion:
+    question: str
+    times_asked: int
+
+
+def normalise_question(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s'-]", " ", text.lower())).strip()
+
+
+class InsightStore(abc.ABC):
+    @abc.abstractmethod
+    async def record_miss(self, miss: Miss) -> None: ...
+
+    @abc.abstractmethod
+    async def top_unanswered(self, limit: int) -> list[UnansweredQuestion]: ...
+
+    @abc.abstractmethod
+    async def record_feedback(self, article_id: str, helpful: bool) -> None: ...
+
+    @abc.abstractmethod
+    async def feedback_counts(self, article_ids: list[str]) -> dict[str, dict[str, int]]: ...
+
+    @abc.abstractmethod
+    async def ping(self) -> None: ...
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+
+class RedisInsightStore(InsightStore):
+    def __init__(self, client: redis.Redis) -> None:
+        self._redis = client
+
+    async def record_miss(self, miss: Miss) -> None:
+        async with self._guard():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.zincrby(UNANSWERED_COUNTS, 1, normalise_question(miss.question))
+            pipe.xadd(
+                UNANSWERED_LOG,
+                {"miss": json.dumps(asdict(miss))},
+                maxlen=LOG_LENGTH,
+                approximate=True,
+            )
+            await pipe.execute()
+
+    async def top_unanswered(self, limit: int) -> list[UnansweredQuestion]:
+        async with self._guard():
+            rows = await self._redis.zrevrange(UNANSWERED_COUNTS, 0, limit - 1, withscores=True)
+        return [UnansweredQuestion(question, int(count)) for question, count in rows]
+
+    async def record_feedback(self, article_id: str, helpful: bool) -> None:
+        field = "helpful" if helpful else "not_helpful"
+        async with self._guard():
+            await self._redis.hincrby(FEEDBACK.format(article_id=article_id), field, 1)
+
+    async def feedback_counts(self, article_ids: list[str]) -> dict[str, dict[str, int]]:
+        async with self._guard():
+            pipe = self._redis.pipeline(transaction=False)
+            for article_id in article_ids:
+                pipe.hgetall(FEEDBACK.format(article_id=article_id))
+            rows = await pipe.execute()
+        return {
+            article_id: {
+                "helpful": int(row.get("helpful", 0)),
+                "not_helpful": int(row.get("not_helpful", 0)),
+            }
+            for article_id, row in zip(article_ids, rows, strict=True)
+        }
+
+    async def ping(self) -> None:
+        async with self._guard():
+            await self._redis.ping()
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+    def _guard(self) -> _RedisGuard:
+        return _RedisGuard()
+
+
+class _RedisGuard:
+    """Turns redis-py errors into InsightStoreError at the edge of the store."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, kind, error, traceback) -> bool:  # type: ignore[no-untyped-def]
+        if error is not None and isinstance(error, RedisError | OSError):
+            raise InsightStoreError(f"Redis is unavailable: {error}") from error
+        return False
+
+
+async def create(redis_url: str, timeout_seconds: float = 2.0) -> RedisInsightStore:
+    """Connect to Redis and check it answers; raise InsightStoreError when it does not."""
+    client = redis.Redis.from_url(
+        redis_url,
+        decode_responses=True,
+        socket_timeout=timeout_seconds,
+        socket_connect_timeout=timeout_seconds,
+        health_check_interval=30,
+    )
+    store = RedisInsightStore(client)
+    try:
+        await store.ping()
+    except InsightStoreError:
+        await client.aclose()
+        raise
+    return store
+
+
+def now() -> float:
+    return time.time()
