@@ -1,0 +1,173 @@
+"""HTTP views of the knowledge base: search for the bot, insights for the content team."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from aiohttp import web
+
+from knowledge_base.index import Match, SearchResult
+from knowledge_base.insights import InsightStoreError, Miss, now
+from service.keys import INSIGHTS, KNOWLEDGE_BASE, SETTINGS
+from service.middleware import json_error
+
+log = logging.getLogger(__name__)
+CONVERSATION_ID = re.compile(r"^[\w.:@-]{1,128}$")
+ARTICLE_ID = re.compile(r"^[a-z0-9-]{1,100}$")
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise json_error(web.HTTPBadRequest, "the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise json_error(web.HTTPBadRequest, "the body must be a JSON object")
+    return body
+
+
+def conversation_id_of(body: dict[str, Any]) -> str:
+    conversation_id = body.get("conversation_id", "unknown")
+    if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
+        raise json_error(web.HTTPBadRequest, "conversation_id must be 1-128 letters, digits or ._:@-")
+    return conversation_id
+
+
+def match_json(match: Match, base_url: str, with_answer: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "article_id": match.article.id,
+        "title": match.article.title,
+        "url": f"{base_url}/{match.article.id}",
+        "category": match.article.category,
+        "team": match.article.team,
+        "score": match.score,
+    }
+    if with_answer:
+        data["section"] = match.section.heading
+        data["answer"] = match.answer
+    return data
+
+
+def result_json(result: SearchResult, base_url: str) -> dict[str, Any]:
+    best = result.best
+    return {
+        "query": result.query,
+        "answered": result.answered,
+        "threshold": result.threshold,
+        "answer": match_json(best, base_url, True) if best and result.answered else None,
+        "candidates": [match_json(match, base_url, False) for match in result.matches],
+    }
+
+
+async def search(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    body = await read_json_object(request)
+    query = body.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise json_error(web.HTTPBadRequest, "query must be a non-empty string")
+    if len(query) > settings.max_query_chars:
+        raise json_error(web.HTTPBadRequest, f"query is longer than {settings.max_query_chars} characters")
+    conversation_id = conversation_id_of(body)
+    index = request.app[KNOWLEDGE_BASE].state.index
+    loop = asyncio.get_running_loop()
+    result = await loop.run_in_executor(None, index.search, query.strip(), settings.answer_threshold)
+    payload = result_json(result, settings.article_base_url)
+    if not result.answered:
+        payload["miss_recorded"] = await _record_miss(request, result, conversation_id)
+    return web.json_response(payload)
+
+
+async def _record_miss(request: web.Request, result: SearchResult, conversation_id: str) -> bool:
+    best = result.best
+    miss = Miss(
+        question=result.query,
+        conversation_id=conversation_id,
+        closest_article_id=best.article.id if best else None,
+        closest_score=best.score if best else None,
+        at=now(),
+    )
+    try:
+        await request.app[INSIGHTS].record_miss(miss)
+    except InsightStoreError as error:
+        log.error("could not record an unanswered question: %s", error)
+        return False
+    return True
+
+
+async def feedback(request: web.Request) -> web.Response:
+    body = await read_json_object(request)
+    article_id = body.get("article_id")
+    helpful = body.get("helpful")
+    if not isinstance(article_id, str) or not ARTICLE_ID.match(article_id):
+        raise json_error(web.HTTPBadRequest, "article_id must be an article id")
+    if not isinstance(helpful, bool):
+        raise json_error(web.HTTPBadRequest, "helpful must be true or false")
+    if article_id not in request.app[KNOWLEDGE_BASE].state.index.articles:
+        raise json_error(web.HTTPNotFound, f"no article {article_id!r}")
+    try:
+        await request.app[INSIGHTS].record_feedback(article_id, helpful)
+    except InsightStoreError as error:
+        raise json_error(web.HTTPServiceUnavailable, f"feedback not saved: {error}") from None
+    return web.json_response({"article_id": article_id, "helpful": helpful, "recorded": True})
+
+
+async def articles(request: web.Request) -> web.Response:
+    state = request.app[KNOWLEDGE_BASE].state
+    settings = request.app[SETTINGS]
+    ids = sorted(state.index.articles)
+    try:
+        counts = await request.app[INSIGHTS].feedback_counts(ids)
+    except InsightStoreError as error:
+        raise json_error(web.HTTPServiceUnavailable, str(error)) from None
+    listing = [
+        {
+            "id": article.id,
+            "title": article.title,
+            "category": article.category,
+            "team": article.team,
+            "status": article.status,
+            "updated": article.updated.isoformat(),
+            "url": f"{settings.article_base_url}/{article.id}",
+            "sections": len(article.sections),
+            "feedback": counts[article.id],
+        }
+        for article in (state.index.articles[article_id] for article_id in ids)
+    ]
+    problems = [{"file": error.source, "problem": error.problem} for error in state.errors]
+    return web.json_response({"version": state.version, "articles": listing, "problems": problems})
+
+
+async def unanswered(request: web.Request) -> web.Response:
+    raw_limit = request.query.get("limit", "50")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 500:
+        raise json_error(web.HTTPBadRequest, "limit must be a whole number from 1 to 500")
+    try:
+        rows = await request.app[INSIGHTS].top_unanswered(int(raw_limit))
+    except InsightStoreError as error:
+        raise json_error(web.HTTPServiceUnavailable, str(error)) from None
+    return web.json_response(
+        {"questions": [{"question": row.question, "times_asked": row.times_asked} for row in rows]}
+    )
+
+
+async def health(request: web.Request) -> web.Response:
+    state = request.app[KNOWLEDGE_BASE].state
+    redis_ok = True
+    try:
+        await request.app[INSIGHTS].ping()
+    except InsightStoreError:
+        redis_ok = False
+    body = {
+        "status": "ok" if redis_ok else "degraded",
+        "redis": "ok" if redis_ok else "unavailable",
+        "knowledge_base": {
+            "version": state.version,
+            "published_articles": state.index.published_count,
+            "passages": len(state.index.passages),
+            "skipped_files": len(state.errors),
+        },
+    }
+    return web.json_response(body, status=200 if redis_ok else 503)

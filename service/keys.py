@@ -1,0 +1,11 @@
+"""Typed application keys shared by the app factory and the views."""
+
+from aiohttp import web
+
+from knowledge_base.insights import InsightStore
+from knowledge_base.library import KnowledgeBase
+from service.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+KNOWLEDGE_BASE = web.AppKey("knowledge_base", KnowledgeBase)
+INSIGHTS = web.AppKey("insights", InsightStore)
