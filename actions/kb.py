@@ -1,0 +1,102 @@
+"""Actions that answer from the knowledge base and record whether the answer helped."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import kb_messages as messages
+from actions.service_client import ServiceUnavailable, service_client
+
+log = logging.getLogger(__name__)
+
+
+async def answer_from_kb(
+    dispatcher: CollectingDispatcher, tracker: Tracker, query: str, preface: Optional[str] = None
+) -> List[EventType]:
+    """Search the knowledge base and reply; on a miss, offer the closest articles."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    try:
+        result = await service_client().search(query, tracker.sender_id)
+    except ServiceUnavailable as error:
+        log.error("knowledge-base search failed for %s: %s", tracker.sender_id, error)
+        dispatcher.utter_message(response="utter_kb_unavailable")
+        return [FollowupAction("utter_offer_human")]
+    history = messages.append_history(
+        tracker.get_slot("kb_history"), messages.lookup_record(query, result, intent)
+    )
+    if preface:
+        dispatcher.utter_message(text=preface)
+    if result.get("answered"):
+        answer = result["answer"]
+        dispatcher.utter_message(text=messages.answer_text(answer))
+        dispatcher.utter_message(text="Did that help?", buttons=messages.FEEDBACK_BUTTONS)
+        return [SlotSet("kb_last_article_id", answer["article_id"]), SlotSet("kb_history", history)]
+    candidates = messages.useful_candidates(result)
+    dispatcher.utter_message(
+        text=messages.miss_text(candidates), buttons=messages.candidate_buttons(candidates)
+    )
+    misses = float(tracker.get_slot("kb_miss_count") or 0) + 1
+    return [
+        SlotSet("kb_miss_count", misses),
+        SlotSet("kb_last_article_id", None),
+        SlotSet("kb_history", history),
+    ]
+
+
+class ActionAnswerFromKb(Action):
+    def name(self) -> Text:
+        return "action_answer_from_kb"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        query = (tracker.latest_message.get("text") or "").strip()
+        if not query:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        return await answer_from_kb(dispatcher, tracker, query)
+
+
+class ActionOrderStatus(Action):
+    def name(self) -> Text:
+        return "action_order_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        raw = next(tracker.get_latest_entity_values("order_number"), None) or tracker.get_slot(
+            "order_number"
+        )
+        order_number = messages.normalise_order_number(raw)
+        if not order_number:
+            dispatcher.utter_message(response="utter_ask_order_number")
+            return [SlotSet("order_number", None)] if raw else []
+        query = messages.order_question(tracker.latest_message.get("text") or "")
+        preface = f"Thanks! I've noted order {order_number}."
+        events = await answer_from_kb(dispatcher, tracker, query, preface=preface)
+        return [SlotSet("order_number", order_number)] + events
+
+
+class ActionRecordFeedback(Action):
+    def name(self) -> Text:
+        return "action_record_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        article_id = tracker.get_slot("kb_last_article_id")
+        if not article_id:
+            return []  # feedback with no answer shown: nothing to attribute it to
+        helpful = (tracker.latest_message.get("intent") or {}).get("name") == "feedback_helpful"
+        try:
+            await service_client().feedback(article_id, helpful, tracker.sender_id)
+        except ServiceUnavailable as error:
+            # Kept in the conversation (kb_history) even when the counter could not be updated.
+            log.error("feedback on %s (%s) not counted: %s", article_id, helpful, error)
+        history = messages.with_feedback(tracker.get_slot("kb_history") or [], article_id, helpful)
+        return [SlotSet("kb_history", history), SlotSet("kb_last_article_id", None)]

@@ -1,0 +1,83 @@
+"""What the assistant says around knowledge-base answers. Pure functions, no Rasa imports."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional
+
+FEEDBACK_BUTTONS = [
+    {"title": "Yes, that helped", "payload": "/feedback_helpful"},
+    {"title": "No, it didn't", "payload": "/feedback_not_helpful"},
+]
+# Candidates scoring below this are noise (e.g. for gibberish), not worth offering.
+CANDIDATE_FLOOR = 0.25
+HISTORY_LENGTH = 20
+ORDER_NUMBER = re.compile(r"^\s*hl[\s-]?(\d{6})\s*$", re.IGNORECASE)
+ORDER_NUMBER_IN_TEXT = re.compile(r"\bhl[\s-]?\d{6}\b", re.IGNORECASE)
+TRACKING_QUESTION = "Where is my order and how do I track it?"
+
+
+def answer_text(answer: Dict[str, Any]) -> str:
+    return f"{answer['answer']}\n\nMore in “{answer['title']}”: {answer['url']}"
+
+
+def miss_text(candidates: List[Dict[str, Any]]) -> str:
+    if not candidates:
+        return "Sorry, I'm not sure I understood that. Could you put it another way?"
+    return (
+        "I'm not sure I have the right answer for that. One of these articles might help - "
+        "or tell me a bit more and I'll try again."
+    )
+
+
+def candidate_buttons(candidates: List[Dict[str, Any]]) -> List[Dict[str, str]]:
+    """Closest article titles as buttons; pressing one asks about that title."""
+    return [{"title": c["title"], "payload": c["title"]} for c in candidates[:3]]
+
+
+def useful_candidates(result: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [c for c in result.get("candidates", []) if c.get("score", 0) >= CANDIDATE_FLOOR][:3]
+
+
+def lookup_record(query: str, result: Dict[str, Any], intent: Optional[str]) -> Dict[str, Any]:
+    """One entry of the kb_history slot: what was asked, what was shown, how sure we were."""
+    best = result.get("answer") or (result.get("candidates") or [None])[0]
+    return {
+        "query": query,
+        "intent": intent,
+        "answered": bool(result.get("answered")),
+        "article_id": best["article_id"] if best else None,
+        "title": best["title"] if best else None,
+        "score": best["score"] if best else None,
+        "candidates": [c["article_id"] for c in result.get("candidates", [])],
+        "feedback": None,
+    }
+
+
+def with_feedback(history: List[Dict[str, Any]], article_id: str, helpful: bool) -> List[Dict[str, Any]]:
+    """Mark the latest answer from article_id with the customer's feedback."""
+    updated = [dict(entry) for entry in history]
+    for entry in reversed(updated):
+        if entry.get("answered") and entry.get("article_id") == article_id:
+            entry["feedback"] = "helpful" if helpful else "not_helpful"
+            break
+    return updated
+
+
+def append_history(history: Optional[List[Dict[str, Any]]], entry: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return (list(history or []) + [entry])[-HISTORY_LENGTH:]
+
+
+def normalise_order_number(text: Optional[str]) -> Optional[str]:
+    """'hl 482913' -> 'HL-482913'; None when it is not an order number."""
+    if not text:
+        return None
+    match = ORDER_NUMBER.match(text)
+    return f"HL-{match.group(1)}" if match else None
+
+
+def order_question(text: str) -> str:
+    """What to search for about an order: the customer's words, or tracking when they only
+    gave the number ("it's HL-482913")."""
+    words = ORDER_NUMBER_IN_TEXT.sub(" ", text).split()
+    return text.strip() if len(words) >= 6 else TRACKING_QUESTION
