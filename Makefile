@@ -1,0 +1,42 @@
+# The single entry point. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+SERVICE_PY := .venv/service/bin/python
+BOT := .venv/bot/bin
+
+.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: ## Create/refresh both Python envs and install redis-server (idempotent)
+	@scripts/bootstrap.sh all
+
+train: setup ## Train the Rasa model if data, config or domain changed
+	@$(SERVICE_PY) -m stack train
+
+run: train ## Run the whole assistant (Redis, service, action server, Rasa); Ctrl-C stops it
+	@$(SERVICE_PY) -m stack run
+
+shell: ## Chat with the running assistant from this terminal (needs `make run` in another one)
+	@$(SERVICE_PY) -m stack chat
+
+test: train ## Run the whole test suite: lint, unit, Rasa validation + conversation tests, end-to-end
+	@scripts/test.sh
+
+lint: setup ## ruff and mypy
+	@.venv/service/bin/ruff check .
+	@.venv/service/bin/mypy
+
+eval-kb: setup ## Knowledge-base retrieval accuracy on data/kb_questions.yml
+	@$(SERVICE_PY) -m knowledge_base.evaluate data/kb_questions.yml
+
+eval-nlu: setup ## Rasa NLU 5-fold cross-validation (intent macro F1), results in var/results/nlu-cv
+	@$(BOT)/rasa test nlu --nlu bot/data/nlu --config bot/config.yml --cross-validation --folds 5 --out var/results/nlu-cv
+	@$(SERVICE_PY) -c "import json; r=json.load(open('var/results/nlu-cv/intent_report.json')); print('intent macro F1:', round(r['macro avg']['f1-score'], 4), ' weighted F1:', round(r['weighted avg']['f1-score'], 4))"
+
+bench-latency: train ## Reply latency through Rasa: knowledge-base answers vs plain rule responses
+	@$(SERVICE_PY) -m benchmarks.reply_latency
+
+clean: ## Remove virtual envs, trained models, caches and runtime data (var/)
+	rm -rf .venv bot/models var .pytest_cache .ruff_cache .mypy_cache

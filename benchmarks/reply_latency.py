@@ -1,0 +1,110 @@
+"""Reply latency through Rasa: knowledge-base answers vs plain rule responses, side by side.
+
+    python -m benchmarks.reply_latency [--messages 200] [--questions data/kb_questions.yml]
+
+Starts its own stack (Redis, service, action server, Rasa with the trained model) on free
+loopback ports, warms it up, then sends N knowledge-base questions and N rule messages
+("thanks", answered by a rule with utter_you_are_welcome) interleaved one by one, so machine
+noise hits both alike. Reports p50/p95/mean per kind and the ratio of medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import yaml
+
+from stack.config import ROOT, StackConfig
+from stack.processes import stack_specs
+from stack.supervisor import Stack, free_port
+
+RULE_MESSAGES = ["thanks", "thank you!", "thanks a lot", "cheers, thanks"]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50_ms": round(statistics.median(values), 1),
+        "p95_ms": round(percentile(values, 0.95), 1),
+        "mean_ms": round(statistics.fmean(values), 1),
+    }
+
+
+async def timed_message(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> tuple[float, list]:
+    started = time.perf_counter()
+    async with session.post(url, json={"sender": sender, "message": text}) as response:
+        replies = await response.json()
+    return (time.perf_counter() - started) * 1000, replies
+
+
+async def measure(stack: Stack, questions: list[str], count: int) -> dict:
+    url = f"{stack.config.rasa_url}/webhooks/rest/webhook"
+    kb_times: list[float] = []
+    rule_times: list[float] = []
+    unanswered = 0
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        for warm_up in range(5):
+            await timed_message(session, url, "warm-up", questions[warm_up])
+            await timed_message(session, url, "warm-up", "thanks")
+        for number in range(count):
+            sender = f"bench-{number // 10}-{secrets.token_hex(4)}"  # short conversations
+            elapsed, replies = await timed_message(session, url, sender, questions[number % len(questions)])
+            kb_times.append(elapsed)
+            if "/articles/" not in json.dumps(replies):
+                unanswered += 1
+            elapsed, replies = await timed_message(session, url, sender, RULE_MESSAGES[number % len(RULE_MESSAGES)])
+            rule_times.append(elapsed)
+    kb, rule = summary(kb_times), summary(rule_times)
+    return {
+        "knowledge_base_answer": kb,
+        "rule_response": rule,
+        "ratio_p50": round(kb["p50_ms"] / rule["p50_ms"], 2),
+        "ratio_p95": round(kb["p95_ms"] / rule["p95_ms"], 2),
+        "kb_messages_without_article_link": unanswered,
+    }
+
+
+async def main_async(args: argparse.Namespace) -> dict:
+    data = yaml.safe_load(args.questions.read_text())
+    questions = [row["text"] for row in data["questions"] if row.get("expected")]
+    with tempfile.TemporaryDirectory() as var_dir:
+        config = StackConfig.from_env(
+            {name: str(free_port()) for name in ("REDIS_PORT", "SERVICE_PORT", "ACTIONS_PORT", "RASA_PORT")}
+            | {"KB_EMBEDDING_CACHE_DIR": str(ROOT / "var" / "cache" / "embeddings")},
+            var_dir=Path(var_dir),
+        )
+        async with Stack(config, stack_specs(config), echo=None) as stack:
+            return await measure(stack, questions, args.messages)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--questions", type=Path, default=ROOT / "data" / "kb_questions.yml")
+    parser.add_argument("--json", type=Path, default=ROOT / "var" / "results" / "reply_latency.json")
+    args = parser.parse_args()
+    result = asyncio.run(main_async(args))
+    result["machine"] = f"{platform.node()} {platform.machine()} Python {platform.python_version()}"
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, in order of speed. Called by `make test` after the envs and model exist.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SERVICE=.venv/service/bin
+BOT=.venv/bot/bin
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+failed=()
+
+step() {  # step NAME COMMAND...: run, report, remember failures; pytest's "no tests" (5) fails too
+    local name="$1"; shift
+    printf '\n\033[1m== %s\033[0m\n' "$name"
+    "$@"
+    local code=$?
+    if [ "$code" -ne 0 ]; then
+        [ "$code" -eq 5 ] && echo "pytest collected no tests: that is a failure here"
+        failed+=("$name (exit $code)")
+    fi
+}
+
+step "lint (ruff)" "$SERVICE/ruff" check .
+step "types (mypy)" "$SERVICE/mypy"
+step "unit tests: service env" "$SERVICE/pytest" tests/service -q -p no:cacheprovider
+step "unit tests: actions (bot env)" "$BOT/pytest" tests/actions -q -p no:cacheprovider
+step "rasa data validate" "$BOT/rasa" data validate --domain bot/domain --data bot/data --config bot/config.yml --fail-on-warnings
+step "rasa conversation tests" "$BOT/rasa" test core --model bot/models --stories tests/test_stories.yml \
+    --fail-on-prediction-errors --out var/results/conversation-tests
+step "end-to-end tests (real Redis, service, action server, Rasa)" "$SERVICE/pytest" tests/e2e -q -p no:cacheprovider
+
+echo
+if [ "${#failed[@]}" -ne 0 ]; then
+    printf '\033[31mFAILED:\033[0m %s\n' "${failed[@]}"
+    exit 1
+fi
+echo "All test steps passed."

@@ -1,0 +1,80 @@
+"""The stack's command line (service env): `python -m stack run|train|chat`.
+
+    run    start Redis (unless REDIS_URL), the service, the action server and Rasa; wait for
+           each to be healthy; stream their logs; stop everything on Ctrl-C
+    train  train the Rasa model when data, config or domain changed (Rasa's fingerprint)
+    chat   talk to the running assistant from the terminal
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+
+from stack.chat import chat
+from stack.config import MODEL_DIR, StackConfig, StackConfigError
+from stack.processes import rasa_env, stack_specs, train_argv
+from stack.supervisor import Stack, StackError
+
+
+def train(config: StackConfig) -> int:
+    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    print("[stack] checking the Rasa model (trains only when data, config or domain changed)")
+    return subprocess.call(train_argv(), env=rasa_env(config))
+
+
+async def run(config: StackConfig) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    stack = Stack(config, stack_specs(config))
+    try:
+        await stack.start()
+    except StackError as error:
+        print(f"[stack] could not start: {error}", file=sys.stderr)
+        await stack.stop()
+        return 1
+    print("\n" + stack.describe() + "\n", flush=True)
+    watchers = [asyncio.create_task(process.process.wait()) for process in stack.running]
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopper, *watchers], return_when=asyncio.FIRST_COMPLETED)
+    code = 0
+    if stopper not in done:
+        crashed = [p.spec.name for p in stack.running if p.exited]
+        print(f"[stack] {', '.join(crashed)} stopped unexpectedly; stopping the rest", file=sys.stderr)
+        code = 1
+    print("[stack] stopping...", flush=True)
+    await stack.stop()
+    for task in [stopper, *watchers]:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    print("[stack] stopped", flush=True)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["run", "train", "chat"])
+    args = parser.parse_args(argv)
+    try:
+        config = StackConfig.from_env(os.environ)
+    except StackConfigError as error:
+        print(f"[stack] {error}", file=sys.stderr)
+        return 2
+    if args.command == "train":
+        return train(config)
+    if args.command == "chat":
+        return asyncio.run(chat(config))
+    return asyncio.run(run(config))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

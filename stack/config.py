@@ -1,0 +1,114 @@
+"""Where every process of the stack listens, and the secrets they share.
+
+Read once from the environment. REDIS_URL, when set, points everything at an existing Redis
+instead of the project-owned one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BOT_ENV = ROOT / ".venv" / "bot" / "bin"
+SERVICE_ENV = ROOT / ".venv" / "service" / "bin"
+MODEL_DIR = ROOT / "bot" / "models"
+MODEL_NAME = "assistant"
+
+
+class StackConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RedisTarget:
+    url: str
+    host: str
+    port: int
+    db: int
+    password: str
+    owned: bool  # True when the stack starts its own redis-server
+
+    @classmethod
+    def parse(cls, url: str, owned: bool) -> RedisTarget:
+        parsed = urlparse(url)
+        if parsed.scheme != "redis" or not parsed.hostname:
+            raise StackConfigError(f"REDIS_URL={url!r}: expected redis://[:password@]host:port/db")
+        db_text = parsed.path.lstrip("/") or "0"
+        if not db_text.isdigit():
+            raise StackConfigError(f"REDIS_URL={url!r}: the database must be a number")
+        return cls(
+            url=url,
+            host=parsed.hostname,
+            port=parsed.port or 6379,
+            db=int(db_text),
+            password=unquote(parsed.password or ""),
+            owned=owned,
+        )
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    redis: RedisTarget
+    service_port: int
+    actions_port: int
+    rasa_port: int
+    var_dir: Path
+    service_token: str
+    # KB_* settings passed through to the service (e.g. KB_ARTICLES_DIR, KB_ANSWER_THRESHOLD)
+    knowledge_base: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def service_url(self) -> str:
+        return f"http://127.0.0.1:{self.service_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], var_dir: Path | None = None) -> StackConfig:
+        var_dir = Path(env.get("STACK_VAR_DIR", var_dir or ROOT / "var"))
+
+        def port(name: str, default: int) -> int:
+            raw = env.get(name, str(default))
+            if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+                raise StackConfigError(f"{name}={raw!r} must be a port number")
+            return int(raw)
+
+        if env.get("REDIS_URL"):
+            redis = RedisTarget.parse(env["REDIS_URL"], owned=False)
+        else:
+            redis_port = port("REDIS_PORT", 6479)
+            redis = RedisTarget.parse(f"redis://127.0.0.1:{redis_port}/0", owned=True)
+        return cls(
+            redis=redis,
+            service_port=port("SERVICE_PORT", 8300),
+            actions_port=port("ACTIONS_PORT", 5055),
+            rasa_port=port("RASA_PORT", 5005),
+            var_dir=var_dir,
+            service_token=env.get("SERVICE_TOKEN") or service_token(var_dir),
+            knowledge_base={name: value for name, value in env.items() if name.startswith("KB_")},
+        )
+
+
+def service_token(var_dir: Path) -> str:
+    """The internal token, generated once per checkout and kept out of the repo (var/ is
+    ignored) with owner-only permissions."""
+    path = var_dir / "secrets" / "service_token"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token = secrets.token_urlsafe(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as stream:
+        stream.write(token)
+    return token

@@ -1,0 +1,107 @@
+"""The processes of the stack: what to run, with which environment, and how to tell it is up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stack.config import BOT_ENV, MODEL_DIR, ROOT, SERVICE_ENV, StackConfig
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    name: str
+    argv: list[str]
+    health_url: str | None  # HTTP GET answering 200 means ready; None: see redis_ping
+    env: dict[str, str] = field(default_factory=dict)
+    ready_timeout: float = 60.0
+
+
+def base_env() -> dict[str, str]:
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    env = {name: os.environ[name] for name in keep if name in os.environ}
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def redis_spec(config: StackConfig) -> ProcessSpec:
+    data_dir = config.var_dir / "redis"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    argv = [
+        "redis-server", str(ROOT / "config" / "redis.conf"),
+        "--port", str(config.redis.port),
+        "--dir", str(data_dir),
+        "--pidfile", str(data_dir / "redis.pid"),
+    ]
+    return ProcessSpec("redis", argv, None, base_env(), ready_timeout=15)
+
+
+def service_spec(config: StackConfig) -> ProcessSpec:
+    env = base_env() | config.knowledge_base | {
+        "SERVICE_HOST": "127.0.0.1",
+        "SERVICE_PORT": str(config.service_port),
+        "SERVICE_TOKEN": config.service_token,
+        "REDIS_URL": config.redis.url,
+        "KB_EMBEDDING_CACHE_DIR": str(config.var_dir / "cache" / "embeddings"),
+        "HF_HUB_OFFLINE": "1",
+    }
+    return ProcessSpec(
+        "service", [str(SERVICE_ENV / "python"), "-m", "service"],
+        f"{config.service_url}/health", env, ready_timeout=120,
+    )
+
+
+def actions_spec(config: StackConfig) -> ProcessSpec:
+    env = base_env() | {
+        "SANIC_HOST": "127.0.0.1",  # rasa-sdk 3.6 has no --interface flag; it reads this
+        "SERVICE_URL": config.service_url,
+        "SERVICE_TOKEN": config.service_token,
+    }
+    argv = [str(BOT_ENV / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(config.actions_port)]
+    return ProcessSpec("actions", argv, f"{config.actions_url}/health", env, ready_timeout=60)
+
+
+def rasa_env(config: StackConfig) -> dict[str, str]:
+    return base_env() | {
+        "ACTIONS_PORT": str(config.actions_port),
+        "REDIS_HOST": config.redis.host,
+        "REDIS_PORT": str(config.redis.port),
+        "REDIS_DB": str(config.redis.db),
+        "REDIS_PASSWORD": config.redis.password,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+
+
+def rasa_spec(config: StackConfig, model: Path = MODEL_DIR) -> ProcessSpec:
+    argv = [
+        str(BOT_ENV / "rasa"), "run",
+        "--model", str(model),
+        "--endpoints", str(ROOT / "bot" / "endpoints.yml"),
+        "--credentials", str(ROOT / "bot" / "credentials.yml"),
+        "--interface", "127.0.0.1",
+        "--port", str(config.rasa_port),
+    ]
+    return ProcessSpec("rasa", argv, f"{config.rasa_url}/", rasa_env(config), ready_timeout=300)
+
+
+def train_argv(out: Path = MODEL_DIR) -> list[str]:
+    """`rasa train` skips training when its fingerprint of data, config and domain is unchanged."""
+    return [
+        str(BOT_ENV / "rasa"), "train",
+        "--domain", str(ROOT / "bot" / "domain"),
+        "--data", str(ROOT / "bot" / "data"),
+        "--config", str(ROOT / "bot" / "config.yml"),
+        "--out", str(out),
+        "--fixed-model-name", "assistant",
+    ]
+
+
+def stack_specs(config: StackConfig) -> list[ProcessSpec]:
+    """Start order: each process only needs the ones before it."""
+    specs = [service_spec(config), actions_spec(config), rasa_spec(config)]
+    if config.redis.owned:
+        specs.insert(0, redis_spec(config))
+    return specs

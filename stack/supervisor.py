@@ -1,0 +1,184 @@
+"""Start the stack's processes, wait until each is healthy, stream their logs, stop them cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+import sys
+import time
+from collections import deque
+from pathlib import Path
+from typing import IO
+
+import aiohttp
+import redis.asyncio as redis
+
+from stack.config import StackConfig
+from stack.processes import ProcessSpec
+
+COLOURS = {"redis": "31", "service": "32", "actions": "33", "rasa": "36"}
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (for tests and benchmarks)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class RunningProcess:
+    def __init__(self, spec: ProcessSpec, process: asyncio.subprocess.Process, log_path: Path, echo: IO[str] | None):
+        self.spec = spec
+        self.process = process
+        self.recent: deque[str] = deque(maxlen=40)
+        self._log_path = log_path
+        self._echo = echo
+        self.pump = asyncio.create_task(self._pump())
+
+    async def _pump(self) -> None:
+        assert self.process.stdout is not None
+        colour = COLOURS.get(self.spec.name, "0")
+        prefix = f"\033[{colour}m{self.spec.name:>8} |\033[0m "
+        with self._log_path.open("a", encoding="utf-8") as log_file:
+            while line_bytes := await self.process.stdout.readline():
+                line = line_bytes.decode("utf-8", "replace").rstrip()
+                self.recent.append(line)
+                log_file.write(line + "\n")
+                log_file.flush()
+                if self._echo is not None:
+                    self._echo.write(prefix + line + "\n")
+                    self._echo.flush()
+
+    @property
+    def exited(self) -> bool:
+        return self.process.returncode is not None
+
+
+class Stack:
+    """The running processes. Use as `async with Stack(config, specs): ...`."""
+
+    def __init__(self, config: StackConfig, specs: list[ProcessSpec], echo: IO[str] | None = sys.stdout):
+        self.config = config
+        self.specs = specs
+        self.echo = echo
+        self.running: list[RunningProcess] = []
+        self.log_dir = config.var_dir / "log"
+
+    async def __aenter__(self) -> Stack:
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    def _check_ports(self) -> None:
+        ports = {"service": self.config.service_port, "actions": self.config.actions_port,
+                 "rasa": self.config.rasa_port, "redis": self.config.redis.port}
+        for spec in self.specs:
+            port = ports.get(spec.name)
+            if port and not port_is_free(port):
+                raise StackError(
+                    f"port {port} for {spec.name} is already in use on 127.0.0.1: is another "
+                    f"stack running? Stop it, or choose another port ({spec.name.upper()}_PORT)."
+                )
+
+    async def start(self) -> None:
+        self._check_ports()
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        first, rest = self.specs[:1], self.specs[1:]
+        for phase in (first, rest):  # Redis (or the first process) before everything else
+            started = [await self._spawn(spec) for spec in phase]
+            await asyncio.gather(*(self._wait_ready(process) for process in started))
+
+    async def _spawn(self, spec: ProcessSpec) -> RunningProcess:
+        process = await asyncio.create_subprocess_exec(
+            *spec.argv,
+            env=spec.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            stdin=asyncio.subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+        )
+        running = RunningProcess(spec, process, self.log_dir / f"{spec.name}.log", self.echo)
+        self.running.append(running)
+        return running
+
+    async def _wait_ready(self, running: RunningProcess) -> None:
+        spec = running.spec
+        deadline = time.monotonic() + spec.ready_timeout
+        while time.monotonic() < deadline:
+            if running.exited:
+                await asyncio.sleep(0.2)  # let the log pump catch the last lines
+                tail = "\n    ".join(running.recent)
+                raise StackError(f"{spec.name} exited with code {running.process.returncode}:\n    {tail}")
+            if await self._healthy(spec):
+                return
+            await asyncio.sleep(0.5)
+        raise StackError(f"{spec.name} was not healthy after {spec.ready_timeout:.0f} s; see {self.log_dir}/{spec.name}.log")
+
+    async def _healthy(self, spec: ProcessSpec) -> bool:
+        if spec.health_url is None:
+            client = redis.Redis(host="127.0.0.1", port=self.config.redis.port, socket_timeout=1)
+            try:
+                return bool(await client.ping())
+            except (OSError, redis.RedisError):
+                return False
+            finally:
+                await client.aclose()
+        try:
+            timeout = aiohttp.ClientTimeout(total=2)
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                async with session.get(spec.health_url) as response:
+                    return response.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False
+
+    async def stop(self, grace_seconds: float = 15.0) -> None:
+        for running in reversed(self.running):
+            if not running.exited:
+                with contextlib.suppress(ProcessLookupError):
+                    running.process.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(running.process.wait(), grace_seconds)
+                except asyncio.TimeoutError:
+                    with contextlib.suppress(ProcessLookupError):
+                        running.process.kill()
+                    await running.process.wait()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running.pump
+        self.running.clear()
+
+    def describe(self) -> str:
+        redis_line = (
+            f"redis    {self.config.redis.host}:{self.config.redis.port} (project-owned, data in {self.config.var_dir / 'redis'})"
+            if self.config.redis.owned
+            else f"redis    {self.config.redis.host}:{self.config.redis.port} (REDIS_URL)"
+        )
+        return "\n".join([
+            "The assistant is running (all on 127.0.0.1):",
+            f"  {redis_line}",
+            f"  service  {self.config.service_url}  (knowledge base; internal token in {self.config.var_dir / 'secrets'})",
+            f"  actions  {self.config.actions_url}",
+            f"  rasa     {self.config.rasa_url}  (REST: POST /webhooks/rest/webhook)",
+            f"Logs: {self.log_dir}/<name>.log. Chat from another terminal: make shell. Stop: Ctrl-C.",
+        ])
