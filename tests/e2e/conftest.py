@@ -1,0 +1,40 @@
+"""The real stack for end-to-end tests: project-owned Redis, the service, the action server and
+Rasa with the trained model, each on its own free loopback port, state in a temporary folder.
+`make test` trains the model before these tests run."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from stack.config import MODEL_DIR, StackConfig
+from stack.processes import stack_specs
+from stack.supervisor import Stack, free_port
+
+ARTICLES = Path(__file__).resolve().parents[2] / "knowledge_base" / "articles"
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    if not any(MODEL_DIR.glob("*.tar.gz")):
+        pytest.fail("no trained Rasa model in bot/models: run `make train` (make test does)")
+    var_dir = tmp_path_factory.mktemp("stack-var")
+    articles = var_dir / "articles"
+    shutil.copytree(ARTICLES, articles)
+    config = StackConfig.from_env(
+        {
+            "REDIS_PORT": str(free_port()),
+            "SERVICE_PORT": str(free_port()),
+            "ACTIONS_PORT": str(free_port()),
+            "RASA_PORT": str(free_port()),
+            "KB_ARTICLES_DIR": str(articles),
+            "KB_RELOAD_INTERVAL": "0.25",
+        },
+        var_dir=var_dir,
+    )
+    async with Stack(config, stack_specs(config), echo=None) as running:
+        yield running

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis.asyncio as redis
+
+from knowledge_base.embeddings import SentenceTransformerEmbedder
+from service.app import create_app
+from service.settings import PROJECT_ROOT, Settings
+from tests.redis_server import redis_server
+
+TOKEN = "test-token-" + "x" * 24
+SAMPLE_ARTICLES = PROJECT_ROOT / "knowledge_base" / "articles"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+async def redis_client(redis_url: str) -> AsyncIterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    await client.flushdb()
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real model, loaded once for the whole session (about 5 s)."""
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture
+def articles_dir(tmp_path: Path) -> Path:
+    """A private copy of the sample help centre, so tests can edit it."""
+    folder = tmp_path / "articles"
+    shutil.copytree(SAMPLE_ARTICLES, folder)
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path, articles_dir: Path, redis_url: str) -> Settings:
+    return Settings.from_env({
+        "SERVICE_TOKEN": TOKEN,
+        "REDIS_URL": redis_url,
+        "KB_ARTICLES_DIR": str(articles_dir),
+        "KB_EMBEDDING_CACHE_DIR": str(PROJECT_ROOT / "var" / "cache" / "embeddings"),
+        "KB_RELOAD_INTERVAL": "0.2",
+    })
+
+
+@pytest.fixture
+async def client(aiohttp_client, settings: Settings, embedder, redis_client):  # type: ignore[no-untyped-def]
+    app = create_app(settings, embedder_factory=lambda: embedder)
+    return await aiohttp_client(app, headers={"Authorization": f"Bearer {TOKEN}"})

@@ -1,0 +1,96 @@
+"""Article parsing, and the sample help centre the assistant ships with."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from knowledge_base.articles import ArticleError, load_articles, parse_article
+from tests.service.conftest import SAMPLE_ARTICLES
+
+GOOD = """---
+id: return-policy
+title: Our return policy
+category: returns-refunds
+team: returns
+tags: [returns, return window]
+status: published
+updated: 2026-10-14
+---
+You can return most things within 30 days.
+
+## How long do I have?
+You have 30 days from delivery.
+
+## What condition must it be in?
+Complete, with all accessories.
+"""
+
+
+def test_an_article_is_split_into_its_introduction_and_sections() -> None:
+    article = parse_article(GOOD, "return-policy.md")
+    assert article.title == "Our return policy"
+    assert article.published
+    assert [section.heading for section in article.sections] == [
+        "", "How long do I have?", "What condition must it be in?"
+    ]
+    assert article.sections[1].text == "You have 30 days from delivery."
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda text: text.replace("status: published", "status: live"), "status 'live'"),
+        (lambda text: text.replace("team: returns\n", ""), "missing team"),
+        (lambda text: text.replace("id: return-policy", "id: Return Policy"), "lowercase"),
+        (lambda text: text.replace("updated: 2026-10-14", "updated: last week"), "YYYY-MM-DD"),
+        (lambda text: text.replace("---\n", "", 1), "front matter"),
+        (lambda text: text.replace("tags: [returns, return window]", "tags: returns"), "tags"),
+    ],
+)
+def test_a_broken_article_is_rejected_with_a_reason_a_writer_can_act_on(change, problem) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ArticleError) as caught:
+        parse_article(change(GOOD), "broken.md")
+    assert problem in str(caught.value)
+    assert caught.value.source == "broken.md"
+
+
+def test_one_bad_file_does_not_hide_the_good_ones(tmp_path: Path) -> None:
+    (tmp_path / "good.md").write_text(GOOD)
+    (tmp_path / "bad.md").write_text("no front matter here")
+    (tmp_path / "copy.md").write_text(GOOD)
+    articles, errors = load_articles(tmp_path)
+    assert [article.id for article in articles] == ["return-policy"]
+    assert sorted(error.source for error in errors) == ["bad.md", "good.md"]  # copy.md came first
+    assert any("already used" in error.problem for error in errors)
+
+
+def test_the_sample_help_centre_is_complete_and_valid() -> None:
+    articles, errors = load_articles(SAMPLE_ARTICLES)
+    assert errors == []
+    published = [article for article in articles if article.published]
+    assert len(published) >= 30
+    assert len({article.category for article in published}) >= 6
+    for article in articles:
+        assert Path(SAMPLE_ARTICLES / f"{article.id}.md").exists(), "file name must be the id"
+        assert len([s for s in article.sections if s.heading]) >= 3, article.id
+    assert any(not article.published for article in articles), "keep a draft to prove drafts stay hidden"
+
+
+def _published_text() -> str:
+    articles, _ = load_articles(SAMPLE_ARTICLES)
+    return "\n".join(s.text for a in articles if a.published for s in a.sections)
+
+
+def test_the_sample_articles_agree_on_the_return_window() -> None:
+    windows = set(re.findall(r"(\d+)[- ]day return", _published_text(), flags=re.IGNORECASE))
+    windows |= set(re.findall(r"within (\d+) days of delivery to return", _published_text()))
+    assert windows <= {"30"}, f"return windows mentioned: {windows}"
+
+
+def test_the_sample_articles_agree_on_the_refund_timeline() -> None:
+    text = _published_text()
+    for claim in re.findall(r"refund[^.]{0,80}?within (\d+) business days", text, flags=re.IGNORECASE):
+        assert claim == "2"

@@ -1,0 +1,83 @@
+"""Searching the sample help centre with the real all-MiniLM-L6-v2 model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge_base.articles import load_articles
+from knowledge_base.index import SearchIndex
+from knowledge_base.library import KnowledgeBase
+from tests.service.conftest import SAMPLE_ARTICLES
+
+THRESHOLD = 0.5
+
+
+@pytest.fixture(scope="module")
+def index(embedder) -> SearchIndex:  # type: ignore[no-untyped-def]
+    articles, _ = load_articles(SAMPLE_ARTICLES)
+    return SearchIndex(articles, embedder)
+
+
+def test_a_customer_question_gets_the_right_article_and_a_short_answer(index: SearchIndex) -> None:
+    result = index.search("how many days do i have to send something back?", THRESHOLD)
+    assert result.answered
+    assert result.best is not None and result.best.article.id == "return-policy"
+    assert "30 days" in result.best.answer
+    assert len(result.best.answer) <= 602
+
+
+def test_each_article_appears_once_among_the_closest(index: SearchIndex) -> None:
+    result = index.search("my hub light is blinking amber", THRESHOLD, limit=3)
+    ids = [match.article.id for match in result.matches]
+    assert len(ids) == 3 == len(set(ids))
+    assert ids[0] == "hub-offline"
+    assert [m.score for m in result.matches] == sorted((m.score for m in result.matches), reverse=True)
+
+
+def test_a_question_the_help_centre_cannot_answer_falls_below_the_threshold(index: SearchIndex) -> None:
+    result = index.search("are you hiring software engineers?", THRESHOLD)
+    assert not result.answered
+    assert result.matches, "the closest articles are still offered"
+
+
+def test_draft_articles_are_never_answered_from(index: SearchIndex) -> None:
+    assert "holiday-returns-2026" in index.articles
+    result = index.search("extended holiday returns until January 31", THRESHOLD, limit=40)
+    assert "holiday-returns-2026" not in [match.article.id for match in result.matches]
+
+
+def test_edits_additions_and_removals_are_picked_up(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    source = (SAMPLE_ARTICLES / "return-policy.md").read_text()
+    (folder / "return-policy.md").write_text(source)
+    knowledge_base = KnowledgeBase(folder, embedder)
+    assert knowledge_base.refresh() is True
+    assert knowledge_base.refresh() is False, "nothing changed, nothing rebuilt"
+
+    (folder / "return-policy.md").write_text(source.replace("30 days", "45 days"))
+    assert knowledge_base.refresh() is True
+    answer = knowledge_base.state.index.search("how long do I have to return an item", THRESHOLD)
+    assert answer.best is not None and "45 days" in answer.best.answer
+
+    (folder / "hub-offline.md").write_text((SAMPLE_ARTICLES / "hub-offline.md").read_text())
+    knowledge_base.refresh()
+    assert set(knowledge_base.state.index.articles) == {"return-policy", "hub-offline"}
+
+    (folder / "return-policy.md").unlink()
+    knowledge_base.refresh()
+    assert set(knowledge_base.state.index.articles) == {"hub-offline"}
+    assert knowledge_base.state.version == 4
+
+
+def test_a_broken_edit_keeps_the_other_articles_searchable(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "hub-offline.md").write_text((SAMPLE_ARTICLES / "hub-offline.md").read_text())
+    (folder / "return-policy.md").write_text("oops, the front matter got deleted")
+    knowledge_base = KnowledgeBase(folder, embedder)
+    knowledge_base.refresh()
+    assert set(knowledge_base.state.index.articles) == {"hub-offline"}
+    assert [error.source for error in knowledge_base.state.errors] == ["return-policy.md"]

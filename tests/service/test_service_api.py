@@ -1,0 +1,95 @@
+"""The service's HTTP API with the real model and a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from tests.service.conftest import TOKEN
+
+
+async def test_search_answers_with_the_article_title_link_and_section(client) -> None:  # type: ignore[no-untyped-def]
+    response = await client.post("/kb/search", json={"query": "when will my refund show up on my card?", "conversation_id": "c1"})
+    assert response.status == 200
+    body = await response.json()
+    assert body["answered"] is True
+    answer = body["answer"]
+    assert answer["article_id"] == "refund-timeline"
+    assert answer["url"] == "https://help.hearthly.example/articles/refund-timeline"
+    assert answer["title"] == "When will I get my refund?"
+    assert "business days" in answer["answer"]
+    assert len(body["candidates"]) == 3
+
+
+async def test_an_unanswered_question_is_recorded_for_the_content_team(client, redis_client) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(2):
+        response = await client.post("/kb/search", json={"query": "Do you have a loyalty points programme?", "conversation_id": "c2"})
+        body = await response.json()
+        assert body["answered"] is False and body["answer"] is None
+        assert body["miss_recorded"] is True
+    listing = await (await client.get("/kb/unanswered")).json()
+    assert listing["questions"][0] == {"question": "do you have a loyalty points programme", "times_asked": 2}
+
+
+async def test_feedback_is_counted_per_article(client) -> None:  # type: ignore[no-untyped-def]
+    for helpful in (True, True, False):
+        response = await client.post("/kb/feedback", json={"article_id": "hub-offline", "helpful": helpful, "conversation_id": "c3"})
+        assert response.status == 200
+    listing = await (await client.get("/kb/articles")).json()
+    hub = next(article for article in listing["articles"] if article["id"] == "hub-offline")
+    assert hub["feedback"] == {"helpful": 2, "not_helpful": 1}
+    draft = next(article for article in listing["articles"] if article["id"] == "holiday-returns-2026")
+    assert draft["status"] == "draft"
+
+
+async def test_requests_without_the_service_token_are_refused(client) -> None:  # type: ignore[no-untyped-def]
+    for headers in ({"Authorization": "Bearer wrong"}, {"Authorization": ""}):
+        response = await client.post("/kb/search", json={"query": "hi"}, headers=headers)
+        assert response.status == 401
+        assert (await response.json())["error"] == "missing or wrong service token"
+    assert (await client.get("/health", headers={"Authorization": ""})).status == 200
+
+
+async def test_bad_input_gets_a_clear_json_error(client) -> None:  # type: ignore[no-untyped-def]
+    cases = [
+        (dict(data="not json", headers={"Content-Type": "application/json"}), "the body must be JSON"),
+        (dict(json=["a list"]), "the body must be a JSON object"),
+        (dict(json={"query": ""}), "query must be a non-empty string"),
+        (dict(json={"query": "x" * 501}), "query is longer than 500 characters"),
+        (dict(json={"query": "hi", "conversation_id": "<script>"}), "conversation_id must be"),
+    ]
+    for kwargs, message in cases:
+        response = await client.post("/kb/search", **kwargs)
+        assert response.status == 400, message
+        assert message in (await response.json())["error"]
+    response = await client.post("/kb/feedback", json={"article_id": "no-such-article", "helpful": True})
+    assert response.status == 404
+    response = await client.post("/kb/search", data=b"x" * 20_000, headers={"Content-Type": "application/json"})
+    assert response.status == 413
+    response = await client.get("/kb/unanswered?limit=abc")
+    assert response.status == 400
+
+
+async def test_an_edited_article_changes_the_answer_within_two_seconds(client, articles_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    question = {"query": "how many days do I have to return something?", "conversation_id": "c4"}
+    before = await (await client.post("/kb/search", json=question)).json()
+    assert "30 days" in before["answer"]["answer"]
+    path = articles_dir / "return-policy.md"
+    path.write_text(path.read_text().replace("30 days", "60 days"))
+    edited_at = time.monotonic()
+    while time.monotonic() - edited_at < 2.0:
+        after = await (await client.post("/kb/search", json=question)).json()
+        if "60 days" in after["answer"]["answer"]:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the edited answer did not appear within 2 s")
+
+
+async def test_health_reports_the_index(client) -> None:  # type: ignore[no-untyped-def]
+    body = await (await client.get("/health")).json()
+    assert body["status"] == "ok"
+    assert body["knowledge_base"]["published_articles"] >= 30
+    assert body["knowledge_base"]["skipped_files"] == 0
+    assert TOKEN not in str(body)
