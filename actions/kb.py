@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -16,8 +16,8 @@ log = logging.getLogger(__name__)
 
 
 async def answer_from_kb(
-    dispatcher: CollectingDispatcher, tracker: Tracker, query: str, preface: Optional[str] = None
-) -> List[EventType]:
+    dispatcher: CollectingDispatcher, tracker: Tracker, query: str, preface: str | None = None
+) -> list[EventType]:
     """Search the knowledge base and reply; on a miss, offer the closest articles."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     try:
@@ -49,12 +49,12 @@ async def answer_from_kb(
 
 
 class ActionAnswerFromKb(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_from_kb"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         query = (tracker.latest_message.get("text") or "").strip()
         if not query:
             dispatcher.utter_message(response="utter_default")
@@ -63,12 +63,12 @@ class ActionAnswerFromKb(Action):
 
 
 class ActionOrderStatus(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_order_status"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         raw = next(tracker.get_latest_entity_values("order_number"), None) or tracker.get_slot(
             "order_number"
         )
@@ -83,12 +83,12 @@ class ActionOrderStatus(Action):
 
 
 class ActionRecordFeedback(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_record_feedback"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         article_id = tracker.get_slot("kb_last_article_id")
         if not article_id:
             return []  # feedback with no answer shown: nothing to attribute it to

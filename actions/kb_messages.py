@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 FEEDBACK_BUTTONS = [
     {"title": "Yes, that helped", "payload": "/feedback_helpful"},
@@ -17,11 +17,11 @@ ORDER_NUMBER_IN_TEXT = re.compile(r"\bhl[\s-]?\d{6}\b", re.IGNORECASE)
 TRACKING_QUESTION = "Where is my order and how do I track it?"
 
 
-def answer_text(answer: Dict[str, Any]) -> str:
+def answer_text(answer: dict[str, Any]) -> str:
     return f"{answer['answer']}\n\nMore in “{answer['title']}”: {answer['url']}"
 
 
-def miss_text(candidates: List[Dict[str, Any]]) -> str:
+def miss_text(candidates: list[dict[str, Any]]) -> str:
     if not candidates:
         return "Sorry, I'm not sure I understood that. Could you put it another way?"
     return (
@@ -30,16 +30,16 @@ def miss_text(candidates: List[Dict[str, Any]]) -> str:
     )
 
 
-def candidate_buttons(candidates: List[Dict[str, Any]]) -> List[Dict[str, str]]:
+def candidate_buttons(candidates: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Closest article titles as buttons; pressing one asks about that title."""
     return [{"title": c["title"], "payload": c["title"]} for c in candidates[:3]]
 
 
-def useful_candidates(result: Dict[str, Any]) -> List[Dict[str, Any]]:
+def useful_candidates(result: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in result.get("candidates", []) if c.get("score", 0) >= CANDIDATE_FLOOR][:3]
 
 
-def lookup_record(query: str, result: Dict[str, Any], intent: Optional[str]) -> Dict[str, Any]:
+def lookup_record(query: str, result: dict[str, Any], intent: str | None) -> dict[str, Any]:
     """One entry of the kb_history slot: what was asked, what was shown, how sure we were."""
     best = result.get("answer") or (result.get("candidates") or [None])[0]
     return {
@@ -54,7 +54,9 @@ def lookup_record(query: str, result: Dict[str, Any], intent: Optional[str]) -> 
     }
 
 
-def with_feedback(history: List[Dict[str, Any]], article_id: str, helpful: bool) -> List[Dict[str, Any]]:
+def with_feedback(
+    history: list[dict[str, Any]], article_id: str, helpful: bool
+) -> list[dict[str, Any]]:
     """Mark the latest answer from article_id with the customer's feedback."""
     updated = [dict(entry) for entry in history]
     for entry in reversed(updated):
@@ -64,11 +66,13 @@ def with_feedback(history: List[Dict[str, Any]], article_id: str, helpful: bool)
     return updated
 
 
-def append_history(history: Optional[List[Dict[str, Any]]], entry: Dict[str, Any]) -> List[Dict[str, Any]]:
+def append_history(
+    history: list[dict[str, Any]] | None, entry: dict[str, Any]
+) -> list[dict[str, Any]]:
     return (list(history or []) + [entry])[-HISTORY_LENGTH:]
 
 
-def normalise_order_number(text: Optional[str]) -> Optional[str]:
+def normalise_order_number(text: str | None) -> str | None:
     """'hl 482913' -> 'HL-482913'; None when it is not an order number."""
     if not text:
         return None

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional
+from typing import Any
 
 import aiohttp
 
@@ -28,7 +29,7 @@ class ServiceClientSettings:
     timeout_seconds: float = 3.0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "ServiceClientSettings":
+    def from_env(cls, env: Mapping[str, str]) -> ServiceClientSettings:
         return cls(
             base_url=env.get("SERVICE_URL", DEFAULT_SERVICE_URL).rstrip("/"),
             token=env.get("SERVICE_TOKEN", ""),
@@ -40,16 +41,18 @@ class ServiceClient:
     def __init__(self, settings: ServiceClientSettings) -> None:
         self._settings = settings
 
-    async def search(self, query: str, conversation_id: str) -> Dict[str, Any]:
+    async def search(self, query: str, conversation_id: str) -> dict[str, Any]:
         return await self._post("/kb/search", {"query": query, "conversation_id": conversation_id})
 
-    async def feedback(self, article_id: str, helpful: bool, conversation_id: str) -> Dict[str, Any]:
+    async def feedback(
+        self, article_id: str, helpful: bool, conversation_id: str
+    ) -> dict[str, Any]:
         return await self._post(
             "/kb/feedback",
             {"article_id": article_id, "helpful": helpful, "conversation_id": conversation_id},
         )
 
-    async def _post(self, path: str, body: Dict[str, Any]) -> Dict[str, Any]:
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         timeout = aiohttp.ClientTimeout(total=self._settings.timeout_seconds)
         headers = {"Authorization": f"Bearer {self._settings.token}"}
         try:
@@ -66,7 +69,7 @@ class ServiceClient:
         return answer
 
 
-_client: Optional[ServiceClient] = None
+_client: ServiceClient | None = None
 
 
 def service_client() -> ServiceClient:

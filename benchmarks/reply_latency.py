@@ -45,7 +45,9 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
-async def timed_message(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> tuple[float, list]:
+async def timed_message(
+    session: aiohttp.ClientSession, url: str, sender: str, text: str
+) -> tuple[float, list]:
     started = time.perf_counter()
     async with session.post(url, json={"sender": sender, "message": text}) as response:
         replies = await response.json()
@@ -63,11 +65,15 @@ async def measure(stack: Stack, questions: list[str], count: int) -> dict:
             await timed_message(session, url, "warm-up", "thanks")
         for number in range(count):
             sender = f"bench-{number // 10}-{secrets.token_hex(4)}"  # short conversations
-            elapsed, replies = await timed_message(session, url, sender, questions[number % len(questions)])
+            elapsed, replies = await timed_message(
+                session, url, sender, questions[number % len(questions)]
+            )
             kb_times.append(elapsed)
             if "/articles/" not in json.dumps(replies):
                 unanswered += 1
-            elapsed, replies = await timed_message(session, url, sender, RULE_MESSAGES[number % len(RULE_MESSAGES)])
+            elapsed, replies = await timed_message(
+                session, url, sender, RULE_MESSAGES[number % len(RULE_MESSAGES)]
+            )
             rule_times.append(elapsed)
     kb, rule = summary(kb_times), summary(rule_times)
     return {
@@ -84,7 +90,10 @@ async def main_async(args: argparse.Namespace) -> dict:
     questions = [row["text"] for row in data["questions"] if row.get("expected")]
     with tempfile.TemporaryDirectory() as var_dir:
         config = StackConfig.from_env(
-            {name: str(free_port()) for name in ("REDIS_PORT", "SERVICE_PORT", "ACTIONS_PORT", "RASA_PORT")}
+            {
+                name: str(free_port())
+                for name in ("REDIS_PORT", "SERVICE_PORT", "ACTIONS_PORT", "RASA_PORT")
+            }
             | {"KB_EMBEDDING_CACHE_DIR": str(ROOT / "var" / "cache" / "embeddings")},
             var_dir=Path(var_dir),
         )
@@ -93,10 +102,14 @@ async def main_async(args: argparse.Namespace) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--questions", type=Path, default=ROOT / "data" / "kb_questions.yml")
-    parser.add_argument("--json", type=Path, default=ROOT / "var" / "results" / "reply_latency.json")
+    parser.add_argument(
+        "--json", type=Path, default=ROOT / "var" / "results" / "reply_latency.json"
+    )
     args = parser.parse_args()
     result = asyncio.run(main_async(args))
     result["machine"] = f"{platform.node()} {platform.machine()} Python {platform.python_version()}"

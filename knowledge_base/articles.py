@@ -144,7 +144,9 @@ def load_articles(folder: Path) -> tuple[list[Article], list[ArticleError]]:
             errors.append(ArticleError(path.name, f"cannot be read ({exc})"))
             continue
         if article.id in seen:
-            errors.append(ArticleError(path.name, f"id {article.id!r} is already used by {seen[article.id]}"))
+            errors.append(
+                ArticleError(path.name, f"id {article.id!r} is already used by {seen[article.id]}")
+            )
             continue
         seen[article.id] = path.name
         articles.append(article)

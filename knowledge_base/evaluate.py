@@ -48,7 +48,9 @@ def report(questions: list[Labelled], results: list[SearchResult], threshold: fl
 
     top1 = sum(ids(r)[:1] == [q.expected] for q, r in answerable)
     top3 = sum(q.expected in ids(r)[:3] for q, r in answerable)
-    answered_right = sum(ids(r)[:1] == [q.expected] and top_score(r) >= threshold for q, r in answerable)
+    answered_right = sum(
+        ids(r)[:1] == [q.expected] and top_score(r) >= threshold for q, r in answerable
+    )
     abstained = sum(top_score(r) < threshold for _, r in unanswerable)
     return {
         "threshold": threshold,
@@ -62,12 +64,18 @@ def report(questions: list[Labelled], results: list[SearchResult], threshold: fl
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("questions", type=Path)
-    parser.add_argument("--articles", type=Path, default=PROJECT_ROOT / "knowledge_base" / "articles")
+    parser.add_argument(
+        "--articles", type=Path, default=PROJECT_ROOT / "knowledge_base" / "articles"
+    )
     parser.add_argument("--cache", type=Path, default=PROJECT_ROOT / "var" / "cache" / "embeddings")
     parser.add_argument("--threshold", type=float, default=0.5)
-    parser.add_argument("--show-errors", action="store_true", help="list every wrong or doubtful answer")
+    parser.add_argument(
+        "--show-errors", action="store_true", help="list every wrong or doubtful answer"
+    )
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
 
@@ -91,14 +99,22 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(summary, indent=2))
     print("\nthreshold  answered-correctly  unanswerable-below")
     for row in sweep:
-        print(f"  {row['threshold']:.2f}        {row['answered_correctly']:.3f}             {row['unanswerable_below_threshold']:.3f}")
+        print(
+            f"  {row['threshold']:.2f}        {row['answered_correctly']:.3f}"
+            f"             {row['unanswerable_below_threshold']:.3f}"
+        )
     if args.show_errors:
         for question, result in zip(questions, results, strict=True):
             best = result.best
             top = [f"{m.article.id}:{m.score:.2f}" for m in result.matches]
             wrong = question.expected and (not best or best.article.id != question.expected)
             false_answer = not question.expected and result.answered
-            missed = question.expected and best and best.article.id == question.expected and not result.answered
+            missed = (
+                question.expected
+                and best
+                and best.article.id == question.expected
+                and not result.answered
+            )
             if wrong or false_answer or missed:
                 print(f"- {question.text!r} expected={question.expected} got={top}")
     if args.json:

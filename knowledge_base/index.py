@@ -54,11 +54,16 @@ class SearchResult:
 
 def passages_for(article: Article) -> list[Passage]:
     """What gets embedded for one article: each headed section in the article's context, and
-    overview passages (title and tags; title and introduction). An introduction describes the article
+    overview passages (title and tags; title and introduction). An introduction describes the
+    article
     rather than answering anything, so the overview answers with the first headed section."""
-    answerable = [section for section in article.sections if section.heading] or list(article.sections)
+    answerable = [section for section in article.sections if section.heading] or list(
+        article.sections
+    )
     passages = [
-        Passage(article, section, ". ".join((article.title, section.heading, plain_text(section.text))))
+        Passage(
+            article, section, ". ".join((article.title, section.heading, plain_text(section.text)))
+        )
         for section in answerable
     ]
     overview = f"{article.title}. {', '.join(article.tags)}"
@@ -71,13 +76,19 @@ def passages_for(article: Article) -> list[Passage]:
 
 class SearchIndex:
     def __init__(
-        self, articles: Sequence[Article], embedder: Embedder, query_embedder: Embedder | None = None
+        self,
+        articles: Sequence[Article],
+        embedder: Embedder,
+        query_embedder: Embedder | None = None,
     ) -> None:
         """embedder embeds the passages (usually cached on disk); query_embedder the customers'
         questions, which are never written to disk (defaults to embedder)."""
         self.articles = {article.id: article for article in articles}
         self.passages = [
-            passage for article in articles if article.published for passage in passages_for(article)
+            passage
+            for article in articles
+            if article.published
+            for passage in passages_for(article)
         ]
         self._query_embedder = query_embedder or embedder
         self._vectors = embedder.embed([passage.text for passage in self.passages])
@@ -99,7 +110,9 @@ class SearchIndex:
             if article_id not in best_per_article:
                 if len(best_per_article) == limit:
                     continue
-                best_per_article[article_id] = Match(passage.article, passage.section, round(float(scores[position]), 4))
+                best_per_article[article_id] = Match(
+                    passage.article, passage.section, round(float(scores[position]), 4)
+                )
             if article_id not in answer_section and not passage.overview:
                 # the article's best-matching section answers, even when its overview matched best
                 answer_section[article_id] = passage.section

@@ -82,8 +82,10 @@ class RedisInsightStore(InsightStore):
 
     async def top_unanswered(self, limit: int) -> list[UnansweredQuestion]:
         async with self._guard():
-            rows = await self._redis.zrevrange(UNANSWERED_COUNTS, 0, limit - 1, withscores=True)
-        return [UnansweredQuestion(question, int(count)) for question, count in rows]
+            rows: list[tuple[str, float]] = await self._redis.zrevrange(  # type: ignore[assignment]
+                UNANSWERED_COUNTS, 0, limit - 1, withscores=True
+            )
+        return [UnansweredQuestion(str(question), int(count)) for question, count in rows]
 
     async def record_feedback(self, article_id: str, helpful: bool) -> None:
         field = "helpful" if helpful else "not_helpful"
@@ -121,7 +123,7 @@ class _RedisGuard:
     async def __aenter__(self) -> None:
         return None
 
-    async def __aexit__(self, kind, error, traceback) -> bool:  # type: ignore[no-untyped-def]
+    async def __aexit__(self, kind: object, error: BaseException | None, traceback: object) -> bool:
         if error is not None and isinstance(error, RedisError | OSError):
             raise InsightStoreError(f"Redis is unavailable: {error}") from error
         return False

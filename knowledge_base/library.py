@@ -41,7 +41,9 @@ class IndexState:
 
 
 class KnowledgeBase:
-    def __init__(self, folder: Path, embedder: Embedder, query_embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, folder: Path, embedder: Embedder, query_embedder: Embedder | None = None
+    ) -> None:
         self.folder = folder
         self._embedder = embedder
         self._query_embedder = query_embedder
@@ -68,7 +70,10 @@ class KnowledgeBase:
         self._snapshot = current
         log.info(
             "knowledge base v%d: %d published articles, %d passages, %d skipped",
-            version, index.published_count, len(index.passages), len(errors),
+            version,
+            index.published_count,
+            len(index.passages),
+            len(errors),
         )
         return True
 

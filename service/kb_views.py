@@ -32,7 +32,9 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
 def conversation_id_of(body: dict[str, Any]) -> str:
     conversation_id = body.get("conversation_id", "unknown")
     if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
-        raise json_error(web.HTTPBadRequest, "conversation_id must be 1-128 letters, digits or ._:@-")
+        raise json_error(
+            web.HTTPBadRequest, "conversation_id must be 1-128 letters, digits or ._:@-"
+        )
     return conversation_id
 
 
@@ -69,11 +71,15 @@ async def search(request: web.Request) -> web.Response:
     if not isinstance(query, str) or not query.strip():
         raise json_error(web.HTTPBadRequest, "query must be a non-empty string")
     if len(query) > settings.max_query_chars:
-        raise json_error(web.HTTPBadRequest, f"query is longer than {settings.max_query_chars} characters")
+        raise json_error(
+            web.HTTPBadRequest, f"query is longer than {settings.max_query_chars} characters"
+        )
     conversation_id = conversation_id_of(body)
     index = request.app[KNOWLEDGE_BASE].state.index
     loop = asyncio.get_running_loop()
-    result = await loop.run_in_executor(None, index.search, query.strip(), settings.answer_threshold)
+    result = await loop.run_in_executor(
+        None, index.search, query.strip(), settings.answer_threshold
+    )
     payload = result_json(result, settings.article_base_url)
     if not result.answered:
         payload["miss_recorded"] = await _record_miss(request, result, conversation_id)

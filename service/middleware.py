@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -17,7 +18,7 @@ def json_error(status: type[web.HTTPException], message: str) -> web.HTTPExcepti
     return status(text=web.json_response({"error": message}).text, content_type="application/json")
 
 
-def token_auth(token: str) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def token_auth(token: str) -> Middleware:
     expected = f"Bearer {token}".encode()
 
     @web.middleware
@@ -42,4 +43,6 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return web.json_response({"error": exc.text or exc.reason}, status=exc.status)
     except Exception:
         log.exception("unexpected error while handling %s %s", request.method, request.path)
-        raise json_error(web.HTTPInternalServerError, "internal error; it has been logged") from None
+        raise json_error(
+            web.HTTPInternalServerError, "internal error; it has been logged"
+        ) from None

@@ -51,11 +51,17 @@ class Settings:
             )
         redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6479/0")
         if urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
-            problems.append(f"REDIS_URL={redis_url!r} must start with redis://, rediss:// or unix://")
-        articles_dir = Path(env.get("KB_ARTICLES_DIR", PROJECT_ROOT / "knowledge_base" / "articles"))
+            problems.append(
+                f"REDIS_URL={redis_url!r} must start with redis://, rediss:// or unix://"
+            )
+        articles_dir = Path(
+            env.get("KB_ARTICLES_DIR", PROJECT_ROOT / "knowledge_base" / "articles")
+        )
         if not articles_dir.is_dir():
             problems.append(f"KB_ARTICLES_DIR={str(articles_dir)!r} is not a folder")
-        base_url = env.get("KB_ARTICLE_BASE_URL", "https://help.hearthly.example/articles").rstrip("/")
+        base_url = env.get("KB_ARTICLE_BASE_URL", "https://help.hearthly.example/articles").rstrip(
+            "/"
+        )
         if urlparse(base_url).scheme not in ("http", "https"):
             problems.append(f"KB_ARTICLE_BASE_URL={base_url!r} must be an http(s) address")
         settings = cls(

@@ -1,9 +1,9 @@
 """The stack's command line (service env): `python -m stack run|train|chat`.
 
-    run    start Redis (unless REDIS_URL), the service, the action server and Rasa; wait for
-           each to be healthy; stream their logs; stop everything on Ctrl-C
-    train  train the Rasa model when data, config or domain changed (Rasa's fingerprint)
-    chat   talk to the running assistant from the terminal
+run    start Redis (unless REDIS_URL), the service, the action server and Rasa; wait for
+       each to be healthy; stream their logs; stop everything on Ctrl-C
+train  train the Rasa model when data, config or domain changed (Rasa's fingerprint)
+chat   talk to the running assistant from the terminal
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ async def run(config: StackConfig) -> int:
     code = 0
     if stopper not in done:
         crashed = [p.spec.name for p in stack.running if p.exited]
-        print(f"[stack] {', '.join(crashed)} stopped unexpectedly; stopping the rest", file=sys.stderr)
+        print(
+            f"[stack] {', '.join(crashed)} stopped unexpectedly; stopping the rest", file=sys.stderr
+        )
         code = 1
     print("[stack] stopping...", flush=True)
     await stack.stop()
@@ -60,8 +62,11 @@ async def run(config: StackConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m stack",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("command", choices=["run", "train", "chat"])
     args = parser.parse_args(argv)
     try:

@@ -44,10 +44,15 @@ async def chat(config: StackConfig) -> int:
             if not text:
                 continue
             try:
-                async with session.post(url, json={"sender": sender, "message": choose(text, buttons)}) as response:
+                async with session.post(
+                    url, json={"sender": sender, "message": choose(text, buttons)}
+                ) as response:
                     replies = await response.json()
             except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-                print(f"[chat] the assistant is not reachable at {url} ({error!r}); is `make run` up?", file=sys.stderr)
+                print(
+                    f"[chat] cannot reach the assistant at {url} ({error!r}); is `make run` up?",
+                    file=sys.stderr,
+                )
                 continue
             if not replies:
                 print("bot> (no reply - see var/log/rasa.log)")

@@ -19,7 +19,16 @@ class ProcessSpec:
 
 
 def base_env() -> dict[str, str]:
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    keep = (
+        "PATH",
+        "HOME",
+        "LANG",
+        "LC_ALL",
+        "TZ",
+        "TMPDIR",
+        "OPENBLAS_CORETYPE",
+        "OPENBLAS_L2_SIZE",
+    )
     env = {name: os.environ[name] for name in keep if name in os.environ}
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONPATH"] = str(ROOT)
@@ -30,26 +39,37 @@ def redis_spec(config: StackConfig) -> ProcessSpec:
     data_dir = config.var_dir / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
     argv = [
-        "redis-server", str(ROOT / "config" / "redis.conf"),
-        "--port", str(config.redis.port),
-        "--dir", str(data_dir),
-        "--pidfile", str(data_dir / "redis.pid"),
+        "redis-server",
+        str(ROOT / "config" / "redis.conf"),
+        "--port",
+        str(config.redis.port),
+        "--dir",
+        str(data_dir),
+        "--pidfile",
+        str(data_dir / "redis.pid"),
     ]
     return ProcessSpec("redis", argv, None, base_env(), ready_timeout=15)
 
 
 def service_spec(config: StackConfig) -> ProcessSpec:
-    env = base_env() | config.knowledge_base | {
-        "SERVICE_HOST": "127.0.0.1",
-        "SERVICE_PORT": str(config.service_port),
-        "SERVICE_TOKEN": config.service_token,
-        "REDIS_URL": config.redis.url,
-        "KB_EMBEDDING_CACHE_DIR": str(config.var_dir / "cache" / "embeddings"),
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = (
+        base_env()
+        | config.knowledge_base
+        | {
+            "SERVICE_HOST": "127.0.0.1",
+            "SERVICE_PORT": str(config.service_port),
+            "SERVICE_TOKEN": config.service_token,
+            "REDIS_URL": config.redis.url,
+            "KB_EMBEDDING_CACHE_DIR": str(config.var_dir / "cache" / "embeddings"),
+            "HF_HUB_OFFLINE": "1",
+        }
+    )
     return ProcessSpec(
-        "service", [str(SERVICE_ENV / "python"), "-m", "service"],
-        f"{config.service_url}/health", env, ready_timeout=120,
+        "service",
+        [str(SERVICE_ENV / "python"), "-m", "service"],
+        f"{config.service_url}/health",
+        env,
+        ready_timeout=120,
     )
 
 
@@ -59,7 +79,15 @@ def actions_spec(config: StackConfig) -> ProcessSpec:
         "SERVICE_URL": config.service_url,
         "SERVICE_TOKEN": config.service_token,
     }
-    argv = [str(BOT_ENV / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(config.actions_port)]
+    argv = [
+        str(BOT_ENV / "python"),
+        "-m",
+        "rasa_sdk",
+        "--actions",
+        "actions",
+        "--port",
+        str(config.actions_port),
+    ]
     return ProcessSpec("actions", argv, f"{config.actions_url}/health", env, ready_timeout=60)
 
 
@@ -77,12 +105,18 @@ def rasa_env(config: StackConfig) -> dict[str, str]:
 
 def rasa_spec(config: StackConfig, model: Path = MODEL_DIR) -> ProcessSpec:
     argv = [
-        str(BOT_ENV / "rasa"), "run",
-        "--model", str(model),
-        "--endpoints", str(ROOT / "bot" / "endpoints.yml"),
-        "--credentials", str(ROOT / "bot" / "credentials.yml"),
-        "--interface", "127.0.0.1",
-        "--port", str(config.rasa_port),
+        str(BOT_ENV / "rasa"),
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(ROOT / "bot" / "endpoints.yml"),
+        "--credentials",
+        str(ROOT / "bot" / "credentials.yml"),
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(config.rasa_port),
     ]
     return ProcessSpec("rasa", argv, f"{config.rasa_url}/", rasa_env(config), ready_timeout=300)
 
@@ -90,12 +124,18 @@ def rasa_spec(config: StackConfig, model: Path = MODEL_DIR) -> ProcessSpec:
 def train_argv(out: Path = MODEL_DIR) -> list[str]:
     """`rasa train` skips training when its fingerprint of data, config and domain is unchanged."""
     return [
-        str(BOT_ENV / "rasa"), "train",
-        "--domain", str(ROOT / "bot" / "domain"),
-        "--data", str(ROOT / "bot" / "data"),
-        "--config", str(ROOT / "bot" / "config.yml"),
-        "--out", str(out),
-        "--fixed-model-name", "assistant",
+        str(BOT_ENV / "rasa"),
+        "train",
+        "--domain",
+        str(ROOT / "bot" / "domain"),
+        "--data",
+        str(ROOT / "bot" / "data"),
+        "--config",
+        str(ROOT / "bot" / "config.yml"),
+        "--out",
+        str(out),
+        "--fixed-model-name",
+        "assistant",
     ]
 
 

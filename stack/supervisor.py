@@ -43,7 +43,13 @@ def port_is_free(port: int) -> bool:
 
 
 class RunningProcess:
-    def __init__(self, spec: ProcessSpec, process: asyncio.subprocess.Process, log_path: Path, echo: IO[str] | None):
+    def __init__(
+        self,
+        spec: ProcessSpec,
+        process: asyncio.subprocess.Process,
+        log_path: Path,
+        echo: IO[str] | None,
+    ):
         self.spec = spec
         self.process = process
         self.recent: deque[str] = deque(maxlen=40)
@@ -73,7 +79,9 @@ class RunningProcess:
 class Stack:
     """The running processes. Use as `async with Stack(config, specs): ...`."""
 
-    def __init__(self, config: StackConfig, specs: list[ProcessSpec], echo: IO[str] | None = sys.stdout):
+    def __init__(
+        self, config: StackConfig, specs: list[ProcessSpec], echo: IO[str] | None = sys.stdout
+    ):
         self.config = config
         self.specs = specs
         self.echo = echo
@@ -92,8 +100,12 @@ class Stack:
         await self.stop()
 
     def _check_ports(self) -> None:
-        ports = {"service": self.config.service_port, "actions": self.config.actions_port,
-                 "rasa": self.config.rasa_port, "redis": self.config.redis.port}
+        ports = {
+            "service": self.config.service_port,
+            "actions": self.config.actions_port,
+            "rasa": self.config.rasa_port,
+            "redis": self.config.redis.port,
+        }
         for spec in self.specs:
             port = ports.get(spec.name)
             if port and not port_is_free(port):
@@ -130,11 +142,16 @@ class Stack:
             if running.exited:
                 await asyncio.sleep(0.2)  # let the log pump catch the last lines
                 tail = "\n    ".join(running.recent)
-                raise StackError(f"{spec.name} exited with code {running.process.returncode}:\n    {tail}")
+                raise StackError(
+                    f"{spec.name} exited with code {running.process.returncode}:\n    {tail}"
+                )
             if await self._healthy(spec):
                 return
             await asyncio.sleep(0.5)
-        raise StackError(f"{spec.name} was not healthy after {spec.ready_timeout:.0f} s; see {self.log_dir}/{spec.name}.log")
+        raise StackError(
+            f"{spec.name} was not healthy after {spec.ready_timeout:.0f} s; "
+            f"see {self.log_dir}/{spec.name}.log"
+        )
 
     async def _healthy(self, spec: ProcessSpec) -> bool:
         if spec.health_url is None:
@@ -170,15 +187,20 @@ class Stack:
 
     def describe(self) -> str:
         redis_line = (
-            f"redis    {self.config.redis.host}:{self.config.redis.port} (project-owned, data in {self.config.var_dir / 'redis'})"
+            f"redis    {self.config.redis.host}:{self.config.redis.port} "
+            f"(project-owned, data in {self.config.var_dir / 'redis'})"
             if self.config.redis.owned
             else f"redis    {self.config.redis.host}:{self.config.redis.port} (REDIS_URL)"
         )
-        return "\n".join([
-            "The assistant is running (all on 127.0.0.1):",
-            f"  {redis_line}",
-            f"  service  {self.config.service_url}  (knowledge base; internal token in {self.config.var_dir / 'secrets'})",
-            f"  actions  {self.config.actions_url}",
-            f"  rasa     {self.config.rasa_url}  (REST: POST /webhooks/rest/webhook)",
-            f"Logs: {self.log_dir}/<name>.log. Chat from another terminal: make shell. Stop: Ctrl-C.",
-        ])
+        return "\n".join(
+            [
+                "The assistant is running (all on 127.0.0.1):",
+                f"  {redis_line}",
+                f"  service  {self.config.service_url}  "
+                f"(knowledge base; internal token in {self.config.var_dir / 'secrets'})",
+                f"  actions  {self.config.actions_url}",
+                f"  rasa     {self.config.rasa_url}  (REST: POST /webhooks/rest/webhook)",
+                f"Logs: {self.log_dir}/<name>.log. "
+                "Chat from another terminal: make shell. Stop: Ctrl-C.",
+            ]
+        )

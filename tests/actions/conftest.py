@@ -4,7 +4,7 @@ exercised end to end in tests/e2e."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -18,8 +18,8 @@ TOKEN = "action-test-token-0123456789"
 
 class StandInService:
     def __init__(self) -> None:
-        self.search_answer: Dict[str, Any] = {}
-        self.requests: List[Dict[str, Any]] = []
+        self.search_answer: dict[str, Any] = {}
+        self.requests: list[dict[str, Any]] = []
         self.status = 200
 
     def app(self) -> web.Application:
@@ -44,7 +44,9 @@ class StandInService:
 async def service(aiohttp_server, monkeypatch):  # type: ignore[no-untyped-def]
     stand_in = StandInService()
     server = await aiohttp_server(stand_in.app())
-    settings = ServiceClientSettings(base_url=str(server.make_url("")).rstrip("/"), token=TOKEN, timeout_seconds=2)
+    settings = ServiceClientSettings(
+        base_url=str(server.make_url("")).rstrip("/"), token=TOKEN, timeout_seconds=2
+    )
     monkeypatch.setattr(service_client_module, "_client", ServiceClient(settings))
     return stand_in
 
@@ -55,12 +57,20 @@ def service_down(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(service_client_module, "_client", ServiceClient(settings))
 
 
-def tracker(text: str, intent: str, slots: Optional[Dict[str, Any]] = None,
-            entities: Optional[List[Dict[str, Any]]] = None) -> Tracker:
+def tracker(
+    text: str,
+    intent: str,
+    slots: dict[str, Any] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+) -> Tracker:
     return Tracker(
         sender_id="conversation-1",
         slots=slots or {},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []},
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": entities or [],
+        },
         events=[],
         paused=False,
         followup_action=None,
@@ -74,16 +84,28 @@ ANSWERED = {
     "answered": True,
     "threshold": 0.5,
     "answer": {
-        "article_id": "return-policy", "title": "Our return policy",
-        "url": "https://help.hearthly.example/articles/return-policy", "category": "returns-refunds",
-        "team": "returns", "score": 0.71, "section": "How long do I have?",
+        "article_id": "return-policy",
+        "title": "Our return policy",
+        "url": "https://help.hearthly.example/articles/return-policy",
+        "category": "returns-refunds",
+        "team": "returns",
+        "score": 0.71,
+        "section": "How long do I have?",
         "answer": "You have 30 days from delivery to return an item.",
     },
     "candidates": [
-        {"article_id": "return-policy", "title": "Our return policy", "score": 0.71,
-         "url": "https://help.hearthly.example/articles/return-policy"},
-        {"article_id": "start-a-return", "title": "How to return an item", "score": 0.62,
-         "url": "https://help.hearthly.example/articles/start-a-return"},
+        {
+            "article_id": "return-policy",
+            "title": "Our return policy",
+            "score": 0.71,
+            "url": "https://help.hearthly.example/articles/return-policy",
+        },
+        {
+            "article_id": "start-a-return",
+            "title": "How to return an item",
+            "score": 0.62,
+            "url": "https://help.hearthly.example/articles/start-a-return",
+        },
     ],
 }
 
@@ -93,7 +115,11 @@ MISSED = {
     "threshold": 0.5,
     "answer": None,
     "candidates": [
-        {"article_id": "promo-codes-and-gift-cards", "title": "Promo codes and gift cards", "score": 0.41},
+        {
+            "article_id": "promo-codes-and-gift-cards",
+            "title": "Promo codes and gift cards",
+            "score": 0.41,
+        },
         {"article_id": "plus-benefits", "title": "What's included in Hearthly Plus", "score": 0.33},
         {"article_id": "payment-methods", "title": "Payment methods we accept", "score": 0.12},
     ],

@@ -14,18 +14,29 @@ def slots(events):  # type: ignore[no-untyped-def]
 async def test_an_answer_carries_the_article_link_and_asks_if_it_helped(service) -> None:  # type: ignore[no-untyped-def]
     service.search_answer = ANSWERED
     dispatcher = CollectingDispatcher()
-    events = await ActionAnswerFromKb().run(dispatcher, tracker("how long do i have to return", "ask_question"), {})
+    events = await ActionAnswerFromKb().run(
+        dispatcher, tracker("how long do i have to return", "ask_question"), {}
+    )
     answer, question = dispatcher.messages
     assert "30 days from delivery" in answer["text"]
     assert "https://help.hearthly.example/articles/return-policy" in answer["text"]
     assert "Our return policy" in answer["text"]
     assert question["text"] == "Did that help?"
-    assert [b["payload"] for b in question["buttons"]] == ["/feedback_helpful", "/feedback_not_helpful"]
+    assert [b["payload"] for b in question["buttons"]] == [
+        "/feedback_helpful",
+        "/feedback_not_helpful",
+    ]
     recorded = slots(events)
     assert recorded["kb_last_article_id"] == "return-policy"
     assert recorded["kb_history"][-1]["answered"] is True
     assert recorded["kb_history"][-1]["score"] == 0.71
-    assert service.requests == [{"path": "/kb/search", "query": "how long do i have to return", "conversation_id": "conversation-1"}]
+    assert service.requests == [
+        {
+            "path": "/kb/search",
+            "query": "how long do i have to return",
+            "conversation_id": "conversation-1",
+        }
+    ]
 
 
 async def test_a_miss_offers_the_closest_articles_and_is_counted(service) -> None:  # type: ignore[no-untyped-def]
@@ -36,16 +47,23 @@ async def test_a_miss_offers_the_closest_articles_and_is_counted(service) -> Non
     )
     [message] = dispatcher.messages
     assert "not sure" in message["text"]
-    assert [b["title"] for b in message["buttons"]] == ["Promo codes and gift cards", "What's included in Hearthly Plus"]
+    assert [b["title"] for b in message["buttons"]] == [
+        "Promo codes and gift cards",
+        "What's included in Hearthly Plus",
+    ]
     recorded = slots(events)
     assert recorded["kb_miss_count"] == 2.0
     assert recorded["kb_last_article_id"] is None
     assert recorded["kb_history"][-1]["answered"] is False
 
 
-async def test_when_the_service_is_down_the_customer_gets_an_apology_and_a_person(service_down) -> None:  # type: ignore[no-untyped-def]
+async def test_when_the_service_is_down_the_customer_gets_an_apology_and_a_person(
+    service_down,
+) -> None:  # type: ignore[no-untyped-def]
     dispatcher = CollectingDispatcher()
-    events = await ActionAnswerFromKb().run(dispatcher, tracker("where is my refund", "ask_question"), {})
+    events = await ActionAnswerFromKb().run(
+        dispatcher, tracker("where is my refund", "ask_question"), {}
+    )
     assert dispatcher.messages[0]["response"] == "utter_kb_unavailable"
     assert events == [FollowupAction("utter_offer_human")]
 
@@ -53,13 +71,17 @@ async def test_when_the_service_is_down_the_customer_gets_an_apology_and_a_perso
 async def test_an_error_status_from_the_service_is_handled_like_an_outage(service) -> None:  # type: ignore[no-untyped-def]
     service.status = 500
     dispatcher = CollectingDispatcher()
-    events = await ActionAnswerFromKb().run(dispatcher, tracker("where is my refund", "ask_question"), {})
+    events = await ActionAnswerFromKb().run(
+        dispatcher, tracker("where is my refund", "ask_question"), {}
+    )
     assert events == [FollowupAction("utter_offer_human")]
 
 
 async def test_order_status_without_a_number_asks_for_it(service) -> None:  # type: ignore[no-untyped-def]
     dispatcher = CollectingDispatcher()
-    events = await ActionOrderStatus().run(dispatcher, tracker("where is my order", "order_status"), {})
+    events = await ActionOrderStatus().run(
+        dispatcher, tracker("where is my order", "order_status"), {}
+    )
     assert dispatcher.messages[0]["response"] == "utter_ask_order_number"
     assert events == []
     assert service.requests == []
@@ -69,7 +91,9 @@ async def test_order_status_with_a_number_notes_it_and_answers_about_tracking(se
     service.search_answer = ANSWERED
     dispatcher = CollectingDispatcher()
     entities = [{"entity": "order_number", "value": "hl482913"}]
-    events = await ActionOrderStatus().run(dispatcher, tracker("it's hl482913", "order_status", entities=entities), {})
+    events = await ActionOrderStatus().run(
+        dispatcher, tracker("it's hl482913", "order_status", entities=entities), {}
+    )
     assert "HL-482913" in dispatcher.messages[0]["text"]
     assert slots(events)["order_number"] == "HL-482913"
     assert service.requests[0]["query"] == "Where is my order and how do I track it?"
@@ -80,11 +104,20 @@ async def test_feedback_is_sent_for_the_article_shown_and_kept_in_the_conversati
     dispatcher = CollectingDispatcher()
     events = await ActionRecordFeedback().run(
         dispatcher,
-        tracker("no that didn't help", "feedback_not_helpful", slots={"kb_last_article_id": "return-policy", "kb_history": history}),
+        tracker(
+            "no that didn't help",
+            "feedback_not_helpful",
+            slots={"kb_last_article_id": "return-policy", "kb_history": history},
+        ),
         {},
     )
     assert service.requests == [
-        {"path": "/kb/feedback", "article_id": "return-policy", "helpful": False, "conversation_id": "conversation-1"}
+        {
+            "path": "/kb/feedback",
+            "article_id": "return-policy",
+            "helpful": False,
+            "conversation_id": "conversation-1",
+        }
     ]
     assert slots(events)["kb_history"][0]["feedback"] == "not_helpful"
     assert SlotSet("kb_last_article_id", None) in events
@@ -95,7 +128,11 @@ async def test_feedback_survives_an_outage_in_the_conversation(service_down) -> 
     history = [{"answered": True, "article_id": "hub-offline", "feedback": None}]
     events = await ActionRecordFeedback().run(
         CollectingDispatcher(),
-        tracker("yes thanks", "feedback_helpful", slots={"kb_last_article_id": "hub-offline", "kb_history": history}),
+        tracker(
+            "yes thanks",
+            "feedback_helpful",
+            slots={"kb_last_article_id": "hub-offline", "kb_history": history},
+        ),
         {},
     )
     assert slots(events)["kb_history"][0]["feedback"] == "helpful"

@@ -16,7 +16,10 @@ def test_order_numbers_are_normalised_to_one_spelling() -> None:
 
 def test_a_bare_order_number_is_a_tracking_question() -> None:
     assert order_question("it's HL-482913") == "Where is my order and how do I track it?"
-    assert order_question("my order HL-482913 arrived with a cracked bulb") == "my order HL-482913 arrived with a cracked bulb"
+    assert (
+        order_question("my order HL-482913 arrived with a cracked bulb")
+        == "my order HL-482913 arrived with a cracked bulb"
+    )
 
 
 def test_gibberish_level_candidates_are_not_offered() -> None:
@@ -27,7 +30,9 @@ def test_gibberish_level_candidates_are_not_offered() -> None:
 def test_history_is_bounded_and_feedback_marks_the_latest_answer() -> None:
     history = None
     for number in range(25):
-        history = append_history(history, {"answered": True, "article_id": "a" if number % 2 else "b", "feedback": None})
+        history = append_history(
+            history, {"answered": True, "article_id": "a" if number % 2 else "b", "feedback": None}
+        )
     assert len(history) == 20
     marked = with_feedback(history, "a", helpful=True)
     assert marked[-1]["feedback"] is None  # the latest entry is article "b"

@@ -26,7 +26,9 @@ class Customer:
 
     async def say(self, text: str) -> list[dict[str, Any]]:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-            async with session.post(self.url, json={"sender": self.sender, "message": text}) as response:
+            async with session.post(
+                self.url, json={"sender": self.sender, "message": text}
+            ) as response:
                 assert response.status == 200
                 replies = await response.json()
         assert replies, f"no reply to {text!r} (Rasa answers [] when processing failed)"
@@ -55,7 +57,10 @@ async def test_a_question_gets_a_knowledge_base_answer_with_its_link(stack: Stac
     assert "https://help.hearthly.example/articles/return-policy" in texts(replies)
     feedback_question = replies[-1]
     assert feedback_question["text"] == "Did that help?"
-    assert [button["payload"] for button in feedback_question["buttons"]] == ["/feedback_helpful", "/feedback_not_helpful"]
+    assert [button["payload"] for button in feedback_question["buttons"]] == [
+        "/feedback_helpful",
+        "/feedback_not_helpful",
+    ]
 
     await customer.say("/feedback_helpful")
     listing = await service_get(stack, "/kb/articles")
@@ -78,7 +83,9 @@ async def test_an_unanswerable_question_offers_articles_and_is_recorded(stack: S
     replies = await customer.say("are you hiring software engineers at the moment?")
     assert "not sure" in texts(replies)
     unanswered = await service_get(stack, "/kb/unanswered")
-    assert "are you hiring software engineers at the moment" in [q["question"] for q in unanswered["questions"]]
+    assert "are you hiring software engineers at the moment" in [
+        q["question"] for q in unanswered["questions"]
+    ]
 
 
 async def test_order_status_with_an_order_number(stack: Stack) -> None:

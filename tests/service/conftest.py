@@ -46,13 +46,15 @@ def articles_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, articles_dir: Path, redis_url: str) -> Settings:
-    return Settings.from_env({
-        "SERVICE_TOKEN": TOKEN,
-        "REDIS_URL": redis_url,
-        "KB_ARTICLES_DIR": str(articles_dir),
-        "KB_EMBEDDING_CACHE_DIR": str(PROJECT_ROOT / "var" / "cache" / "embeddings"),
-        "KB_RELOAD_INTERVAL": "0.2",
-    })
+    return Settings.from_env(
+        {
+            "SERVICE_TOKEN": TOKEN,
+            "REDIS_URL": redis_url,
+            "KB_ARTICLES_DIR": str(articles_dir),
+            "KB_EMBEDDING_CACHE_DIR": str(PROJECT_ROOT / "var" / "cache" / "embeddings"),
+            "KB_RELOAD_INTERVAL": "0.2",
+        }
+    )
 
 
 @pytest.fixture

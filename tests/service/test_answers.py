@@ -8,7 +8,9 @@ def test_short_sections_are_shown_whole_without_markdown_emphasis() -> None:
 
 
 def test_long_sections_are_cut_between_list_items_never_inside_one() -> None:
-    items = "\n".join(f"- Step {n}: unplug the hub, wait ten seconds and plug it back in." for n in range(1, 30))
+    items = "\n".join(
+        f"- Step {n}: unplug the hub, wait ten seconds and plug it back in." for n in range(1, 30)
+    )
     answer = trim_answer("Try these steps:\n" + items, max_chars=300)
     assert len(answer) <= 302
     assert answer.endswith(" …")

@@ -34,7 +34,9 @@ def test_an_article_is_split_into_its_introduction_and_sections() -> None:
     assert article.title == "Our return policy"
     assert article.published
     assert [section.heading for section in article.sections] == [
-        "", "How long do I have?", "What condition must it be in?"
+        "",
+        "How long do I have?",
+        "What condition must it be in?",
     ]
     assert article.sections[1].text == "You have 30 days from delivery."
 
@@ -76,7 +78,9 @@ def test_the_sample_help_centre_is_complete_and_valid() -> None:
     for article in articles:
         assert Path(SAMPLE_ARTICLES / f"{article.id}.md").exists(), "file name must be the id"
         assert len([s for s in article.sections if s.heading]) >= 3, article.id
-    assert any(not article.published for article in articles), "keep a draft to prove drafts stay hidden"
+    assert any(not article.published for article in articles), (
+        "keep a draft to prove drafts stay hidden"
+    )
 
 
 def _published_text() -> str:
@@ -92,5 +96,7 @@ def test_the_sample_articles_agree_on_the_return_window() -> None:
 
 def test_the_sample_articles_agree_on_the_refund_timeline() -> None:
     text = _published_text()
-    for claim in re.findall(r"refund[^.]{0,80}?within (\d+) business days", text, flags=re.IGNORECASE):
+    for claim in re.findall(
+        r"refund[^.]{0,80}?within (\d+) business days", text, flags=re.IGNORECASE
+    ):
         assert claim == "2"

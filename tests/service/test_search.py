@@ -33,10 +33,14 @@ def test_each_article_appears_once_among_the_closest(index: SearchIndex) -> None
     ids = [match.article.id for match in result.matches]
     assert len(ids) == 3 == len(set(ids))
     assert ids[0] == "hub-offline"
-    assert [m.score for m in result.matches] == sorted((m.score for m in result.matches), reverse=True)
+    assert [m.score for m in result.matches] == sorted(
+        (m.score for m in result.matches), reverse=True
+    )
 
 
-def test_a_question_the_help_centre_cannot_answer_falls_below_the_threshold(index: SearchIndex) -> None:
+def test_a_question_the_help_centre_cannot_answer_falls_below_the_threshold(
+    index: SearchIndex,
+) -> None:
     result = index.search("are you hiring software engineers?", THRESHOLD)
     assert not result.answered
     assert result.matches, "the closest articles are still offered"

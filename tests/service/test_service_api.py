@@ -10,7 +10,10 @@ from tests.service.conftest import TOKEN
 
 
 async def test_search_answers_with_the_article_title_link_and_section(client) -> None:  # type: ignore[no-untyped-def]
-    response = await client.post("/kb/search", json={"query": "when will my refund show up on my card?", "conversation_id": "c1"})
+    response = await client.post(
+        "/kb/search",
+        json={"query": "when will my refund show up on my card?", "conversation_id": "c1"},
+    )
     assert response.status == 200
     body = await response.json()
     assert body["answered"] is True
@@ -22,24 +25,37 @@ async def test_search_answers_with_the_article_title_link_and_section(client) ->
     assert len(body["candidates"]) == 3
 
 
-async def test_an_unanswered_question_is_recorded_for_the_content_team(client, redis_client) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unanswered_question_is_recorded_for_the_content_team(
+    client, redis_client
+) -> None:  # type: ignore[no-untyped-def]
     for _ in range(2):
-        response = await client.post("/kb/search", json={"query": "Do you have a loyalty points programme?", "conversation_id": "c2"})
+        response = await client.post(
+            "/kb/search",
+            json={"query": "Do you have a loyalty points programme?", "conversation_id": "c2"},
+        )
         body = await response.json()
         assert body["answered"] is False and body["answer"] is None
         assert body["miss_recorded"] is True
     listing = await (await client.get("/kb/unanswered")).json()
-    assert listing["questions"][0] == {"question": "do you have a loyalty points programme", "times_asked": 2}
+    assert listing["questions"][0] == {
+        "question": "do you have a loyalty points programme",
+        "times_asked": 2,
+    }
 
 
 async def test_feedback_is_counted_per_article(client) -> None:  # type: ignore[no-untyped-def]
     for helpful in (True, True, False):
-        response = await client.post("/kb/feedback", json={"article_id": "hub-offline", "helpful": helpful, "conversation_id": "c3"})
+        response = await client.post(
+            "/kb/feedback",
+            json={"article_id": "hub-offline", "helpful": helpful, "conversation_id": "c3"},
+        )
         assert response.status == 200
     listing = await (await client.get("/kb/articles")).json()
     hub = next(article for article in listing["articles"] if article["id"] == "hub-offline")
     assert hub["feedback"] == {"helpful": 2, "not_helpful": 1}
-    draft = next(article for article in listing["articles"] if article["id"] == "holiday-returns-2026")
+    draft = next(
+        article for article in listing["articles"] if article["id"] == "holiday-returns-2026"
+    )
     assert draft["status"] == "draft"
 
 
@@ -53,7 +69,10 @@ async def test_requests_without_the_service_token_are_refused(client) -> None:  
 
 async def test_bad_input_gets_a_clear_json_error(client) -> None:  # type: ignore[no-untyped-def]
     cases = [
-        (dict(data="not json", headers={"Content-Type": "application/json"}), "the body must be JSON"),
+        (
+            dict(data="not json", headers={"Content-Type": "application/json"}),
+            "the body must be JSON",
+        ),
         (dict(json=["a list"]), "the body must be a JSON object"),
         (dict(json={"query": ""}), "query must be a non-empty string"),
         (dict(json={"query": "x" * 501}), "query is longer than 500 characters"),
@@ -63,15 +82,21 @@ async def test_bad_input_gets_a_clear_json_error(client) -> None:  # type: ignor
         response = await client.post("/kb/search", **kwargs)
         assert response.status == 400, message
         assert message in (await response.json())["error"]
-    response = await client.post("/kb/feedback", json={"article_id": "no-such-article", "helpful": True})
+    response = await client.post(
+        "/kb/feedback", json={"article_id": "no-such-article", "helpful": True}
+    )
     assert response.status == 404
-    response = await client.post("/kb/search", data=b"x" * 20_000, headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/kb/search", data=b"x" * 20_000, headers={"Content-Type": "application/json"}
+    )
     assert response.status == 413
     response = await client.get("/kb/unanswered?limit=abc")
     assert response.status == 400
 
 
-async def test_an_edited_article_changes_the_answer_within_two_seconds(client, articles_dir: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_an_edited_article_changes_the_answer_within_two_seconds(
+    client, articles_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
     question = {"query": "how many days do I have to return something?", "conversation_id": "c4"}
     before = await (await client.post("/kb/search", json=question)).json()
     assert "30 days" in before["answer"]["answer"]

@@ -7,8 +7,14 @@ from service.settings import Settings, SettingsError
 
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(SettingsError) as caught:
-        Settings.from_env({"SERVICE_TOKEN": "short", "SERVICE_PORT": "http", "KB_ANSWER_THRESHOLD": "2",
-                           "REDIS_URL": "localhost:6379"})
+        Settings.from_env(
+            {
+                "SERVICE_TOKEN": "short",
+                "SERVICE_PORT": "http",
+                "KB_ANSWER_THRESHOLD": "2",
+                "REDIS_URL": "localhost:6379",
+            }
+        )
     message = str(caught.value)
     for name in ("SERVICE_TOKEN", "SERVICE_PORT", "KB_ANSWER_THRESHOLD", "REDIS_URL"):
         assert name in message
