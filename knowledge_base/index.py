@@ -23,7 +23,8 @@ class Passage:
     article: Article
     section: Section
     text: str
-    overview: bool = False
+    overview: bool = False  # describes the whole article; never chosen as the answer itself
+    ranks_article: bool = True  # False: only helps choose the section within its article
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,12 @@ def passages_for(article: Article) -> list[Passage]:
     for intro in (s for s in article.sections if not s.heading):
         text = f"{article.title}. {plain_text(intro.text)}"
         passages.append(Passage(article, answerable[0], text, overview=True))
+    # A long section's vector is dominated by its body; its heading alone says what it answers.
+    # Heading passages pick the section within an article but do not rank articles (alone they
+    # match too many unanswerable questions).
+    for section in answerable:
+        if section.heading:
+            passages.append(Passage(article, section, section.heading, ranks_article=False))
     return passages
 
 
@@ -91,6 +98,11 @@ class SearchIndex:
             for passage in passages_for(article)
         ]
         self._query_embedder = query_embedder or embedder
+        self._answer_rows: dict[str, np.ndarray] = {}
+        for row, passage in enumerate(self.passages):
+            if not passage.overview:
+                rows = self._answer_rows.setdefault(passage.article.id, np.array([], dtype=int))
+                self._answer_rows[passage.article.id] = np.append(rows, row)
         self._vectors = embedder.embed([passage.text for passage in self.passages])
 
     @property
@@ -102,24 +114,21 @@ class SearchIndex:
             return SearchResult(query, threshold, ())
         query_vector = self._query_embedder.embed([query])[0]
         scores = self._vectors @ query_vector
-        best_per_article: dict[str, Match] = {}
-        answer_section: dict[str, Section] = {}
+        ranked: dict[str, float] = {}  # article id -> its best ranking passage's score
         for position in np.argsort(-scores):
             passage = self.passages[int(position)]
-            article_id = passage.article.id
-            if article_id not in best_per_article:
-                if len(best_per_article) == limit:
-                    continue
-                best_per_article[article_id] = Match(
-                    passage.article, passage.section, round(float(scores[position]), 4)
-                )
-            if article_id not in answer_section and not passage.overview:
-                # the article's best-matching section answers, even when its overview matched best
-                answer_section[article_id] = passage.section
-            if len(answer_section) == len(best_per_article) == limit:
-                break
+            if passage.ranks_article and passage.article.id not in ranked:
+                ranked[passage.article.id] = round(float(scores[position]), 4)
+                if len(ranked) == limit:
+                    break
         matches = tuple(
-            Match(match.article, answer_section.get(article_id, match.section), match.score)
-            for article_id, match in best_per_article.items()
+            Match(self.articles[article_id], self._best_section(article_id, scores), score)
+            for article_id, score in ranked.items()
         )
         return SearchResult(query, threshold, matches)
+
+    def _best_section(self, article_id: str, scores: np.ndarray) -> Section:
+        """The section that answers: the article's best-matching section or heading passage,
+        even when the article's overview is what matched best."""
+        rows = self._answer_rows[article_id]
+        return self.passages[int(rows[int(np.argmax(scores[rows]))])].section

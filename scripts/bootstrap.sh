@@ -59,7 +59,7 @@ make_env() {
     local python
     python="$(find_python "$version")" || die "Python $version is needed for the $name env and was not found on PATH or under pyenv.
 Install it, e.g. 'pyenv install $version' or 'apt-get install python$version python$version-venv', then run this again."
-    say "building the $name env with $python (this takes a few minutes the first time)"
+    say "installing the $name env with $python (a few minutes on a new machine)"
     [ -x "$env/bin/python" ] || "$python" -m venv "$env"
     pip_quiet "$name" --upgrade "pip>=23.2" setuptools wheel
     if [ "$#" -gt 0 ]; then

@@ -23,7 +23,7 @@ def main() -> int:
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        access_log_format="%r %s %b %Tfms",
+        access_log_format='"%r" %s %b %Tfs',
         print=lambda message: logging.getLogger("service").info(message.strip()),
     )
     return 0

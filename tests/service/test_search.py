@@ -85,3 +85,14 @@ def test_a_broken_edit_keeps_the_other_articles_searchable(tmp_path: Path, embed
     knowledge_base.refresh()
     assert set(knowledge_base.state.index.articles) == {"hub-offline"}
     assert [error.source for error in knowledge_base.state.errors] == ["return-policy.md"]
+
+
+def test_the_answer_is_the_section_about_what_was_asked(index: SearchIndex) -> None:
+    for question, heading in [
+        ("my hub light keeps blinking amber", "Why is the Hub light blinking amber?"),
+        ("hub light is solid red", "Why is the Hub light solid red?"),
+        ("how do I factory reset my hub", "How do I factory reset the Hearthly Hub?"),
+    ]:
+        result = index.search(question, THRESHOLD)
+        assert result.best is not None and result.best.article.id == "hub-offline"
+        assert result.best.section.heading == heading, question
