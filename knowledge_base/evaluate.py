@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             if wrong or false_answer or missed:
                 print(f"- {question.text!r} expected={question.expected} got={top}")
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"summary": summary, "sweep": sweep}, indent=2))
     return 0
 
