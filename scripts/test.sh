@@ -20,7 +20,7 @@ step() {  # step NAME COMMAND...: run, report, remember failures; pytest's "no t
 
 step "lint (ruff)" "$SERVICE/ruff" check .
 step "types (mypy)" "$SERVICE/mypy"
-step "unit tests: service env" "$SERVICE/pytest" tests/service -q -p no:cacheprovider
+step "unit tests: service env" "$SERVICE/pytest" tests/service tests/handoff -q -p no:cacheprovider
 step "unit tests: actions (bot env)" "$BOT/pytest" tests/actions -q -p no:cacheprovider
 step "rasa data validate" "$BOT/rasa" data validate --domain bot/domain --data bot/data --config bot/config.yml --fail-on-warnings
 step "rasa conversation tests" "$BOT/rasa" test core --model bot/models --stories tests/test_stories.yml \

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import pytest
+
+from handoff.config import load_config
+from handoff.frustration import FrustrationAssessment, FrustrationScorer, Turn, vader_polarity
+
+FALLBACK = "Sorry, I didn't quite get that. Could you rephrase it?"
+
+
+@pytest.fixture(scope="module")
+def scorer() -> FrustrationScorer:
+    return FrustrationScorer(load_config(), vader_polarity())
+
+
+def conversation(*texts: str) -> list[Turn]:
+    """Alternating turns, the customer first."""
+    return [Turn("customer" if i % 2 == 0 else "bot", text) for i, text in enumerate(texts)]
+
+
+def named(assessment: FrustrationAssessment) -> dict[str, object]:
+    return {signal.name: signal for signal in assessment.signals}
+
+
+def test_shouted_complaint_scores_high_and_names_its_signals(scorer: FrustrationScorer) -> None:
+    assessment = scorer.assess(conversation("This is USELESS!!! third time I'm asking"))
+
+    assert assessment.frustrated
+    assert assessment.score >= 2 * assessment.threshold
+    signals = named(assessment)
+    assert {"frustration_phrase", "shouting", "emphatic_punctuation", "negative_sentiment"} <= set(
+        signals
+    )
+    assert "'USELESS'" in signals["frustration_phrase"].evidence
+    assert "'third time'" in signals["frustration_phrase"].evidence
+
+
+def test_negated_anger_with_a_calm_question_is_not_frustration(scorer: FrustrationScorer) -> None:
+    calm = scorer.assess(conversation("not angry, just asking about my refund"))
+    angry = scorer.assess(conversation("I am angry about my refund"))
+
+    assert not calm.frustrated
+    assert calm.score == 0
+    assert "frustration_phrase" not in named(calm)
+    assert "frustration_phrase" in named(angry)
+
+
+def test_sarcasm_after_a_failed_answer_is_caught(scorer: FrustrationScorer) -> None:
+    history = conversation(
+        "where is my refund?", "Sorry, I couldn't find anything about that.", "great, just great"
+    )
+    assessment = scorer.assess(history)
+
+    assert assessment.frustrated
+    signals = named(assessment)
+    assert signals["sarcasm"].turn_index == 2
+    assert signals["bot_failure"].turn_index == 1
+    assert "politeness" not in signals
+
+
+def test_genuine_praise_after_an_answer_stays_low(scorer: FrustrationScorer) -> None:
+    history = conversation("where is my refund?", "It was paid back yesterday.", "Great, thanks!")
+
+    assert scorer.assess(history).score == 0
+
+
+@pytest.mark.parametrize(
+    "reply", ["thanks, that helped", "No thanks, that's all I needed", "Perfect, cheers!"]
+)
+def test_polite_replies_score_low(scorer: FrustrationScorer, reply: str) -> None:
+    history = conversation("how do I reset my password?", "Use 'Forgot password'.", reply)
+    assessment = scorer.assess(history)
+
+    assert assessment.score < 0.5 * assessment.threshold
+    assert "politeness" in named(assessment)
+
+
+def test_asking_for_a_person_is_enough_but_declining_one_is_not(scorer: FrustrationScorer) -> None:
+    asks = scorer.assess(conversation("Can I talk to a real person?"))
+    declines = scorer.assess(conversation("I don't need to talk to a person, the article helped"))
+
+    assert asks.frustrated
+    assert "person_request" in named(asks)
+    assert "person_request" not in named(declines)
+    assert not declines.frustrated
+
+
+def test_rephrase_loop_names_the_turns_behind_each_signal(scorer: FrustrationScorer) -> None:
+    history = conversation(
+        "where is my order HL-482913",
+        FALLBACK,
+        "my order HL-482913, where is it",
+        FALLBACK,
+        "where is order HL-482913???",
+    )
+    assessment = scorer.assess(history)
+    signals = named(assessment)
+
+    assert assessment.turn_index == 4
+    assert assessment.frustrated
+    assert signals["bot_failure"].turn_index == 3
+    assert signals["bot_repeat"].turn_index == 3
+    assert "bot turn 1" in signals["bot_repeat"].evidence
+    assert "(turns 1, 3)" in signals["unresolved_streak"].evidence
+    assert "turn 0" in signals["customer_repeat"].evidence
+    assert "turn 3:" in assessment.explain()
+
+
+def test_a_first_plain_question_fires_nothing(scorer: FrustrationScorer) -> None:
+    assessment = scorer.assess(conversation("How long does delivery to Canada take?"))
+
+    assert assessment.signals == ()
+    assert assessment.explain().endswith("no signals")
+
+
+def test_the_scored_turn_must_be_the_customers(scorer: FrustrationScorer) -> None:
+    with pytest.raises(ValueError, match="customer"):
+        scorer.assess(conversation("hi", "Hello! How can I help?"))
+    with pytest.raises(ValueError, match="customer"):
+        scorer.assess([])
