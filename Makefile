@@ -32,7 +32,8 @@ eval-kb: setup ## Knowledge-base retrieval accuracy on data/kb_questions.yml
 	@$(SERVICE_PY) -m knowledge_base.evaluate data/kb_questions.yml
 
 eval-nlu: setup ## Rasa NLU 5-fold cross-validation (intent macro F1), results in var/results/nlu-cv
-	@$(BOT)/rasa test nlu --nlu bot/data/nlu --config bot/config.yml --cross-validation --folds 5 --out var/results/nlu-cv
+	@$(SERVICE_PY) -m stack with-service -- $(BOT)/rasa test nlu --nlu bot/data/nlu --config bot/config.yml \
+		--cross-validation --folds 5 --out var/results/nlu-cv
 	@$(SERVICE_PY) -c "import json; r=json.load(open('var/results/nlu-cv/intent_report.json')); print('intent macro F1:', round(r['macro avg']['f1-score'], 4), ' weighted F1:', round(r['weighted avg']['f1-score'], 4))"
 
 bench-latency: train ## Reply latency through Rasa: knowledge-base answers vs plain rule responses

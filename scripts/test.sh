@@ -21,9 +21,11 @@ step() {  # step NAME COMMAND...: run, report, remember failures; pytest's "no t
 step "lint (ruff)" "$SERVICE/ruff" check .
 step "types (mypy)" "$SERVICE/mypy"
 step "unit tests: service env" "$SERVICE/pytest" tests/service tests/handoff -q -p no:cacheprovider
-step "unit tests: actions (bot env)" "$BOT/pytest" tests/actions -q -p no:cacheprovider
+step "unit tests: bot env (actions, Rasa components)" "$BOT/pytest" tests/actions tests/rasa_extensions -q -p no:cacheprovider
 step "rasa data validate" "$BOT/rasa" data validate --domain bot/domain --data bot/data --config bot/config.yml --fail-on-warnings
-step "rasa conversation tests" "$BOT/rasa" test core --model bot/models --stories tests/test_stories.yml \
+# Rasa's NLU pipeline gets sentence vectors from the service: run it while the service is up.
+step "rasa conversation tests" "$SERVICE/python" -m stack with-service -- "$BOT/rasa" test core \
+    --model bot/models --stories tests/test_stories.yml \
     --fail-on-prediction-errors --out var/results/conversation-tests
 step "end-to-end tests (real Redis, service, action server, Rasa)" "$SERVICE/pytest" tests/e2e -q -p no:cacheprovider
 

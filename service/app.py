@@ -12,13 +12,13 @@ from aiohttp import web
 from knowledge_base import insights
 from knowledge_base.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from knowledge_base.library import KnowledgeBase
-from service import kb_views
-from service.keys import INSIGHTS, KNOWLEDGE_BASE, SETTINGS
+from service import kb_views, nlu_views
+from service.keys import EMBEDDER, INSIGHTS, KNOWLEDGE_BASE, SETTINGS
 from service.middleware import json_errors, token_auth
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
-MAX_BODY_BYTES = 16 * 1024
+MAX_BODY_BYTES = 96 * 1024  # a batch of NLU texts; single questions are capped in their view
 
 
 def create_app(
@@ -36,6 +36,7 @@ def create_app(
     app.router.add_post("/kb/feedback", kb_views.feedback)
     app.router.add_get("/kb/articles", kb_views.articles)
     app.router.add_get("/kb/unanswered", kb_views.unanswered)
+    app.router.add_post("/nlu/embed", nlu_views.embed)
     return app
 
 
@@ -62,6 +63,7 @@ def _knowledge_base(
         )
         await loop.run_in_executor(None, knowledge_base.refresh)
         app[KNOWLEDGE_BASE] = knowledge_base
+        app[EMBEDDER] = embedder
         watcher = asyncio.create_task(knowledge_base.watch(settings.reload_interval))
         yield
         watcher.cancel()

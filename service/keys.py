@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from knowledge_base.embeddings import Embedder
 from knowledge_base.insights import InsightStore
 from knowledge_base.library import KnowledgeBase
 from service.settings import Settings
@@ -9,3 +10,4 @@ from service.settings import Settings
 SETTINGS = web.AppKey("settings", Settings)
 KNOWLEDGE_BASE = web.AppKey("knowledge_base", KnowledgeBase)
 INSIGHTS = web.AppKey("insights", InsightStore)
+EMBEDDER = web.AppKey("embedder", Embedder)  # uncached: for customers' text

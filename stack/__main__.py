@@ -13,19 +13,25 @@ import asyncio
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 
 from stack.chat import chat
 from stack.config import MODEL_DIR, StackConfig, StackConfigError
-from stack.processes import rasa_env, stack_specs, train_argv
-from stack.supervisor import Stack, StackError
+from stack.processes import rasa_env, service_specs, stack_specs, train_argv
+from stack.supervisor import Stack, StackError, service_available
+
+
+async def with_service(config: StackConfig, argv: list[str]) -> int:
+    """Run argv with the service reachable: reuse a running one, else start it for the command."""
+    async with service_available(config, service_specs(config)):
+        process = await asyncio.create_subprocess_exec(*argv, env=rasa_env(config))
+        return await process.wait()
 
 
 def train(config: StackConfig) -> int:
     MODEL_DIR.mkdir(parents=True, exist_ok=True)
     print("[stack] checking the Rasa model (trains only when data, config or domain changed)")
-    return subprocess.call(train_argv(), env=rasa_env(config))
+    return asyncio.run(with_service(config, train_argv()))
 
 
 async def run(config: StackConfig) -> int:
@@ -67,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("command", choices=["run", "train", "chat"])
+    parser.add_argument("command", choices=["run", "train", "chat", "with-service"])
+    parser.add_argument("argv", nargs=argparse.REMAINDER, help="with-service: the command to run")
     args = parser.parse_args(argv)
     try:
         config = StackConfig.from_env(os.environ)
@@ -76,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "train":
         return train(config)
+    if args.command == "with-service":
+        command = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+        if not command:
+            parser.error("with-service needs a command, e.g. with-service -- rasa test")
+        return asyncio.run(with_service(config, command))
     if args.command == "chat":
         return asyncio.run(chat(config))
     return asyncio.run(run(config))

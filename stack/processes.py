@@ -98,6 +98,8 @@ def rasa_env(config: StackConfig) -> dict[str, str]:
         "REDIS_PORT": str(config.redis.port),
         "REDIS_DB": str(config.redis.db),
         "REDIS_PASSWORD": config.redis.password,
+        "SERVICE_URL": config.service_url,  # for rasa_extensions.service_featurizer
+        "SERVICE_TOKEN": config.service_token,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
     }
@@ -137,6 +139,14 @@ def train_argv(out: Path = MODEL_DIR) -> list[str]:
         "--fixed-model-name",
         "assistant",
     ]
+
+
+def service_specs(config: StackConfig) -> list[ProcessSpec]:
+    """What Rasa needs to train and to test: the service (for sentence vectors) and its Redis."""
+    specs = [service_spec(config)]
+    if config.redis.owned:
+        specs.insert(0, redis_spec(config))
+    return specs
 
 
 def stack_specs(config: StackConfig) -> list[ProcessSpec]:

@@ -9,6 +9,7 @@ import socket
 import sys
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO
 
@@ -162,10 +163,13 @@ class Stack:
                 return False
             finally:
                 await client.aclose()
+        return await self.healthy_url(spec.health_url)
+
+    async def healthy_url(self, url: str) -> bool:
         try:
             timeout = aiohttp.ClientTimeout(total=2)
             async with aiohttp.ClientSession(timeout=timeout) as session:
-                async with session.get(spec.health_url) as response:
+                async with session.get(url) as response:
                     return response.status == 200
         except (aiohttp.ClientError, asyncio.TimeoutError):
             return False
@@ -204,3 +208,18 @@ class Stack:
                 "Chat from another terminal: make shell. Stop: Ctrl-C.",
             ]
         )
+
+
+@contextlib.asynccontextmanager
+async def service_available(config: StackConfig, specs: list[ProcessSpec]) -> AsyncIterator[None]:
+    """Yield while the service answers: a running one (e.g. `make run`) is reused, otherwise
+    the given processes are started for the duration and stopped afterwards."""
+    if await Stack(config, []).healthy_url(f"{config.service_url}/health"):
+        yield
+        return
+    print("[stack] starting the service for this command (logs in var/log/)", flush=True)
+    try:
+        async with Stack(config, specs, echo=None):
+            yield
+    except StackError as error:
+        raise SystemExit(f"[stack] could not start the service: {error}") from None

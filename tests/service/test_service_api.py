@@ -87,7 +87,7 @@ async def test_bad_input_gets_a_clear_json_error(client) -> None:  # type: ignor
     )
     assert response.status == 404
     response = await client.post(
-        "/kb/search", data=b"x" * 20_000, headers={"Content-Type": "application/json"}
+        "/kb/search", data=b"x" * 100_000, headers={"Content-Type": "application/json"}
     )
     assert response.status == 413
     response = await client.get("/kb/unanswered?limit=abc")
@@ -118,3 +118,20 @@ async def test_health_reports_the_index(client) -> None:  # type: ignore[no-unty
     assert body["knowledge_base"]["published_articles"] >= 30
     assert body["knowledge_base"]["skipped_files"] == 0
     assert TOKEN not in str(body)
+
+
+async def test_nlu_embeddings_for_rasa(client) -> None:  # type: ignore[no-untyped-def]
+    response = await client.post(
+        "/nlu/embed", json={"texts": ["see ya", "goodbye", "my hub is offline"]}
+    )
+    assert response.status == 200
+    body = await response.json()
+    assert body["model"] == "all-MiniLM-L6-v2" and body["dimensions"] == 384
+    see_ya, goodbye, hub = ([float(v) for v in row] for row in body["vectors"])
+
+    def cosine(a: list[float], b: list[float]) -> float:
+        return sum(x * y for x, y in zip(a, b, strict=True))
+
+    assert cosine(see_ya, goodbye) > cosine(see_ya, hub)
+    for bad in ({"texts": []}, {"texts": "hi"}, {"texts": ["x"] * 65}, {"texts": ["x" * 1001]}):
+        assert (await client.post("/nlu/embed", json=bad)).status == 400

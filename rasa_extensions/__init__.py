@@ -1,0 +1,1 @@
+"""Our components for Rasa's extension points (imported by the Rasa server, Python 3.10)."""

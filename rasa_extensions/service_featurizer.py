@@ -1,0 +1,125 @@
+"""A Rasa NLU featurizer that adds all-MiniLM-L6-v2 sentence vectors from the service.
+
+The sentence-transformers model needs torch and a current Python, which Rasa 3.6's environment
+cannot have; the service (Python 3.11) serves the vectors over loopback (`POST /nlu/embed`).
+DIET then sees what a message means, not only its words and character n-grams, which matters
+for short, varied messages ("see ya", "cheers") and for questions worded unlike the examples.
+
+Settings: `SERVICE_URL` and `SERVICE_TOKEN` from the environment (set by `python -m stack`).
+If the service cannot be reached while Rasa is running, the message gets a zero vector and an
+error is logged: NLU confidence drops, the FallbackClassifier takes over, and the fallback
+action explains that help is unavailable. Training fails loudly instead, so no model is ever
+trained on missing features.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import numpy as np
+import requests
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.exceptions import RasaException
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+log = logging.getLogger(__name__)
+DEFAULT_SERVICE_URL = "http://127.0.0.1:8300"
+
+
+class EmbeddingServiceError(RasaException):
+    """The service could not provide sentence vectors."""
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class ServiceSentenceFeaturizer(DenseFeaturizer, GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "model": "all-MiniLM-L6-v2",  # must match the service; part of Rasa's fingerprint
+            "dimensions": 384,
+            "batch_size": 32,
+            "timeout_seconds": 10.0,
+        }
+
+    def __init__(self, config: dict[str, Any], name: str, url: str, token: str) -> None:
+        super().__init__(name, config)
+        self._url = url.rstrip("/") + "/nlu/embed"
+        self._token = token
+        self._session: requests.Session | None = None
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ServiceSentenceFeaturizer:
+        url = os.environ.get("SERVICE_URL", DEFAULT_SERVICE_URL)
+        token = os.environ.get("SERVICE_TOKEN", "")
+        return cls(config, execution_context.node_name, url, token)
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        if int(config.get("batch_size", 0)) < 1 or int(config.get("batch_size", 0)) > 64:
+            raise ValueError("ServiceSentenceFeaturizer: batch_size must be between 1 and 64")
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self._featurize(training_data.training_examples, strict=True)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        self._featurize(messages, strict=False)
+        return messages
+
+    def _featurize(self, messages: list[Message], strict: bool) -> None:
+        to_embed = [message for message in messages if message.get(TEXT)]
+        size = int(self._config["batch_size"])
+        for start in range(0, len(to_embed), size):
+            batch = to_embed[start : start + size]
+            vectors = self._vectors([str(message.get(TEXT))[:1000] for message in batch], strict)
+            for message, vector in zip(batch, vectors, strict=True):
+                self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
+
+    def _vectors(self, texts: list[str], strict: bool) -> np.ndarray:
+        try:
+            return self._request(texts)
+        except EmbeddingServiceError as error:
+            if strict:
+                raise
+            log.error("no sentence vectors for %d message(s): %s", len(texts), error)
+            return np.zeros((len(texts), int(self._config["dimensions"])), dtype=np.float32)
+
+    def _request(self, texts: list[str]) -> np.ndarray:
+        if self._session is None:
+            self._session = requests.Session()
+            self._session.headers["Authorization"] = f"Bearer {self._token}"
+        try:
+            response = self._session.post(
+                self._url, json={"texts": texts}, timeout=float(self._config["timeout_seconds"])
+            )
+        except requests.RequestException as error:
+            raise EmbeddingServiceError(f"{self._url} unreachable ({error})") from error
+        if response.status_code != 200:
+            raise EmbeddingServiceError(
+                f"{self._url} answered {response.status_code}: {response.text[:200]}"
+            )
+        body = response.json()
+        if body.get("model") != self._config["model"]:
+            raise EmbeddingServiceError(
+                f"the service embeds with {body.get('model')!r}, this pipeline expects "
+                f"{self._config['model']!r}: retrain the model"
+            )
+        vectors = np.asarray(body["vectors"], dtype=np.float32)
+        if vectors.shape != (len(texts), int(self._config["dimensions"])):
+            raise EmbeddingServiceError(f"unexpected vector shape {vectors.shape}")
+        return vectors
