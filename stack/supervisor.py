@@ -165,10 +165,11 @@ class Stack:
                 await client.aclose()
         return await self.healthy_url(spec.health_url)
 
-    async def healthy_url(self, url: str) -> bool:
+    async def healthy_url(self, url: str, token: str | None = None) -> bool:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             timeout = aiohttp.ClientTimeout(total=2)
-            async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
                 async with session.get(url) as response:
                     return response.status == 200
         except (aiohttp.ClientError, asyncio.TimeoutError):
@@ -214,9 +215,15 @@ class Stack:
 async def service_available(config: StackConfig, specs: list[ProcessSpec]) -> AsyncIterator[None]:
     """Yield while the service answers: a running one (e.g. `make run`) is reused, otherwise
     the given processes are started for the duration and stopped afterwards."""
-    if await Stack(config, []).healthy_url(f"{config.service_url}/health"):
-        yield
+    probe = Stack(config, [])
+    if await probe.healthy_url(f"{config.service_url}/kb/articles", config.service_token):
+        yield  # ours (it accepted our token): reuse it
         return
+    if await probe.healthy_url(f"{config.service_url}/health"):
+        raise SystemExit(
+            f"[stack] another service answers on port {config.service_port} but refuses this "
+            "checkout's token; stop it or set SERVICE_PORT"
+        )
     print("[stack] starting the service for this command (logs in var/log/)", flush=True)
     try:
         async with Stack(config, specs, echo=None):
