@@ -24,16 +24,12 @@ from pathlib import Path
 import aiohttp
 import yaml
 
+from benchmarks.stats import percentile
 from stack.config import ROOT, StackConfig
 from stack.processes import stack_specs
 from stack.supervisor import Stack, free_port
 
 RULE_MESSAGES = ["thanks", "thank you!", "thanks a lot", "cheers, thanks"]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def summary(values: list[float]) -> dict[str, float]:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.stats import percentile, rows_by_group
 from handoff.config import DEFAULT_CONFIG_PATH, FrustrationConfig, load_config
 from handoff.frustration import FrustrationScorer, Polarity, Turn, vader_polarity
 
@@ -146,10 +147,7 @@ def fit_weights(
         ]
     )
     labels = np.array(actual)
-    by_dialogue: dict[int, list[int]] = {}
-    for row, dialogue in enumerate(dialogue_ids):
-        by_dialogue.setdefault(dialogue, []).append(row)
-    dialogues = list(by_dialogue.values())
+    dialogues = rows_by_group(dialogue_ids)
     generator = random.Random(FIT_SEED)
     fits = []
     for _ in range(FIT_ROUNDS):
@@ -185,17 +183,9 @@ def timed_assessments(
     return predicted, milliseconds, fired
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def bootstrap_f1(turns: list[RatedTurn], predicted: list[bool], rounds: int = 1000) -> list[float]:
     """95 % interval of held-out F1, resampling whole dialogues (seeded, so repeatable)."""
-    by_dialogue: dict[int, list[int]] = {}
-    for position, turn in enumerate(turns):
-        by_dialogue.setdefault(turn.dialogue_index, []).append(position)
-    dialogues = list(by_dialogue.values())
+    dialogues = rows_by_group(turn.dialogue_index for turn in turns)
     generator = random.Random(FIT_SEED)
     scores = []
     for _ in range(rounds):
