@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 from aiohttp import web
 
+from knowledge_base.embeddings import Embedder
 from service.kb_views import read_json_object
 from service.keys import EMBEDDER
 from service.middleware import json_error
 
 MAX_TEXTS = 64
 MAX_TEXT_CHARS = 1000
+
+
+def one_at_a_time(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Embed each text on its own. In a batch, padding to the longest text changes the float
+    arithmetic slightly, so a text's vector would depend on its neighbours; Rasa fingerprints
+    the features, and unstable vectors would make every `rasa train` retrain DIET."""
+    return np.vstack([embedder.embed([text]) for text in texts])
 
 
 async def embed(request: web.Request) -> web.Response:
@@ -31,7 +40,7 @@ async def embed(request: web.Request) -> web.Response:
         )
     embedder = request.app[EMBEDDER]
     loop = asyncio.get_running_loop()
-    vectors = await loop.run_in_executor(None, embedder.embed, texts)
+    vectors = await loop.run_in_executor(None, one_at_a_time, embedder, texts)
     return web.json_response(
         {
             "model": embedder.name,

@@ -135,3 +135,11 @@ async def test_nlu_embeddings_for_rasa(client) -> None:  # type: ignore[no-untyp
     assert cosine(see_ya, goodbye) > cosine(see_ya, hub)
     for bad in ({"texts": []}, {"texts": "hi"}, {"texts": ["x"] * 65}, {"texts": ["x" * 1001]}):
         assert (await client.post("/nlu/embed", json=bad)).status == 400
+
+
+async def test_a_text_gets_the_same_vector_whatever_it_is_sent_with(client) -> None:  # type: ignore[no-untyped-def]
+    """Rasa fingerprints features: unstable vectors would retrain the model every time."""
+    alone = await (await client.post("/nlu/embed", json={"texts": ["see ya"]})).json()
+    batch = ["see ya", "my order HL-482913 still hasn't arrived and tracking shows nothing"]
+    together = await (await client.post("/nlu/embed", json={"texts": batch})).json()
+    assert together["vectors"][0] == alone["vectors"][0]
