@@ -77,7 +77,9 @@ def passages_for(article: Article) -> list[Passage]:
     # match too many unanswerable questions).
     for section in answerable:
         if section.heading:
-            passages.append(Passage(article, section, section.heading, ranks_article=False))
+            lead = plain_text(section.text).split("\n")[0][:200]
+            text = f"{section.heading} {lead}"
+            passages.append(Passage(article, section, text, ranks_article=False))
     return passages
 
 

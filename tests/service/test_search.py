@@ -96,3 +96,9 @@ def test_the_answer_is_the_section_about_what_was_asked(index: SearchIndex) -> N
         result = index.search(question, THRESHOLD)
         assert result.best is not None and result.best.article.id == "hub-offline"
         assert result.best.section.heading == heading, question
+
+
+def test_a_question_about_one_payment_method_gets_the_list_of_methods(index: SearchIndex) -> None:
+    result = index.search("can I pay with paypal?", THRESHOLD)
+    assert result.best is not None and result.best.article.id == "payment-methods"
+    assert "PayPal" in result.best.answer
