@@ -5,6 +5,10 @@ is the customer turn being scored) and a sentiment function; `vader_polarity()` 
 default one from VADER. Every signal that fires says what it is, how much it weighs, the words
 behind it and the index (into the given history) of the turn those words come from.
 
+Text is enough. A caller that knows what its own bot turns achieved (a knowledge-base miss, a
+failed booking, an NLU fallback) sets `Turn.outcome` on them; the bot_failure signal then
+follows that outcome instead of guessing from the bot's words.
+
 The score is the sum of weight x strength over the signals (strength is 0..1), floored at 0;
 a turn is frustrated when its score reaches the configured threshold. Weights, thresholds and
 phrase lists live in handoff/escalation.yml (see handoff/config.py).
@@ -16,11 +20,15 @@ import re
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from handoff.config import FrustrationConfig
 
 Speaker = Literal["customer", "bot"]
+BotOutcome = Literal["answered", "no_result", "failed", "not_understood"]
+"""What a bot turn achieved, as the system itself knows it (see `Turn.outcome`)."""
+BOT_OUTCOMES = frozenset(get_args(BotOutcome))
+FAILED_OUTCOMES = frozenset({"no_result", "failed", "not_understood"})
 Polarity = Callable[[str], float]
 """Sentiment of a text from -1 (very negative) to +1 (very positive), e.g. VADER's compound."""
 
@@ -39,8 +47,28 @@ STOPWORDS = frozenset(STOPWORD_TEXT.split())
 
 @dataclass(frozen=True)
 class Turn:
+    """One turn of the conversation.
+
+    `outcome` is optional and only for bot turns, set by the caller from its own events:
+    "answered" (the turn gave what was asked: an article, a status, a booking), "no_result" (a
+    lookup found nothing: knowledge-base miss, no matching record), "failed" (an action could not
+    be completed: booking refused, backend error), "not_understood" (NLU fallback, or the bot
+    asked again for something the customer had already given). None means unknown: the bot's
+    words decide, as for a text-only transcript.
+    """
+
     speaker: Speaker
     text: str
+    outcome: BotOutcome | None = None
+
+    def __post_init__(self) -> None:
+        if self.outcome is None:
+            return
+        if self.speaker != "bot":
+            raise ValueError(f"only a bot turn has an outcome, not a {self.speaker} turn")
+        if self.outcome not in BOT_OUTCOMES:
+            known = ", ".join(sorted(BOT_OUTCOMES))
+            raise ValueError(f"unknown bot outcome {self.outcome!r} (known: {known})")
 
 
 @dataclass(frozen=True)
@@ -211,8 +239,15 @@ class FrustrationScorer:
         return found
 
     def _bot_failure(self, reply: list[tuple[int, Turn]]) -> Signal | None:
-        """The last failing turn of one bot reply (the bot turns between two customer turns)."""
+        """The last failing turn of one bot reply (the bot turns between two customer turns).
+
+        A turn's known outcome wins over its words: "no_result" fails whatever the text says,
+        and "answered" does not fail even when it apologises ("sorry for the wait, booked")."""
         for turn_index, turn in reversed(reply):
+            if turn.outcome in FAILED_OUTCOMES:
+                return self._signal("bot_failure", 1.0, f"outcome {turn.outcome}", turn_index)
+            if turn.outcome is not None:
+                continue
             pattern = self.config.phrases.bot_failure
             matches = [m.group(0) for m in pattern.finditer(_normalise(turn.text))]
             if matches:

@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from handoff.config import load_config
-from handoff.frustration import FrustrationAssessment, FrustrationScorer, Turn, vader_polarity
+from handoff.frustration import (
+    BotOutcome,
+    FrustrationAssessment,
+    FrustrationScorer,
+    Turn,
+    vader_polarity,
+)
 
 FALLBACK = "Sorry, I didn't quite get that. Could you rephrase it?"
 
@@ -118,3 +124,56 @@ def test_the_scored_turn_must_be_the_customers(scorer: FrustrationScorer) -> Non
         scorer.assess(conversation("hi", "Hello! How can I help?"))
     with pytest.raises(ValueError, match="customer"):
         scorer.assess([])
+
+
+def with_outcome(history: list[Turn], index: int, outcome: BotOutcome) -> list[Turn]:
+    """The same conversation, the bot turn at `index` carrying a known outcome."""
+    turn = history[index]
+    return [*history[:index], Turn(turn.speaker, turn.text, outcome), *history[index + 1 :]]
+
+
+def test_a_known_no_result_is_a_bot_failure_whatever_the_words(scorer: FrustrationScorer) -> None:
+    words = conversation(
+        "any Thai restaurants in the north?", "Here is what I have for the north.", "and centre?"
+    )
+    known = with_outcome(words, 1, "no_result")
+
+    assert "bot_failure" not in named(scorer.assess(words))
+    signal = named(scorer.assess(known))["bot_failure"]
+    assert signal.turn_index == 1
+    assert signal.evidence == "outcome no_result"
+    assert "turn 1: outcome no_result" in scorer.assess(known).explain()
+
+
+def test_an_answered_outcome_overrides_an_apology_in_the_words(scorer: FrustrationScorer) -> None:
+    words = conversation(
+        "book a table for two at 7",
+        "Sorry for the wait - your table for two at 7 pm is booked.",
+        "what is the reference number?",
+    )
+
+    assert "bot_failure" in named(scorer.assess(words))
+    assert "bot_failure" not in named(scorer.assess(with_outcome(words, 1, "answered")))
+
+
+def test_failed_outcomes_in_a_row_make_an_unresolved_streak(scorer: FrustrationScorer) -> None:
+    words = conversation(
+        "book the Acorn for Friday",
+        "Let me see.",
+        "then Saturday",
+        "Let me see.",
+        "ok, Sunday",
+    )
+    known = with_outcome(with_outcome(words, 1, "failed"), 3, "not_understood")
+
+    assert "unresolved_streak" not in named(scorer.assess(words))
+    signals = named(scorer.assess(known))
+    assert "(turns 1, 3)" in signals["unresolved_streak"].evidence
+    assert signals["bot_failure"].evidence == "outcome not_understood"
+
+
+def test_an_outcome_belongs_to_a_bot_turn_and_must_be_known() -> None:
+    with pytest.raises(ValueError, match="only a bot turn"):
+        Turn("customer", "hello", "answered")
+    with pytest.raises(ValueError, match="unknown bot outcome 'kb_miss'"):
+        Turn("bot", "I found nothing.", "kb_miss")  # type: ignore[arg-type]

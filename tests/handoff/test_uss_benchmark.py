@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from benchmarks.uss_frustration import in_fitting_part, is_dissatisfied, parse_rated_turns
+import pytest
+
+from benchmarks.uss_frustration import (
+    bot_outcome,
+    cross_validate,
+    in_fitting_part,
+    is_dissatisfied,
+    parse_rated_turns,
+)
+from handoff.config import load_config
 
 SAMPLE = (
     "USER\tI need a cheap hotel.\tHotel-Inform\t3,3,3\n"
@@ -36,3 +45,46 @@ def test_the_split_is_stable_and_about_seventy_thirty() -> None:
 
     assert fitting == [i for i in range(1000) if in_fitting_part(i)]
     assert 650 <= len(fitting) <= 750
+
+
+@pytest.mark.parametrize(
+    ("act", "outcome"),
+    [
+        ("Hotel-NoOffer", "no_result"),
+        ("Train-NoOffer", "no_result"),
+        ("Booking-NoBook", "failed"),
+        ("Booking-Book", "answered"),
+        ("Train-OfferBooked", "answered"),
+        ("Hotel-Request", None),  # a question says nothing about success
+        ("Restaurant-Inform", None),  # may come with "sorry, none, but..."
+        ("", None),
+    ],
+)
+def test_only_unambiguous_dialogue_acts_become_bot_outcomes(act: str, outcome: str | None) -> None:
+    assert bot_outcome(act) == outcome
+
+
+def test_bot_turns_carry_their_outcome_unless_text_only() -> None:
+    with_acts = parse_rated_turns(SAMPLE)[1].history
+    text_only = parse_rated_turns(SAMPLE, outcomes=False)[1].history
+
+    assert [turn.outcome for turn in with_acts] == [None, "no_result", None]
+    assert [turn.outcome for turn in text_only] == [None, None, None]
+    assert [turn.text for turn in with_acts] == [turn.text for turn in text_only]
+
+
+def cross_validated(strengths: list[dict[str, float]], actual: list[bool]) -> dict:
+    dialogue_ids = list(range(len(actual)))  # one turn per dialogue
+    return cross_validate(load_config(), strengths, actual, dialogue_ids)
+
+
+def test_cross_validation_scores_every_fold_with_weights_fitted_elsewhere() -> None:
+    actual = [i % 4 == 0 for i in range(200)]
+    telling = [{"customer_correction": 1.0} if a else {} for a in actual]
+    misleading = [{} if a else {"customer_correction": 1.0} for a in actual]
+
+    found = cross_validated(telling, actual)
+    assert found["f1"] == 1.0
+    assert found["turns"] == 200
+    assert len(found["fold_f1"]) == 5
+    assert cross_validated(misleading, actual)["f1"] == 0.0
