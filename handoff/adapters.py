@@ -1,0 +1,225 @@
+"""Export a handoff ticket to the help desk a company already uses: Chatwoot or Zendesk.
+
+Pure functions from a plain ticket dict to request bodies; sending them (with the desk's
+credentials, timeouts and error handling) is the caller's job. The ticket dict is shaped like
+the JSON form of the ticket:
+
+    ticket_id, conversation_id, status, team, priority (urgent|high|normal|low), summary,
+    customer {id, name?, email?, phone?, tier?}, transcript [{speaker, text, at}],
+    context [{kind, value}], decision {reason, signals}, sla {first_response_due,
+    resolution_due}, optional escalation_type, incident_id, reasons
+
+The ticket is already redacted (card numbers masked) before it gets here; nothing is added.
+
+Chatwoot, Application API (https://developers.chatwoot.com/api-reference/conversations/
+create-new-conversation; request schemas in github.com/chatwoot/chatwoot
+swagger/definitions/request/conversation/create_payload.yml and create_message_payload.yml):
+- POST /api/v1/accounts/{account_id}/conversations with source_id (required: the contact
+  inbox's source id), inbox_id, contact_id, status (open|resolved|pending),
+  additional_attributes, custom_attributes;
+- POST /api/v1/accounts/{account_id}/conversations/{conversation_id}/messages with content
+  (required), message_type (outgoing|incoming) and private (true = a private note).
+The transcript goes into the private note rather than being replayed as messages: an
+outgoing message in an API inbox is delivered to the customer again.
+
+Zendesk Support API (https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/
+#create-ticket; comments: .../ticketing/tickets/ticket_comments/): POST /api/v2/tickets with
+{"ticket": {subject, comment {body, public}, requester {name, email}, priority
+(urgent|high|normal|low), tags, external_id, custom_fields [{id, value}]}}. The first comment
+is private (public: false): an internal note for agents, never e-mailed to the customer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+PRIORITY_TO_ZENDESK = {"urgent": "urgent", "high": "high", "normal": "normal", "low": "low"}
+"""Our four priorities are Zendesk's four; the map is explicit so a change is deliberate."""
+CLOSED_STATUSES = frozenset({"resolved", "closed", "cancelled", "handed_back"})
+SPEAKER_LABELS = {"customer": "Customer", "bot": "Assistant", "agent": "Agent"}
+ZENDESK_SUBJECT_MAX = 150
+TAG_UNSAFE = re.compile(r"[^a-z0-9_:-]+")
+
+
+class AdapterError(ValueError):
+    """The ticket lacks what a desk needs; the message lists every missing or bad field."""
+
+
+def chatwoot_conversation(
+    ticket: Mapping[str, Any], *, source_id: str, inbox_id: int, contact_id: int | None = None
+) -> dict[str, Any]:
+    """Body of Chatwoot's create-conversation request for this ticket."""
+    _check(ticket)
+    if not source_id:
+        raise AdapterError("source_id is required by Chatwoot (the contact inbox's source id)")
+    sla = ticket.get("sla") or {}
+    payload: dict[str, Any] = {
+        "source_id": source_id,
+        "inbox_id": inbox_id,
+        "status": "resolved" if ticket.get("status") in CLOSED_STATUSES else "open",
+        "additional_attributes": {
+            "handoff_conversation_id": ticket["conversation_id"],
+            "handoff_summary": ticket["summary"],
+        },
+        "custom_attributes": {
+            "handoff_ticket_id": ticket["ticket_id"],
+            "team": ticket["team"],
+            "priority": ticket["priority"],
+            "escalation_reason": (ticket.get("decision") or {}).get("reason"),
+            "escalation_type": ticket.get("escalation_type"),
+            "first_response_due": sla.get("first_response_due"),
+            "resolution_due": sla.get("resolution_due"),
+            "incident_id": ticket.get("incident_id"),
+            "customer_tier": ticket["customer"].get("tier"),
+        },
+    }
+    if contact_id is not None:
+        payload["contact_id"] = contact_id
+    return payload
+
+
+def chatwoot_private_note(ticket: Mapping[str, Any]) -> dict[str, Any]:
+    """Body of Chatwoot's create-message request: a private note agents see, customers not."""
+    _check(ticket)
+    return {"content": handoff_note(ticket), "message_type": "outgoing", "private": True}
+
+
+def zendesk_ticket(
+    ticket: Mapping[str, Any], *, custom_field_ids: Mapping[str, int] | None = None
+) -> dict[str, Any]:
+    """Body of Zendesk's create-ticket request.
+
+    `custom_field_ids` maps ticket keys (e.g. "team", "first_response_due", "escalation_reason")
+    to the ids of custom ticket fields the company created in Zendesk; unknown keys are refused.
+    """
+    _check(ticket)
+    customer = ticket["customer"]
+    body: dict[str, Any] = {
+        "subject": _subject(ticket),
+        "comment": {"body": handoff_note(ticket), "public": False},
+        "priority": PRIORITY_TO_ZENDESK[ticket["priority"]],
+        "tags": _tags(ticket),
+        "external_id": ticket["ticket_id"],
+    }
+    if customer.get("email"):
+        body["requester"] = {
+            "name": customer.get("name") or customer["email"].split("@")[0],
+            "email": customer["email"],
+        }
+    if custom_field_ids:
+        values = _field_values(ticket)
+        unknown = sorted(set(custom_field_ids) - set(values))
+        if unknown:
+            raise AdapterError(f"no ticket value for custom fields {unknown}: use {sorted(values)}")
+        body["custom_fields"] = [
+            {"id": field_id, "value": values[key]} for key, field_id in custom_field_ids.items()
+        ]
+    return {"ticket": body}
+
+
+def handoff_note(ticket: Mapping[str, Any]) -> str:
+    """Plain text an agent reads top-down: summary, why, priority and SLA, context, transcript."""
+    decision = ticket.get("decision") or {}
+    sla = ticket.get("sla") or {}
+    customer = ticket["customer"]
+    lines = [
+        f"Handoff {ticket['ticket_id']} (conversation {ticket['conversation_id']})",
+        f"Summary: {ticket['summary']}",
+        f"Why escalated: {decision.get('reason') or 'not recorded'}"
+        + _signals(decision.get("signals")),
+        f"Team: {ticket['team']} | Priority: {ticket['priority']}"
+        + (f" | Incident: {ticket['incident_id']}" if ticket.get("incident_id") else ""),
+        f"First response due: {sla.get('first_response_due') or '-'}"
+        f" | Resolution due: {sla.get('resolution_due') or '-'}",
+        "Customer: "
+        + ", ".join(
+            f"{key} {customer[key]}"
+            for key in ("id", "name", "email", "phone", "tier")
+            if customer.get(key)
+        ),
+    ]
+    for reason in ticket.get("reasons") or ():
+        lines.append(f"Routing: {reason}")
+    context = ticket.get("context") or []
+    if context:
+        lines.append("Context: " + "; ".join(f"{c['kind']}: {c['value']}" for c in context))
+    lines.append("")
+    lines.append("Transcript:")
+    for turn in ticket["transcript"]:
+        speaker = SPEAKER_LABELS.get(turn.get("speaker"), str(turn.get("speaker")))
+        lines.append(f"[{_when(turn.get('at'))}] {speaker}: {turn.get('text', '')}")
+    return "\n".join(lines)
+
+
+def _check(ticket: Mapping[str, Any]) -> None:
+    problems = []
+    for key in ("ticket_id", "conversation_id", "summary", "team"):
+        if not isinstance(ticket.get(key), str) or not ticket[key].strip():
+            problems.append(f"{key} must be non-empty text")
+    if ticket.get("priority") not in PRIORITY_TO_ZENDESK:
+        problems.append(
+            f"priority={ticket.get('priority')!r} must be one of urgent/high/normal/low"
+        )
+    customer = ticket.get("customer")
+    if not isinstance(customer, Mapping) or not customer.get("id"):
+        problems.append("customer must be a mapping with an id")
+    transcript = ticket.get("transcript")
+    if not isinstance(transcript, list) or not all(isinstance(t, Mapping) for t in transcript):
+        problems.append("transcript must be a list of turns")
+    if problems:
+        raise AdapterError("ticket cannot be exported: " + "; ".join(problems))
+
+
+def _subject(ticket: Mapping[str, Any]) -> str:
+    first_line = ticket["summary"].strip().splitlines()[0]
+    subject = f"[{ticket['priority']}] {first_line}"
+    if len(subject) > ZENDESK_SUBJECT_MAX:
+        subject = subject[: ZENDESK_SUBJECT_MAX - 3].rstrip() + "..."
+    return subject
+
+
+def _tags(ticket: Mapping[str, Any]) -> list[str]:
+    """Zendesk tags cannot contain spaces (a space separates tags): lower case, _ for the rest."""
+    raw = ["handoff", f"team_{ticket['team']}", f"priority_{ticket['priority']}"]
+    reason = (ticket.get("decision") or {}).get("reason")
+    if reason:
+        raw.append(f"escalation_{reason}")
+    if ticket.get("escalation_type"):
+        raw.append(f"escalation_type_{ticket['escalation_type']}")
+    if ticket.get("incident_id"):
+        raw.append("incident")
+    tier = ticket["customer"].get("tier")
+    if tier:
+        raw.append(f"tier_{tier}")
+    return [TAG_UNSAFE.sub("_", tag.lower()).strip("_") for tag in raw]
+
+
+def _field_values(ticket: Mapping[str, Any]) -> dict[str, Any]:
+    sla = ticket.get("sla") or {}
+    return {
+        "ticket_id": ticket["ticket_id"],
+        "conversation_id": ticket["conversation_id"],
+        "team": ticket["team"],
+        "escalation_reason": (ticket.get("decision") or {}).get("reason"),
+        "escalation_type": ticket.get("escalation_type"),
+        "first_response_due": sla.get("first_response_due"),
+        "resolution_due": sla.get("resolution_due"),
+        "incident_id": ticket.get("incident_id"),
+        "customer_tier": ticket["customer"].get("tier"),
+    }
+
+
+def _signals(signals: object) -> str:
+    if not isinstance(signals, list) or not signals:
+        return ""
+    names = [str(s.get("name", s)) if isinstance(s, Mapping) else str(s) for s in signals]
+    return " (signals: " + ", ".join(names) + ")"
+
+
+def _when(at: object) -> str:
+    if isinstance(at, datetime):
+        return at.isoformat(timespec="seconds")
+    return str(at) if at else "-"
