@@ -1,0 +1,219 @@
+"""Building tickets from Rasa trackers, on the real spaCy model."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import jsonschema
+import pytest
+
+from handoff.extract import Nlp, english_nlp
+from handoff.ticket import ArticleShown, ContextItem, CustomerTurn, Routing, Ticket, ticket_schema
+from handoff.ticket_builder import build_ticket
+from tests.handoff.rasa_tracker import TrackerBuilder
+
+NOW = datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)
+CARD_FORMS = ("4242 4242 4242 4242", "4242-4242-4242-4242", "4242424242424242")
+CARD_ENTITY = {"entity": "card", "value": "4242424242424242", "start": 8, "end": 27}
+
+
+@dataclass(frozen=True)
+class VerifiedCustomer:
+    id: str
+    tier: str | None
+    prior_escalations: int = 0
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Nlp:
+    return english_nlp()
+
+
+def escalated_conversation() -> TrackerBuilder:
+    """An order number, an amount, a date, a card number and two answers that did not help."""
+    builder = TrackerBuilder().session_start()
+    builder.user("hi", "greet").action("utter_greet").bot("Hi! How can I help?").listen()
+    builder.user(
+        "I was charged $49.99 twice for order hl 482913 on 3/14/2026, I want my money back",
+        "refund_request",
+    )
+    builder.kb_answer("refund-timeline", "When will I get my refund?", 0.71)
+    builder.feedback(helpful=False).bot("Sorry! Tell me more?").listen()
+    builder.user("card 4242 4242 4242 4242 was billed twice", "report_problem", 0.9, [CARD_ENTITY])
+    builder.slot("card_number", "4242-4242-4242-4242")
+    builder.kb_answer("payment-declined", "Payment declined", 0.55)
+    builder.feedback(helpful=False)
+    builder.user("let me talk to a real person. jane@example.com, 555 010 4477", "request_human")
+    return builder.action("action_handoff").bot("Connecting you to a person.")
+
+
+def decision_record() -> dict[str, Any]:
+    evidence = "no answer for 'card 4242424242424242 was billed twice'"
+    return {
+        "version": 1,
+        "turn": 6,
+        "action": "handoff",
+        "reason": "explicit_request",
+        "score": 2.4,
+        "offer_at": 1.0,
+        "handoff_at": 2.0,
+        "signals": [
+            {"name": "person_request", "weight": 1.0, "strength": 1.0, "turn": 6, "evidence": ""},
+            {"name": "not_helpful", "weight": 0.7, "strength": 1.0, "turn": 3, "evidence": ""},
+            {"name": "not_helpful", "weight": 0.7, "strength": 1.0, "turn": 5, "evidence": ""},
+            {"name": "kb_miss", "weight": 0.5, "strength": 1.0, "turn": 4, "evidence": evidence},
+        ],
+        "customer": {"id": "c-123", "tier": "vip", "prior_escalations": 1},
+        "explanation": f"explicit request at turn 6; {evidence}",
+    }
+
+
+def build(tracker: dict[str, Any], decision: dict[str, Any] | None, nlp: Nlp | None) -> Ticket:
+    return build_ticket(
+        tracker,
+        decision,
+        ticket_id="t-1",
+        conversation_id="conv-1",
+        channel="widget",
+        customer=VerifiedCustomer("c-123", "vip", 1),
+        now=NOW,
+        nlp=nlp,
+    )
+
+
+def test_the_agent_gets_everything_without_asking_again(nlp: Nlp) -> None:
+    ticket = build(escalated_conversation().tracker(), decision_record(), nlp)
+
+    assert [turn.turn for turn in ticket.customer_turns] == [1, 2, 3, 4, 5, 6]
+    assert "".join(turn.speaker[0] for turn in ticket.transcript) == "cbcbbcbcbbccb"
+    context = {(item.kind, item.value, item.turn) for item in ticket.context}
+    assert {("order_number", "HL-482913", 2), ("date", "2026-03-14", 2)} <= context
+    assert ContextItem("amount", "49.99", "$49.99", 2, "pattern", "USD") in ticket.context
+    assert ticket.articles_shown == (
+        ArticleShown("refund-timeline", "When will I get my refund?", 0.71, True, "not_helpful", 2),
+        ArticleShown("payment-declined", "Payment declined", 0.55, True, "not_helpful", 4),
+    )
+    assert ticket.escalation_decision is not None
+    assert ticket.escalation_decision["reason"] == "explicit_request"
+    assert ticket.summary.splitlines() == [
+        'Wants: a refund - "I was charged $49.99 twice for order hl 482913 on 3/14/2026, I '
+        'want..." (turn 2); order HL-482913, 49.99 USD, 2026-03-14',
+        'Tried: 2 answers did not help ("When will I get my refund?", "Payment declined")',
+        "Why: asked for a person at turn 6 - 2 answers marked not helpful (turns 3, 5), "
+        "knowledge-base miss at turn 4",
+    ]
+    assert (ticket.customer.id, ticket.customer.tier, ticket.customer.verified) == (
+        "c-123",
+        "vip",
+        True,
+    )
+    assert (ticket.customer.email, ticket.customer.phone) == ("jane@example.com", "5550104477")
+
+
+def test_a_new_ticket_is_unrouted_and_says_who_made_it_when(nlp: Nlp) -> None:
+    ticket = build(escalated_conversation().tracker(), decision_record(), nlp)
+
+    assert (ticket.status, ticket.routing) == ("new", None)
+    assert ticket.created_at == ticket.updated_at == "2026-03-14T09:30:00.000Z"
+    (created,) = ticket.status_history
+    assert (created.status, created.by, created.note) == (
+        "new",
+        "assistant",
+        "handed off: explicit_request",
+    )
+
+
+def test_built_tickets_match_the_published_schema_before_and_after_routing(nlp: Nlp) -> None:
+    ticket = build(escalated_conversation().tracker(), decision_record(), nlp)
+    routed = ticket.with_routing(
+        Routing("priority", "urgent", "billing", "2026-03-14T09:35:00.000Z", None, ("vip",)),
+        at=NOW + timedelta(seconds=2),
+        by="router",
+    )
+    for version in (ticket, routed):
+        data = json.loads(json.dumps(version.to_dict()))
+        jsonschema.Draft202012Validator(ticket_schema()).validate(data)
+        assert Ticket.from_dict(data) == version
+
+
+def test_a_typed_card_number_never_reaches_the_ticket(nlp: Nlp) -> None:
+    tracker = escalated_conversation().tracker()
+    original = copy.deepcopy(tracker)
+
+    ticket = build(tracker, decision_record(), nlp)
+
+    text = json.dumps(ticket.to_dict(), ensure_ascii=False)
+    for form in CARD_FORMS:
+        assert form not in text
+    assert not re.search(r"4242\D?4242\D?4242", text)
+    card_turn = ticket.customer_turns[3]
+    assert card_turn.text == "card [card ending 4242] was billed twice"
+    assert card_turn.entities[0].value == "[card ending 4242]"
+    assert ticket.slots["card_number"] == "[card ending 4242]"
+    assert "[card ending 4242]" in ticket.escalation_decision["signals"][3]["evidence"]  # type: ignore[index]
+    assert tracker == original  # the caller's tracker is not changed
+
+
+def test_the_decision_record_is_read_from_the_slot_when_not_given(nlp: Nlp) -> None:
+    builder = escalated_conversation().slot("escalation_decision", decision_record())
+
+    ticket = build(builder.tracker(), None, nlp)
+
+    assert (
+        ticket.escalation_decision
+        == build(builder.tracker(), decision_record(), nlp).escalation_decision
+    )
+    assert "escalation_decision" not in ticket.slots
+
+
+def test_without_any_decision_record_the_ticket_still_says_why(nlp: Nlp) -> None:
+    ticket = build(escalated_conversation().tracker(), None, nlp)
+
+    assert ticket.escalation_decision is None
+    assert (
+        ticket.summary.splitlines()[2] == "Why: asked for a person at turn 6 (no decision record)"
+    )
+    assert ticket.status_history[0].note == "handed off"
+
+
+def test_an_anonymous_customer_with_the_email_slot_and_no_spacy() -> None:
+    builder = TrackerBuilder().session_start().user("where is HL-482913", "order_status")
+    builder.slot("email", "Jane@Example.com")
+
+    ticket = build_ticket(
+        builder.tracker(),
+        None,
+        ticket_id="t-2",
+        conversation_id="conv-2",
+        channel="",
+        customer=None,
+        now=NOW,
+        nlp=None,
+    )
+
+    assert (ticket.customer.id, ticket.customer.verified) == (None, False)
+    assert ticket.customer.email == "Jane@Example.com"
+    assert ticket.channel == "unknown"
+    assert ticket.context[0].value == "HL-482913"
+    assert ticket.customer_turns == (
+        CustomerTurn(1, "where is HL-482913", "2026-03-14T09:20:15.000Z", "order_status", 0.97),
+    )
+
+
+def test_ids_are_required() -> None:
+    with pytest.raises(ValueError, match="ticket_id must be a non-empty string"):
+        build_ticket(
+            {"events": []},
+            None,
+            ticket_id="",
+            conversation_id="conv-1",
+            channel="widget",
+            customer=None,
+            now=NOW,
+            nlp=None,
+        )
