@@ -128,7 +128,8 @@ class ContextItem:
 
 @dataclass(frozen=True)
 class Routing:
-    """Set by the routing module: how the ticket escalates, to whom, and by when."""
+    """Set by the routing module: how the ticket escalates, to whom, and by when.
+    skill_team is the team with the skill when a supervisor team owns the ticket."""
 
     escalation_type: str
     priority: str
@@ -137,6 +138,14 @@ class Routing:
     resolution_due: str | None
     reasons: tuple[str, ...] = ()
     incident_id: str | None = None
+    skill_team: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: object) -> Routing:
+        """From the routing module's JSON (RoutingDecision.to_dict()), validated."""
+        _validate(data, "routing", "invalid routing")
+        assert isinstance(data, Mapping)
+        return _routing({"skill_team": None, **data})
 
 
 @dataclass(frozen=True)
@@ -215,20 +224,28 @@ class Ticket:
 
 def validate_ticket_dict(data: object) -> None:
     """Raise TicketFormatError unless `data` is a valid version-1 ticket."""
-    import jsonschema  # not needed until a ticket is read back
-
     if isinstance(data, Mapping) and data.get("schema_version") not in (None, SCHEMA_VERSION):
         raise TicketFormatError(
             f"unsupported ticket schema_version {data.get('schema_version')!r} "
             f"(this code reads version {SCHEMA_VERSION})"
         )
-    validator = jsonschema.Draft202012Validator(ticket_schema())
+    _validate(data, None, "invalid ticket")
+
+
+def _validate(data: object, definition: str | None, heading: str) -> None:
+    """Check data against the schema, or one of its $defs; list every problem."""
+    import jsonschema  # not needed until data is read back
+
+    schema = ticket_schema()
+    if definition is not None:
+        schema = {"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
+    validator = jsonschema.Draft202012Validator(schema)
     problems = sorted(
-        f"{'/'.join(map(str, error.absolute_path)) or '(ticket)'}: {error.message}"
+        f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
         for error in validator.iter_errors(data)
     )
     if problems:
-        raise TicketFormatError("invalid ticket:\n  - " + "\n  - ".join(problems))
+        raise TicketFormatError(f"{heading}:\n  - " + "\n  - ".join(problems))
 
 
 @functools.cache

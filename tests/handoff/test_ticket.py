@@ -119,6 +119,23 @@ def test_a_ticket_survives_json_and_back() -> None:
         assert Ticket.from_dict(json.loads(text)) == original
 
 
+def test_routing_reads_from_json_and_refuses_what_the_schema_refuses() -> None:
+    data = {
+        "escalation_type": "hierarchical",
+        "priority": "high",
+        "team": "supervisors",
+        "skill_team": "billing",
+        "first_response_due": "2026-03-14T09:45:00.000Z",
+        "resolution_due": None,
+        "reasons": ["hierarchical: refund above 200.00 USD"],
+        "incident_id": None,
+    }
+
+    assert Routing.from_dict(data).skill_team == "billing"
+    with pytest.raises(TicketFormatError, match="priority: 'asap' is not one of"):
+        Routing.from_dict({**data, "priority": "asap"})
+
+
 def test_an_unrouted_ticket_reads_back_as_unrouted() -> None:
     data = small_ticket().to_dict()
 

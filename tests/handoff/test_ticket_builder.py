@@ -7,12 +7,16 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import jsonschema
 import pytest
 
 from handoff.extract import Nlp, english_nlp
+from handoff.routing import Amount, ArticleTried, RoutingRequest, route
+from handoff.routing_config import load_routing_config
+from handoff.summary import first_request
 from handoff.ticket import ArticleShown, ContextItem, CustomerTurn, Routing, Ticket, ticket_schema
 from handoff.ticket_builder import build_ticket
 from tests.handoff.rasa_tracker import TrackerBuilder
@@ -139,6 +143,30 @@ def test_built_tickets_match_the_published_schema_before_and_after_routing(nlp: 
         data = json.loads(json.dumps(version.to_dict()))
         jsonschema.Draft202012Validator(ticket_schema()).validate(data)
         assert Ticket.from_dict(data) == version
+
+
+def test_the_routing_modules_decision_fits_the_ticket(nlp: Nlp) -> None:
+    ticket = build(escalated_conversation().tracker(), decision_record(), nlp)
+    request = first_request(ticket.customer_turns)
+    assert request is not None and ticket.escalation_decision is not None
+    routing_request = RoutingRequest(
+        customer_text=request.text,
+        intent=request.intent,
+        articles=tuple(ArticleTried(a.article_id) for a in ticket.articles_shown if a.article_id),
+        amounts=tuple(
+            Amount(Decimal(item.value), item.currency)
+            for item in ticket.context
+            if item.kind == "amount" and item.currency
+        ),
+        customer_tier=ticket.customer.tier,
+        escalation_reason=ticket.escalation_decision["reason"],
+    )
+    decision = route(routing_request, load_routing_config(), NOW)
+
+    routed = ticket.with_routing(Routing.from_dict(decision.to_dict()), at=NOW, by="router")
+
+    assert routed.routing is not None and routed.routing.team == decision.team
+    assert Ticket.from_dict(json.loads(json.dumps(routed.to_dict()))) == routed
 
 
 def test_a_typed_card_number_never_reaches_the_ticket(nlp: Nlp) -> None:
