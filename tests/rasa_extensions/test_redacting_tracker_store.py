@@ -1,0 +1,221 @@
+"""The redacting tracker store against a real Redis: what Rasa stores, and that conversations
+continue as before."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from rasa.core.tracker_store import RedisTrackerStore, TrackerStore
+from rasa.core.utils import AvailableEndpoints
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from rasa_extensions.redacting_tracker_store import RedactingRedisTrackerStore
+from tests.redis_server import redis_server
+
+ROOT = Path(__file__).resolve().parents[2]
+CARD = "4111 1111 1111 1111"
+CARD_DIGITS = "4111111111111111"
+CARD_FORMS = (CARD_DIGITS, CARD, "4111-1111-1111-1111")
+CARD_MASK = "[card ending 1111]"
+TEXT = f"my card is {CARD}, cvv 123, why was I charged twice?"
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "bot" / "domain"))
+
+
+@pytest.fixture(scope="module")
+def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield int(url.rsplit(":", 1)[1].split("/")[0])
+
+
+@pytest.fixture
+def raw_redis(redis_port: int) -> Iterator[redis.Redis]:
+    client = redis.Redis(port=redis_port, decode_responses=True)
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def store(domain: Domain, redis_port: int, raw_redis: redis.Redis) -> RedactingRedisTrackerStore:
+    return RedactingRedisTrackerStore(domain, host="127.0.0.1", port=redis_port, db=0)
+
+
+def customer_turn(text: str, entities: list[dict[str, Any]] | None = None) -> list[Event]:
+    entities = entities or []
+    intent = {"name": "ask_question", "confidence": 0.93}
+    parse_data = {
+        "text": text,
+        "intent": intent,
+        "entities": entities,
+        "intent_ranking": [intent],
+        "metadata": {"note": text},
+    }
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered(text, intent, entities, parse_data, metadata={"typed": text}),
+    ]
+
+
+def card_conversation(domain: Domain) -> DialogueStateTracker:
+    entity = {"entity": "amount", "value": CARD, "start": 11, "end": 30}
+    events = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        *customer_turn(TEXT, [entity]),
+        ActionExecuted("action_answer_from_kb"),
+        BotUttered(f"You said {CARD}?"),
+        SlotSet("kb_history", [{"query": TEXT, "article_id": None, "score": 0.3}]),
+        SlotSet("order_number", CARD_DIGITS),
+    ]
+    return DialogueStateTracker.from_events("customer-1", events, domain.slots)
+
+
+def stored(raw_redis: redis.Redis, sender_id: str) -> str:
+    value = raw_redis.get(f"tracker:{sender_id}")
+    assert value is not None, "nothing stored"
+    return str(value)
+
+
+def assert_no_card(text: str) -> None:
+    for form in CARD_FORMS:
+        assert form not in text
+    assert "cvv 123" not in text
+
+
+async def test_the_stored_tracker_holds_only_the_masked_card(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain
+) -> None:
+    await store.save(card_conversation(domain))
+
+    text = stored(raw_redis, "customer-1")
+    assert_no_card(text)
+    events = json.loads(text)["events"]
+    user = next(event for event in events if event["event"] == "user")
+    masked = f"my card is {CARD_MASK}, cvv [security code removed], why was I charged twice?"
+    assert user["text"] == masked
+    assert user["parse_data"]["text"] == masked
+    assert user["parse_data"]["entities"][0]["value"] == CARD_MASK
+    assert user["parse_data"]["metadata"] == {"note": masked}
+    assert user["metadata"] == {"typed": masked}
+    bot = next(event for event in events if event["event"] == "bot")
+    assert bot["text"] == f"You said {CARD_MASK}?"
+    slots = {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+    assert slots["kb_history"][0]["query"] == masked
+    assert slots["order_number"] == CARD_MASK
+
+
+async def test_the_running_turn_keeps_its_raw_tracker(
+    store: RedactingRedisTrackerStore, domain: Domain
+) -> None:
+    tracker = card_conversation(domain)
+    await store.save(tracker)
+    assert tracker.latest_message is not None
+    assert tracker.latest_message.text == TEXT
+    assert tracker.get_slot("order_number") == CARD_DIGITS
+
+
+async def test_the_next_turn_reads_the_masked_conversation_with_the_same_state(
+    store: RedactingRedisTrackerStore, domain: Domain
+) -> None:
+    original = card_conversation(domain)
+    await store.save(original)
+
+    restored = await store.retrieve("customer-1")
+    assert restored is not None
+    assert len(restored.events) == len(original.events)
+    assert [type(event) for event in restored.events] == [type(e) for e in original.events]
+    assert restored.latest_message is not None
+    assert restored.latest_message.intent == original.latest_message.intent  # type: ignore[union-attr]
+    assert restored.latest_action_name == original.latest_action_name
+    assert restored.get_slot("order_number") == CARD_MASK
+    assert restored.current_slot_values().keys() == original.current_slot_values().keys()
+
+
+async def test_saving_each_turn_never_duplicates_events(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain
+) -> None:
+    """Rasa merges with the stored tracker by comparing events: a raw event in memory must
+    not count as new next to its masked stored copy."""
+    tracker = card_conversation(domain)
+    await store.save(tracker)
+    await store.save(tracker)  # the same in-memory tracker again, raw text and all
+    tracker.update_with_events(
+        [*customer_turn("and 4111-1111-1111-1111 again"), BotUttered("Sorry!")], domain
+    )
+    await store.save(tracker)
+
+    events = json.loads(stored(raw_redis, "customer-1"))["events"]
+    assert len(events) == len(tracker.events)
+    assert_no_card(json.dumps(events))
+
+    # the next turn starts from what is stored, as Rasa does, and saves again
+    next_turn = await store.retrieve("customer-1")
+    assert next_turn is not None
+    next_turn.update_with_events(customer_turn("thanks"), domain)
+    await store.save(next_turn)
+    assert len(json.loads(stored(raw_redis, "customer-1"))["events"]) == len(tracker.events) + 2
+
+
+async def test_a_conversation_stored_in_clear_before_is_masked_when_read_and_saved(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain, redis_port: int
+) -> None:
+    plain = RedisTrackerStore(domain, host="127.0.0.1", port=redis_port, db=0)
+    await plain.save(card_conversation(domain))
+    assert CARD in stored(raw_redis, "customer-1")  # what Rasa's own store keeps
+
+    earlier = await store.retrieve("customer-1")
+    assert earlier is not None
+    assert earlier.latest_message is not None
+    assert CARD_MASK in earlier.latest_message.text  # type: ignore[operator]
+    earlier.update_with_events(customer_turn("hello again"), domain)
+    await store.save(earlier)
+
+    text = stored(raw_redis, "customer-1")
+    assert_no_card(text)
+    assert len(json.loads(text)["events"]) == len(earlier.events)
+
+
+async def test_endpoints_yml_builds_this_store_with_the_redis_settings(
+    domain: Domain, redis_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rasa imports the `type` path; an import problem would silently give an in-memory store."""
+    for name, value in {
+        "ACTIONS_PORT": "5055",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": str(redis_port),
+        "REDIS_DB": "0",
+        "REDIS_PASSWORD": "",
+    }.items():
+        monkeypatch.setenv(name, value)
+    endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "bot" / "endpoints.yml"))
+    assert endpoints.event_broker is None  # nothing else receives the events
+
+    store = TrackerStore.create(endpoints.tracker_store, domain)
+
+    assert isinstance(store, RedactingRedisTrackerStore)
+    connection = store.red.connection_pool.connection_kwargs
+    assert (connection["host"], int(connection["port"]), int(connection["db"])) == (
+        "127.0.0.1",
+        redis_port,
+        0,
+    )
+    await store.save(card_conversation(domain))
+    assert await store.exists("customer-1")
