@@ -97,7 +97,19 @@ class BotTurn:
     speaker: str = "bot"
 
 
-TranscriptTurn = CustomerTurn | BotTurn
+@dataclass(frozen=True)
+class AgentTurn:
+    """What a person on the team sent the customer after the handoff; `turn` is the number of
+    customer turns before it."""
+
+    turn: int
+    text: str
+    at: str | None
+    agent_id: str
+    speaker: str = "agent"
+
+
+TranscriptTurn = CustomerTurn | BotTurn | AgentTurn
 
 
 @dataclass(frozen=True)
@@ -291,6 +303,8 @@ def _turn(data: Mapping[str, Any]) -> TranscriptTurn:
     if data["speaker"] == "customer":
         entities = tuple(Entity(**entity) for entity in data["entities"])
         return CustomerTurn(**{**data, "entities": entities})
+    if data["speaker"] == "agent":
+        return AgentTurn(**data)
     return BotTurn(**{**data, "buttons": tuple(Button(**button) for button in data["buttons"])})
 
 

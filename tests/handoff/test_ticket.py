@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,6 +11,7 @@ from handoff.ticket import (
     FEEDBACK_VALUES,
     PRIORITIES,
     TICKET_STATUSES,
+    AgentTurn,
     ArticleShown,
     BotTurn,
     Button,
@@ -33,6 +34,7 @@ SCHEMA_DEFINITIONS = {
     "button": Button,
     "customer_turn": CustomerTurn,
     "bot_turn": BotTurn,
+    "agent_turn": AgentTurn,
     "article_shown": ArticleShown,
     "context_item": ContextItem,
     "routing": Routing,
@@ -117,6 +119,18 @@ def test_a_ticket_survives_json_and_back() -> None:
     for original in (ticket, routed):
         text = json.dumps(original.to_dict())
         assert Ticket.from_dict(json.loads(text)) == original
+
+
+def test_an_agent_reply_in_the_transcript_survives_json_and_back() -> None:
+    ticket = small_ticket()
+    reply = AgentTurn(turn=1, text="I have refunded it.", at=iso_utc(NOW), agent_id="maya")
+    answered = replace(ticket, transcript=(*ticket.transcript, reply))
+    data = json.loads(json.dumps(answered.to_dict()))
+    assert data["transcript"][-1]["speaker"] == "agent"
+    assert Ticket.from_dict(data) == answered
+    data["transcript"][-1]["agent_id"] = ""
+    with pytest.raises(TicketFormatError, match="transcript/2"):
+        Ticket.from_dict(data)
 
 
 def test_routing_reads_from_json_and_refuses_what_the_schema_refuses() -> None:
