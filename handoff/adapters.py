@@ -1,13 +1,14 @@
 """Export a handoff ticket to the help desk a company already uses: Chatwoot or Zendesk.
 
 Pure functions from a plain ticket dict to request bodies; sending them (with the desk's
-credentials, timeouts and error handling) is the caller's job. The ticket dict is shaped like
-the JSON form of the ticket:
+credentials, timeouts and error handling) is the caller's job. The ticket dict is
+`Ticket.to_dict()` of a routed ticket (handoff/ticket.py, schema in handoff/schema/):
 
-    ticket_id, conversation_id, status, team, priority (urgent|high|normal|low), summary,
-    customer {id, name?, email?, phone?, tier?}, transcript [{speaker, text, at}],
-    context [{kind, value}], decision {reason, signals}, sla {first_response_due,
-    resolution_due}, optional escalation_type, incident_id, reasons
+    ticket_id, conversation_id, status, summary, customer {id, tier, email, phone, ...},
+    transcript [{speaker, text, at, ...}], context [{kind, value, ...}],
+    escalation_decision {reason, signals, ...} or null,
+    routing {team, priority (urgent|high|normal|low), escalation_type, first_response_due,
+             resolution_due, reasons, incident_id, skill_team}
 
 The ticket is already redacted (card numbers masked) before it gets here; nothing is added.
 
@@ -55,7 +56,7 @@ def chatwoot_conversation(
     _check(ticket)
     if not source_id:
         raise AdapterError("source_id is required by Chatwoot (the contact inbox's source id)")
-    sla = ticket.get("sla") or {}
+    routing = ticket["routing"]
     payload: dict[str, Any] = {
         "source_id": source_id,
         "inbox_id": inbox_id,
@@ -66,13 +67,13 @@ def chatwoot_conversation(
         },
         "custom_attributes": {
             "handoff_ticket_id": ticket["ticket_id"],
-            "team": ticket["team"],
-            "priority": ticket["priority"],
-            "escalation_reason": (ticket.get("decision") or {}).get("reason"),
-            "escalation_type": ticket.get("escalation_type"),
-            "first_response_due": sla.get("first_response_due"),
-            "resolution_due": sla.get("resolution_due"),
-            "incident_id": ticket.get("incident_id"),
+            "team": routing["team"],
+            "priority": routing["priority"],
+            "escalation_reason": _decision(ticket).get("reason"),
+            "escalation_type": routing.get("escalation_type"),
+            "first_response_due": routing.get("first_response_due"),
+            "resolution_due": routing.get("resolution_due"),
+            "incident_id": routing.get("incident_id"),
             "customer_tier": ticket["customer"].get("tier"),
         },
     }
@@ -100,7 +101,7 @@ def zendesk_ticket(
     body: dict[str, Any] = {
         "subject": _subject(ticket),
         "comment": {"body": handoff_note(ticket), "public": False},
-        "priority": PRIORITY_TO_ZENDESK[ticket["priority"]],
+        "priority": PRIORITY_TO_ZENDESK[ticket["routing"]["priority"]],
         "tags": _tags(ticket),
         "external_id": ticket["ticket_id"],
     }
@@ -122,18 +123,18 @@ def zendesk_ticket(
 
 def handoff_note(ticket: Mapping[str, Any]) -> str:
     """Plain text an agent reads top-down: summary, why, priority and SLA, context, transcript."""
-    decision = ticket.get("decision") or {}
-    sla = ticket.get("sla") or {}
+    decision = _decision(ticket)
+    routing = ticket["routing"]
     customer = ticket["customer"]
     lines = [
         f"Handoff {ticket['ticket_id']} (conversation {ticket['conversation_id']})",
         f"Summary: {ticket['summary']}",
         f"Why escalated: {decision.get('reason') or 'not recorded'}"
         + _signals(decision.get("signals")),
-        f"Team: {ticket['team']} | Priority: {ticket['priority']}"
-        + (f" | Incident: {ticket['incident_id']}" if ticket.get("incident_id") else ""),
-        f"First response due: {sla.get('first_response_due') or '-'}"
-        f" | Resolution due: {sla.get('resolution_due') or '-'}",
+        f"Team: {routing['team']} | Priority: {routing['priority']}"
+        + (f" | Incident: {routing['incident_id']}" if routing.get("incident_id") else ""),
+        f"First response due: {routing.get('first_response_due') or '-'}"
+        f" | Resolution due: {routing.get('resolution_due') or '-'}",
         "Customer: "
         + ", ".join(
             f"{key} {customer[key]}"
@@ -141,7 +142,7 @@ def handoff_note(ticket: Mapping[str, Any]) -> str:
             if customer.get(key)
         ),
     ]
-    for reason in ticket.get("reasons") or ():
+    for reason in routing.get("reasons") or ():
         lines.append(f"Routing: {reason}")
     context = ticket.get("context") or []
     if context:
@@ -156,16 +157,22 @@ def handoff_note(ticket: Mapping[str, Any]) -> str:
 
 def _check(ticket: Mapping[str, Any]) -> None:
     problems = []
-    for key in ("ticket_id", "conversation_id", "summary", "team"):
+    for key in ("ticket_id", "conversation_id", "summary"):
         if not isinstance(ticket.get(key), str) or not ticket[key].strip():
             problems.append(f"{key} must be non-empty text")
-    if ticket.get("priority") not in PRIORITY_TO_ZENDESK:
-        problems.append(
-            f"priority={ticket.get('priority')!r} must be one of urgent/high/normal/low"
-        )
-    customer = ticket.get("customer")
-    if not isinstance(customer, Mapping) or not customer.get("id"):
-        problems.append("customer must be a mapping with an id")
+    routing = ticket.get("routing")
+    if not isinstance(routing, Mapping):
+        problems.append("routing is missing: route the ticket before exporting it")
+    else:
+        if not isinstance(routing.get("team"), str) or not routing["team"].strip():
+            problems.append("routing.team must be non-empty text")
+        if routing.get("priority") not in PRIORITY_TO_ZENDESK:
+            problems.append(
+                f"routing.priority={routing.get('priority')!r} must be one of "
+                "urgent/high/normal/low"
+            )
+    if not isinstance(ticket.get("customer"), Mapping):
+        problems.append("customer must be a mapping")
     transcript = ticket.get("transcript")
     if not isinstance(transcript, list) or not all(isinstance(t, Mapping) for t in transcript):
         problems.append("transcript must be a list of turns")
@@ -175,7 +182,7 @@ def _check(ticket: Mapping[str, Any]) -> None:
 
 def _subject(ticket: Mapping[str, Any]) -> str:
     first_line = ticket["summary"].strip().splitlines()[0]
-    subject = f"[{ticket['priority']}] {first_line}"
+    subject = f"[{ticket['routing']['priority']}] {first_line}"
     if len(subject) > ZENDESK_SUBJECT_MAX:
         subject = subject[: ZENDESK_SUBJECT_MAX - 3].rstrip() + "..."
     return subject
@@ -183,13 +190,14 @@ def _subject(ticket: Mapping[str, Any]) -> str:
 
 def _tags(ticket: Mapping[str, Any]) -> list[str]:
     """Zendesk tags cannot contain spaces (a space separates tags): lower case, _ for the rest."""
-    raw = ["handoff", f"team_{ticket['team']}", f"priority_{ticket['priority']}"]
-    reason = (ticket.get("decision") or {}).get("reason")
+    routing = ticket["routing"]
+    raw = ["handoff", f"team_{routing['team']}", f"priority_{routing['priority']}"]
+    reason = _decision(ticket).get("reason")
     if reason:
         raw.append(f"escalation_{reason}")
-    if ticket.get("escalation_type"):
-        raw.append(f"escalation_type_{ticket['escalation_type']}")
-    if ticket.get("incident_id"):
+    if routing.get("escalation_type"):
+        raw.append(f"escalation_type_{routing['escalation_type']}")
+    if routing.get("incident_id"):
         raw.append("incident")
     tier = ticket["customer"].get("tier")
     if tier:
@@ -198,18 +206,23 @@ def _tags(ticket: Mapping[str, Any]) -> list[str]:
 
 
 def _field_values(ticket: Mapping[str, Any]) -> dict[str, Any]:
-    sla = ticket.get("sla") or {}
+    routing = ticket["routing"]
     return {
         "ticket_id": ticket["ticket_id"],
         "conversation_id": ticket["conversation_id"],
-        "team": ticket["team"],
-        "escalation_reason": (ticket.get("decision") or {}).get("reason"),
-        "escalation_type": ticket.get("escalation_type"),
-        "first_response_due": sla.get("first_response_due"),
-        "resolution_due": sla.get("resolution_due"),
-        "incident_id": ticket.get("incident_id"),
+        "team": routing["team"],
+        "escalation_reason": _decision(ticket).get("reason"),
+        "escalation_type": routing.get("escalation_type"),
+        "first_response_due": routing.get("first_response_due"),
+        "resolution_due": routing.get("resolution_due"),
+        "incident_id": routing.get("incident_id"),
         "customer_tier": ticket["customer"].get("tier"),
     }
+
+
+def _decision(ticket: Mapping[str, Any]) -> Mapping[str, Any]:
+    decision = ticket.get("escalation_decision")
+    return decision if isinstance(decision, Mapping) else {}
 
 
 def _signals(signals: object) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -14,30 +15,63 @@ from handoff.adapters import (
     handoff_note,
     zendesk_ticket,
 )
+from handoff.ticket import (
+    BotTurn,
+    ContextItem,
+    Customer,
+    CustomerTurn,
+    Routing,
+    StatusChange,
+    Ticket,
+)
 
-TICKET: dict[str, Any] = {
-    "ticket_id": "tk_01",
-    "conversation_id": "conv-42",
-    "status": "waiting",
-    "team": "orders",
-    "priority": "high",
-    "escalation_type": "hierarchical",
-    "incident_id": None,
-    "summary": "Wants a refund of $480 for order HL-482913; two answers did not help.",
-    "customer": {"id": "cust-7", "name": "Dana Reyes", "email": "dana@example.com", "tier": "vip"},
-    "transcript": [
-        {"speaker": "customer", "text": "I want my $480 back", "at": "2026-03-10T14:00:00Z"},
-        {"speaker": "bot", "text": "Refunds take 2 business days.", "at": "2026-03-10T14:00:02Z"},
-        {"speaker": "customer", "text": "get me a manager", "at": "2026-03-10T14:01:00Z"},
-    ],
-    "context": [{"kind": "order_number", "value": "HL-482913"}, {"kind": "money", "value": "$480"}],
-    "decision": {"reason": "explicit_request", "signals": [{"name": "person_request"}]},
-    "sla": {
-        "first_response_due": "2026-03-10T14:15:00.000Z",
-        "resolution_due": "2026-03-10T18:00:00.000Z",
-    },
-    "reasons": ["hierarchical: refund of USD 480.00 is above the USD 250.00 limit"],
-}
+NOW = datetime(2026, 3, 10, 14, 2, tzinfo=timezone.utc)
+
+
+def routed_ticket() -> dict[str, Any]:
+    """A routed ticket in its real JSON form (Ticket.to_dict(), as the store keeps it)."""
+    ticket = Ticket(
+        ticket_id="tk_01",
+        conversation_id="conv-42",
+        created_at="2026-03-10T14:01:30.000Z",
+        updated_at="2026-03-10T14:01:30.000Z",
+        channel="rest",
+        customer=Customer(id="cust-7", tier="vip", verified=True, email="dana@example.com"),
+        transcript=(
+            CustomerTurn(1, "I want my $480 back", "2026-03-10T14:00:00Z", "refund_request"),
+            BotTurn(1, "Refunds take 2 business days.", "2026-03-10T14:00:02Z"),
+            CustomerTurn(2, "get me a manager", "2026-03-10T14:01:00Z", "request_human"),
+        ),
+        articles_shown=(),
+        context=(
+            ContextItem("order_number", "HL-482913", "hl 482913", 1, "pattern"),
+            ContextItem("money", "$480", "$480", 1, "ner"),
+        ),
+        slots={},
+        escalation_decision={"reason": "explicit_request", "signals": [{"name": "person_request"}]},
+        summary="Wants a refund of $480 for order HL-482913; two answers did not help.",
+        routing=None,
+        status="new",
+        status_history=(StatusChange("2026-03-10T14:01:30.000Z", "new", "assistant"),),
+    )
+    routing = Routing(
+        escalation_type="hierarchical",
+        priority="high",
+        team="orders",
+        first_response_due="2026-03-10T14:15:00.000Z",
+        resolution_due="2026-03-10T18:00:00.000Z",
+        reasons=("hierarchical: refund of USD 480.00 is above the USD 250.00 limit",),
+    )
+    return ticket.with_routing(routing, at=NOW, by="router").to_dict()
+
+
+TICKET = routed_ticket()
+
+
+def with_routing(**changes: Any) -> dict[str, Any]:
+    ticket = copy.deepcopy(TICKET)
+    ticket["routing"].update(changes)
+    return ticket
 
 
 def test_chatwoot_conversation_has_the_required_source_and_our_attributes() -> None:
@@ -69,6 +103,7 @@ def test_chatwoot_note_is_private_and_carries_the_whole_handoff() -> None:
     assert "Why escalated: explicit_request (signals: person_request)" in content
     assert "Context: order_number: HL-482913; money: $480" in content
     assert "[2026-03-10T14:01:00Z] Customer: get me a manager" in content
+    assert "Customer: id cust-7, email dana@example.com, tier vip" in content
     assert "Assistant: Refunds take 2 business days." in content
     assert "Routing: hierarchical: refund of USD 480.00" in content
 
@@ -79,7 +114,7 @@ def test_zendesk_ticket_has_subject_private_comment_requester_and_our_id() -> No
     ticket = body["ticket"]
     assert ticket["subject"].startswith("[high] Wants a refund of $480")
     assert ticket["comment"] == {"body": handoff_note(TICKET), "public": False}
-    assert ticket["requester"] == {"name": "Dana Reyes", "email": "dana@example.com"}
+    assert ticket["requester"] == {"name": "dana", "email": "dana@example.com"}
     assert ticket["external_id"] == "tk_01"
     assert ticket["tags"] == [
         "handoff",
@@ -97,7 +132,7 @@ def test_zendesk_ticket_has_subject_private_comment_requester_and_our_id() -> No
     [("urgent", "urgent"), ("high", "high"), ("normal", "normal"), ("low", "low")],
 )
 def test_our_priority_maps_to_zendesk_priority(ours: str, zendesk: str) -> None:
-    assert zendesk_ticket({**TICKET, "priority": ours})["ticket"]["priority"] == zendesk
+    assert zendesk_ticket(with_routing(priority=ours))["ticket"]["priority"] == zendesk
 
 
 def test_zendesk_subject_is_cut_to_150_characters() -> None:
@@ -107,11 +142,15 @@ def test_zendesk_subject_is_cut_to_150_characters() -> None:
 
 def test_without_an_email_zendesk_gets_no_requester() -> None:
     anonymous = copy.deepcopy(TICKET)
-    anonymous["customer"] = {"id": "cust-8"}
+    anonymous["customer"] = {
+        "id": None,
+        "tier": None,
+        "verified": False,
+        "email": None,
+        "phone": None,
+    }
     assert "requester" not in zendesk_ticket(anonymous)["ticket"]
-    named_by_email = copy.deepcopy(TICKET)
-    del named_by_email["customer"]["name"]
-    assert zendesk_ticket(named_by_email)["ticket"]["requester"]["name"] == "dana"
+    assert "Customer: " in handoff_note(anonymous)
 
 
 def test_zendesk_custom_fields_map_ticket_values_to_field_ids() -> None:
@@ -125,10 +164,12 @@ def test_zendesk_custom_fields_map_ticket_values_to_field_ids() -> None:
 
 
 def test_an_incomplete_ticket_is_refused_with_every_problem() -> None:
-    broken = {**TICKET, "priority": "critical", "summary": "", "customer": {}}
+    broken = {**with_routing(priority="critical"), "summary": "", "customer": None}
     with pytest.raises(AdapterError) as raised:
         zendesk_ticket(broken)
     message = str(raised.value)
     assert "summary" in message and "priority='critical'" in message and "customer" in message
+    with pytest.raises(AdapterError, match="route the ticket before exporting"):
+        chatwoot_private_note({**TICKET, "routing": None})
     with pytest.raises(AdapterError, match="source_id"):
         chatwoot_conversation(TICKET, source_id="", inbox_id=1)
