@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from handoff.redact import redact_text
+
 UNANSWERED_COUNTS = "kb:unanswered:counts"  # sorted set: normalised question -> times asked
 UNANSWERED_LOG = "kb:unanswered:log"  # stream of every miss, newest last
 FEEDBACK = "kb:feedback:{article_id}"  # hash: helpful / not_helpful -> count
@@ -69,12 +71,14 @@ class RedisInsightStore(InsightStore):
         self._redis = client
 
     async def record_miss(self, miss: Miss) -> None:
+        # Masked here too, whoever the caller: normalising first would break card numbers up.
+        question = redact_text(miss.question)
         async with self._guard():
             pipe = self._redis.pipeline(transaction=True)
-            pipe.zincrby(UNANSWERED_COUNTS, 1, normalise_question(miss.question))
+            pipe.zincrby(UNANSWERED_COUNTS, 1, normalise_question(question))
             pipe.xadd(
                 UNANSWERED_LOG,
-                {"miss": json.dumps(asdict(miss))},
+                {"miss": json.dumps(asdict(miss) | {"question": question})},
                 maxlen=LOG_LENGTH,
                 approximate=True,
             )

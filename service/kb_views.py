@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from handoff.redact import redact_text
 from knowledge_base.index import Match, SearchResult
 from knowledge_base.insights import InsightStoreError, Miss, now
 from service.keys import INSIGHTS, KNOWLEDGE_BASE, SETTINGS
@@ -75,11 +76,12 @@ async def search(request: web.Request) -> web.Response:
             web.HTTPBadRequest, f"query is longer than {settings.max_query_chars} characters"
         )
     conversation_id = conversation_id_of(body)
+    # Card numbers, security codes and passwords are masked before the query is searched,
+    # echoed in the answer or recorded as unanswered.
+    query = redact_text(query.strip())
     index = request.app[KNOWLEDGE_BASE].state.index
     loop = asyncio.get_running_loop()
-    result = await loop.run_in_executor(
-        None, index.search, query.strip(), settings.answer_threshold
-    )
+    result = await loop.run_in_executor(None, index.search, query, settings.answer_threshold)
     payload = result_json(result, settings.article_base_url)
     if not result.answered:
         payload["miss_recorded"] = await _record_miss(request, result, conversation_id)
