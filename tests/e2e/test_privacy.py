@@ -1,0 +1,163 @@
+"""A card number typed by a customer never appears in Redis (any key, and the append-only file
+behind it), in any process log, or in what the assistant and the service answer; the stored
+conversation keeps the masked form."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+import redis.asyncio as redis
+
+from stack.supervisor import Stack
+from tests.e2e.client import Customer, texts
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
+
+CHARGED_TWICE = (
+    "my card is 4111 1111 1111 1111, cvv 123, why was I charged twice?",
+    "my card is 4111-1111-1111-1111, cvv 123, why was I charged twice?",
+)
+# Asked with dashes: a space-grouped card number currently makes NLU predict out_of_scope, so
+# the question would never reach the knowledge base (see docs/design-notes.md, Privacy).
+UNANSWERABLE = "do you have a loyalty points programme for card 4111-1111-1111-1111?"
+CARD_FORMS = ("4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111")
+CARD_MASK = "[card ending 1111]"
+SECURITY_CODE = re.compile(r"cvv\s*123", re.IGNORECASE)
+
+
+@dataclass
+class Conversations:
+    customers: list[Customer]
+    replies: list[Any]
+    unanswered: dict[str, Any]
+
+
+def card_forms_in(text: str) -> list[str]:
+    found = [form for form in CARD_FORMS if form in text]
+    return found + SECURITY_CODE.findall(text)
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
+async def conversations(stack: Stack) -> Conversations:
+    """Two customers type a card number and a security code; one then asks something the
+    knowledge base cannot answer, with the card number in it."""
+    first, second = Customer(stack), Customer(stack)
+    replies = [
+        await first.say(CHARGED_TWICE[0]),
+        await second.say(CHARGED_TWICE[1]),
+        await first.say(UNANSWERABLE),
+    ]
+    headers = {"Authorization": f"Bearer {stack.config.service_token}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        async with session.get(f"{stack.config.service_url}/kb/unanswered?limit=500") as response:
+            assert response.status == 200
+            unanswered = await response.json()
+    await asyncio.sleep(1.5)  # the log pumps and Redis's once-a-second AOF fsync catch up
+    return Conversations([first, second], replies, unanswered)
+
+
+async def redis_dump(stack: Stack) -> dict[str, str]:
+    """Every key in the stack's Redis and everything it holds, read by its type."""
+    client = redis.Redis.from_url(stack.config.redis.url, decode_responses=True)
+    dump: dict[str, str] = {}
+    try:
+        async for key in client.scan_iter(count=200):
+            kind = await client.type(key)
+            if kind == "string":
+                value: Any = await client.get(key)
+            elif kind == "hash":
+                value = await client.hgetall(key)
+            elif kind == "list":
+                value = await client.lrange(key, 0, -1)
+            elif kind == "set":
+                value = sorted(await client.smembers(key))
+            elif kind == "zset":
+                value = await client.zrange(key, 0, -1, withscores=True)
+            elif kind == "stream":
+                value = await client.xrange(key)
+            elif kind == "none":
+                continue  # expired or deleted since SCAN saw it (lock keys come and go)
+            else:
+                raise AssertionError(f"{key} has a type this scan does not read: {kind}")
+            dump[key] = value if isinstance(value, str) else json.dumps(value)
+    finally:
+        await client.aclose()
+    return dump
+
+
+def files_under(folder: Path) -> dict[Path, str]:
+    return {
+        path: path.read_bytes().decode("utf-8", "replace")
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+async def test_no_redis_key_holds_the_card_number(
+    stack: Stack, conversations: Conversations
+) -> None:
+    dump = await redis_dump(stack)
+    for customer in conversations.customers:
+        assert f"tracker:{customer.sender}" in dump  # the store really writes to Redis
+    leaks = {key: card_forms_in(value) for key, value in dump.items() if card_forms_in(value)}
+    assert leaks == {}
+
+
+async def test_the_stored_conversations_keep_the_masked_card(
+    conversations: Conversations,
+) -> None:
+    for customer in conversations.customers:
+        tracker = await customer.tracker()
+        typed = [event["text"] for event in tracker["events"] if event["event"] == "user"]
+        assert typed and all(CARD_MASK in text for text in typed)
+        assert all("cvv [security code removed]" in text for text in typed[:1])
+
+
+async def test_the_unanswered_question_is_recorded_masked(
+    conversations: Conversations,
+) -> None:
+    questions = [row["question"] for row in conversations.unanswered["questions"]]
+    assert "do you have a loyalty points programme for card card ending 1111" in questions, (
+        "the question with a card number did not reach the knowledge base as a miss"
+    )
+    assert card_forms_in(json.dumps(conversations.unanswered)) == []
+
+
+async def test_no_reply_repeats_the_card_number(conversations: Conversations) -> None:
+    assert card_forms_in(json.dumps(conversations.replies)) == []
+    assert "not sure" in texts(conversations.replies[-1])
+
+
+async def test_no_log_line_and_no_redis_file_holds_the_card_number(
+    stack: Stack, conversations: Conversations
+) -> None:
+    """Rasa (at INFO, as it runs), the action server, the service and Redis write here; the
+    append-only file holds every write Redis ever took, not only what is stored now."""
+    var_dir = stack.config.var_dir
+    files = files_under(var_dir / "log") | files_under(var_dir / "redis")
+    assert {path.name for path in files} >= {"rasa.log", "actions.log", "service.log"}
+    assert any(path.suffix == ".aof" for path in files)
+    leaks = {str(path): card_forms_in(text) for path, text in files.items() if card_forms_in(text)}
+    assert leaks == {}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="handoff/decision.py quotes the customer's text shortened to 60 characters "
+    "(_short) before anything masks it; the cut card number is no longer Luhn-valid, so "
+    "the tracker store cannot recognise it ('... for card 4111-1111...')",
+)
+async def test_no_stored_text_holds_the_start_of_a_card_number(
+    stack: Stack, conversations: Conversations
+) -> None:
+    dump = await redis_dump(stack)
+    cut = [key for key, value in dump.items() if "4111-1111" in value or "4111 1111" in value]
+    assert cut == []
