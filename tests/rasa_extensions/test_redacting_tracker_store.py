@@ -23,7 +23,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from rasa_extensions.redacting_tracker_store import RedactingRedisTrackerStore
+from handoff.redact import redact_value
+from rasa_extensions.redacting_tracker_store import RedactingRedisTrackerStore, masked
 from tests.redis_server import redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -219,3 +220,25 @@ async def test_endpoints_yml_builds_this_store_with_the_redis_settings(
     )
     await store.save(card_conversation(domain))
     assert await store.exists("customer-1")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "my card is 4242 4242 4242 4242",
+        "amex 3782 822463 10005",
+        "IBAN GB82 WEST 1234 5698 7654 32 please",
+        "cvv 123",
+        "my password is hunter2.",
+        "PASSWORD: swordfish",
+        "pwd=letmein",
+        "passcode is opensesame",
+        "pin 4821",
+        "my password is wrong",
+        "no digits and no labels at all",
+        {"card 4111111111111111": ["pw: x", 4111111111111111, 3.5, None, True]},
+    ],
+)
+def test_masking_skips_only_strings_that_cannot_hold_a_secret(value: Any) -> None:
+    """The store's fast path gives exactly what handoff.redact.redact_value gives."""
+    assert masked(value) == redact_value(value)
