@@ -1,0 +1,179 @@
+"""A stored ticket: the ticket itself plus what the service tracks around it.
+
+The ticket (handoff/ticket.py) is what an agent reads; the record adds who owns it now, when it
+was first answered and closed, the SLA breaches already fired, the private notes, and whether
+it went to the offline path. Pure: `to_fields`/`from_fields` give the flat string form the store
+keeps in one Redis hash, `sla_timers` and `conversation_state` derive the store's indexes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Literal, cast
+
+from handoff.routing_config import Priority
+from handoff.sla import SLA_KINDS, breach_key
+from handoff.ticket import Routing, Ticket
+
+OPEN_STATUSES = frozenset({"waiting", "assigned"})
+CLOSED_STATUSES = frozenset({"resolved", "handed_back", "closed", "cancelled"})
+ConversationState = Literal["bot", "waiting", "agent", "closed"]
+CONVERSATION_STATES: tuple[ConversationState, ...] = ("bot", "waiting", "agent", "closed")
+STATE_OF_STATUS: dict[str, ConversationState] = {
+    "new": "bot",
+    "waiting": "waiting",
+    "assigned": "agent",
+    "resolved": "closed",
+    "closed": "closed",
+    "handed_back": "bot",
+    "cancelled": "bot",
+}
+
+
+class RecordFormatError(ValueError):
+    """A stored record that cannot be read back."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A private note: agents see it, the customer never does. Text is masked."""
+
+    at: str
+    by: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    ticket: Ticket
+    idempotency_key: str
+    agent_id: str | None = None
+    first_response_at: str | None = None
+    closed_at: str | None = None
+    offline: bool = False
+    follow_up_by: str | None = None
+    fired_breaches: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def ticket_id(self) -> str:
+        return self.ticket.ticket_id
+
+    @property
+    def conversation_id(self) -> str:
+        return self.ticket.conversation_id
+
+    @property
+    def status(self) -> str:
+        return self.ticket.status
+
+    @property
+    def routing(self) -> Routing:
+        if self.ticket.routing is None:
+            raise RecordFormatError(f"ticket {self.ticket_id} is stored without routing")
+        return self.ticket.routing
+
+    @property
+    def team(self) -> str:
+        return self.routing.team
+
+    @property
+    def priority(self) -> Priority:
+        return cast(Priority, self.routing.priority)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def customer_id(self) -> str | None:
+        """The verified customer id (the erasure index); None for anonymous customers."""
+        customer = self.ticket.customer
+        return customer.id if customer.verified else None
+
+    @property
+    def customer_key(self) -> str:
+        """Who the customer is when counting customers (incidents): the verified id, else the
+        conversation."""
+        return self.customer_id or f"conversation:{self.conversation_id}"
+
+    @property
+    def assigned_at(self) -> datetime | None:
+        """When the current owner got the ticket (the latest assignment in the history)."""
+        for change in reversed(self.ticket.status_history):
+            if change.status == "assigned" and change.note and change.note.startswith("assigned"):
+                return parse_time(change.at)
+        return None
+
+    @property
+    def conversation_state(self) -> ConversationState:
+        return STATE_OF_STATUS[self.status]
+
+    def sla_timers(self) -> dict[str, datetime]:
+        """The SLA timers this record needs now: breach key -> due time. An open ticket keeps
+        its resolution timer and, until an agent replied, its first-response timer; a breach
+        already fired for the same due time is not set again."""
+        if not self.is_open:
+            return {}
+        timers = {}
+        for kind in SLA_KINDS:
+            due_text = getattr(self.routing, f"{kind}_due")
+            if due_text is None or (kind == "first_response" and self.first_response_at):
+                continue
+            due = parse_time(due_text)
+            key = breach_key(self.ticket_id, kind, due)
+            if key not in self.fired_breaches:
+                timers[key] = due
+        return timers
+
+    def to_fields(self) -> dict[str, str]:
+        """The flat string form kept in one Redis hash."""
+        return {
+            "ticket": json.dumps(self.ticket.to_dict(), ensure_ascii=False),
+            "idempotency_key": self.idempotency_key,
+            "agent_id": self.agent_id or "",
+            "first_response_at": self.first_response_at or "",
+            "closed_at": self.closed_at or "",
+            "offline": "1" if self.offline else "0",
+            "follow_up_by": self.follow_up_by or "",
+            "fired_breaches": json.dumps(list(self.fired_breaches)),
+            "notes": json.dumps([asdict(note) for note in self.notes], ensure_ascii=False),
+        }
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, str]) -> TicketRecord:
+        try:
+            return cls(
+                ticket=Ticket.from_dict(json.loads(fields["ticket"])),
+                idempotency_key=fields["idempotency_key"],
+                agent_id=fields.get("agent_id") or None,
+                first_response_at=fields.get("first_response_at") or None,
+                closed_at=fields.get("closed_at") or None,
+                offline=fields.get("offline") == "1",
+                follow_up_by=fields.get("follow_up_by") or None,
+                fired_breaches=tuple(json.loads(fields.get("fired_breaches") or "[]")),
+                notes=tuple(Note(**note) for note in json.loads(fields.get("notes") or "[]")),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise RecordFormatError(f"unreadable ticket record: {error}") from error
+
+    def to_json(self) -> dict[str, Any]:
+        """What an agent reads: the ticket and the service's view of it."""
+        return {
+            "ticket": self.ticket.to_dict(),
+            "agent_id": self.agent_id,
+            "first_response_at": self.first_response_at,
+            "closed_at": self.closed_at,
+            "offline": self.offline,
+            "follow_up_by": self.follow_up_by,
+            "notes": [asdict(note) for note in self.notes],
+            "conversation_state": self.conversation_state,
+        }
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 UTC time as the ticket writes it ('2026-03-14T09:30:00.000Z')."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
