@@ -6,14 +6,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 
 from aiohttp import web
 
+from handoff import store as handoff_store
+from handoff.agents_config import load_agents_config
+from handoff.extract import Nlp, english_nlp
+from handoff.routing_config import load_routing_config
 from knowledge_base import insights
 from knowledge_base.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from knowledge_base.library import KnowledgeBase
-from service import kb_views, nlu_views
-from service.keys import EMBEDDER, INSIGHTS, KNOWLEDGE_BASE, SETTINGS
+from service import agent_views, handoff_views, kb_views, nlu_views, sla_watchdog
+from service.agent_auth import AGENT_PREFIX, agent_auth
+from service.handoff_desk import Clock, HandoffDesk, serialised, utc_now
+from service.keys import EMBEDDER, HANDOFF, INSIGHTS, KNOWLEDGE_BASE, SETTINGS
 from service.middleware import json_errors, token_auth
 from service.settings import Settings
 
@@ -22,21 +29,49 @@ MAX_BODY_BYTES = 96 * 1024  # a batch of NLU texts; single questions are capped 
 
 
 def create_app(
-    settings: Settings, embedder_factory: Callable[[], Embedder] = SentenceTransformerEmbedder
+    settings: Settings,
+    embedder_factory: Callable[[], Embedder] = SentenceTransformerEmbedder,
+    nlp_factory: Callable[[], Nlp | None] = english_nlp,
+    clock: Clock = utc_now,
 ) -> web.Application:
+    """`nlp_factory` gives the spaCy pipeline for ticket context (None: patterns only);
+    `clock` is what the handoff takes as now (tests move it)."""
     app = web.Application(
-        middlewares=[json_errors, token_auth(settings.service_token)],
+        middlewares=[
+            json_errors,
+            token_auth(settings.service_token, own_auth_prefixes=(AGENT_PREFIX,)),
+            agent_auth(),
+        ],
         client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_redis(settings))
     app.cleanup_ctx.append(_knowledge_base(settings, embedder_factory))
+    app.cleanup_ctx.append(_handoff(settings, nlp_factory, clock))
     app.router.add_get("/health", kb_views.health)
     app.router.add_post("/kb/search", kb_views.search)
     app.router.add_post("/kb/feedback", kb_views.feedback)
     app.router.add_get("/kb/articles", kb_views.articles)
     app.router.add_get("/kb/unanswered", kb_views.unanswered)
     app.router.add_post("/nlu/embed", nlu_views.embed)
+    app.router.add_post("/handoff/tickets", handoff_views.create_ticket)
+    app.router.add_post("/handoff/tickets/{ticket_id}/cancel", handoff_views.cancel_ticket)
+    app.router.add_get("/handoff/conversations/{conversation_id}", handoff_views.conversation)
+    app.router.add_put("/agent/presence", agent_views.set_presence)
+    app.router.add_get("/agent/me", agent_views.me)
+    app.router.add_get("/agent/queues", agent_views.queues)
+    app.router.add_get("/agent/tickets", agent_views.list_tickets)
+    app.router.add_get("/agent/tickets/{ticket_id}", agent_views.get_ticket)
+    for action, view in (
+        ("claim", agent_views.claim),
+        ("reply", agent_views.reply),
+        ("note", agent_views.note),
+        ("transfer", agent_views.transfer),
+        ("escalate", agent_views.escalate),
+        ("resolve", agent_views.resolve),
+        ("handback", agent_views.hand_back),
+    ):
+        app.router.add_post(f"/agent/tickets/{{ticket_id}}/{action}", view)
     return app
 
 
@@ -69,5 +104,37 @@ def _knowledge_base(
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
+
+    return context
+
+
+def _handoff(
+    settings: Settings, nlp_factory: Callable[[], Nlp | None], clock: Clock
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Routing rules, agents, the handoff store, spaCy (loaded in a worker thread) and the SLA
+    watchdog, which is cancelled cleanly on shutdown."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        routing = load_routing_config(settings.routing_file)
+        agents = load_agents_config(settings.agents_file, routing.teams)
+        nlp = await asyncio.to_thread(nlp_factory)
+        store = await handoff_store.create(settings.redis_url)
+        desk = HandoffDesk(
+            store=store,
+            routing=routing,
+            agents=agents,
+            nlp=serialised(nlp) if nlp is not None else None,
+            clock=clock,
+            retention=timedelta(days=settings.handoff_retention_days),
+        )
+        app[HANDOFF] = desk
+        watchdog = asyncio.create_task(
+            sla_watchdog.run(desk, settings.sla_watchdog_interval, settings.handoff_purge_interval)
+        )
+        yield
+        watchdog.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watchdog
+        await store.close()
 
     return context

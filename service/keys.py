@@ -5,9 +5,11 @@ from aiohttp import web
 from knowledge_base.embeddings import Embedder
 from knowledge_base.insights import InsightStore
 from knowledge_base.library import KnowledgeBase
+from service.handoff_desk import HandoffDesk
 from service.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 KNOWLEDGE_BASE = web.AppKey("knowledge_base", KnowledgeBase)
 INSIGHTS = web.AppKey("insights", InsightStore)
 EMBEDDER = web.AppKey("embedder", Embedder)  # uncached: for customers' text
+HANDOFF = web.AppKey("handoff", HandoffDesk)  # store, routing and agents config, spaCy, clock

@@ -18,12 +18,14 @@ def json_error(status: type[web.HTTPException], message: str) -> web.HTTPExcepti
     return status(text=web.json_response({"error": message}).text, content_type="application/json")
 
 
-def token_auth(token: str) -> Middleware:
+def token_auth(token: str, own_auth_prefixes: tuple[str, ...] = ()) -> Middleware:
+    """The service token on every path except the public ones and those under a prefix that
+    authenticates on its own (the agent API's per-agent tokens)."""
     expected = f"Bearer {token}".encode()
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path not in PUBLIC_PATHS:
+        if request.path not in PUBLIC_PATHS and not request.path.startswith(own_auth_prefixes):
             given = request.headers.get("Authorization", "").encode()
             if not hmac.compare_digest(given, expected):
                 raise json_error(web.HTTPUnauthorized, "missing or wrong service token")

@@ -27,6 +27,11 @@ class Settings:
     answer_threshold: float
     reload_interval: float
     max_query_chars: int = 500
+    routing_file: Path = PROJECT_ROOT / "handoff" / "routing.yml"
+    agents_file: Path = PROJECT_ROOT / "handoff" / "agents.yml"
+    handoff_retention_days: int = 90
+    sla_watchdog_interval: float = 5.0
+    handoff_purge_interval: float = 3600.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -49,11 +54,7 @@ class Settings:
                 f"SERVICE_TOKEN must be set to a secret of at least {MIN_TOKEN_LENGTH} characters "
                 "(make run generates one in var/secrets/service_token)"
             )
-        redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6479/0")
-        if urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
-            problems.append(
-                f"REDIS_URL={redis_url!r} must start with redis://, rediss:// or unix://"
-            )
+        redis_url = _redis_url(env, problems)
         articles_dir = Path(
             env.get("KB_ARTICLES_DIR", PROJECT_ROOT / "knowledge_base" / "articles")
         )
@@ -64,6 +65,7 @@ class Settings:
         )
         if urlparse(base_url).scheme not in ("http", "https"):
             problems.append(f"KB_ARTICLE_BASE_URL={base_url!r} must be an http(s) address")
+        handoff_files = _handoff_files(env, problems)
         settings = cls(
             host=env.get("SERVICE_HOST", "127.0.0.1"),
             port=int(number("SERVICE_PORT", "8300", int, 1, 65535)),
@@ -76,7 +78,52 @@ class Settings:
             article_base_url=base_url,
             answer_threshold=number("KB_ANSWER_THRESHOLD", "0.5", float, 0.0, 1.0),
             reload_interval=number("KB_RELOAD_INTERVAL", "0.5", float, 0.05, 60.0),
+            routing_file=handoff_files["HANDOFF_ROUTING_FILE"],
+            agents_file=handoff_files["AGENTS_FILE"],
+            handoff_retention_days=int(number("HANDOFF_RETENTION_DAYS", "90", int, 1, 3650)),
+            sla_watchdog_interval=number("SLA_WATCHDOG_INTERVAL", "5", float, 0.05, 300.0),
+            handoff_purge_interval=number("HANDOFF_PURGE_INTERVAL", "3600", float, 1.0, 86400.0),
         )
         if problems:
             raise SettingsError("invalid settings:\n  - " + "\n  - ".join(problems))
         return settings
+
+
+@dataclass(frozen=True)
+class AgentCliSettings:
+    """What `python -m service.agents` needs: Redis, and the agents and routing files."""
+
+    redis_url: str
+    agents_file: Path
+    routing_file: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AgentCliSettings:
+        problems: list[str] = []
+        redis_url = _redis_url(env, problems)
+        files = _handoff_files(env, problems)
+        if problems:
+            raise SettingsError("invalid settings:\n  - " + "\n  - ".join(problems))
+        return cls(redis_url, files["AGENTS_FILE"], files["HANDOFF_ROUTING_FILE"])
+
+
+def _redis_url(env: Mapping[str, str], problems: list[str]) -> str:
+    redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6479/0")
+    if urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
+        problems.append(f"REDIS_URL={redis_url!r} must start with redis://, rediss:// or unix://")
+    return redis_url
+
+
+def _handoff_files(env: Mapping[str, str], problems: list[str]) -> dict[str, Path]:
+    """The routing rules and the agents file (handoff/*.yml unless set)."""
+    files = {
+        name: Path(env.get(name, PROJECT_ROOT / "handoff" / default))
+        for name, default in (
+            ("HANDOFF_ROUTING_FILE", "routing.yml"),
+            ("AGENTS_FILE", "agents.yml"),
+        )
+    }
+    for name, path in files.items():
+        if not path.is_file():
+            problems.append(f"{name}={str(path)!r} is not a file")
+    return files

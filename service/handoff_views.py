@@ -1,0 +1,181 @@
+"""Internal handoff API (service token): open a ticket, withdraw it, read a conversation's state.
+
+Called by the Rasa action server (actions/handoff.py) and, later, the gateway. A tracker can be
+larger than the app's general body limit, so these bodies are read with their own limit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aiohttp import web
+
+from handoff import lifecycle
+from handoff.decision_record import CustomerContext
+from handoff.identity import CUSTOMER_ID, TIER
+from handoff.routing import ArticleTried
+from handoff.store import HandoffStoreError
+from handoff.transcript import TrackerFormatError
+from knowledge_base.library import KnowledgeBase
+from service.handoff_desk import HandoffPending, HandoffRequest, open_ticket
+from service.handoff_outlook import conversation_json, describe
+from service.kb_views import CONVERSATION_ID
+from service.keys import HANDOFF, KNOWLEDGE_BASE
+from service.middleware import json_error
+
+MAX_HANDOFF_BODY_BYTES = 2 * 1024 * 1024  # a long conversation's tracker with parse data
+CHANNEL = re.compile(r"^[\w.-]{1,32}$")
+TICKET_ID = re.compile(r"^[\w.-]{1,64}$")
+
+
+async def create_ticket(request: web.Request) -> web.Response:
+    desk = request.app[HANDOFF]
+    handoff_request = parse_handoff_request(await read_json_limited(request))
+    articles = articles_tried(request.app[KNOWLEDGE_BASE])
+    try:
+        record, created = await open_ticket(desk, handoff_request, articles)
+        payload = await describe(desk, record, created=created, now=desk.now())
+    except TrackerFormatError as error:
+        raise json_error(web.HTTPBadRequest, f"tracker: {error}") from None
+    except HandoffPending as error:
+        raise unavailable(str(error), retry_after=1) from None
+    except HandoffStoreError as error:
+        raise unavailable(f"the handoff could not be saved: {error}") from None
+    return web.json_response(payload, status=201 if created else 200)
+
+
+async def cancel_ticket(request: web.Request) -> web.Response:
+    desk = request.app[HANDOFF]
+    ticket_id = ticket_id_of(request)
+    now = desk.now()
+    try:
+        record = await desk.store.tickets.update(
+            ticket_id, lambda current: lifecycle.cancel(current, now=now)
+        )
+    except LookupError:
+        raise json_error(web.HTTPNotFound, f"no ticket {ticket_id}") from None
+    except lifecycle.Conflict as error:
+        raise json_error(web.HTTPConflict, str(error)) from None
+    except HandoffStoreError as error:
+        raise unavailable(str(error)) from None
+    return web.json_response(
+        {
+            "ticket_id": record.ticket_id,
+            "status": record.status,
+            "conversation_state": record.conversation_state,
+        }
+    )
+
+
+async def conversation(request: web.Request) -> web.Response:
+    desk = request.app[HANDOFF]
+    conversation_id = request.match_info["conversation_id"]
+    if not CONVERSATION_ID.match(conversation_id):
+        raise json_error(
+            web.HTTPBadRequest, "conversation_id must be 1-128 letters, digits or ._:@-"
+        )
+    try:
+        state = await desk.store.tickets.conversation(conversation_id)
+        ticket_id = state.get("ticket_id")
+        record = await desk.store.tickets.get(ticket_id) if ticket_id else None
+    except HandoffStoreError as error:
+        raise unavailable(str(error)) from None
+    return web.json_response(
+        {"conversation_id": conversation_id, **conversation_json(state, record)}
+    )
+
+
+def parse_handoff_request(body: dict[str, Any]) -> HandoffRequest:
+    conversation_id = body.get("conversation_id")
+    if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
+        raise bad_request("conversation_id must be 1-128 letters, digits or ._:@-")
+    tracker = body.get("tracker")
+    if not isinstance(tracker, dict) or not isinstance(tracker.get("events"), list):
+        raise bad_request('tracker must be an object with an "events" list (Rasa tracker JSON)')
+    if not isinstance(tracker.get("slots", {}), dict | None):
+        raise bad_request("tracker.slots must be an object")
+    decision = body.get("decision")
+    if decision is not None and not isinstance(decision, dict):
+        raise bad_request("decision must be a decision record (an object) or null")
+    channel = body.get("channel", "unknown")
+    if not isinstance(channel, str) or not CHANNEL.match(channel):
+        raise bad_request("channel must be 1-32 letters, digits or ._-")
+    return HandoffRequest(
+        conversation_id=conversation_id,
+        tracker=tracker,
+        decision=decision,
+        customer=parse_customer(body.get("customer")),
+        channel=channel,
+    )
+
+
+def parse_customer(raw: object) -> CustomerContext | None:
+    """The customer the action server already verified (signed claims), or None."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise bad_request("customer must be an object or null")
+    customer_id, tier = raw.get("id"), raw.get("tier")
+    escalations = raw.get("prior_escalations", 0)
+    if not isinstance(customer_id, str) or not CUSTOMER_ID.match(customer_id):
+        raise bad_request("customer.id must be 1-128 letters, digits or . @ : + - _")
+    if tier is not None and (not isinstance(tier, str) or not TIER.match(tier)):
+        raise bad_request("customer.tier must be a short lower-case word or null")
+    if escalations is None:
+        escalations = 0
+    if isinstance(escalations, bool) or not isinstance(escalations, int) or escalations < 0:
+        raise bad_request("customer.prior_escalations must be a whole number >= 0")
+    return CustomerContext(id=customer_id, tier=tier, prior_escalations=escalations)
+
+
+def articles_tried(knowledge_base: KnowledgeBase) -> dict[str, ArticleTried]:
+    """Front matter routing reads (category, tags) of every article in the index."""
+    return {
+        article.id: ArticleTried(article.id, article.category, tuple(article.tags))
+        for article in knowledge_base.state.index.articles.values()
+    }
+
+
+async def read_json_limited(request: web.Request, limit: int = MAX_HANDOFF_BODY_BYTES) -> dict:
+    """The JSON object body, read up to `limit` bytes (413 beyond)."""
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large(limit, request.content_length)
+    data = bytearray()
+    while chunk := await request.content.read(64 * 1024):
+        data += chunk
+        if len(data) > limit:
+            raise too_large(limit, len(data))
+    try:
+        body = json.loads(data)
+    except ValueError:
+        raise bad_request("the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise bad_request("the body must be a JSON object")
+    return body
+
+
+def ticket_id_of(request: web.Request) -> str:
+    ticket_id = request.match_info["ticket_id"]
+    if not TICKET_ID.match(ticket_id):
+        raise bad_request("ticket ids are 1-64 letters, digits or ._-")
+    return ticket_id
+
+
+def bad_request(message: str) -> web.HTTPException:
+    return json_error(web.HTTPBadRequest, message)
+
+
+def unavailable(message: str, retry_after: int | None = None) -> web.HTTPException:
+    error = json_error(web.HTTPServiceUnavailable, message)
+    if retry_after is not None:
+        error.headers["Retry-After"] = str(retry_after)
+    return error
+
+
+def too_large(limit: int, size: int) -> web.HTTPException:
+    text = web.json_response({"error": f"the body is larger than {limit} bytes"}).text
+    return web.HTTPRequestEntityTooLarge(
+        max_size=limit, actual_size=size, text=text, content_type="application/json"
+    )

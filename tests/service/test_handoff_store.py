@@ -1,0 +1,191 @@
+"""The handoff store on a real Redis: idempotency, queues, atomic claims, timers, privacy."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+import redis.asyncio as redis
+
+from handoff import lifecycle
+from handoff import store as handoff_store
+from handoff.decision_record import CustomerContext
+from handoff.intake import routing_request
+from handoff.routing import ArticleTried, route
+from handoff.routing_config import load_routing_config
+from handoff.store import AtCapacity, HandoffStore, HandoffStoreError
+from handoff.ticket import Routing
+from handoff.ticket_builder import build_ticket
+from handoff.ticket_record import TicketRecord
+from stack.supervisor import free_port
+from tests.service.handoff_support import HUB, OPEN_HOURS, PAYMENT, Topic, conversation, decision
+
+ROUTING = load_routing_config()
+
+
+@pytest.fixture
+async def store(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[HandoffStore]:
+    opened = await handoff_store.create(redis_url)
+    yield opened
+    await opened.close()
+
+
+def record(
+    topic: Topic,
+    conversation_id: str,
+    at: datetime = OPEN_HOURS,
+    customer_id: str | None = None,
+    tier: str | None = None,
+) -> TicketRecord:
+    """A built, routed ticket record, as the service stores it."""
+    tracker = conversation(topic, conversation_id=conversation_id).tracker()
+    customer = CustomerContext(customer_id, tier) if customer_id else None
+    ticket = build_ticket(
+        tracker,
+        decision(4),
+        ticket_id=f"tk-{conversation_id}",
+        conversation_id=conversation_id,
+        channel="rest",
+        customer=customer,
+        now=at,
+        nlp=None,
+    )
+    articles = {HUB.article_id: ArticleTried(HUB.article_id, "devices")}
+    routed = route(routing_request(ticket, articles), ROUTING, at)
+    ticket = ticket.with_routing(Routing.from_dict(routed.to_dict()), at=at, by="router")
+    return TicketRecord(ticket=ticket, idempotency_key="turn-4")
+
+
+async def test_concurrent_reservations_of_one_escalation_agree_on_one_ticket(store) -> None:  # type: ignore[no-untyped-def]
+    results = await asyncio.gather(
+        *(store.tickets.reserve("conv-1", "turn-4", f"tk-{n}", OPEN_HOURS) for n in range(8))
+    )
+    assert sum(result.created for result in results) == 1
+    assert len({result.ticket_id for result in results}) == 1
+
+
+async def test_a_conversation_has_one_open_ticket_whatever_the_escalation(store) -> None:  # type: ignore[no-untyped-def]
+    first = await store.tickets.reserve("conv-1", "turn-4", "tk-a", OPEN_HOURS)
+    later = await store.tickets.reserve("conv-1", "turn-6", "tk-b", OPEN_HOURS)
+    assert (first.created, later.created, later.ticket_id) == (True, False, "tk-a")
+    await store.tickets.release("conv-1", "turn-4", "tk-a")  # creation failed: forget it
+    retried = await store.tickets.reserve("conv-1", "turn-6", "tk-c", OPEN_HOURS)
+    assert (retried.created, retried.ticket_id) == (True, "tk-c")
+
+
+async def test_queues_are_ordered_by_priority_then_age(store) -> None:  # type: ignore[no-untyped-def]
+    old = record(HUB, "old", OPEN_HOURS)
+    vip = record(HUB, "vip", OPEN_HOURS + timedelta(minutes=5), "c-vip", "vip")
+    new = record(HUB, "new", OPEN_HOURS + timedelta(minutes=2))
+    for each in (old, vip, new):
+        await store.tickets.add(each)
+
+    size, order = await store.tickets.queue("technical", 10)
+
+    assert (size, order) == (3, ["tk-vip", "tk-old", "tk-new"])
+    assert await store.tickets.queue_position(new) == 3
+
+
+async def test_exactly_one_of_two_agents_claiming_at_once_gets_the_ticket(store) -> None:  # type: ignore[no-untyped-def]
+    await store.tickets.add(record(HUB, "conv-1"))
+
+    def claim(agent_id: str) -> Callable[[TicketRecord], TicketRecord]:
+        return lambda r: lifecycle.assign(r, agent_id, now=OPEN_HOURS, by=agent_id)
+
+    results = await asyncio.gather(
+        store.tickets.update("tk-conv-1", claim("priya"), capacity=("priya", 3)),
+        store.tickets.update("tk-conv-1", claim("sam"), capacity=("sam", 3)),
+        return_exceptions=True,
+    )
+
+    winners = [result for result in results if isinstance(result, TicketRecord)]
+    losers = [result for result in results if isinstance(result, lifecycle.Conflict)]
+    assert (len(winners), len(losers)) == (1, 1)
+    states = await store.agents.states(["priya", "sam"])
+    assert sorted(state.load for state in states.values()) == [0, 1]
+    assert (await store.tickets.queue("technical", 10))[0] == 0
+
+
+async def test_an_agent_at_capacity_cannot_take_another_chat(store) -> None:  # type: ignore[no-untyped-def]
+    for name in ("a", "b"):
+        await store.tickets.add(record(HUB, name))
+    take = lambda r: lifecycle.assign(r, "priya", now=OPEN_HOURS, by="priya")  # noqa: E731
+    await store.tickets.update("tk-a", take, capacity=("priya", 1))
+    with pytest.raises(AtCapacity):
+        await store.tickets.update("tk-b", take, capacity=("priya", 1))
+
+
+async def test_timers_follow_the_ticket_and_closing_lands_in_the_retention_index(  # type: ignore[no-untyped-def]
+    store, redis_client
+) -> None:
+    stored = record(HUB, "conv-1")
+    await store.tickets.add(stored)
+    assert await redis_client.zcard("handoff:sla:timers") == 2
+    take = lambda r: lifecycle.assign(r, "priya", now=OPEN_HOURS, by="priya")  # noqa: E731
+    await store.tickets.update("tk-conv-1", take)
+    answer = lambda r: lifecycle.reply(r, "priya", "On it", now=OPEN_HOURS)  # noqa: E731
+    answered = await store.tickets.update("tk-conv-1", answer)
+    assert list(await redis_client.zrange("handoff:sla:timers", 0, -1)) == list(
+        answered.sla_timers()
+    )
+    assert "|resolution|" in next(iter(answered.sla_timers()))
+    done = lambda r: lifecycle.resolve(r, "priya", "answered", now=OPEN_HOURS)  # noqa: E731
+    await store.tickets.update("tk-conv-1", done)
+    assert await redis_client.zcard("handoff:sla:timers") == 0
+    assert await redis_client.zscore("handoff:closed", "tk-conv-1") == OPEN_HOURS.timestamp()
+    assert await store.tickets.conversation("conv-1") == {
+        "state": "closed",
+        "ticket_id": "tk-conv-1",
+        "agent_id": "priya",
+        "updated_at": "2026-03-10T14:00:00.000Z",
+    }
+
+
+async def test_retention_purges_only_tickets_closed_long_enough_ago(store, redis_client) -> None:  # type: ignore[no-untyped-def]
+    for name in ("old", "recent", "open"):
+        await store.tickets.add(record(PAYMENT, name))
+    for name, closed_at in (("old", OPEN_HOURS - timedelta(days=100)), ("recent", OPEN_HOURS)):
+        await store.tickets.update(
+            f"tk-{name}", lambda r, at=closed_at: lifecycle.cancel(r, now=at)
+        )
+
+    purged = await store.purge_closed(OPEN_HOURS - timedelta(days=90))
+
+    assert purged == 1
+    assert await store.tickets.get("tk-old") is None
+    assert await store.tickets.get("tk-recent") is not None
+    assert await store.tickets.get("tk-open") is not None
+    left = [key async for key in redis_client.scan_iter()]
+    assert not [key for key in left if key.endswith(":old") or "tk-old" in key]
+    assert not await redis_client.exists("handoff:idempotency:old:turn-4")
+    assert await redis_client.zrange("handoff:closed", 0, -1) == ["tk-recent"]
+
+
+async def test_issued_tokens_are_kept_only_as_hashes_and_a_new_one_revokes_the_old(  # type: ignore[no-untyped-def]
+    store, redis_client
+) -> None:
+    first = await store.agents.issue_token("maya")
+    second = await store.agents.issue_token("maya")
+
+    assert await store.agents.agent_for_token(first) is None
+    assert await store.agents.agent_for_token(second) == "maya"
+    dump = str(await redis_client.hgetall("handoff:agent_tokens"))
+    dump += str(await redis_client.hgetall("handoff:agent:maya"))
+    assert first not in dump and second not in dump
+
+
+async def test_every_key_is_under_the_handoff_prefix(store, redis_client) -> None:  # type: ignore[no-untyped-def]
+    stored = replace(record(HUB, "conv-1", customer_id="c-9"), agent_id=None)
+    await store.tickets.add(stored)
+    await store.agents.set_presence("priya", "online", OPEN_HOURS)
+    await store.agents.issue_token("priya")
+    keys = [key async for key in redis_client.scan_iter()]
+    assert keys and all(key.startswith("handoff:") for key in keys)
+
+
+async def test_an_unreachable_redis_is_a_handoff_store_error() -> None:
+    with pytest.raises(HandoffStoreError, match="Redis is unavailable"):
+        await handoff_store.create(f"redis://127.0.0.1:{free_port()}/0", timeout_seconds=0.5)
