@@ -206,11 +206,13 @@ async def place(
     in its team queue; else (team closed, nobody online) it goes offline with a promise -
     unless `may_go_offline` is False (a ticket moved later keeps what the customer was told)."""
     for _ in range(ASSIGN_ATTEMPTS):
-        if record.status != "waiting" or record.offline:
+        if record.status != "waiting":
             return record
         pool = await desk.agent_pool()
         plan = plan_handoff(record.team, record.priority, pool, desk.routing, now)
-        if plan.outcome == "queue" or (plan.outcome == "offline" and not may_go_offline):
+        if plan.outcome == "queue":
+            return record
+        if plan.outcome == "offline" and (record.offline or not may_go_offline):
             return record
         if plan.outcome == "offline":
             assert plan.follow_up_by is not None

@@ -1,4 +1,5 @@
-"""Internal handoff API (service token): open a ticket, withdraw it, read a conversation's state.
+"""Internal handoff API (service token): open a ticket, withdraw it, read a conversation's state,
+erase a customer's handoff data.
 
 Called by the Rasa action server (actions/handoff.py) and, later, the gateway. A tracker can be
 larger than the app's general body limit, so these bodies are read with their own limit.
@@ -85,6 +86,19 @@ async def conversation(request: web.Request) -> web.Response:
     return web.json_response(
         {"conversation_id": conversation_id, **conversation_json(state, record)}
     )
+
+
+async def erase_customer(request: web.Request) -> web.Response:
+    """Erasure on request: every handoff key of this (verified) customer goes."""
+    desk = request.app[HANDOFF]
+    customer_id = request.match_info["customer_id"]
+    if not CUSTOMER_ID.match(customer_id):
+        raise bad_request("customer ids are 1-128 letters, digits or . @ : + - _")
+    try:
+        erased = await desk.store.erase_customer(customer_id)
+    except HandoffStoreError as error:
+        raise unavailable(str(error)) from None
+    return web.json_response({"customer_id": customer_id, "tickets_erased": erased})
 
 
 def parse_handoff_request(body: dict[str, Any]) -> HandoffRequest:

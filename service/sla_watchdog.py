@@ -83,7 +83,7 @@ async def _fire(desk: HandoffDesk, member: str, now: datetime) -> int:
         updated.team,
         updated.priority,
     )
-    if updated.status == "waiting" and not updated.offline:
+    if updated.status == "waiting":
         await place(desk, updated, now, may_go_offline=False)
     return 1
 
