@@ -9,9 +9,10 @@ Text is enough. A caller that knows what its own bot turns achieved (a knowledge
 failed booking, an NLU fallback) sets `Turn.outcome` on them; the bot_failure signal then
 follows that outcome instead of guessing from the bot's words.
 
-The score is the sum of weight x strength over the signals (strength is 0..1), floored at 0;
-a turn is frustrated when its score reaches the configured threshold. Weights, thresholds and
-phrase lists live in handoff/escalation.yml (see handoff/config.py).
+The score is the sum of weight x strength over the signals (strength is 0..1; up to 2 for
+several distinct frustration phrases or swear words), floored at 0; a turn is frustrated
+when its score reaches the configured threshold. Weights, thresholds and phrase lists live
+in handoff/escalation.yml (see handoff/config.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ FAILED_OUTCOMES = frozenset({"no_result", "failed", "not_understood"})
 Polarity = Callable[[str], float]
 """Sentiment of a text from -1 (very negative) to +1 (very positive), e.g. VADER's compound."""
 
+CUMULATIVE_PHRASES = frozenset({"frustration_phrase", "profanity"})
 CLAUSE_BREAK = re.compile(r"[,.;:!?]|\bbut\b", re.IGNORECASE)
 WORD = re.compile(r"[a-z0-9']+")
 EMPHATIC_RUN = re.compile(r"[!?]{2,}")
@@ -167,9 +169,11 @@ class FrustrationScorer:
         """Polarity without a leading answer "no": VADER reads "No, thanks" as negative."""
         return self.polarity(ANSWER_NO.sub("", text, count=1))
 
-    def _signal(self, name: str, strength: float, evidence: str, turn_index: int) -> Signal:
+    def _signal(
+        self, name: str, strength: float, evidence: str, turn_index: int, cap: float = 1.0
+    ) -> Signal:
         weight = getattr(self.config.weights, name)
-        return Signal(name, weight, round(min(1.0, strength), 4), evidence, turn_index)
+        return Signal(name, weight, round(min(cap, strength), 4), evidence, turn_index)
 
     def _turn_signals(self, text: str, index: int, polarity: float) -> list[Signal]:
         phrases, limits = self.config.phrases, self.config.limits
@@ -187,7 +191,12 @@ class FrustrationScorer:
             if name == "politeness" and any(s.name == "sarcasm" for s in found):
                 continue  # "great, just great" is not a thank-you
             matches = self._phrase_matches(getattr(phrases, name), text, negatable)
-            if matches:
+            if matches and name in CUMULATIVE_PHRASES:
+                # "three times already, come on": each further distinct phrase adds half
+                distinct = len({m.strip().lower() for m in matches})
+                strength = 1.0 + 0.5 * (distinct - 1)
+                found.append(self._signal(name, strength, _quoted(matches), index, cap=2.0))
+            elif matches:
                 found.append(self._signal(name, 1.0, _quoted(matches), index))
         if -polarity >= limits.negative_sentiment_min:
             found.append(self._signal("negative_sentiment", -polarity, f"{polarity:+.2f}", index))

@@ -1,0 +1,82 @@
+"""Customer turns from a Rasa tracker's events: what the escalation decision reads.
+
+Works on the JSON form of the events (`event.as_dict()` in the Rasa process, or the `events`
+of `GET /conversations/{id}/tracker`), so the Rasa policy and the service read a conversation
+the same way. Only the latest session counts. Pure, Python 3.10 compatible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from handoff.decision_record import CustomerContext, CustomerTurn
+from handoff.vectors import PARSE_DATA_KEY, decode_vector
+
+OUTCOME_SLOT = "reply_outcome"
+NOT_BOT_ACTIONS = frozenset({"action_listen", "action_session_start", None})
+CUSTOMER_SLOTS = ("customer_id", "customer_tier", "customer_prior_escalations")
+
+
+def customer_turns(events: Iterable[Mapping[str, Any]]) -> list[CustomerTurn]:
+    """One CustomerTurn per customer message of the latest session, with the bot's reply."""
+    session = _latest_session(list(events))
+    turns: list[dict[str, Any]] = []
+    for event in session:
+        kind = event.get("event")
+        if kind == "user":
+            turns.append(_customer_message(event, number=len(turns) + 1))
+        elif not turns:
+            continue
+        elif kind == "action" and event.get("name") not in NOT_BOT_ACTIONS:
+            turns[-1]["bot_actions"].append(str(event["name"]))
+        elif kind == "bot" and event.get("text"):
+            turns[-1]["bot_texts"].append(str(event["text"]))
+        elif kind == "slot" and event.get("name") == OUTCOME_SLOT:
+            turns[-1]["outcome"] = event.get("value")
+    return [
+        CustomerTurn(
+            **{
+                **turn,
+                "bot_actions": tuple(turn["bot_actions"]),
+                "bot_texts": tuple(turn["bot_texts"]),
+            }
+        )
+        for turn in turns
+    ]
+
+
+def customer_context(slots: Mapping[str, Any]) -> CustomerContext | None:
+    """The verified customer the session-start action put in the slots, if any."""
+    customer_id = slots.get("customer_id")
+    if not customer_id:
+        return None
+    escalations = slots.get("customer_prior_escalations") or 0
+    return CustomerContext(
+        id=str(customer_id),
+        tier=slots.get("customer_tier") or None,
+        prior_escalations=int(escalations),
+    )
+
+
+def _latest_session(events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") in ("session_started", "restart"):
+            return events[index + 1 :]
+    return events
+
+
+def _customer_message(event: Mapping[str, Any], number: int) -> dict[str, Any]:
+    parse_data = event.get("parse_data") or {}
+    intent = parse_data.get("intent") or {}
+    confidence = intent.get("confidence")
+    return {
+        "number": number,
+        "text": str(event.get("text") or ""),
+        "intent": intent.get("name"),
+        "confidence": float(confidence) if confidence is not None else 1.0,
+        "vector": decode_vector(parse_data.get(PARSE_DATA_KEY)),
+        "bot_actions": [],
+        "bot_texts": [],
+        "outcome": None,
+    }
