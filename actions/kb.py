@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import kb_messages as messages
@@ -25,7 +25,7 @@ async def answer_from_kb(
     except ServiceUnavailable as error:
         log.error("knowledge-base search failed for %s: %s", tracker.sender_id, error)
         dispatcher.utter_message(response="utter_kb_unavailable")
-        return [FollowupAction("utter_offer_human")]
+        return [SlotSet("reply_outcome", "unavailable")]  # the escalation policy offers a person
     history = messages.append_history(
         tracker.get_slot("kb_history"), messages.lookup_record(query, result, intent)
     )
@@ -35,7 +35,11 @@ async def answer_from_kb(
         answer = result["answer"]
         dispatcher.utter_message(text=messages.answer_text(answer))
         dispatcher.utter_message(text="Did that help?", buttons=messages.FEEDBACK_BUTTONS)
-        return [SlotSet("kb_last_article_id", answer["article_id"]), SlotSet("kb_history", history)]
+        return [
+            SlotSet("kb_last_article_id", answer["article_id"]),
+            SlotSet("kb_history", history),
+            SlotSet("reply_outcome", "answered"),
+        ]
     candidates = messages.useful_candidates(result)
     dispatcher.utter_message(
         text=messages.miss_text(candidates), buttons=messages.candidate_buttons(candidates)
@@ -45,6 +49,7 @@ async def answer_from_kb(
         SlotSet("kb_miss_count", misses),
         SlotSet("kb_last_article_id", None),
         SlotSet("kb_history", history),
+        SlotSet("reply_outcome", "miss"),
     ]
 
 

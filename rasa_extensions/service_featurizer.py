@@ -10,6 +10,10 @@ If the service cannot be reached while Rasa is running, the message gets a zero 
 error is logged: NLU confidence drops, the FallbackClassifier takes over, and the fallback
 action explains that help is unavailable. Training fails loudly instead, so no model is ever
 trained on missing features.
+
+At run time each message also keeps its vector, compacted, in its parse data
+(`sentence_vector`, see handoff/vectors.py): the escalation policy uses it to notice a customer
+asking an unanswered question again.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from handoff.vectors import PARSE_DATA_KEY, encode_vector
 
 log = logging.getLogger(__name__)
 DEFAULT_SERVICE_URL = "http://127.0.0.1:8300"
@@ -78,10 +84,12 @@ class ServiceSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        self._featurize(messages, strict=False)
+        self._featurize(messages, strict=False, keep_in_parse_data=True)
         return messages
 
-    def _featurize(self, messages: list[Message], strict: bool) -> None:
+    def _featurize(
+        self, messages: list[Message], strict: bool, keep_in_parse_data: bool = False
+    ) -> None:
         to_embed = [message for message in messages if message.get(TEXT)]
         size = int(self._config["batch_size"])
         for start in range(0, len(to_embed), size):
@@ -89,6 +97,9 @@ class ServiceSentenceFeaturizer(DenseFeaturizer, GraphComponent):
             vectors = self._vectors([str(message.get(TEXT))[:1000] for message in batch], strict)
             for message, vector in zip(batch, vectors, strict=True):
                 self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
+                encoded = encode_vector(vector.tolist()) if keep_in_parse_data else None
+                if encoded:  # the escalation decision compares questions (handoff/vectors.py)
+                    message.set(PARSE_DATA_KEY, encoded, add_to_output=True)
 
     def _vectors(self, texts: list[str], strict: bool) -> np.ndarray:
         try:

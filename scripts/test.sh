@@ -42,6 +42,9 @@ step "rasa data validate" validate_bot
 step "rasa conversation tests" "$SERVICE/python" -m stack with-service -- "$BOT/rasa" test core \
     --model bot/models --stories tests/test_stories.yml \
     --fail-on-prediction-errors --out var/results/conversation-tests
+step "rasa escalation conversation tests" "$SERVICE/python" -m stack with-service -- "$BOT/rasa" test core \
+    --model bot/models --stories tests/test_escalation_stories.yml \
+    --fail-on-prediction-errors --out var/results/escalation-conversation-tests
 step "end-to-end tests (real Redis, service, action server, Rasa)" "$SERVICE/pytest" tests/e2e -q -p no:cacheprovider
 
 echo

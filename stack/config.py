@@ -59,6 +59,8 @@ class StackConfig:
     rasa_port: int
     var_dir: Path
     service_token: str
+    # shared with the company's backend, which signs customer identity (handoff/identity.py)
+    customer_signing_secret: str
     # KB_* settings passed through to the service (e.g. KB_ARTICLES_DIR, KB_ANSWER_THRESHOLD)
     knowledge_base: dict[str, str] = field(default_factory=dict)
 
@@ -96,6 +98,8 @@ class StackConfig:
             rasa_port=port("RASA_PORT", 5005),
             var_dir=var_dir,
             service_token=env.get("SERVICE_TOKEN") or service_token(var_dir),
+            customer_signing_secret=env.get("CUSTOMER_SIGNING_SECRET")
+            or generated_secret(var_dir, "customer_signing_secret"),
             knowledge_base={name: value for name, value in env.items() if name.startswith("KB_")},
         )
 
@@ -103,7 +107,12 @@ class StackConfig:
 def service_token(var_dir: Path) -> str:
     """The internal token, generated once per checkout and kept out of the repo (var/ is
     ignored) with owner-only permissions."""
-    path = var_dir / "secrets" / "service_token"
+    return generated_secret(var_dir, "service_token")
+
+
+def generated_secret(var_dir: Path, name: str) -> str:
+    """A secret generated once per checkout in var/secrets/NAME (owner-only permissions)."""
+    path = var_dir / "secrets" / name
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -78,6 +78,7 @@ def actions_spec(config: StackConfig) -> ProcessSpec:
         "SANIC_HOST": "127.0.0.1",  # rasa-sdk 3.6 has no --interface flag; it reads this
         "SERVICE_URL": config.service_url,
         "SERVICE_TOKEN": config.service_token,
+        "CUSTOMER_SIGNING_SECRET": config.customer_signing_secret,
     }
     argv = [
         str(BOT_ENV / "python"),

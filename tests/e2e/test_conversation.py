@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -13,30 +12,9 @@ import pytest
 import redis.asyncio as redis
 
 from stack.supervisor import Stack
+from tests.e2e.client import Customer, texts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
-
-
-class Customer:
-    """One customer talking to the assistant through Rasa's REST webhook."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.sender = f"e2e-{secrets.token_hex(6)}"
-        self.url = f"{stack.config.rasa_url}/webhooks/rest/webhook"
-
-    async def say(self, text: str) -> list[dict[str, Any]]:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-            async with session.post(
-                self.url, json={"sender": self.sender, "message": text}
-            ) as response:
-                assert response.status == 200
-                replies = await response.json()
-        assert replies, f"no reply to {text!r} (Rasa answers [] when processing failed)"
-        return replies
-
-
-def texts(replies: list[dict[str, Any]]) -> str:
-    return "\n".join(str(reply.get("text", "")) for reply in replies)
 
 
 async def service_get(stack: Stack, path: str) -> Any:
@@ -115,20 +93,6 @@ async def test_rasa_and_the_action_server_listen_on_loopback_only(stack: Stack) 
     for port in (stack.config.rasa_port, stack.config.actions_port, stack.config.service_port):
         addresses = {address for address, listened_port in listening if listened_port == port}
         assert addresses == {"127.0.0.1"}, f"port {port} listens on {addresses}"
-
-
-async def test_zz_when_the_service_is_down_the_customer_is_offered_a_person(stack: Stack) -> None:
-    """Runs last (name): it stops the service."""
-    service = next(process for process in stack.running if process.spec.name == "service")
-    service.process.terminate()
-    await service.process.wait()
-    customer = Customer(stack)
-    replies = await customer.say("how long does a refund take?")
-    assert "can't reach" in texts(replies).lower() or "can’t reach" in texts(replies).lower()
-    offer = replies[-1]
-    assert [button["payload"] for button in offer["buttons"]] == ["/affirm", "/deny"]
-    replies = await customer.say("/affirm")
-    assert "1-800-555-0199" in texts(replies)
 
 
 def _listening_addresses() -> set[tuple[str, int]]:

@@ -1,0 +1,182 @@
+"""A Rasa policy that decides, on every customer turn, whether a person should take over.
+
+It runs the pure escalation decision (handoff/decision.py, tuned in handoff/escalation.yml)
+over the conversation in the tracker and acts on it through Rasa's normal mechanics:
+
+- right after the customer speaks: an explicit request for a person, a policy phrase (safety,
+  legal) or a yes to an offer predicts `action_handoff`; a customer withdrawing a request
+  predicts `action_cancel_handoff`. Everything else is left to the other policies (rules,
+  memoization, TED), which answer as usual.
+- after the bot's reply (any bot action but those listed in `reply_continues_after`, which
+  another action always follows): the score decides - offer a person (`utter_offer_human`, a
+  question the customer can decline) or hand off now - so a miss in this very turn counts.
+- after its own offer or handoff it predicts `action_listen`.
+
+Each decision is written to the conversation (slots `escalation_decision` and
+`escalation_log`) as mandatory policy events, whichever policy wins, so the handoff ticket can
+carry the reason, the signals and the turns behind it. It predicts with confidence 1.0 and a
+priority above RulePolicy's when it acts, and abstains (all zeros) otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from handoff.config import DEFAULT_CONFIG_PATH, load_config
+from handoff.conversation import customer_context, customer_turns
+from handoff.decision import HANDOFF_ACTION, OFFER_ACTION, EscalationDecider
+from handoff.decision_config import load_decision_config
+from handoff.decision_record import Decision
+from handoff.frustration import FrustrationScorer, vader_polarity
+
+log = logging.getLogger(__name__)
+CANCEL_ACTION = "action_cancel_handoff"
+DECISION_SLOT = "escalation_decision"
+LOG_SLOT = "escalation_log"
+OWN_ACTIONS = (OFFER_ACTION, HANDOFF_ACTION, CANCEL_ACTION)
+NOT_REPLIES = frozenset({ACTION_LISTEN_NAME, "action_session_start", "action_restart", None})
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
+)
+class EscalationPolicy(Policy):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "priority": 7,  # above RulePolicy (6): a person when the decision says so
+            "config_path": None,  # handoff/escalation.yml when not set
+            # Bot actions that are always followed by another one in the same reply; after
+            # any other bot action the reply may be complete, so the score decides.
+            "reply_continues_after": ["action_record_feedback"],
+        }
+
+    @staticmethod
+    def supported_data() -> SupportedData:
+        return SupportedData.ML_AND_RULE_DATA
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer: Any = None,
+    ) -> None:
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+        path = Path(config.get("config_path") or DEFAULT_CONFIG_PATH)
+        scorer = FrustrationScorer(load_config(path), vader_polarity())
+        self.decider = EscalationDecider(load_decision_config(path), scorer)
+        self.reply_continues_after = frozenset(config.get("reply_continues_after") or ())
+
+    def train(
+        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
+        # Nothing to learn: the decision is configured, not trained. Checked here so a missing
+        # action fails `rasa train`, not the first frustrated customer.
+        missing = [a for a in OWN_ACTIONS if a not in domain.action_names_or_texts]
+        if missing:
+            raise ValueError(f"EscalationPolicy needs these actions in the domain: {missing}")
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        latest = tracker.latest_action_name
+        if latest in OWN_ACTIONS:
+            return self._predict(domain, ACTION_LISTEN_NAME)
+        just_spoke = (
+            latest == ACTION_LISTEN_NAME
+            and isinstance(tracker.latest_message, UserUttered)
+            and tracker.latest_message.text is not None
+        )
+        if not just_spoke and (latest in NOT_REPLIES or latest in self.reply_continues_after):
+            return self._abstain(domain)
+        decision = self._decide(tracker)
+        if decision is None:
+            return self._abstain(domain)
+        events = self._record(tracker, decision)
+        if just_spoke:
+            if decision.action == "handoff":
+                return self._predict(domain, HANDOFF_ACTION, events)
+            if decision.note.startswith("the customer withdrew"):
+                return self._predict(domain, CANCEL_ACTION, events)
+            return self._abstain(domain, events)
+        if _already_acted_this_turn(tracker):
+            return self._abstain(domain, events)
+        if decision.action == "offer":
+            return self._predict(domain, OFFER_ACTION, events)
+        if decision.action == "handoff":
+            return self._predict(domain, HANDOFF_ACTION, events)
+        return self._abstain(domain, events)
+
+    def _decide(self, tracker: DialogueStateTracker) -> Decision | None:
+        events = [event.as_dict() for event in tracker.events_after_latest_restart()]
+        turns = customer_turns(events)
+        if not turns:
+            return None
+        customer = customer_context(tracker.current_slot_values())
+        return self.decider.decide(turns, customer)
+
+    @staticmethod
+    def _record(tracker: DialogueStateTracker, decision: Decision) -> list[SlotSet]:
+        """Slot events for the decision; the log keeps one line per customer turn."""
+        record = decision.to_dict()
+        if tracker.get_slot(DECISION_SLOT) == record:
+            return []
+        entry = {
+            "turn": decision.turn,
+            "action": decision.action,
+            "reason": decision.reason,
+            "score": record["score"],
+        }
+        earlier = [e for e in tracker.get_slot(LOG_SLOT) or [] if e.get("turn") != decision.turn]
+        if _session_restarted_since_log(tracker):
+            earlier = []
+        return [SlotSet(DECISION_SLOT, record), SlotSet(LOG_SLOT, [*earlier, entry][-50:])]
+
+    def _predict(self, domain: Domain, action: str, events: list | None = None) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        probabilities[domain.index_for_action(action)] = 1.0
+        return self._prediction(probabilities, events=events or [])
+
+    def _abstain(self, domain: Domain, events: list | None = None) -> PolicyPrediction:
+        return self._prediction(self._default_predictions(domain), events=events or [])
+
+
+def _already_acted_this_turn(tracker: DialogueStateTracker) -> bool:
+    """An offer or handoff already happened since the customer last spoke."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        name = getattr(event, "action_name", None)
+        if name in OWN_ACTIONS:
+            return True
+    return False
+
+
+def _session_restarted_since_log(tracker: DialogueStateTracker) -> bool:
+    """A new session starts a new log (turn numbers restart at 1)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, SlotSet) and event.key == LOG_SLOT:
+            return False
+        if isinstance(event, SessionStarted):
+            return True
+    return False

@@ -1,0 +1,54 @@
+"""A customer talking to the running assistant through Rasa's REST webhook."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import aiohttp
+import redis.asyncio as redis
+
+from stack.supervisor import Stack
+
+
+class Customer:
+    """One customer talking to the assistant through Rasa's REST webhook."""
+
+    def __init__(self, stack: Stack, metadata: dict[str, Any] | None = None) -> None:
+        self.sender = f"e2e-{secrets.token_hex(6)}"
+        self.stack = stack
+        self.url = f"{stack.config.rasa_url}/webhooks/rest/webhook"
+        self.metadata = metadata  # sent with every message, as a widget would
+
+    async def say(self, text: str) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"sender": self.sender, "message": text}
+        if self.metadata is not None:
+            body["metadata"] = self.metadata
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            async with session.post(self.url, json=body) as response:
+                assert response.status == 200
+                replies = await response.json()
+        assert replies, f"no reply to {text!r} (Rasa answers [] when processing failed)"
+        return replies
+
+    async def tracker(self) -> dict[str, Any]:
+        """The conversation as Rasa keeps it in Redis: its events, and the slots they set."""
+        client = redis.Redis.from_url(self.stack.config.redis.url)
+        try:
+            stored = await client.get(f"tracker:{self.sender}")
+        finally:
+            await client.aclose()
+        assert stored is not None, f"no tracker for {self.sender} in Redis"
+        events: list[dict[str, Any]] = json.loads(stored)["events"]
+        slots: dict[str, Any] = {}
+        for event in events:
+            if event.get("event") == "restart":
+                slots.clear()
+            elif event.get("event") == "slot":
+                slots[event["name"]] = event.get("value")
+        return {"events": events, "slots": slots}
+
+
+def texts(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(str(reply.get("text", "")) for reply in replies)

@@ -1,0 +1,116 @@
+"""The EscalationPolicy inside Rasa: what it predicts and what it writes to the tracker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from rasa_extensions.escalation_policy import EscalationPolicy
+
+DOMAIN_PATH = Path(__file__).resolve().parents[2] / "bot" / "domain"
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(DOMAIN_PATH))
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> EscalationPolicy:
+    return EscalationPolicy(
+        EscalationPolicy.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("escalation_policy"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+
+
+def customer(text: str, intent: str, confidence: float = 0.9) -> list[Event]:
+    parse_data = {"intent": {"name": intent, "confidence": confidence}, "entities": []}
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered(text, parse_data["intent"], [], parse_data),
+    ]
+
+
+def kb_miss() -> list[Event]:
+    return [
+        ActionExecuted("action_answer_from_kb"),
+        BotUttered("I'm not sure I have the right answer for that."),
+        SlotSet("reply_outcome", "miss"),
+    ]
+
+
+def predicted(policy: EscalationPolicy, domain: Domain, events: list[Event]) -> tuple[str, list]:
+    tracker = DialogueStateTracker.from_events("customer-1", events, domain.slots)
+    prediction = policy.predict_action_probabilities(tracker, domain)
+    if prediction.max_confidence == 0:
+        return "abstain", prediction.events
+    return domain.action_names_or_texts[prediction.max_confidence_index], prediction.events
+
+
+def decision_of(events: list) -> dict:
+    return next(
+        e.value for e in events if isinstance(e, SlotSet) and e.key == "escalation_decision"
+    )
+
+
+def test_an_explicit_request_hands_off_before_any_other_policy_answers(
+    policy: EscalationPolicy, domain: Domain
+) -> None:
+    action, events = predicted(policy, domain, customer("get me a human", "request_human"))
+    assert action == "action_handoff"
+    record = decision_of(events)
+    assert (record["turn"], record["action"], record["reason"]) == (
+        1,
+        "handoff",
+        "explicit_request",
+    )
+
+
+def test_a_question_is_left_to_the_other_policies_and_decided_after_the_reply(
+    policy: EscalationPolicy, domain: Domain
+) -> None:
+    first = [*customer("do you sell garden furniture", "ask_question"), *kb_miss()]
+    second = customer("any outdoor furniture, like patio chairs?", "ask_question")
+
+    action, _ = predicted(policy, domain, [*first, *second])
+    assert action == "abstain"
+
+    action, events = predicted(policy, domain, [*first, *second, *kb_miss()])
+    assert action == "utter_offer_human"
+    record = decision_of(events)
+    assert (record["turn"], record["action"], record["reason"]) == (2, "offer", "unresolved")
+    log = next(e.value for e in events if isinstance(e, SlotSet) and e.key == "escalation_log")
+    assert [entry["turn"] for entry in log] == [2]  # earlier turns were logged as they happened
+
+
+def test_after_its_own_offer_the_bot_listens(policy: EscalationPolicy, domain: Domain) -> None:
+    events = [
+        *customer("do you sell garden furniture", "ask_question"),
+        *kb_miss(),
+        ActionExecuted("utter_offer_human"),
+    ]
+    assert predicted(policy, domain, events)[0] == "action_listen"
+
+
+def test_small_talk_is_left_alone(policy: EscalationPolicy, domain: Domain) -> None:
+    events = [*customer("hello there", "greet"), ActionExecuted("utter_greet")]
+    assert predicted(policy, domain, events)[0] == "abstain"
+
+
+def test_a_verified_vip_is_offered_a_person_after_one_miss(
+    policy: EscalationPolicy, domain: Domain
+) -> None:
+    vip = [SlotSet("customer_id", "c-9"), SlotSet("customer_tier", "vip")]
+    events = [*vip, *customer("do you sell garden furniture", "ask_question"), *kb_miss()]
+    action, prediction_events = predicted(policy, domain, events)
+    assert action == "utter_offer_human"
+    assert decision_of(prediction_events)["reason"] == "policy"
