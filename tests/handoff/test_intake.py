@@ -1,0 +1,77 @@
+"""From a built ticket to routing, incident detection and the customer's next-step sentence."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from handoff.intake import (
+    NextStep,
+    customer_message,
+    escalation_label,
+    incident_escalation,
+    routing_request,
+)
+from handoff.routing import Amount, ArticleTried
+from handoff.ticket_builder import build_ticket
+from tests.handoff.rasa_tracker import TrackerBuilder
+
+NOW = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
+
+
+def refund_ticket():  # type: ignore[no-untyped-def]
+    builder = TrackerBuilder().session_start()
+    builder.user("I want my $480 back for HL-482913", "refund_request")
+    builder.kb_answer("refund-timeline", "When will I get my refund?", 0.7)
+    builder.feedback(helpful=False)
+    builder.user("get me a manager", "request_human")
+    return build_ticket(
+        builder.tracker(),
+        {"turn": 3, "reason": "explicit_request"},
+        ticket_id="tk-1",
+        conversation_id="conv-1",
+        channel="rest",
+        customer=None,
+        now=NOW,
+        nlp=None,
+    )
+
+
+def test_the_escalation_label_is_the_decision_turn() -> None:
+    assert escalation_label({"turn": 4}) == "turn-4"
+    assert escalation_label(None) == escalation_label({"turn": "4"}) == "request"
+
+
+def test_routing_reads_every_customer_turn_the_amounts_and_the_articles_front_matter() -> None:
+    articles = {"refund-timeline": ArticleTried("refund-timeline", "returns-refunds", ("refund",))}
+    request = routing_request(refund_ticket(), articles)
+    assert request.customer_text == "I want my $480 back for HL-482913\nget me a manager"
+    assert request.intent == "refund_request"
+    assert request.articles == (articles["refund-timeline"],)
+    assert request.amounts == (Amount(Decimal("480.00"), "USD"),)
+    assert (request.customer_tier, request.escalation_reason) == (None, "explicit_request")
+
+
+def test_the_failing_article_is_the_one_marked_not_helpful() -> None:
+    escalation = incident_escalation(refund_ticket(), "conversation:conv-1", NOW)
+    assert escalation.failing_article_id == "refund-timeline"
+    assert escalation.first_request == "I want my $480 back for HL-482913"
+
+
+def test_the_customer_hears_who_when_and_how() -> None:
+    assert customer_message(NextStep("assigned", "Billing", agent_name="Maya")).startswith(
+        "Maya from Billing is joining this chat now"
+    )
+    queued = customer_message(
+        NextStep("queued", "Billing", position=2, wait_text="about 8 minutes")
+    )
+    assert queued.startswith(
+        "You're number 2 in the queue for Billing; the expected wait is about 8"
+    )
+    closed = NextStep("offline", "Billing", team_open=False, hours="Mon-Fri 08:00-20:00 ET")
+    asked = customer_message(replace(closed, promise="8:30 AM ET tomorrow"))
+    assert "is closed right now (hours: Mon-Fri 08:00-20:00 ET)" in asked
+    assert "leave your email address" in asked and "by 8:30 AM ET tomorrow" in asked
+    resolved = customer_message(NextStep("closed", "Billing", status="resolved"))
+    assert resolved == "A person on our team has already resolved this request."
