@@ -24,3 +24,21 @@ def test_defaults_listen_on_loopback_only() -> None:
     settings = Settings.from_env({"SERVICE_TOKEN": "t" * 32})
     assert settings.host == "127.0.0.1"
     assert settings.answer_threshold == 0.5
+
+
+def test_handoff_settings_are_validated_with_the_rest() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(
+            {
+                "SERVICE_TOKEN": "t" * 32,
+                "HANDOFF_RETENTION_DAYS": "0",
+                "SLA_WATCHDOG_INTERVAL": "soon",
+                "AGENTS_FILE": "/nowhere/agents.yml",
+            }
+        )
+    message = str(caught.value)
+    for name in ("HANDOFF_RETENTION_DAYS", "SLA_WATCHDOG_INTERVAL", "AGENTS_FILE"):
+        assert name in message
+    defaults = Settings.from_env({"SERVICE_TOKEN": "t" * 32})
+    assert (defaults.handoff_retention_days, defaults.sla_watchdog_interval) == (90, 5.0)
+    assert defaults.agents_file.name == "agents.yml"
