@@ -49,8 +49,10 @@ redis.call('HSET', KEYS[2], 'state', 'waiting', 'ticket_id', ARGV[1], 'agent_id'
 return {ARGV[1], 'new'}
 """
 RELEASE = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 if redis.call('HGET', KEYS[2], 'ticket_id') == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return 1
 """
 
 
@@ -72,7 +74,7 @@ class TicketStore(abc.ABC):
     ) -> Reservation: ...
 
     @abc.abstractmethod
-    async def release(self, conversation_id: str, escalation: str, ticket_id: str) -> None: ...
+    async def release(self, conversation_id: str, escalation: str, ticket_id: str) -> bool: ...
 
     @abc.abstractmethod
     async def add(self, record: TicketRecord) -> None: ...
@@ -111,10 +113,16 @@ class RedisTicketStore(TicketStore):
             found, how = await self._reserve(keys=names, args=[ticket_id, iso_utc(now)])
         return Reservation(found, how == "new")
 
-    async def release(self, conversation_id: str, escalation: str, ticket_id: str) -> None:
-        names = [keys.idempotency(conversation_id, escalation), keys.conversation(conversation_id)]
+    async def release(self, conversation_id: str, escalation: str, ticket_id: str) -> bool:
+        """Forget a reservation whose ticket was never stored (its creation failed or its
+        process died); False, and nothing changes, when the ticket exists after all."""
+        names = [
+            keys.idempotency(conversation_id, escalation),
+            keys.conversation(conversation_id),
+            keys.ticket(ticket_id),
+        ]
         async with guard():
-            await self._release(keys=names, args=[ticket_id])
+            return bool(await self._release(keys=names, args=[ticket_id]))
 
     async def add(self, record: TicketRecord) -> None:
         async with guard():

@@ -27,13 +27,12 @@ from handoff.intake import escalation_label, incident_escalation, routing_reques
 from handoff.routing import ArticleTried, route
 from handoff.routing_config import RoutingConfig
 from handoff.store import AtCapacity, HandoffStore
-from handoff.ticket import Routing, Ticket
+from handoff.ticket import Routing, Ticket, validate_ticket_dict
 from handoff.ticket_builder import build_ticket
 from handoff.ticket_record import TicketRecord
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-WAIT_FOR_OTHER_REQUEST_SECONDS = 10.0
 ASSIGN_ATTEMPTS = 3
 
 
@@ -74,6 +73,8 @@ class HandoffDesk:
     nlp: Nlp | None
     clock: Clock = utc_now
     retention: timedelta = timedelta(days=90)
+    pending_wait: float = 10.0
+    """Seconds to wait for a ticket another request is creating before taking over."""
     incident_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def now(self) -> datetime:
@@ -113,27 +114,23 @@ class HandoffDesk:
 async def open_ticket(
     desk: HandoffDesk, request: HandoffRequest, articles: Mapping[str, ArticleTried]
 ) -> tuple[TicketRecord, bool]:
-    """The conversation's ticket for this escalation, and whether this call created it."""
+    """The conversation's ticket for this escalation, and whether this call created it.
+    Raises TrackerFormatError or TicketFormatError for a conversation that cannot be read."""
     now = desk.now()
-    ticket = await asyncio.to_thread(
-        build_ticket,
-        request.tracker,
-        request.decision,
-        ticket_id=f"tk-{secrets.token_hex(6)}",
-        conversation_id=request.conversation_id,
-        channel=request.channel,
-        customer=request.customer,
-        now=now,
-        nlp=desk.nlp,
-    )
+    ticket = await asyncio.to_thread(_build, desk, request, now)
     label = escalation_label(ticket.escalation_decision)
     tickets = desk.store.tickets
-    reservation = await tickets.reserve(request.conversation_id, label, ticket.ticket_id, now)
-    if not reservation.created:
-        existing = await tickets.wait_for(reservation.ticket_id, WAIT_FOR_OTHER_REQUEST_SECONDS)
-        if existing is None:
-            raise HandoffPending(f"ticket {reservation.ticket_id} is still being created")
-        return existing, False
+    for _ in range(2):
+        reservation = await tickets.reserve(request.conversation_id, label, ticket.ticket_id, now)
+        if reservation.created:
+            break
+        existing = await tickets.wait_for(reservation.ticket_id, desk.pending_wait)
+        if existing is not None:
+            return existing, False
+        # Reserved, never stored: its request died between the two steps. Free it, try again.
+        await tickets.release(request.conversation_id, label, reservation.ticket_id)
+    else:
+        raise HandoffPending(f"ticket {reservation.ticket_id} is still being created")
     try:
         record = await _route_and_store(desk, ticket, label, articles, now)
     except BaseException:
@@ -147,6 +144,22 @@ async def open_ticket(
         record.routing.escalation_type,
     )
     return await place(desk, record, now), True
+
+
+def _build(desk: HandoffDesk, request: HandoffRequest, now: datetime) -> Ticket:
+    """The masked, unrouted ticket, checked against the published schema (worker thread)."""
+    ticket = build_ticket(
+        request.tracker,
+        request.decision,
+        ticket_id=f"tk-{secrets.token_hex(6)}",
+        conversation_id=request.conversation_id,
+        channel=request.channel,
+        customer=request.customer,
+        now=now,
+        nlp=desk.nlp,
+    )
+    validate_ticket_dict(ticket.to_dict())
+    return ticket
 
 
 async def _route_and_store(

@@ -18,6 +18,7 @@ from handoff.decision_record import CustomerContext
 from handoff.identity import CUSTOMER_ID, TIER
 from handoff.routing import ArticleTried
 from handoff.store import HandoffStoreError
+from handoff.ticket import TicketFormatError
 from handoff.transcript import TrackerFormatError
 from knowledge_base.library import KnowledgeBase
 from service.handoff_desk import HandoffPending, HandoffRequest, open_ticket
@@ -40,6 +41,8 @@ async def create_ticket(request: web.Request) -> web.Response:
         payload = await describe(desk, record, created=created, now=desk.now())
     except TrackerFormatError as error:
         raise json_error(web.HTTPBadRequest, f"tracker: {error}") from None
+    except TicketFormatError as error:
+        raise bad_request(f"the conversation cannot be packaged as a ticket: {error}") from None
     except HandoffPending as error:
         raise unavailable(str(error), retry_after=1) from None
     except HandoffStoreError as error:

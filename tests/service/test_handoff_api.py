@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from service.keys import HANDOFF
+from tests.redis_server import redis_server
 from tests.service.conftest import TOKEN
 from tests.service.handoff_support import (
     AFTER_HOURS,
@@ -276,3 +278,39 @@ async def test_non_json_oversized_and_unauthorised_requests_are_refused(client) 
     assert (not_json.status, too_big.status, no_token.status) == (400, 413, 401)
     assert "larger than" in (await too_big.json())["error"]
     assert TOKEN not in await no_token.text()
+
+
+async def test_a_reservation_whose_request_died_is_taken_over(client, clock) -> None:  # type: ignore[no-untyped-def]
+    body = handoff_body(conversation(HUB))
+    desk = client.app[HANDOFF]
+    desk.pending_wait = 0.2
+    label = f"turn-{body['decision']['turn']}"
+    await desk.store.tickets.reserve("conv-1", label, "tk-crashed", clock.now)
+
+    answer = await open_ticket(client, body, 201)
+
+    assert answer["ticket_id"] != "tk-crashed"
+    state = await (await client.get("/handoff/conversations/conv-1")).json()
+    assert (state["state"], state["ticket_id"]) == ("waiting", answer["ticket_id"])
+
+
+async def test_a_conversation_that_breaks_the_ticket_schema_is_a_400(client) -> None:  # type: ignore[no-untyped-def]
+    body = handoff_body(conversation(HUB))
+    user_event = next(e for e in body["tracker"]["events"] if e["event"] == "user")
+    user_event["parse_data"]["intent"]["confidence"] = 7
+    response = await client.post("/handoff/tickets", json=body)
+    assert response.status == 400
+    assert "cannot be packaged as a ticket" in (await response.json())["error"]
+
+
+async def test_when_redis_goes_down_the_caller_gets_a_503_not_a_crash(  # type: ignore[no-untyped-def]
+    aiohttp_client, articles_dir, embedder, tmp_path
+) -> None:
+    with redis_server(tmp_path) as own_redis:
+        settings = handoff_settings(own_redis, articles_dir)
+        client = await start_app(aiohttp_client, settings, embedder, MovableClock())
+    # the server has stopped now
+    response = await client.post("/handoff/tickets", json=handoff_body(conversation(HUB)))
+    state = await client.get("/handoff/conversations/conv-1")
+    assert (response.status, state.status) == (503, 503)
+    assert "Redis is unavailable" in (await response.json())["error"]
