@@ -118,23 +118,28 @@ async def test_two_identical_requests_at_once_make_one_ticket(client, redis_clie
     [(HUB, "technical", "functional"), (PAYMENT, "billing", "functional")],
 )
 async def test_functional_escalation_goes_to_the_team_with_the_skill(  # type: ignore[no-untyped-def]
-    client, topic, team, escalation_type
+    client, redis_client, topic, team, escalation_type
 ) -> None:
     answer = await open_ticket(client, handoff_body(conversation(topic)))
     assert answer["team"] == team
+    assert await redis_client.zrange(f"handoff:queue:{team}", 0, -1) == [answer["ticket_id"]]
     assert answer["escalation_type"] == escalation_type
     assert answer["priority"] == "normal"
 
 
-async def test_a_large_refund_goes_to_a_supervisor(client) -> None:  # type: ignore[no-untyped-def]
+async def test_a_large_refund_goes_to_a_supervisor(client, redis_client) -> None:  # type: ignore[no-untyped-def]
     answer = await open_ticket(client, handoff_body(conversation(REFUND)))
     assert (answer["team"], answer["escalation_type"]) == ("supervisors", "hierarchical")
+    assert await redis_client.zrange("handoff:queue:supervisors", 0, -1) == [answer["ticket_id"]]
 
 
-async def test_a_verified_vip_gets_priority(client, redis_url) -> None:  # type: ignore[no-untyped-def]
+async def test_a_verified_vip_gets_priority(client, redis_url, redis_client) -> None:  # type: ignore[no-untyped-def]
+    earlier = await open_ticket(client, handoff_body(conversation(CAMERA, conversation_id="c0")))
     vip = {"id": "c-vip-1", "tier": "vip", "prior_escalations": 0}
     answer = await open_ticket(client, handoff_body(conversation(HUB), customer=vip))
     assert (answer["priority"], answer["escalation_type"]) == ("high", "priority")
+    queue = await redis_client.zrange("handoff:queue:technical", 0, -1)
+    assert queue == [answer["ticket_id"], earlier["ticket_id"]]  # ahead of an older ticket
     record = await stored_ticket(client, redis_url, answer["ticket_id"], "priya")
     assert record["ticket"]["customer"] == {
         "id": "c-vip-1",
