@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SERVICE_PY := .venv/service/bin/python
 BOT := .venv/bot/bin
 
-.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency clean
+.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff eval-oos clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -36,8 +36,15 @@ eval-nlu: setup ## Rasa NLU 5-fold cross-validation (intent macro F1), results i
 		--cross-validation --folds 5 --out var/results/nlu-cv
 	@$(SERVICE_PY) -c "import json; r=json.load(open('var/results/nlu-cv/intent_report.json')); print('intent macro F1:', round(r['macro avg']['f1-score'], 4), ' weighted F1:', round(r['weighted avg']['f1-score'], 4))"
 
+CLINC ?= ../shared/datasets/clinc150/data_full.json
+eval-oos: setup ## Out-of-scope detection on CLINC150 (CLINC=path; EPOCHS=n for a labelled quick run), report in var/results/clinc150
+	@$(SERVICE_PY) -m benchmarks.clinc150_oos $(CLINC) $(if $(EPOCHS),--epochs $(EPOCHS) --out var/results/clinc150-quick)
+
 bench-latency: train ## Reply latency through Rasa: knowledge-base answers vs plain rule responses
 	@$(SERVICE_PY) -m benchmarks.reply_latency
+
+bench-handoff: train ## Handoff latency: "a person, please" to ticket stored and routed, 100 handoffs
+	@$(SERVICE_PY) -m benchmarks.handoff_latency --handoffs 100
 
 clean: ## Remove virtual envs, trained models, caches and runtime data (var/)
 	rm -rf .venv bot/models var .pytest_cache .ruff_cache .mypy_cache

@@ -1,18 +1,24 @@
-"""Actions that hand the conversation to a person, or take the request back.
+"""Actions that hand the conversation to a person, wait for them, or take the request back.
 
-When to hand off is decided by the EscalationPolicy (rasa_extensions/escalation_policy.py);
-its decision record is in the `escalation_decision` slot. The reply tells the customer why a
-person is the next step, in words that fit the reason, and how the team is reached.
+When to hand off is decided by the EscalationPolicy (rasa_extensions/escalation_policy.py); its
+decision record is in the `escalation_decision` slot. `action_handoff` sends the conversation
+to the service, which packages, routes and queues the ticket (idempotently: asking twice gives
+the same ticket) and says honestly what happens next. While a person has the conversation,
+`action_wait_for_agent` keeps the bot quiet; `action_cancel_handoff` withdraws the request.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.service_client import ServiceConflict, ServiceUnavailable, service_client
+
+log = logging.getLogger(__name__)
 WHY_A_PERSON = {
     "explicit_request": "Of course, let me get you to a person.",
     "frustration": "I'm sorry this has been so frustrating. A person on our team is the best "
@@ -21,11 +27,37 @@ WHY_A_PERSON = {
     "should take over.",
     "policy": "This is something a person on our team should handle.",
 }
+WITH_THE_TEAM = ("waiting", "assigned")
+BACK_WITH_THE_BOT = "You're back with Hearthly's assistant. What can I help you with?"
 
 
 def reason_of(tracker: Tracker) -> str | None:
     decision = tracker.get_slot("escalation_decision")
     return decision.get("reason") if isinstance(decision, dict) else None
+
+
+def verified_customer(tracker: Tracker) -> dict[str, Any] | None:
+    """The customer action_session_start verified from signed metadata, if any."""
+    customer_id = tracker.get_slot("customer_id")
+    if not customer_id:
+        return None
+    return {
+        "id": customer_id,
+        "tier": tracker.get_slot("customer_tier"),
+        "prior_escalations": int(tracker.get_slot("customer_prior_escalations") or 0),
+    }
+
+
+def handoff_request(tracker: Tracker) -> dict[str, Any]:
+    state = tracker.current_state()
+    decision = tracker.get_slot("escalation_decision")
+    return {
+        "conversation_id": tracker.sender_id,
+        "tracker": {"events": state.get("events") or [], "slots": state.get("slots") or {}},
+        "decision": decision if isinstance(decision, dict) else None,
+        "customer": verified_customer(tracker),
+        "channel": tracker.get_latest_input_channel() or "rest",
+    }
 
 
 class ActionHandoff(Action):
@@ -37,8 +69,39 @@ class ActionHandoff(Action):
     ) -> list[EventType]:
         preface = WHY_A_PERSON.get(reason_of(tracker) or "", WHY_A_PERSON["explicit_request"])
         dispatcher.utter_message(text=preface)
-        dispatcher.utter_message(response="utter_connect_human")
-        return [SlotSet("handoff_status", "requested")]
+        try:
+            ticket = await service_client().create_ticket(handoff_request(tracker))
+        except ServiceUnavailable as error:
+            # The conversation itself stays in Rasa's tracker store: nothing is lost.
+            log.error("handoff for %s failed: %s", tracker.sender_id, error)
+            dispatcher.utter_message(response="utter_handoff_unavailable")
+            return [SlotSet("handoff_status", "failed")]
+        dispatcher.utter_message(text=ticket["message"])
+        return [
+            SlotSet("handoff_status", ticket.get("status", "waiting")),
+            SlotSet("handoff_ticket_id", ticket["ticket_id"]),
+        ]
+
+
+class ActionWaitForAgent(Action):
+    """A customer message while the team has the conversation: the bot stays quiet (the
+    person answers) unless the team has handed the conversation back."""
+
+    def name(self) -> str:
+        return "action_wait_for_agent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            state = await service_client().conversation_state(tracker.sender_id)
+        except ServiceUnavailable as error:
+            log.error("handoff state of %s unknown: %s", tracker.sender_id, error)
+            return []  # stay quiet: the message is kept in the tracker for the team
+        if state.get("state") in ("waiting", "agent"):
+            return []
+        dispatcher.utter_message(text=BACK_WITH_THE_BOT)
+        return [SlotSet("handoff_status", None), SlotSet("handoff_ticket_id", None)]
 
 
 class ActionCancelHandoff(Action):
@@ -48,5 +111,14 @@ class ActionCancelHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        ticket_id = tracker.get_slot("handoff_ticket_id")
+        if ticket_id:
+            try:
+                await service_client().cancel_ticket(ticket_id)
+            except ServiceConflict:
+                dispatcher.utter_message(response="utter_agent_already_joined")
+                return []
+            except ServiceUnavailable as error:
+                log.error("cancelling %s failed: %s", ticket_id, error)
         dispatcher.utter_message(response="utter_handoff_cancelled")
-        return [SlotSet("handoff_status", "cancelled")]
+        return [SlotSet("handoff_status", "cancelled"), SlotSet("handoff_ticket_id", None)]

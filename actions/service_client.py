@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -20,6 +21,11 @@ DEFAULT_SERVICE_URL = "http://127.0.0.1:8300"
 
 class ServiceUnavailable(RuntimeError):
     """The service could not give an answer."""
+
+
+class ServiceConflict(RuntimeError):
+    """The service refused a change that no longer fits (HTTP 409), e.g. cancelling a ticket
+    an agent has already taken."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +58,37 @@ class ServiceClient:
             {"article_id": article_id, "helpful": helpful, "conversation_id": conversation_id},
         )
 
+    async def create_ticket(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Open (or find again: the service is idempotent) the handoff ticket."""
+        # packaging a long conversation (NER, routing) takes longer than a search
+        return await self._request("POST", "/handoff/tickets", body, timeout_seconds=10.0)
+
+    async def cancel_ticket(self, ticket_id: str) -> dict[str, Any]:
+        return await self._request("POST", f"/handoff/tickets/{quote(ticket_id)}/cancel", {})
+
+    async def conversation_state(self, conversation_id: str) -> dict[str, Any]:
+        return await self._request("GET", f"/handoff/conversations/{quote(conversation_id)}")
+
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        timeout = aiohttp.ClientTimeout(total=self._settings.timeout_seconds)
+        return await self._request("POST", path, body)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        timeout_seconds: float | None = None,
+    ) -> dict[str, Any]:
+        seconds = max(timeout_seconds or 0.0, self._settings.timeout_seconds)
+        timeout = aiohttp.ClientTimeout(total=seconds)
         headers = {"Authorization": f"Bearer {self._settings.token}"}
+        url = self._settings.base_url + path
         try:
             async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
-                async with session.post(self._settings.base_url + path, json=body) as response:
-                    if response.status != 200:
+                async with session.request(method, url, json=body) as response:
+                    if response.status == 409:
+                        raise ServiceConflict((await response.text())[:200])
+                    if response.status not in (200, 201):
                         detail = (await response.text())[:200]
                         raise ServiceUnavailable(f"{path} answered {response.status}: {detail}")
                     answer = await response.json()

@@ -10,7 +10,10 @@ over the conversation in the tracker and acts on it through Rasa's normal mechan
 - after the bot's reply (any bot action but those listed in `reply_continues_after`, which
   another action always follows): the score decides - offer a person (`utter_offer_human`, a
   question the customer can decline) or hand off now - so a miss in this very turn counts.
-- after its own offer or handoff it predicts `action_listen`.
+- while a person has the conversation (slot `handoff_status` waiting or assigned) every
+  customer message goes to `action_wait_for_agent`, which keeps the bot quiet until the team
+  hands the conversation back.
+- after its own actions it predicts `action_listen`.
 
 Each decision is written to the conversation (slots `escalation_decision` and
 `escalation_log`) as mandatory policy events, whichever policy wins, so the handoff ticket can
@@ -44,9 +47,11 @@ from handoff.frustration import FrustrationScorer, vader_polarity
 
 log = logging.getLogger(__name__)
 CANCEL_ACTION = "action_cancel_handoff"
+WAIT_ACTION = "action_wait_for_agent"
+WITH_THE_TEAM = frozenset({"waiting", "assigned"})  # slot handoff_status
 DECISION_SLOT = "escalation_decision"
 LOG_SLOT = "escalation_log"
-OWN_ACTIONS = (OFFER_ACTION, HANDOFF_ACTION, CANCEL_ACTION)
+OWN_ACTIONS = (OFFER_ACTION, HANDOFF_ACTION, CANCEL_ACTION, WAIT_ACTION)
 NOT_REPLIES = frozenset({ACTION_LISTEN_NAME, "action_session_start", "action_restart", None})
 
 
@@ -114,10 +119,13 @@ class EscalationPolicy(Policy):
             return self._abstain(domain)
         events = self._record(tracker, decision)
         if just_spoke:
-            if decision.action == "handoff":
-                return self._predict(domain, HANDOFF_ACTION, events)
+            with_the_team = tracker.get_slot("handoff_status") in WITH_THE_TEAM
             if decision.note.startswith("the customer withdrew"):
                 return self._predict(domain, CANCEL_ACTION, events)
+            if with_the_team:  # a person has the conversation: the bot stays out of it
+                return self._predict(domain, WAIT_ACTION, events)
+            if decision.action == "handoff":
+                return self._predict(domain, HANDOFF_ACTION, events)
             return self._abstain(domain, events)
         if _already_acted_this_turn(tracker):
             return self._abstain(domain, events)

@@ -82,6 +82,15 @@ ensure_redis() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 }
 
+# One setup at a time: two `make` commands started together would otherwise run pip in the
+# same environment at once and break it.
+mkdir -p "$ROOT/var"
+exec 9>"$ROOT/var/setup.lock"
+if ! flock -n 9; then
+    say "another setup is running; waiting for it"
+    flock 9
+fi
+
 what="${1:-all}"
 case "$what" in
     bot) make_env bot 3.10 "bot,bot-dev" ;;

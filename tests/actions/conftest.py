@@ -21,12 +21,32 @@ class StandInService:
         self.search_answer: dict[str, Any] = {}
         self.requests: list[dict[str, Any]] = []
         self.status = 200
+        self.ticket_answer: dict[str, Any] = {}
+        self.cancel_status = 200
+        self.conversation_answer: dict[str, Any] = {"state": "bot"}
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/kb/search", self._handle)
         app.router.add_post("/kb/feedback", self._handle)
+        app.router.add_post("/handoff/tickets", self._ticket)
+        app.router.add_post("/handoff/tickets/{ticket_id}/cancel", self._cancel)
+        app.router.add_get("/handoff/conversations/{conversation_id}", self._conversation)
         return app
+
+    async def _ticket(self, request: web.Request) -> web.Response:
+        self.requests.append({"path": request.path, **(await request.json())})
+        return web.json_response(
+            self.ticket_answer, status=self.status if self.status != 200 else 201
+        )
+
+    async def _cancel(self, request: web.Request) -> web.Response:
+        self.requests.append({"path": request.path})
+        return web.json_response({"status": "cancelled"}, status=self.cancel_status)
+
+    async def _conversation(self, request: web.Request) -> web.Response:
+        self.requests.append({"path": request.path})
+        return web.json_response(self.conversation_answer)
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
