@@ -1,0 +1,114 @@
+"""The pure core of the gateway: what reaches Rasa from a customer's message, and what the
+widget gets from Rasa's answer, in the shapes of Rasa 3.6's own socket.io channel.
+
+No I/O here: the server (gateway/server.py) calls these with what it read from Redis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from handoff.identity import InvalidIdentity, verify_customer
+
+# Rasa unpacks a text starting with "/" (after str.strip) as an intent with entities
+# (RegexMessageHandler). A zero-width space in front keeps it plain text for NLU; it is not
+# whitespace to str.strip, and invisible in transcripts.
+PLAIN_TEXT_GUARD = "\u200b"
+COMMAND_PREFIX = "/"
+
+
+def text_for_rasa(text: str, offered_payloads: Collection[str], init_payload: str) -> str:
+    """The message as Rasa must see it: a payload the bot offered in its last reply (or the
+    configured init payload) passes as a command; any other text starting with "/" is plain
+    text ("/restart" does not restart the conversation)."""
+    stripped = text.strip()
+    if not stripped.startswith(COMMAND_PREFIX):
+        return stripped
+    if stripped in offered_payloads or (init_payload and stripped == init_payload):
+        return stripped
+    return PLAIN_TEXT_GUARD + stripped
+
+
+def verified_metadata(metadata: object, signing_secret: str) -> dict[str, Any]:
+    """Only verified customer claims reach Rasa; every other metadata key is dropped."""
+    if isinstance(metadata, Mapping) and isinstance(metadata.get("customer"), Mapping):
+        try:
+            verify_customer(metadata, signing_secret)
+        except InvalidIdentity:
+            return {}
+        claims = metadata["customer"]
+        return {
+            "customer": {
+                key: claims[key]
+                for key in ("id", "tier", "prior_escalations", "signature")
+                if claims.get(key) is not None
+            }
+        }
+    return {}
+
+
+def bot_messages(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rasa REST replies as the `bot_uttered` payloads its socket.io channel emits: text split
+    on blank lines, buttons as `quick_replies` on the last part, images and attachments."""
+    messages: list[dict[str, Any]] = []
+    for reply in replies:
+        text = reply.get("text")
+        buttons = reply.get("buttons") or []
+        if isinstance(text, str) and text.strip():
+            parts = [part for part in text.strip().split("\n\n")] or [text]
+            if buttons:
+                part_messages: list[dict[str, Any]] = [
+                    {"text": part, "quick_replies": []} for part in parts
+                ]
+                part_messages[-1]["quick_replies"] = [
+                    {"content_type": "text", "title": button["title"], "payload": button["payload"]}
+                    for button in buttons
+                    if isinstance(button, Mapping) and "title" in button and "payload" in button
+                ]
+                messages.extend(part_messages)
+            else:
+                messages.extend({"text": part} for part in parts)
+        if reply.get("image"):
+            messages.append({"attachment": {"type": "image", "payload": {"src": reply["image"]}}})
+        if reply.get("attachment"):
+            messages.append({"attachment": reply["attachment"]})
+        custom = reply.get("custom")
+        if isinstance(custom, Mapping):
+            messages.append(dict(custom.get("data", custom)))
+    return messages
+
+
+def offered_payloads(replies: list[dict[str, Any]]) -> list[str]:
+    """The button payloads of the bot's reply: the only commands accepted on the next turn."""
+    return [
+        str(button["payload"])
+        for reply in replies
+        for button in reply.get("buttons") or []
+        if isinstance(button, Mapping) and isinstance(button.get("payload"), str)
+    ]
+
+
+def outbox_message(entry: Mapping[str, str]) -> dict[str, Any] | None:
+    """An entry of the handoff outbox (what the team sends the customer) as a `bot_uttered`
+    payload with `sender` "agent" (a person's message) or "system" (a notice), and `event`
+    the outbox type, so a stock Rasa widget shows it and ours can style it."""
+    kind = entry.get("type", "")
+    name = entry.get("agent_name") or "An agent"
+    if kind == "message":
+        text = entry.get("text", "")
+        return (
+            {"text": text, "sender": "agent", "agent_name": name, "event": kind} if text else None
+        )
+    notices = {
+        "agent_joined": f"{name} joined the chat.",
+        "transferred": "Your chat was passed to a colleague with the right skills; "
+        "someone will be with you shortly.",
+        "escalated": "Your chat was passed to a supervisor; someone will be with you shortly.",
+        "resolved": f"{name} closed the chat. Thanks for contacting us!",
+        "handed_back": "You're chatting with the assistant again.",
+    }
+    notice = notices.get(kind)
+    if notice is None:
+        return None
+    return {"text": notice, "sender": "system", "agent_name": name, "event": kind}

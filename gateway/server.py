@@ -1,0 +1,284 @@
+"""The public gateway: a python-socketio AsyncServer on aiohttp that speaks Rasa's socket.io
+channel protocol (`session_request` -> `session_confirm`, `user_uttered` -> `bot_uttered`), so
+existing Rasa widgets connect unchanged.
+
+Each customer message goes to Rasa's REST webhook on loopback (sender = the session id), or,
+while a person has the conversation (`handoff:conversation:{id}` waiting or agent), into the
+open ticket's transcript instead. What the team sends (`handoff:outbox:{id}`) is delivered to
+every socket of the session as `bot_uttered` with `sender` "agent" or "system".
+
+Errors reach the client as a `gateway_error` event `{"code", "message"[, "retry_after"]}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import redis.asyncio as redis
+import socketio
+from aiohttp import web
+
+from gateway import protocol
+from gateway.sessions import GatewayStore
+from gateway.settings import GatewaySettings
+from handoff import store_keys
+from handoff.customer_messages import append_customer_message
+from handoff.ticket_store import RedisTicketStore
+
+log = logging.getLogger(__name__)
+HANDED_TO_PEOPLE = ("waiting", "agent")
+OUTBOX_BLOCK_MS = 1000
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Gateway:
+    """The socket.io handlers and the outbox pumps of one gateway process."""
+
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        sio: socketio.AsyncServer,
+        client: redis.Redis,
+        reader: redis.Redis,
+        http: aiohttp.ClientSession,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.sio = sio
+        self.redis = client
+        self.reader = reader  # blocking XREADs of the outbox pumps get their own connections
+        self.http = http
+        self.clock = clock
+        self.store = GatewayStore(client, settings.session_ttl_seconds)
+        self.tickets = RedisTicketStore(client)
+        self.pumps: dict[str, asyncio.Task[None]] = {}
+        self.members: dict[str, set[str]] = {}  # session id -> socket ids on this process
+        # python-socketio runs handlers concurrently: one session's messages go in order
+        self.locks: dict[str, asyncio.Lock] = {}
+        sio.on("connect", self.connect)
+        sio.on("disconnect", self.disconnect)
+        sio.on("session_request", self.session_request)
+        sio.on("user_uttered", self.user_uttered)
+
+    async def connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> bool:
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and origin.rstrip("/") not in self.settings.allowed_origins:
+            log.info("refused a connection from origin %s", origin)
+            return False
+        await self.sio.save_session(sid, {"address": _address(environ), "session_id": None})
+        return True
+
+    async def disconnect(self, sid: str, *args: object) -> None:
+        session = await self.sio.get_session(sid)
+        session_id = session.get("session_id")
+        if session_id:
+            self._leave(session_id, sid)
+
+    async def session_request(self, sid: str, data: object = None) -> None:
+        session = await self.sio.get_session(sid)
+        if not await self._within_limit(sid, "address", session["address"]):
+            return
+        requested = data.get("session_id") if isinstance(data, dict) else None
+        session_id, resumed = await self.store.resume_or_issue(requested)
+        previous = session.get("session_id")
+        if previous and previous != session_id:
+            self._leave(previous, sid)
+            await self.sio.leave_room(sid, previous)
+        session["session_id"] = session_id
+        await self.sio.save_session(sid, session)
+        await self.sio.enter_room(sid, session_id)
+        await self.sio.emit("session_confirm", session_id, to=sid)
+        self.members.setdefault(session_id, set()).add(sid)
+        if session_id not in self.pumps or self.pumps[session_id].done():
+            self.pumps[session_id] = asyncio.create_task(self._pump_outbox(session_id))
+        log.info("socket %s %s a session", sid, "resumed" if resumed else "was issued")
+
+    async def user_uttered(self, sid: str, data: object = None) -> None:
+        session = await self.sio.get_session(sid)
+        session_id = session.get("session_id")
+        if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+            await self._error(sid, "invalid_message", "user_uttered needs a message text")
+            return
+        if not session_id or data.get("session_id") not in (None, session_id):
+            await self._error(
+                sid,
+                "invalid_session",
+                "send session_request first and use the session it confirmed",
+            )
+            return
+        async with self.locks.setdefault(session_id, asyncio.Lock()):
+            await self._handle(sid, session, session_id, data)
+
+    async def _handle(
+        self, sid: str, session: dict[str, Any], session_id: str, data: dict[str, Any]
+    ) -> None:
+        text: str = data["message"]
+        if len(text) > self.settings.max_message_chars:
+            await self._error(
+                sid,
+                "message_too_long",
+                f"messages can be at most {self.settings.max_message_chars} characters",
+            )
+            return
+        if not text.strip():
+            return
+        if not await self._within_limit(sid, "session", session_id):
+            return
+        if not await self._within_limit(sid, "address", session["address"]):
+            return
+        state = await self.tickets.conversation(session_id)
+        if state.get("state") in HANDED_TO_PEOPLE:
+            await append_customer_message(self.tickets, session_id, text, now=self.clock())
+            return
+        await self._to_rasa(sid, session_id, text, data.get("metadata"))
+
+    async def _to_rasa(self, sid: str, session_id: str, text: str, metadata: object) -> None:
+        offered = await self.store.offered(session_id)
+        body = {
+            "sender": session_id,
+            "message": protocol.text_for_rasa(text, offered, self.settings.init_payload),
+            "metadata": protocol.verified_metadata(
+                _json_object(metadata), self.settings.customer_signing_secret
+            ),
+        }
+        url = f"{self.settings.rasa_url}/webhooks/rest/webhook"
+        try:
+            async with self.http.post(url, json=body) as response:
+                response.raise_for_status()
+                replies = await response.json()
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            log.error("Rasa did not answer for a session: %s", error)
+            await self._error(sid, "bot_unavailable", "the assistant is not available; try again")
+            return
+        if not isinstance(replies, list):
+            replies = []
+        await self.store.set_offered(session_id, protocol.offered_payloads(replies))
+        for message in protocol.bot_messages(replies):
+            await self.sio.emit("bot_uttered", message, room=session_id)
+
+    async def _pump_outbox(self, session_id: str) -> None:
+        """Deliver the team's messages to the session's sockets while any is connected here;
+        the cursor in Redis lets a reconnecting widget get what it missed."""
+        stream = store_keys.outbox(session_id)
+        cursor = await self.store.outbox_cursor(session_id)
+        try:
+            while self.members.get(session_id):
+                batches: Any = await self.reader.xread(
+                    {stream: cursor}, count=50, block=OUTBOX_BLOCK_MS
+                )
+                if not self.members.get(session_id):
+                    break  # everyone left while we waited: keep the entries for their return
+                for _, entries in batches or []:
+                    for entry_id, fields in entries:
+                        message = protocol.outbox_message(fields)
+                        if message is not None:
+                            await self.sio.emit("bot_uttered", message, room=session_id)
+                        cursor = entry_id
+                        await self.store.set_outbox_cursor(session_id, cursor)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the outbox pump of a session stopped")
+
+    def _leave(self, session_id: str, sid: str) -> None:
+        members = self.members.get(session_id)
+        if members is not None:
+            members.discard(sid)
+            if not members:
+                del self.members[session_id]
+                lock = self.locks.get(session_id)
+                if lock is not None and not lock.locked():
+                    del self.locks[session_id]
+
+    async def _within_limit(self, sid: str, scope: str, key: str) -> bool:
+        limit = self.settings.session_rate if scope == "session" else self.settings.address_rate
+        retry_after = await self.store.take(scope, key, limit)
+        if retry_after:
+            await self._error(
+                sid,
+                "rate_limited",
+                f"too many messages; try again in {retry_after:.0f} s"
+                if retry_after >= 1
+                else "too many messages; try again in a moment",
+                retry_after=round(retry_after, 3),
+            )
+            return False
+        return True
+
+    async def _error(self, sid: str, code: str, message: str, **extra: Any) -> None:
+        await self.sio.emit("gateway_error", {"code": code, "message": message, **extra}, to=sid)
+
+    async def close(self) -> None:
+        self.members.clear()
+        for task in self.pumps.values():
+            task.cancel()
+        for task in self.pumps.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def _address(environ: dict[str, Any]) -> str:
+    """The peer address. Behind a reverse proxy this is the proxy's (see the README)."""
+    request = environ.get("aiohttp.request")
+    remote = getattr(request, "remote", None)
+    return str(remote or environ.get("REMOTE_ADDR") or "unknown")
+
+
+def _json_object(metadata: object) -> object:
+    if isinstance(metadata, str):  # Rasa's channel accepts metadata as a JSON string too
+        import json
+
+        try:
+            return json.loads(metadata)
+        except ValueError:
+            return {}
+    return metadata
+
+
+GATEWAY = web.AppKey("gateway", Gateway)
+
+
+def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Application:
+    """The gateway's aiohttp app: socket.io under /socket.io/ and GET /health."""
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        cors_allowed_origins=list(settings.allowed_origins),
+        max_http_buffer_size=64 * 1024,
+    )
+    app = web.Application(client_max_size=64 * 1024)
+    sio.attach(app)
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        options: dict[str, Any] = {"decode_responses": True, "socket_connect_timeout": 2.0}
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2.0, **options)
+        reader = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, **options)
+        await client.ping()
+        http = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout_seconds)
+        )
+        gateway = Gateway(settings, sio, client, reader, http, clock)
+        app[GATEWAY] = gateway
+        yield
+        await gateway.close()
+        await http.close()
+        await reader.aclose()
+        await client.aclose()
+
+    async def health(request: web.Request) -> web.Response:
+        await request.app[GATEWAY].redis.ping()
+        return web.json_response({"status": "ok"})
+
+    app.cleanup_ctx.append(context)
+    app.router.add_get("/health", health)
+    return app

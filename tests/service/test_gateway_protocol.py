@@ -1,0 +1,78 @@
+"""The gateway's pure core: commands, metadata, reply shapes, outbox notices, settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway import protocol
+from gateway.settings import GatewaySettings
+from handoff.identity import sign_customer
+from service.settings import SettingsError
+
+SECRET = "s" * 32
+
+
+def test_only_offered_payloads_and_the_init_payload_stay_commands() -> None:
+    offered = {"/affirm", '/choose_article{"article_id": "returns"}'}
+    assert protocol.text_for_rasa("/affirm", offered, "/greet") == "/affirm"
+    assert protocol.text_for_rasa(" /greet ", offered, "/greet") == "/greet"
+    assert protocol.text_for_rasa("/restart", offered, "/greet") == "\u200b/restart"
+    assert protocol.text_for_rasa("/affirm@1.0", offered, "/greet").startswith("\u200b")
+    assert protocol.text_for_rasa("where is my order?", offered, "/greet") == "where is my order?"
+
+
+def test_metadata_keeps_only_a_verified_customer() -> None:
+    signed = sign_customer({"id": "c-9", "tier": "vip", "prior_escalations": 2}, SECRET)
+    assert protocol.verified_metadata({"customer": signed, "x": 1}, SECRET) == {"customer": signed}
+    tampered = {**signed, "tier": "platinum"}
+    assert protocol.verified_metadata({"customer": tampered}, SECRET) == {}
+    assert protocol.verified_metadata({"tier": "vip"}, SECRET) == {}
+    assert protocol.verified_metadata("not a mapping", SECRET) == {}
+
+
+def test_replies_take_the_shapes_of_rasas_socketio_channel() -> None:
+    replies = [
+        {"text": "One.\n\nTwo.", "buttons": [{"title": "Yes", "payload": "/affirm"}]},
+        {"image": "https://img.example/a.png"},
+        {"text": "Plain."},
+    ]
+    assert protocol.bot_messages(replies) == [
+        {"text": "One.", "quick_replies": []},
+        {
+            "text": "Two.",
+            "quick_replies": [{"content_type": "text", "title": "Yes", "payload": "/affirm"}],
+        },
+        {"attachment": {"type": "image", "payload": {"src": "https://img.example/a.png"}}},
+        {"text": "Plain."},
+    ]
+    assert protocol.offered_payloads(replies) == ["/affirm"]
+
+
+def test_outbox_entries_become_agent_messages_and_notices() -> None:
+    joined = protocol.outbox_message({"type": "agent_joined", "agent_name": "Maya"})
+    assert joined == {
+        "text": "Maya joined the chat.",
+        "sender": "system",
+        "agent_name": "Maya",
+        "event": "agent_joined",
+    }
+    assert protocol.outbox_message({"type": "message", "text": ""}) is None
+    assert protocol.outbox_message({"type": "something_new"}) is None
+
+
+def test_settings_are_validated_once_with_every_problem_listed() -> None:
+    with pytest.raises(SettingsError) as error:
+        GatewaySettings.from_env(
+            {
+                "GATEWAY_PORT": "0",
+                "RASA_URL": "ftp://x",
+                "GATEWAY_ALLOWED_ORIGINS": "*,https://shop.example/path",
+                "GATEWAY_INIT_PAYLOAD": "greet",
+            }
+        )
+    message = str(error.value)
+    for name in ("GATEWAY_PORT", "RASA_URL", "CUSTOMER_SIGNING_SECRET", "'*'", "/path", "greet"):
+        assert name in message
+    settings = GatewaySettings.from_env({"CUSTOMER_SIGNING_SECRET": SECRET})
+    assert settings.host == "127.0.0.1"
+    assert settings.allowed_origins == ("http://127.0.0.1:8400", "http://localhost:8400")

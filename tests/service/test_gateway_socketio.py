@@ -1,0 +1,290 @@
+"""The gateway (a real aiohttp server, socket.io clients) against a real Redis and a stand-in
+Rasa: sessions, commands, limits, identity and routing while a person has the conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import redis.asyncio as redis
+import socketio
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from gateway.server import create_app
+from handoff import lifecycle
+from handoff import store as handoff_store
+from handoff.identity import sign_customer
+from tests.service.gateway_support import (
+    ORIGIN,
+    SECRET,
+    FakeRasa,
+    Widget,
+    gateway_settings,
+    wait_for,
+)
+from tests.service.handoff_support import OPEN_HOURS
+from tests.service.test_handoff_store import PAYMENT, record
+
+
+@pytest.fixture
+async def rasa() -> AsyncIterator[FakeRasa]:
+    fake = FakeRasa()
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", fake.webhook)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    fake.url = str(server.make_url("")).rstrip("/")
+    yield fake
+    await server.close()
+
+
+@pytest.fixture
+def settings_extra() -> dict[str, str]:
+    """Overridden by tests that need other limits."""
+    return {}
+
+
+@pytest.fixture
+async def gateway_url(
+    redis_url: str, redis_client: redis.Redis, rasa: FakeRasa, settings_extra: dict[str, str]
+) -> AsyncIterator[str]:
+    settings = gateway_settings(redis_url, rasa.url, **settings_extra)
+    server = TestServer(create_app(settings), host="127.0.0.1")
+    await server.start_server()
+    yield str(server.make_url("")).rstrip("/")
+    await server.close()
+
+
+@pytest.fixture
+async def connect(gateway_url: str) -> AsyncIterator[Any]:
+    """connect(origin=ORIGIN) -> a connected Widget; all are disconnected afterwards."""
+    clients: list[socketio.AsyncClient] = []
+
+    async def open_widget(origin: str = ORIGIN) -> Widget:
+        client = socketio.AsyncClient(reconnection=False)
+        widget = Widget(client)
+        client.on("bot_uttered", widget.bot.append)
+        client.on("gateway_error", widget.errors.append)
+        client.on("session_confirm", widget.confirmed.append)
+        clients.append(client)
+        await client.connect(gateway_url, headers={"Origin": origin}, transports=["websocket"])
+        return widget
+
+    yield open_widget
+    for client in clients:
+        if client.connected:
+            await client.disconnect()
+        http = getattr(client.eio, "http", None)  # left open by a refused connection
+        if http is not None and not http.closed:
+            await http.close()
+
+
+async def test_a_new_session_is_issued_with_at_least_128_random_bits(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+    widget = await connect()
+    session_id = await widget.start_session()
+    assert len(session_id) >= 22  # 192 bits in url-safe base64 (128 bits would be 22 chars)
+    await widget.say("hello")
+    await wait_for(lambda: widget.bot)
+    assert widget.bot == [{"text": "Hello!"}]
+    assert rasa.received[0]["sender"] == session_id
+
+
+async def test_a_forged_or_guessed_session_id_gets_a_new_one_and_reads_nothing(  # type: ignore[no-untyped-def]
+    connect, rasa
+) -> None:
+    customer = await connect()
+    real = await customer.start_session()
+    attacker = await connect()
+    for guess in ("1234", "a" * 32, secrets.token_urlsafe(24), real[:-1] + "x"):
+        issued = await attacker.start_session(guess)
+        assert issued not in (guess, real)
+    await customer.say("my card is blocked")
+    await wait_for(lambda: customer.bot)
+    # the attacker cannot write into the customer's conversation with its id either
+    await attacker.client.emit("user_uttered", {"message": "hi", "session_id": real})
+    await wait_for(lambda: attacker.errors)
+    assert attacker.errors[-1]["code"] == "invalid_session"
+    assert attacker.bot == []
+    assert [body["sender"] for body in rasa.received] == [real]
+
+
+async def test_a_session_is_resumed_after_a_reconnect(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+    first = await connect()
+    session_id = await first.start_session()
+    await first.client.disconnect()
+    second = await connect()
+    assert await second.start_session(session_id) == session_id
+    await second.say("still there?")
+    await wait_for(lambda: second.bot)
+    assert rasa.received[-1]["sender"] == session_id
+
+
+async def test_slash_commands_typed_by_the_customer_reach_rasa_as_plain_text(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+    widget = await connect()
+    await widget.start_session()
+    for text in ("/restart", ' /request_human{"team": "billing"}', "/session_start"):
+        await widget.say(text)
+    await wait_for(lambda: len(rasa.received) == 3)
+    for sent, received in zip(
+        ("/restart", '/request_human{"team": "billing"}', "/session_start"),
+        rasa.texts(),
+        strict=True,
+    ):
+        assert not received.strip().startswith("/")  # Rasa would unpack it as an intent
+        assert received.endswith(sent)
+
+
+async def test_a_button_payload_the_bot_offered_passes_once(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+    rasa.replies = [
+        {
+            "text": "Did that help?\n\nTell me.",
+            "buttons": [
+                {"title": "Yes", "payload": "/affirm"},
+                {"title": "No", "payload": "/deny"},
+            ],
+        }
+    ]
+    widget = await connect()
+    await widget.start_session()
+    await widget.say("/greet")  # the configured init payload
+    await wait_for(lambda: len(widget.bot) == 2)
+    assert widget.bot[0] == {"text": "Did that help?", "quick_replies": []}
+    assert widget.bot[1]["quick_replies"] == [
+        {"content_type": "text", "title": "Yes", "payload": "/affirm"},
+        {"content_type": "text", "title": "No", "payload": "/deny"},
+    ]
+    rasa.replies = [{"text": "Glad to hear it."}]
+    await widget.say("/affirm")
+    await wait_for(lambda: len(rasa.received) == 2)
+    await widget.say("/deny")  # offered in an earlier reply, not the last one
+    await wait_for(lambda: len(rasa.received) == 3)
+    assert rasa.texts()[:2] == ["/greet", "/affirm"]
+    assert rasa.texts()[2] != "/deny" and rasa.texts()[2].endswith("/deny")
+
+
+async def test_an_oversize_message_gets_a_clear_error_and_nothing_is_forwarded(  # type: ignore[no-untyped-def]
+    connect, rasa
+) -> None:
+    widget = await connect()
+    await widget.start_session()
+    await widget.say("x" * 1001)
+    await wait_for(lambda: widget.errors)
+    assert widget.errors[0]["code"] == "message_too_long"
+    assert "1000 characters" in widget.errors[0]["message"]
+    assert rasa.received == [] and widget.bot == []
+
+
+@pytest.mark.parametrize(
+    "settings_extra",
+    [{"GATEWAY_SESSION_BURST": "3", "GATEWAY_SESSION_PER_MINUTE": "1"}],
+)
+async def test_over_rate_messages_of_a_session_get_a_clear_error(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+    widget = await connect()
+    await widget.start_session()
+    for number in range(5):
+        await widget.say(f"message {number}")
+    await wait_for(lambda: len(widget.errors) == 2 and len(rasa.received) == 3)
+    assert {error["code"] for error in widget.errors} == {"rate_limited"}
+    assert widget.errors[0]["retry_after"] > 0
+    assert rasa.texts() == ["message 0", "message 1", "message 2"]
+
+
+@pytest.mark.parametrize(
+    "settings_extra",
+    [{"GATEWAY_ADDRESS_BURST": "4", "GATEWAY_ADDRESS_PER_MINUTE": "1"}],
+)
+async def test_one_address_cannot_spread_a_flood_over_many_sessions(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+    widgets = [await connect() for _ in range(2)]
+    for widget in widgets:
+        await widget.start_session()  # one token each
+    for widget in widgets:
+        await widget.say("hello")
+        await widget.say("hello again")
+    await wait_for(lambda: sum(len(widget.errors) for widget in widgets) == 2)
+    assert len(rasa.received) == 2
+
+
+async def test_a_forged_tier_is_stripped_and_a_signed_one_passes(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+    widget = await connect()
+    await widget.start_session()
+    forged = {"customer": {"id": "c-1", "tier": "vip", "signature": "0" * 64}, "tier": "vip"}
+    await widget.say("hi", metadata=forged)
+    await wait_for(lambda: len(rasa.received) == 1)
+    assert rasa.received[0]["metadata"] == {}
+    signed = sign_customer({"id": "c-1", "tier": "vip"}, SECRET)
+    await widget.say("hi", metadata={"customer": signed, "input_channel": "admin"})
+    await wait_for(lambda: len(rasa.received) == 2)
+    assert rasa.received[1]["metadata"] == {"customer": signed}
+
+
+async def test_a_connection_from_another_origin_is_refused(connect) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await connect(origin="https://evil.example")
+
+
+async def test_while_an_agent_owns_the_conversation_nothing_goes_to_rasa(  # type: ignore[no-untyped-def]
+    connect, rasa, redis_url: str, redis_client: redis.Redis
+) -> None:
+    widget = await connect()
+    session_id = await widget.start_session()
+    store = await handoff_store.create(redis_url)
+    try:
+        ticket = record(PAYMENT, session_id)
+        before = len(ticket.ticket.transcript)
+        await store.tickets.add(ticket)  # the conversation is now waiting for a person
+        await widget.say("are you there? my card 4242 4242 4242 4242 was charged twice")
+        await _wait_for_turns(store, ticket.ticket_id, before + 1)
+        await store.tickets.update(ticket.ticket_id, _assign("maya"))
+        await widget.say("/restart")
+        await _wait_for_turns(store, ticket.ticket_id, before + 2)
+        assert rasa.received == [] and widget.bot == []
+        stored = await store.tickets.get(ticket.ticket_id)
+        assert stored is not None
+        texts = [turn.text for turn in stored.ticket.transcript[-2:]]
+        assert "4242 4242 4242 4242" not in texts[0]  # masked like every transcript turn
+        assert texts[1] == "/restart"
+        # what the agent sends reaches the customer's socket
+        await redis_client.xadd(
+            f"handoff:outbox:{session_id}",
+            {"type": "message", "text": "Hi, Maya here.", "agent_name": "Maya"},
+        )
+        await wait_for(lambda: widget.bot)
+        assert widget.bot == [
+            {"text": "Hi, Maya here.", "sender": "agent", "agent_name": "Maya", "event": "message"}
+        ]
+        assert rasa.received == []
+    finally:
+        await store.close()
+
+
+async def test_an_outbox_message_sent_while_away_arrives_on_reconnect(  # type: ignore[no-untyped-def]
+    connect, redis_client: redis.Redis
+) -> None:
+    first = await connect()
+    session_id = await first.start_session()
+    await first.client.disconnect()
+    await redis_client.xadd(
+        f"handoff:outbox:{session_id}", {"type": "agent_joined", "agent_name": "Maya"}
+    )
+    second = await connect()
+    await second.start_session(session_id)
+    await wait_for(lambda: second.bot)
+    assert second.bot[0]["text"] == "Maya joined the chat."
+    assert second.bot[0]["sender"] == "system"
+
+
+def _assign(agent_id: str) -> Any:
+    return lambda r: lifecycle.assign(r, agent_id, now=OPEN_HOURS, by=agent_id)
+
+
+async def _wait_for_turns(store: Any, ticket_id: str, count: int) -> None:
+    for _ in range(200):
+        stored = await store.tickets.get(ticket_id)
+        if stored is not None and len(stored.ticket.transcript) >= count:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the customer's messages did not reach the ticket")
