@@ -17,7 +17,7 @@ import sys
 
 from stack.chat import chat
 from stack.config import MODEL_DIR, StackConfig, StackConfigError
-from stack.processes import rasa_env, service_specs, stack_specs, train_argv
+from stack.processes import public_stack_specs, rasa_env, service_specs, train_argv
 from stack.supervisor import Stack, StackError, service_available
 
 
@@ -46,7 +46,7 @@ async def run(config: StackConfig) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    stack = Stack(config, stack_specs(config))
+    stack = Stack(config, public_stack_specs(config))
     try:
         await stack.start()
     except StackError as error:

@@ -61,6 +61,9 @@ class StackConfig:
     service_token: str
     # shared with the company's backend, which signs customer identity (handoff/identity.py)
     customer_signing_secret: str
+    gateway_port: int = 8400
+    # GATEWAY_HOST and GATEWAY_ALLOWED_ORIGINS passed through to the gateway when set
+    gateway: dict[str, str] = field(default_factory=dict)
     # KB_* settings passed through to the service (e.g. KB_ARTICLES_DIR, KB_ANSWER_THRESHOLD)
     knowledge_base: dict[str, str] = field(default_factory=dict)
 
@@ -71,6 +74,10 @@ class StackConfig:
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
 
     @property
     def actions_url(self) -> str:
@@ -100,6 +107,12 @@ class StackConfig:
             service_token=env.get("SERVICE_TOKEN") or service_token(var_dir),
             customer_signing_secret=env.get("CUSTOMER_SIGNING_SECRET")
             or generated_secret(var_dir, "customer_signing_secret"),
+            gateway_port=port("GATEWAY_PORT", 8400),
+            gateway={
+                name: env[name]
+                for name in ("GATEWAY_HOST", "GATEWAY_ALLOWED_ORIGINS")
+                if env.get(name)
+            },
             knowledge_base={name: value for name, value in env.items() if name.startswith("KB_")},
         )
 

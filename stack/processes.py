@@ -92,6 +92,23 @@ def actions_spec(config: StackConfig) -> ProcessSpec:
     return ProcessSpec("actions", argv, f"{config.actions_url}/health", env, ready_timeout=60)
 
 
+def gateway_spec(config: StackConfig) -> ProcessSpec:
+    """The public gateway (socket.io, Rasa's channel protocol); 127.0.0.1 unless GATEWAY_HOST."""
+    env = (
+        base_env()
+        | {
+            "GATEWAY_HOST": "127.0.0.1",
+            "GATEWAY_PORT": str(config.gateway_port),
+            "REDIS_URL": config.redis.url,
+            "RASA_URL": config.rasa_url,
+            "CUSTOMER_SIGNING_SECRET": config.customer_signing_secret,
+        }
+        | config.gateway
+    )
+    argv = [str(SERVICE_ENV / "python"), "-m", "gateway"]
+    return ProcessSpec("gateway", argv, f"{config.gateway_url}/health", env, ready_timeout=30)
+
+
 def rasa_env(config: StackConfig) -> dict[str, str]:
     return base_env() | {
         "ACTIONS_PORT": str(config.actions_port),
@@ -156,3 +173,9 @@ def stack_specs(config: StackConfig) -> list[ProcessSpec]:
     if config.redis.owned:
         specs.insert(0, redis_spec(config))
     return specs
+
+
+def public_stack_specs(config: StackConfig) -> list[ProcessSpec]:
+    """The whole product (`make run`, end-to-end tests): the stack and, last, the public gateway.
+    Benchmarks of the bot itself use `stack_specs`."""
+    return [*stack_specs(config), gateway_spec(config)]

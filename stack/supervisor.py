@@ -205,6 +205,7 @@ class Stack:
                 f"(knowledge base; internal token in {self.config.var_dir / 'secrets'})",
                 f"  actions  {self.config.actions_url}",
                 f"  rasa     {self.config.rasa_url}  (REST: POST /webhooks/rest/webhook)",
+                f"  gateway  {self.config.gateway_url}  (socket.io for web widgets)",
                 f"Logs: {self.log_dir}/<name>.log. "
                 "Chat from another terminal: make shell. Stop: Ctrl-C.",
             ]

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from stack.config import MODEL_DIR, StackConfig
-from stack.processes import stack_specs
+from stack.processes import public_stack_specs
 from stack.supervisor import Stack, free_port
 
 ARTICLES = Path(__file__).resolve().parents[2] / "knowledge_base" / "articles"
@@ -31,10 +31,11 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
             "SERVICE_PORT": str(free_port()),
             "ACTIONS_PORT": str(free_port()),
             "RASA_PORT": str(free_port()),
+            "GATEWAY_PORT": str(free_port()),
             "KB_ARTICLES_DIR": str(articles),
             "KB_RELOAD_INTERVAL": "0.25",
         },
         var_dir=var_dir,
     )
-    async with Stack(config, stack_specs(config), echo=None) as running:
+    async with Stack(config, public_stack_specs(config), echo=None) as running:
         yield running
