@@ -18,6 +18,7 @@ from gateway.server import create_app
 from handoff import lifecycle
 from handoff import store as handoff_store
 from handoff.identity import sign_customer
+from stack.supervisor import free_port
 from tests.service.gateway_support import (
     ORIGIN,
     SECRET,
@@ -288,3 +289,13 @@ async def _wait_for_turns(store: Any, ticket_id: str, count: int) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the customer's messages did not reach the ticket")
+
+
+@pytest.mark.parametrize("settings_extra", [{"RASA_URL": f"http://127.0.0.1:{free_port()}"}])
+async def test_rasa_down_is_a_clear_error_not_silence(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+    widget = await connect()
+    await widget.start_session()
+    await widget.say("hello")
+    await wait_for(lambda: widget.errors)
+    assert widget.errors[0]["code"] == "bot_unavailable"
+    assert widget.bot == [] and rasa.received == []
