@@ -23,6 +23,7 @@ import aiohttp
 import redis.asyncio as redis
 import socketio
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from gateway import protocol
 from gateway.sessions import GatewayStore
@@ -34,6 +35,7 @@ from handoff.ticket_store import RedisTicketStore
 log = logging.getLogger(__name__)
 HANDED_TO_PEOPLE = ("waiting", "agent")
 OUTBOX_BLOCK_MS = 1000
+OUTBOX_RETRY_SECONDS = 1.0
 
 Clock = Callable[[], datetime]
 
@@ -118,7 +120,11 @@ class Gateway:
             )
             return
         async with self.locks.setdefault(session_id, asyncio.Lock()):
-            await self._handle(sid, session, session_id, data)
+            try:
+                await self._handle(sid, session, session_id, data)
+            except (RedisError, OSError) as error:
+                log.error("a message could not be handled, Redis: %s", error)
+                await self._error(sid, "unavailable", "the chat is not available; try again")
 
     async def _handle(
         self, sid: str, session: dict[str, Any], session_id: str, data: dict[str, Any]
@@ -171,9 +177,11 @@ class Gateway:
         """Deliver the team's messages to the session's sockets while any is connected here;
         the cursor in Redis lets a reconnecting widget get what it missed."""
         stream = store_keys.outbox(session_id)
-        cursor = await self.store.outbox_cursor(session_id)
-        try:
-            while self.members.get(session_id):
+        cursor: str | None = None
+        while self.members.get(session_id):
+            try:
+                if cursor is None:
+                    cursor = await self.store.outbox_cursor(session_id)
                 batches: Any = await self.reader.xread(
                     {stream: cursor}, count=50, block=OUTBOX_BLOCK_MS
                 )
@@ -186,10 +194,9 @@ class Gateway:
                             await self.sio.emit("bot_uttered", message, room=session_id)
                         cursor = entry_id
                         await self.store.set_outbox_cursor(session_id, cursor)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("the outbox pump of a session stopped")
+            except (RedisError, OSError) as error:
+                log.warning("outbox delivery paused, Redis: %s", error)
+                await asyncio.sleep(OUTBOX_RETRY_SECONDS)
 
     def _leave(self, session_id: str, sid: str) -> None:
         members = self.members.get(session_id)
