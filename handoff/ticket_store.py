@@ -170,11 +170,13 @@ class RedisTicketStore(TicketStore):
             async with guard(), self._redis.pipeline(transaction=True) as pipe:
                 try:
                     await pipe.watch(*watched)
-                    old = await self._read_for_update(pipe, ticket_id, capacity)
+                    old = await self._read_for_update(pipe, ticket_id)
                     conversation_key = keys.conversation(old.conversation_id)
                     await pipe.watch(conversation_key)
                     current = await pipe.hget(conversation_key, "ticket_id")
                     new = change(old)
+                    if capacity is not None:
+                        await _check_capacity(pipe, *capacity)
                     pipe.multi()
                     _write(pipe, old, new, owns_conversation=current in (None, "", ticket_id))
                     if outbox is not None:
@@ -185,17 +187,10 @@ class RedisTicketStore(TicketStore):
                     continue
         raise HandoffStoreError(f"ticket {ticket_id} kept changing; try again")
 
-    async def _read_for_update(
-        self, pipe: Any, ticket_id: str, capacity: tuple[str, int] | None
-    ) -> TicketRecord:
+    async def _read_for_update(self, pipe: Any, ticket_id: str) -> TicketRecord:
         fields = await pipe.hgetall(keys.ticket(ticket_id))
         if not fields:
             raise LookupError(f"no ticket {ticket_id}")
-        if capacity is not None:
-            agent_id, limit = capacity
-            load = await pipe.scard(keys.agent_tickets(agent_id))
-            if load >= limit:
-                raise AtCapacity(f"{agent_id} already has {load} of {limit} open chats")
         return TicketRecord.from_fields(fields)
 
     async def conversation(self, conversation_id: str) -> dict[str, str]:
@@ -283,6 +278,13 @@ def _write(
         "updated_at": new.ticket.updated_at,
     }
     pipe.hset(keys.conversation(new.conversation_id), mapping=state)
+
+
+async def _check_capacity(pipe: Any, agent_id: str, limit: int) -> None:
+    """Inside WATCH on the agent's open tickets: a chat more would exceed their capacity."""
+    load = await pipe.scard(keys.agent_tickets(agent_id))
+    if load >= limit:
+        raise AtCapacity(f"{agent_id} already has {load} of {limit} open chats")
 
 
 def _write_timers(pipe: Any, old: TicketRecord | None, new: TicketRecord) -> None:

@@ -18,7 +18,7 @@ from datetime import datetime
 from handoff import lifecycle
 from handoff.sla import Breach, SlaKind, TicketClock, re_escalate
 from handoff.store import HandoffStoreError
-from handoff.ticket_record import TicketRecord, parse_time
+from handoff.ticket_record import RecordFormatError, TicketRecord, parse_time
 from service.handoff_desk import HandoffDesk, place
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 async def run(desk: HandoffDesk, interval: float, purge_interval: float) -> None:
     """Until cancelled: check timers every `interval`, purge every `purge_interval` seconds."""
     loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
     next_purge = loop.time()
     while True:
         try:
@@ -36,6 +37,13 @@ async def run(desk: HandoffDesk, interval: float, purge_interval: float) -> None
                 next_purge = loop.time() + purge_interval
         except HandoffStoreError as error:
             log.warning("SLA watchdog: %s; trying again in %.1f s", error, interval)
+        except Exception:  # a bug must not stop every future breach: log it, keep watching
+            log.exception("SLA watchdog: unexpected error; trying again in %.1f s", interval)
+        if task is not None and task.cancelling():
+            # Cancelled while Redis was answering: redis-py can turn that cancellation into a
+            # timeout error (an OSError, so a HandoffStoreError here). Stop as asked anyway;
+            # otherwise the app's shutdown would wait for this task forever.
+            raise asyncio.CancelledError
         await asyncio.sleep(interval)
 
 
@@ -44,7 +52,10 @@ async def check_timers(desk: HandoffDesk) -> int:
     now = desk.now()
     fired = 0
     for member in await desk.store.tickets.due_timers(now):
-        fired += await _fire(desk, member, now)
+        try:
+            fired += await _fire(desk, member, now)
+        except RecordFormatError as error:  # one unreadable ticket must not block the others
+            log.error("SLA watchdog: cannot apply %s: %s", member, error)
     return fired
 
 

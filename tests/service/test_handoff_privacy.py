@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -24,9 +25,14 @@ from tests.service.handoff_support import (
 
 
 @pytest.fixture
-async def client(aiohttp_client, redis_url, articles_dir, embedder, redis_client):  # type: ignore[no-untyped-def]
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+async def client(aiohttp_client, redis_url, articles_dir, embedder, redis_client, clock):  # type: ignore[no-untyped-def]
     settings = handoff_settings(redis_url, articles_dir)
-    return await start_app(aiohttp_client, settings, embedder, MovableClock())
+    return await start_app(aiohttp_client, settings, embedder, clock)
 
 
 class Responses:
@@ -84,7 +90,7 @@ async def every_value_text(redis_client: Any) -> str:
 
 
 async def test_erasing_a_customer_removes_every_key_of_theirs_and_nothing_else(  # type: ignore[no-untyped-def]
-    client, redis_url, redis_client
+    client, redis_url, redis_client, clock
 ) -> None:
     priya = await agent_headers(redis_url, "priya")
     await go_online(client, priya)
@@ -98,11 +104,12 @@ async def test_erasing_a_customer_removes_every_key_of_theirs_and_nothing_else( 
             "/handoff/tickets", json=handoff_body(builder, customer=identity)
         )
         tickets[customer].append((await opened.json())["ticket_id"])
+        clock.advance(minutes=1)
     await client.post(
         f"/agent/tickets/{tickets['c-erase'][0]}/reply", json={"text": "hello"}, headers=priya
     )
-    before = await every_value_text(redis_client)
-    assert "incident-" in before  # three customers, one problem: an incident links them
+    incident_key = f"handoff:incident:incident-{tickets['c-erase'][0]}"  # from its first ticket
+    assert await redis_client.exists(incident_key)  # three customers, one problem
 
     response = await client.delete("/handoff/customers/c-erase")
 
@@ -112,9 +119,13 @@ async def test_erasing_a_customer_removes_every_key_of_theirs_and_nothing_else( 
     text = "\n".join(f"{key} {value}" for key, value in after.items())
     for gone in ("c-erase", "conv-0", "conv-3"):  # customer id, email, conversations
         assert gone not in text
-    # The erased ticket ids survive only as opaque references in the incident notes of other
-    # customers' tickets (the incident id is derived from its first ticket): no key, no data.
-    assert not [key for key in after if any(ticket in key for ticket in tickets["c-erase"])]
+    # The erased ticket ids survive only inside the id of the incident they started (its other
+    # tickets refer to it), as opaque references: the incident no longer holds their data.
+    named = [key for key in after if any(ticket in key for ticket in tickets["c-erase"])]
+    assert named == [incident_key]
+    incident = json.loads(await redis_client.get(incident_key))
+    assert incident["ticket_ids"] == [*tickets["c-keep"], *tickets["c-other"]]
+    assert incident["customer_ids"] == ["c-keep", "c-other"]
     for kept in (*tickets["c-keep"], *tickets["c-other"], "conv-1", "conv-2", "c-keep"):
         assert kept in text
     me = await (await client.get("/agent/me", headers=priya)).json()

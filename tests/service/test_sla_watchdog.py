@@ -153,3 +153,23 @@ async def test_the_watchdog_purges_tickets_closed_longer_ago_than_the_retention(
     await until(purged)
     state = await store.tickets.conversation("conv-1")
     assert state == {}
+
+
+async def test_an_unreadable_ticket_does_not_stop_the_other_breaches(  # type: ignore[no-untyped-def]
+    aiohttp_client, settings, embedder, store, redis_client, caplog
+) -> None:
+    await redis_client.hset("handoff:ticket:tk-broken", mapping={"ticket": "{", "agent_id": ""})
+    broken_timer = "tk-broken|first_response|2026-03-10T13:00:00Z"
+    await redis_client.zadd("handoff:sla:timers", {broken_timer: OPEN_HOURS.timestamp() - 3600})
+    clock = MovableClock(OPEN_HOURS)
+    client = await start_app(aiohttp_client, settings, embedder, clock)
+    ticket_id = await open_hub_ticket(client)
+
+    clock.advance(minutes=31)
+
+    async def breached() -> bool:
+        record = await store.tickets.get(ticket_id)
+        return record is not None and len(breaches(record)) == 1
+
+    await until(breached)
+    assert "cannot apply tk-broken|first_response" in caplog.text
