@@ -160,7 +160,7 @@ async def escalate(request: web.Request) -> web.Response:
         lambda r: lifecycle.escalate(
             r, agent.id, now=desk.now(), config=desk.routing, reason=reason
         ),
-        event="transferred",
+        event="escalated",
     )
     record = await _store_call(place(desk, record, desk.now(), may_go_offline=False))
     return web.json_response(ticket_json(record))

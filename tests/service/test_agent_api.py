@@ -168,7 +168,7 @@ async def test_reply_note_and_resolve_are_recorded_with_who_and_when(  # type: i
     assert state["state"] == "closed"
 
 
-async def test_transfer_escalate_and_hand_back(client, agents) -> None:  # type: ignore[no-untyped-def]
+async def test_transfer_escalate_and_hand_back(client, agents, redis_client) -> None:  # type: ignore[no-untyped-def]
     ticket_id = await hub_ticket(client)
     await act(client, agents["priya"], ticket_id, "claim")
     await act(client, agents["priya"], ticket_id, "transfer", 400, team="sales")
@@ -195,6 +195,15 @@ async def test_transfer_escalate_and_hand_back(client, agents) -> None:  # type:
     assert (state["state"], state["status"]) == ("bot", "handed_back")
     me = await (await client.get("/agent/me", headers=agents["dana"])).json()
     assert me["load"] == 0
+    told = [fields["type"] for _, fields in await redis_client.xrange("handoff:outbox:conv-1")]
+    assert told == [
+        "agent_joined",
+        "transferred",
+        "agent_joined",
+        "escalated",
+        "agent_joined",
+        "handed_back",
+    ]
 
 
 async def test_a_transferred_ticket_goes_to_someone_online_in_the_new_team(client, agents) -> None:  # type: ignore[no-untyped-def]
