@@ -66,6 +66,8 @@ class StackConfig:
     gateway: dict[str, str] = field(default_factory=dict)
     # KB_* settings passed through to the service (e.g. KB_ARTICLES_DIR, KB_ANSWER_THRESHOLD)
     knowledge_base: dict[str, str] = field(default_factory=dict)
+    # HANDOFF_*, AGENTS_FILE and SLA_WATCHDOG_INTERVAL passed through to the service when set
+    handoff: dict[str, str] = field(default_factory=dict)
 
     @property
     def service_url(self) -> str:
@@ -114,6 +116,11 @@ class StackConfig:
                 if env.get(name)
             },
             knowledge_base={name: value for name, value in env.items() if name.startswith("KB_")},
+            handoff={
+                name: value
+                for name, value in env.items()
+                if name.startswith("HANDOFF_") or name in ("AGENTS_FILE", "SLA_WATCHDOG_INTERVAL")
+            },
         )
 
 

@@ -55,6 +55,7 @@ def service_spec(config: StackConfig) -> ProcessSpec:
     env = (
         base_env()
         | config.knowledge_base
+        | config.handoff
         | {
             "SERVICE_HOST": "127.0.0.1",
             "SERVICE_PORT": str(config.service_port),
