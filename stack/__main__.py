@@ -23,8 +23,8 @@ from stack.supervisor import Stack, StackError, service_available
 
 async def with_service(config: StackConfig, argv: list[str]) -> int:
     """Run argv with the service reachable: reuse a running one, else start it for the command."""
-    async with service_available(config, service_specs(config)):
-        process = await asyncio.create_subprocess_exec(*argv, env=rasa_env(config))
+    async with service_available(config, service_specs) as running:
+        process = await asyncio.create_subprocess_exec(*argv, env=rasa_env(running))
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):  # stop the command, then the service
             loop.add_signal_handler(signum, process.send_signal, signum)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import socket
 import sys
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import IO
 
 import aiohttp
 import redis.asyncio as redis
 
-from stack.config import StackConfig
+from stack.config import RedisTarget, StackConfig
 from stack.processes import ProcessSpec
 
 COLOURS = {"redis": "31", "service": "32", "actions": "33", "rasa": "36"}
@@ -213,21 +214,29 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def service_available(config: StackConfig, specs: list[ProcessSpec]) -> AsyncIterator[None]:
-    """Yield while the service answers: a running one (e.g. `make run`) is reused, otherwise
-    the given processes are started for the duration and stopped afterwards."""
+async def service_available(
+    config: StackConfig, specs: Callable[[StackConfig], list[ProcessSpec]]
+) -> AsyncIterator[StackConfig]:
+    """Yield the config of a service that answers: a running one of this checkout (e.g.
+    `make run`) is reused; otherwise the processes `specs` builds are started for the duration
+    and stopped afterwards - on free ports when another checkout's service holds ours."""
     probe = Stack(config, [])
     if await probe.healthy_url(f"{config.service_url}/kb/articles", config.service_token):
-        yield  # ours (it accepted our token): reuse it
+        yield config  # ours (it accepted our token): reuse it
         return
     if await probe.healthy_url(f"{config.service_url}/health"):
-        raise SystemExit(
-            f"[stack] another service answers on port {config.service_port} but refuses this "
-            "checkout's token; stop it or set SERVICE_PORT"
+        print(
+            f"[stack] another checkout's service answers on port {config.service_port}; "
+            "starting this one on free ports",
+            flush=True,
         )
+        redis = config.redis
+        if redis.owned:
+            redis = RedisTarget.parse(f"redis://127.0.0.1:{free_port()}/0", owned=True)
+        config = dataclasses.replace(config, service_port=free_port(), redis=redis)
     print("[stack] starting the service for this command (logs in var/log/)", flush=True)
     try:
-        async with Stack(config, specs, echo=None):
-            yield
+        async with Stack(config, specs(config), echo=None):
+            yield config
     except StackError as error:
         raise SystemExit(f"[stack] could not start the service: {error}") from None
