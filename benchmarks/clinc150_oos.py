@@ -16,7 +16,8 @@ val oos recall reaches --target-recall (default 0.70); if none does, the highest
 
 Two Rasa models are trained (with and without oos_train), in the bot env with the service up
 (`python -m stack with-service`); trained models and predictions are kept under
-DIR/work/ and reused when data and config are unchanged. Coverage vectors are computed here
+DIR/work/ and reused while the data, the config and the source of the project's components in
+the pipeline (rasa_extensions/) are unchanged. Coverage vectors are computed here
 with the service's own embedder, one text at a time exactly as POST /nlu/embed does.
 Writes DIR/report.json and DIR/report.md.
 """
@@ -104,8 +105,19 @@ def digest(*parts: str) -> str:
     return hasher.hexdigest()[:12]
 
 
-def prepare(splits: dict[str, list[Example]], config_text: str, work: Path) -> tuple[Path, list]:
-    """Write each variant's training data and config, the queries, and the job file."""
+def component_sources(config: dict[str, Any]) -> list[str]:
+    """The source of the project's own components in the pipeline: part of the model's key, so
+    a changed component is retrained."""
+    names = [c["name"] for c in config["pipeline"] if c["name"].startswith("rasa_extensions.")]
+    modules = sorted({name.rsplit(".", 1)[0] for name in names})
+    return [(ROOT / f"{module.replace('.', '/')}.py").read_text() for module in modules]
+
+
+def prepare(
+    splits: dict[str, list[Example]], config_text: str, sources: list[str], work: Path
+) -> tuple[Path, list]:
+    """Write each variant's training data and config, the queries, and the job file. Models and
+    predictions are named by a hash of data, config and component sources."""
     work.mkdir(parents=True, exist_ok=True)
     queries = [
         text for split in ("val", "oos_val", "test", "oos_test") for text, _ in splits[split]
@@ -119,7 +131,7 @@ def prepare(splits: dict[str, list[Example]], config_text: str, work: Path) -> t
         nlu_text = rasa_nlu_yaml(splits["train"] + (splits["oos_train"] if with_oos else []))
         (folder / "nlu.yml").write_text(nlu_text)
         (folder / "config.yml").write_text(config_text)
-        key = digest(nlu_text, config_text)
+        key = digest(nlu_text, config_text, *sources)
         variants.append(
             {
                 "name": name,
@@ -238,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     config, overrides = eval_config(yaml.safe_load(shipped_text), args.epochs)
     config_text = yaml.safe_dump(config, sort_keys=False) if overrides else shipped_text
     shipped = shipped_thresholds(config)
-    job, variants = prepare(splits, config_text, args.out / "work")
+    job, variants = prepare(splits, config_text, component_sources(config), args.out / "work")
     run_rasa_job(job)
 
     queries = json.loads((args.out / "work" / "queries.json").read_text())
@@ -258,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         test = scored["test"]
         models[variant["name"]] = {
             "training": output["training"],
+            # models and predictions are reused while data, config and components are unchanged
+            "from_earlier_run": Path(variant["predictions"]).stat().st_mtime < started,
             "parse_seconds": output["parse_seconds"],
             "classifier_accuracy_test": round(float(test.correct_intent[test.in_scope].mean()), 4),
             **rasa_agreement(predictions, scored_all, shipped),
@@ -277,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         "data": {split: len(examples) for split, examples in splits.items()},
         "config": {
             "file": "bot/config.yml",
-            "sha256": digest(shipped_text),
+            "sha256": hashlib.sha256(shipped_text.encode()).hexdigest()[:12],
             "overrides": overrides,
             "shipped": not overrides,
         },

@@ -57,7 +57,9 @@ def markdown_report(report: dict[str, Any]) -> str:
     lines += ["", "## Time and checks", ""]
     for name, model in report["models"].items():
         training = model["training"]
-        reused = " (reused from an earlier run)" if training.get("reused") else ""
+        reused = ""
+        if model.get("from_earlier_run") or training.get("reused"):
+            reused = f" (in an earlier run that started {training['started']})"
         check = f"{percent(model['nlu_fallback_agreement'])} %"
         if "coverage_max_difference" in model:
             check += (

@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 import yaml
 
-from benchmarks.clinc150_oos import coverage_scores, eval_config, nearest, shipped_thresholds
+from benchmarks.clinc150_oos import (
+    ROOT,
+    component_sources,
+    coverage_scores,
+    eval_config,
+    nearest,
+    shipped_thresholds,
+)
 from benchmarks.clinc150_results import HEADLINE, Shipped, ablations, rasa_agreement, scored_splits
 from benchmarks.oos_detection import (
     COVERAGE_OFF,
@@ -193,6 +200,9 @@ def test_the_evaluated_config_is_the_shipped_one_unless_a_quick_run_says_otherwi
     coverage = {"name": "rasa_extensions.coverage_fallback.CoverageFallbackClassifier"}
     shipped["pipeline"].append({**coverage, "threshold": 0.45})
     assert shipped_thresholds(shipped) == Shipped(0.4, 0.1, 0.45)
+    # the component's source is part of the model's key: editing it retrains
+    source = (ROOT / "rasa_extensions" / "coverage_fallback.py").read_text()
+    assert component_sources(shipped) == [source]
 
 
 def test_the_report_has_the_as_shipped_row_only_when_the_pipeline_has_coverage() -> None:
