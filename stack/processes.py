@@ -36,7 +36,7 @@ def base_env() -> dict[str, str]:
 
 
 def redis_spec(config: StackConfig) -> ProcessSpec:
-    data_dir = config.var_dir / "redis"
+    data_dir = config.var_dir / "redis" / str(config.redis.port)  # one per port: never shared
     data_dir.mkdir(parents=True, exist_ok=True)
     argv = [
         "redis-server",

@@ -218,22 +218,18 @@ async def service_available(
     config: StackConfig, specs: Callable[[StackConfig], list[ProcessSpec]]
 ) -> AsyncIterator[StackConfig]:
     """Yield the config of a service that answers: a running one of this checkout (e.g.
-    `make run`) is reused; otherwise the processes `specs` builds are started for the duration
-    and stopped afterwards - on free ports when another checkout's service holds ours."""
+    `make run`) is reused; otherwise the processes `specs` builds are started on free ports for
+    the duration and stopped afterwards."""
     probe = Stack(config, [])
     if await probe.healthy_url(f"{config.service_url}/kb/articles", config.service_token):
         yield config  # ours (it accepted our token): reuse it
         return
-    if await probe.healthy_url(f"{config.service_url}/health"):
-        print(
-            f"[stack] another checkout's service answers on port {config.service_port}; "
-            "starting this one on free ports",
-            flush=True,
-        )
-        redis = config.redis
-        if redis.owned:
-            redis = RedisTarget.parse(f"redis://127.0.0.1:{free_port()}/0", owned=True)
-        config = dataclasses.replace(config, service_port=free_port(), redis=redis)
+    # Started only for this command: free ports, so nothing else on the machine (another
+    # checkout's stack, a Redis on the default port) can collide with it.
+    redis = config.redis
+    if redis.owned:
+        redis = RedisTarget.parse(f"redis://127.0.0.1:{free_port()}/0", owned=True)
+    config = dataclasses.replace(config, service_port=free_port(), redis=redis)
     print("[stack] starting the service for this command (logs in var/log/)", flush=True)
     try:
         async with Stack(config, specs(config), echo=None):
