@@ -13,21 +13,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import platform
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
 import yaml
 
+from benchmarks.bench_stack import throwaway_stack, write_result
 from benchmarks.stats import percentile
-from stack.config import ROOT, StackConfig
-from stack.processes import stack_specs
-from stack.supervisor import Stack, free_port
+from stack.config import ROOT
+from stack.supervisor import Stack
 
 RULE_MESSAGES = ["thanks", "thank you!", "thanks a lot", "cheers, thanks"]
 
@@ -84,17 +82,8 @@ async def measure(stack: Stack, questions: list[str], count: int) -> dict:
 async def main_async(args: argparse.Namespace) -> dict:
     data = yaml.safe_load(args.questions.read_text())
     questions = [row["text"] for row in data["questions"] if row.get("expected")]
-    with tempfile.TemporaryDirectory() as var_dir:
-        config = StackConfig.from_env(
-            {
-                name: str(free_port())
-                for name in ("REDIS_PORT", "SERVICE_PORT", "ACTIONS_PORT", "RASA_PORT")
-            }
-            | {"KB_EMBEDDING_CACHE_DIR": str(ROOT / "var" / "cache" / "embeddings")},
-            var_dir=Path(var_dir),
-        )
-        async with Stack(config, stack_specs(config), echo=None) as stack:
-            return await measure(stack, questions, args.messages)
+    async with throwaway_stack() as stack:
+        return await measure(stack, questions, args.messages)
 
 
 def main() -> int:
@@ -108,10 +97,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     result = asyncio.run(main_async(args))
-    result["machine"] = f"{platform.node()} {platform.machine()} Python {platform.python_version()}"
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    write_result(result, args.json)
     return 0
 
 

@@ -1,0 +1,40 @@
+"""What the latency benchmarks share: a throwaway stack and the result file."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import platform
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from stack.config import ROOT, StackConfig
+from stack.processes import stack_specs
+from stack.supervisor import Stack, free_port
+
+
+@contextlib.asynccontextmanager
+async def throwaway_stack() -> AsyncIterator[Stack]:
+    """Redis, service, action server and Rasa on free loopback ports, state in a temp folder
+    (the article-vector cache is shared with the checkout)."""
+    with tempfile.TemporaryDirectory() as var_dir:
+        config = StackConfig.from_env(
+            {
+                name: str(free_port())
+                for name in ("REDIS_PORT", "SERVICE_PORT", "ACTIONS_PORT", "RASA_PORT")
+            }
+            | {"KB_EMBEDDING_CACHE_DIR": str(ROOT / "var" / "cache" / "embeddings")},
+            var_dir=Path(var_dir),
+        )
+        async with Stack(config, stack_specs(config), echo=None) as stack:
+            yield stack
+
+
+def write_result(result: dict[str, Any], path: Path) -> None:
+    """Add the machine, write the JSON file and print it."""
+    result["machine"] = f"{platform.node()} {platform.machine()} Python {platform.python_version()}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
