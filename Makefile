@@ -21,7 +21,8 @@ run: train ## Run the whole assistant (Redis, service, action server, Rasa); Ctr
 shell: ## Chat with the running assistant from this terminal (needs `make run` in another one)
 	@$(SERVICE_PY) -m stack chat
 
-test: train ## Run the whole test suite: lint, unit, Rasa validation + conversation tests, end-to-end
+test: train ## Run the whole test suite: lint, unit, Rasa validation + conversation tests, end-to-end, browser
+	@scripts/bootstrap.sh browser
 	@scripts/test.sh
 
 lint: setup ## ruff and mypy

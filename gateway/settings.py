@@ -25,6 +25,8 @@ class GatewaySettings:
     port: int
     redis_url: str
     rasa_url: str
+    service_url: str
+    service_token: str
     customer_signing_secret: str
     allowed_origins: tuple[str, ...]
     max_message_chars: int = 1000
@@ -58,6 +60,12 @@ class GatewaySettings:
         rasa_url = env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
         if urlparse(rasa_url).scheme not in ("http", "https"):
             problems.append(f"RASA_URL={rasa_url!r} must be an http(s) address")
+        service_url = env.get("SERVICE_URL", "http://127.0.0.1:8300").rstrip("/")
+        if urlparse(service_url).scheme not in ("http", "https"):
+            problems.append(f"SERVICE_URL={service_url!r} must be an http(s) address")
+        service_token = env.get("SERVICE_TOKEN", "")
+        if not service_token:
+            problems.append("SERVICE_TOKEN must be set (make run generates one)")
         secret = env.get("CUSTOMER_SIGNING_SECRET", "")
         if len(secret) < 24:
             problems.append(
@@ -84,6 +92,8 @@ class GatewaySettings:
             port=port,
             redis_url=redis_url,
             rasa_url=rasa_url,
+            service_url=service_url,
+            service_token=service_token,
             customer_signing_secret=secret,
             allowed_origins=origins,
             max_message_chars=int(number("GATEWAY_MAX_MESSAGE_CHARS", "1000", int, 1, 20000)),

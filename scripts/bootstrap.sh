@@ -3,9 +3,10 @@
 #   .venv/bot      Python 3.10 with rasa==3.6.21 (Rasa server + action server)
 #   .venv/service  Python 3.11 with the service (aiohttp, redis, sentence-transformers)
 #   redis-server   Debian package (installed with apt-get when missing and running as root)
+#   chromium       Debian package, for the browser tests only (target `browser`; make test)
 # Idempotent: each environment is stamped with a hash of what defines it, so a second run with
 # nothing changed only checks the stamps.
-# Usage: scripts/bootstrap.sh [bot|service|redis|all]
+# Usage: scripts/bootstrap.sh [bot|service|redis|browser|all]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -82,6 +83,18 @@ ensure_redis() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 }
 
+ensure_chromium() {
+    if [ -x /usr/bin/chromium ]; then
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        die "/usr/bin/chromium is missing (the browser tests drive it). Run as root so this script can 'apt-get install chromium', or install it yourself."
+    fi
+    say "installing chromium from Debian (for the browser tests)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
 # One setup at a time: two `make` commands started together would otherwise run pip in the
 # same environment at once and break it.
 mkdir -p "$ROOT/var"
@@ -97,10 +110,11 @@ case "$what" in
     # torch first, pinned, so pip takes the CPU build from this machine's disk and not a CUDA build.
     service) make_env service 3.11 "service,dev" "torch==2.13.0" ;;
     redis) if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi ;;
+    browser) ensure_chromium ;;
     all)
         if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi
         make_env service 3.11 "service,dev" "torch==2.13.0"
         make_env bot 3.10 "bot,bot-dev"
         ;;
-    *) die "unknown target '$what' (expected bot, service, redis or all)" ;;
+    *) die "unknown target '$what' (expected bot, service, redis, browser or all)" ;;
 esac

@@ -102,6 +102,8 @@ def gateway_spec(config: StackConfig) -> ProcessSpec:
             "GATEWAY_PORT": str(config.gateway_port),
             "REDIS_URL": config.redis.url,
             "RASA_URL": config.rasa_url,
+            "SERVICE_URL": config.service_url,
+            "SERVICE_TOKEN": config.service_token,
             "CUSTOMER_SIGNING_SECRET": config.customer_signing_secret,
         }
         | config.gateway

@@ -74,6 +74,7 @@ def gateway_settings(redis_url: str, rasa_url: str, **extra: str) -> GatewaySett
             "REDIS_URL": redis_url,
             "RASA_URL": rasa_url,
             "CUSTOMER_SIGNING_SECRET": SECRET,
+            "SERVICE_TOKEN": "service-token",
             "GATEWAY_ALLOWED_ORIGINS": ORIGIN,
             **extra,
         }

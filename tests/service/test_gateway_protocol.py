@@ -68,11 +68,15 @@ def test_settings_are_validated_once_with_every_problem_listed() -> None:
                 "RASA_URL": "ftp://x",
                 "GATEWAY_ALLOWED_ORIGINS": "*,https://shop.example/path",
                 "GATEWAY_INIT_PAYLOAD": "greet",
+                "SERVICE_URL": "gopher://x",
             }
         )
     message = str(error.value)
-    for name in ("GATEWAY_PORT", "RASA_URL", "CUSTOMER_SIGNING_SECRET", "'*'", "/path", "greet"):
+    names = ("GATEWAY_PORT", "RASA_URL", "SERVICE_URL", "SERVICE_TOKEN", "CUSTOMER_SIGNING_SECRET")
+    for name in (*names, "'*'", "/path", "greet"):
         assert name in message
-    settings = GatewaySettings.from_env({"CUSTOMER_SIGNING_SECRET": SECRET})
+    settings = GatewaySettings.from_env(
+        {"CUSTOMER_SIGNING_SECRET": SECRET, "SERVICE_TOKEN": "service-token"}
+    )
     assert settings.host == "127.0.0.1"
     assert settings.allowed_origins == ("http://127.0.0.1:8400", "http://localhost:8400")
