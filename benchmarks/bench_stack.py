@@ -11,24 +11,27 @@ from pathlib import Path
 from typing import Any
 
 from stack.config import ROOT, StackConfig
-from stack.processes import stack_specs
+from stack.processes import public_stack_specs, stack_specs
 from stack.supervisor import Stack, free_port
 
 
 @contextlib.asynccontextmanager
-async def throwaway_stack() -> AsyncIterator[Stack]:
-    """Redis, service, action server and Rasa on free loopback ports, state in a temp folder
-    (the article-vector cache is shared with the checkout)."""
+async def throwaway_stack(
+    *, with_gateway: bool = False, env: dict[str, str] | None = None
+) -> AsyncIterator[Stack]:
+    """Redis, service, action server and Rasa (and the public gateway when asked) on free
+    loopback ports, state in a temp folder (the article-vector cache is shared with the
+    checkout); `env` adds settings such as the gateway's limits."""
+    ports = ("REDIS_PORT", "SERVICE_PORT", "ACTIONS_PORT", "RASA_PORT", "GATEWAY_PORT")
     with tempfile.TemporaryDirectory() as var_dir:
         config = StackConfig.from_env(
-            {
-                name: str(free_port())
-                for name in ("REDIS_PORT", "SERVICE_PORT", "ACTIONS_PORT", "RASA_PORT")
-            }
-            | {"KB_EMBEDDING_CACHE_DIR": str(ROOT / "var" / "cache" / "embeddings")},
+            {name: str(free_port()) for name in ports}
+            | {"KB_EMBEDDING_CACHE_DIR": str(ROOT / "var" / "cache" / "embeddings")}
+            | (env or {}),
             var_dir=Path(var_dir),
         )
-        async with Stack(config, stack_specs(config), echo=None) as stack:
+        specs = public_stack_specs(config) if with_gateway else stack_specs(config)
+        async with Stack(config, specs, echo=None) as stack:
             yield stack
 
 

@@ -62,7 +62,7 @@ class StackConfig:
     # shared with the company's backend, which signs customer identity (handoff/identity.py)
     customer_signing_secret: str
     gateway_port: int = 8400
-    # GATEWAY_HOST and GATEWAY_ALLOWED_ORIGINS passed through to the gateway when set
+    # GATEWAY_* settings (host, allowed origins, limits...) passed through to the gateway
     gateway: dict[str, str] = field(default_factory=dict)
     # KB_* settings passed through to the service (e.g. KB_ARTICLES_DIR, KB_ANSWER_THRESHOLD)
     knowledge_base: dict[str, str] = field(default_factory=dict)
@@ -111,9 +111,9 @@ class StackConfig:
             or generated_secret(var_dir, "customer_signing_secret"),
             gateway_port=port("GATEWAY_PORT", 8400),
             gateway={
-                name: env[name]
-                for name in ("GATEWAY_HOST", "GATEWAY_ALLOWED_ORIGINS")
-                if env.get(name)
+                name: value
+                for name, value in env.items()
+                if name.startswith("GATEWAY_") and name != "GATEWAY_PORT" and value
             },
             knowledge_base={name: value for name, value in env.items() if name.startswith("KB_")},
             handoff={
