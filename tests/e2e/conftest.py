@@ -4,16 +4,19 @@ Rasa with the trained model, each on its own free loopback port, state in a temp
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from playwright.async_api import Browser, async_playwright
 
 from stack.config import MODEL_DIR, StackConfig
 from stack.processes import public_stack_specs
 from stack.supervisor import Stack, free_port
+from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, Screenshots
 
 ARTICLES = Path(__file__).resolve().parents[2] / "knowledge_base" / "articles"
 
@@ -39,3 +42,24 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     )
     async with Stack(config, public_stack_specs(config), echo=None) as running:
         yield running
+
+
+@pytest.fixture(scope="package")
+def chromium() -> str:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    return CHROMIUM
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    """One headless chromium for the browser tests; each test opens its own contexts."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+def screenshots(request: pytest.FixtureRequest) -> Screenshots:
+    return Screenshots(request.node.name)
