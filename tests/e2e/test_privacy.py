@@ -19,6 +19,7 @@ import redis.asyncio as redis
 
 from stack.supervisor import Stack
 from tests.e2e.client import Customer, texts
+from tests.redis_contents import every_value
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
 
@@ -67,30 +68,10 @@ async def conversations(stack: Stack) -> Conversations:
 async def redis_dump(stack: Stack) -> dict[str, str]:
     """Every key in the stack's Redis and everything it holds, read by its type."""
     client = redis.Redis.from_url(stack.config.redis.url, decode_responses=True)
-    dump: dict[str, str] = {}
     try:
-        async for key in client.scan_iter(count=200):
-            kind = await client.type(key)
-            if kind == "string":
-                value: Any = await client.get(key)
-            elif kind == "hash":
-                value = await client.hgetall(key)
-            elif kind == "list":
-                value = await client.lrange(key, 0, -1)
-            elif kind == "set":
-                value = sorted(await client.smembers(key))
-            elif kind == "zset":
-                value = await client.zrange(key, 0, -1, withscores=True)
-            elif kind == "stream":
-                value = await client.xrange(key)
-            elif kind == "none":
-                continue  # expired or deleted since SCAN saw it (lock keys come and go)
-            else:
-                raise AssertionError(f"{key} has a type this scan does not read: {kind}")
-            dump[key] = value if isinstance(value, str) else json.dumps(value)
+        return await every_value(client)
     finally:
         await client.aclose()
-    return dump
 
 
 def files_under(folder: Path) -> dict[Path, str]:

@@ -9,8 +9,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import redis.asyncio as redis
-
 from knowledge_base.embeddings import Embedder
 from service.agents import issue_token
 from service.app import create_app
@@ -156,26 +154,3 @@ def handoff_body(
         "customer": copy.deepcopy(customer),
         "channel": "rest",
     }
-
-
-async def every_value(client: redis.Redis) -> dict[str, str]:
-    """Every key under any prefix with its value as text, whatever its Redis type."""
-    dump: dict[str, str] = {}
-    async for key in client.scan_iter(count=500):
-        kind = await client.type(key)
-        if kind == "string":
-            value: Any = await client.get(key)
-        elif kind == "hash":
-            value = await client.hgetall(key)
-        elif kind == "set":
-            value = sorted(await client.smembers(key))
-        elif kind == "zset":
-            value = await client.zrange(key, 0, -1, withscores=True)
-        elif kind == "list":
-            value = await client.lrange(key, 0, -1)
-        elif kind == "stream":
-            value = await client.xrange(key)
-        else:
-            value = kind
-        dump[key] = str(value)
-    return dump

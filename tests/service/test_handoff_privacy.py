@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.redis_contents import every_value, every_value_text
 from tests.service.handoff_support import (
     CARD,
     CARD_DIGITS,
@@ -16,7 +17,6 @@ from tests.service.handoff_support import (
     MovableClock,
     agent_headers,
     conversation,
-    every_value,
     go_online,
     handoff_body,
     handoff_settings,
@@ -83,10 +83,6 @@ async def test_a_typed_card_number_is_nowhere_in_redis_responses_or_logs(  # typ
         assert digits not in caplog.text
     assert "[card ending 4242]" in stored  # the masked form is what is kept
     assert "handoff ticket" in caplog.text  # the service did log the handoff
-
-
-async def every_value_text(redis_client: Any) -> str:
-    return "\n".join(f"{key} {value}" for key, value in (await every_value(redis_client)).items())
 
 
 async def test_erasing_a_customer_removes_every_key_of_theirs_and_nothing_else(  # type: ignore[no-untyped-def]

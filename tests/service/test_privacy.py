@@ -10,32 +10,10 @@ import pytest
 import redis.asyncio as redis
 
 from knowledge_base.insights import Miss, RedisInsightStore
+from tests.redis_contents import every_value_text
 
 CARD_FORMS = ("4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111")
 UNANSWERABLE = "can I pay a parking fine in Tokyo with my card 4111-1111-1111-1111, cvv 123?"
-
-
-async def every_value(client: redis.Redis) -> str:
-    """Every key of the database and what it holds, as one text."""
-    dump: list[str] = []
-    async for key in client.scan_iter(count=100):
-        kind = await client.type(key)
-        if kind == "string":
-            value: object = await client.get(key)
-        elif kind == "hash":
-            value = await client.hgetall(key)
-        elif kind == "list":
-            value = await client.lrange(key, 0, -1)
-        elif kind == "set":
-            value = sorted(await client.smembers(key))
-        elif kind == "zset":
-            value = await client.zrange(key, 0, -1, withscores=True)
-        elif kind == "stream":
-            value = await client.xrange(key)
-        else:
-            raise AssertionError(f"{key} has a type this test does not read: {kind}")
-        dump.append(f"{key} {json.dumps(value)}")
-    return "\n".join(dump)
 
 
 def assert_no_card(text: str) -> None:
@@ -62,7 +40,7 @@ async def test_an_unanswered_question_with_a_card_is_recorded_masked(
     assert listing["questions"][0]["question"] == (
         "can i pay a parking fine in tokyo with my card card ending 1111 cvv security code removed"
     )
-    stored = await every_value(redis_client)
+    stored = await every_value_text(redis_client)
     assert "kb:unanswered:log" in stored and "[card ending 1111]" in stored
     for text in (json.dumps(body), json.dumps(listing), stored, caplog.text):
         assert_no_card(text)
@@ -85,6 +63,6 @@ async def test_the_store_masks_a_miss_whoever_records_it(redis_client: redis.Red
 
     top = await store.top_unanswered(5)
     assert [row.question for row in top] == ["pay with card ending 1111"]
-    stored = await every_value(redis_client)
+    stored = await every_value_text(redis_client)
     assert_no_card(stored)
     assert "pay with [card ending 1111]?" in stored
