@@ -7,7 +7,8 @@ ticket removes its hash, idempotency key, incident-detection record, index entri
 its messages in the conversation's outbox, and the conversation state while it points at the
 ticket; erasing a customer also removes their conversations' state and outboxes whole, and
 takes their tickets and first requests out of incident records. Each ticket is deleted inside
-WATCH/MULTI, so a concurrent change cannot write it back.
+WATCH/MULTI, so a concurrent change cannot write it back. Afterwards their entries in the live
+feed (`handoff:feed`: ids and statuses, no text) go too, in one pass over the capped stream.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from handoff.store_base import HandoffStoreError, await_reply, guard
 from handoff.ticket_record import TicketRecord
 
 PURGE_BATCH = 500
+FEED_PAGE = 1000
 ATTEMPTS = 20
 
 
@@ -41,6 +43,7 @@ async def purge_closed(client: redis.Redis, closed_before: datetime) -> int:
             for ticket_id in ticket_ids:
                 purged += await _delete_ticket(client, ticket_id, whole_conversation=False)
                 await client.zrem(keys.CLOSED, ticket_id)
+            await _forget_in_feed(client, set(ticket_ids))
             if len(ticket_ids) < PURGE_BATCH:
                 return purged
 
@@ -53,6 +56,7 @@ async def erase_customer(client: redis.Redis, customer_id: str) -> int:
         ticket_ids: set[str] = await await_reply(client.smembers(index))
         for ticket_id in sorted(ticket_ids):
             erased += await _delete_ticket(client, ticket_id, whole_conversation=True)
+        await _forget_in_feed(client, ticket_ids)
         await client.delete(index)
     return erased
 
@@ -88,6 +92,24 @@ async def _delete_ticket(client: redis.Redis, ticket_id: str, *, whole_conversat
             except WatchError:
                 continue
     raise HandoffStoreError(f"ticket {ticket_id} kept changing while it was being deleted")
+
+
+async def _forget_in_feed(client: redis.Redis, ticket_ids: set[str]) -> None:
+    """Delete the feed entries of deleted tickets. They cannot get new ones (their hash is
+    gone, so every transition on them fails), so one pass after the deletions is enough."""
+    if not ticket_ids:
+        return
+    start = "-"
+    while True:
+        entries: list[tuple[str, dict[str, str]]] = await await_reply(
+            client.xrange(keys.FEED, min=start, count=FEED_PAGE)
+        )
+        doomed = [entry_id for entry_id, fields in entries if fields.get("ticket_id") in ticket_ids]
+        if doomed:
+            await client.xdel(keys.FEED, *doomed)
+        if len(entries) < FEED_PAGE:
+            return
+        start = "(" + entries[-1][0]
 
 
 def _delete_record(pipe: Any, record: TicketRecord, *, owns_conversation: bool) -> None:

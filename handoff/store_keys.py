@@ -20,6 +20,8 @@ knowledge base `kb:`). One function per key, so the layout is readable in one pl
     handoff:agent:{agent_id}:tickets        set    open tickets the agent owns (their load)
     handoff:agent_tokens                    hash   sha256(token) -> agent id
     handoff:handling:{team}                 list   recent handling times in seconds
+    handoff:feed                            stream every ticket write (ids, team, status, owner;
+                                                   no customer text), capped ~10000: the console
 
 Times in scores are Unix seconds.
 """
@@ -32,6 +34,7 @@ CLOSED = PREFIX + "closed"
 ESCALATIONS = PREFIX + "escalations"
 OPEN_INCIDENTS = PREFIX + "incidents:open"
 AGENT_TOKENS = PREFIX + "agent_tokens"
+FEED = PREFIX + "feed"
 
 
 def ticket(ticket_id: str) -> str:

@@ -13,6 +13,9 @@ Consistency rules:
   Two agents claiming one ticket: one EXEC wins, the other retries and gets `Conflict`.
 - An SLA timer is removed (ZREM) in the same transaction that records its breach on the ticket,
   so a breach is never lost by a crash and never fires twice, across restarts and replicas.
+- Every write also adds one entry to the live feed (`handoff:feed`, a capped stream) in the same
+  MULTI, so the agent console hears of each change exactly when it is stored. Feed entries carry
+  ids, team, status, owner and counts only, never what anyone wrote (`feed_entry`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from handoff.ticket import iso_utc
 from handoff.ticket_record import TicketRecord, parse_time
 
 OUTBOX_LENGTH = 1000
+FEED_LENGTH = 10000  # approximate cap of handoff:feed (a live feed, not a history)
 HANDLING_SAMPLES = 50
 TRANSACTION_ATTEMPTS = 20
 RESERVE = """
@@ -269,6 +273,7 @@ def _write(
         pipe.zadd(keys.CLOSED, {ticket_id: parse_time(new.closed_at).timestamp()})
     if new.customer_id:
         pipe.sadd(keys.customer(new.customer_id), ticket_id)
+    pipe.xadd(keys.FEED, feed_entry(old, new), maxlen=FEED_LENGTH, approximate=True)
     if not owns_conversation:
         return
     state = {
@@ -278,6 +283,26 @@ def _write(
         "updated_at": new.ticket.updated_at,
     }
     pipe.hset(keys.conversation(new.conversation_id), mapping=state)
+
+
+def feed_entry(old: TicketRecord | None, new: TicketRecord) -> dict[str, str]:
+    """What the live feed says about one write: who, where and how far, no customer text.
+    `previous_team` and `previous_agent_id` are there only when they changed."""
+    entry = {
+        "kind": "created" if old is None else "updated",
+        "ticket_id": new.ticket_id,
+        "conversation_id": new.conversation_id,
+        "team": new.team,
+        "status": new.status,
+        "agent_id": new.agent_id or "",
+        "priority": new.priority,
+        "transcript_length": str(len(new.ticket.transcript)),
+    }
+    if old is not None and old.team != new.team:
+        entry["previous_team"] = old.team
+    if old is not None and old.agent_id and old.agent_id != new.agent_id:
+        entry["previous_agent_id"] = old.agent_id
+    return entry
 
 
 async def _check_capacity(pipe: Any, agent_id: str, limit: int) -> None:
