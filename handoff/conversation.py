@@ -2,7 +2,12 @@
 
 Works on the JSON form of the events (`event.as_dict()` in the Rasa process, or the `events`
 of `GET /conversations/{id}/tracker`), so the Rasa policy and the service read a conversation
-the same way. Only the latest session counts. Pure, Python 3.10 compatible.
+the same way. Only the latest session counts, and within it only what came after the latest
+hand-back: the service's `/handed_back` or `/handoff_resolved` message (not a customer turn)
+and the `takeover` slot the resume action sets both mark a fresh start, so turns that led to
+the earlier handoff do not escalate again. Messages the customer wrote during the takeover
+never reached Rasa (they are in the `takeover` slot, not in user events), so they are never
+counted here. Pure, Python 3.10 compatible.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from handoff.vectors import PARSE_DATA_KEY, decode_vector
 OUTCOME_SLOT = "reply_outcome"
 NOT_BOT_ACTIONS = frozenset({"action_listen", "action_session_start", None})
 CUSTOMER_SLOTS = ("customer_id", "customer_tier", "customer_prior_escalations")
+HANDBACK_INTENTS = frozenset({"handed_back", "handoff_resolved"})
+TAKEOVER_SLOT = "takeover"
 
 
 def customer_turns(events: Iterable[Mapping[str, Any]]) -> list[CustomerTurn]:
     """One CustomerTurn per customer message of the latest session, with the bot's reply."""
-    session = _latest_session(list(events))
+    session = _since_latest_handback(_latest_session(list(events)))
     turns: list[dict[str, Any]] = []
     for event in session:
         kind = event.get("event")
@@ -64,6 +71,25 @@ def _latest_session(events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         if events[index].get("event") in ("session_started", "restart"):
             return events[index + 1 :]
     return events
+
+
+def _since_latest_handback(events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The events after the latest hand-back marker (all of them when there is none)."""
+    for index in range(len(events) - 1, -1, -1):
+        if is_handback_marker(events[index]):
+            return events[index + 1 :]
+    return events
+
+
+def is_handback_marker(event: Mapping[str, Any]) -> bool:
+    """The service's hand-back message, or the takeover the resume action recorded."""
+    kind = event.get("event")
+    if kind == "slot":
+        return event.get("name") == TAKEOVER_SLOT and event.get("value") is not None
+    if kind != "user":
+        return False
+    intent = (event.get("parse_data") or {}).get("intent") or {}
+    return intent.get("name") in HANDBACK_INTENTS
 
 
 def _customer_message(event: Mapping[str, Any], number: int) -> dict[str, Any]:

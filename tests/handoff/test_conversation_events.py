@@ -54,3 +54,72 @@ def test_the_customer_comes_only_from_the_verified_slots() -> None:
         {"customer_id": "c-1", "customer_tier": "vip", "customer_prior_escalations": 2.0}
     )
     assert customer is not None and (customer.tier, customer.prior_escalations) == ("vip", 2)
+
+
+def frustrated_then_handed_off() -> list[dict]:
+    """Two angry turns and a request for a person, then the takeover ends."""
+    return [
+        {"event": "session_started"},
+        user("this is useless!!!", "express_frustration"),
+        {"event": "action", "name": "utter_empathize"},
+        {"event": "bot", "text": "I'm sorry this has been so frustrating."},
+        user("I want a person", "request_human"),
+        {"event": "action", "name": "action_handoff"},
+        {"event": "slot", "name": "handoff_status", "value": "assigned"},
+    ]
+
+
+def test_turns_before_the_latest_hand_back_and_the_hand_back_itself_do_not_count() -> None:
+    events = frustrated_then_handed_off()
+    events.append(user("/handed_back", "handed_back", 1.0))
+    assert customer_turns(events) == []  # the policy decides on the hand-back: nothing to count
+
+    events += [
+        {"event": "action", "name": "action_resume_after_handoff"},
+        {"event": "slot", "name": "takeover", "value": {"ticket_id": "tk-1", "messages": []}},
+        {"event": "bot", "text": "You're back with Hearthly's assistant."},
+        {"event": "action", "name": "action_listen"},
+        user("where is my order HL-482913", "order_status"),
+    ]
+    (turn,) = customer_turns(events)
+    assert (turn.number, turn.intent) == (1, "order_status")
+
+
+def test_a_resolve_is_a_fresh_start_too_and_only_the_latest_one_counts() -> None:
+    events = [
+        *frustrated_then_handed_off(),
+        user("/handoff_resolved", "handoff_resolved", 1.0),
+        user("still broken!!!", "express_frustration"),
+        *frustrated_then_handed_off()[1:],
+        user("/handed_back", "handed_back", 1.0),
+        user("thanks", "thank"),
+    ]
+    assert [turn.text for turn in customer_turns(events)] == ["thanks"]
+
+
+def test_the_takeover_slot_alone_marks_the_end_of_a_takeover() -> None:
+    """Rasa was down at hand-back: action_wait_for_agent records the takeover on the next
+    message; that message and everything before it belong to the finished escalation."""
+    events = [
+        *frustrated_then_handed_off(),
+        user("hello? anyone there?", "greet"),
+        {"event": "action", "name": "action_wait_for_agent"},
+        {"event": "slot", "name": "takeover", "value": {"ticket_id": "tk-1", "messages": []}},
+        user("how do I reset my hub", "ask_question"),
+    ]
+    assert [(t.number, t.text) for t in customer_turns(events)] == [(1, "how do I reset my hub")]
+
+
+def test_what_the_customer_wrote_during_the_takeover_is_never_a_turn() -> None:
+    takeover = {
+        "ticket_id": "tk-1",
+        "messages": [{"speaker": "customer", "text": "my order is HL-482913", "at": "x"}],
+    }
+    events = [
+        *frustrated_then_handed_off(),
+        user("/handed_back", "handed_back", 1.0),
+        {"event": "slot", "name": "takeover", "value": takeover},
+        {"event": "slot", "name": "takeover", "value": None},  # cleared later: no new start
+        user("ok thanks", "thank"),
+    ]
+    assert [t.text for t in customer_turns(events)] == ["ok thanks"]
