@@ -16,10 +16,13 @@ from handoff.redact import redact_text
 from handoff.routing_config import PRIORITIES, Priority, RoutingConfig
 from handoff.sla import ReEscalation, deadline
 from handoff.ticket import AgentTurn, iso_utc
-from handoff.ticket_record import Note, TicketRecord, parse_time
+from handoff.ticket_record import Csat, Note, TicketRecord, parse_time
 
 CUSTOMER = "customer"
 WATCHDOG = "sla-watchdog"
+ASSISTANT = "assistant"
+CSAT_RATINGS = range(1, 6)
+MAX_CSAT_COMMENT_CHARS = 1000
 
 
 class TransitionError(ValueError):
@@ -112,6 +115,33 @@ def hand_back(record: TicketRecord, agent_id: str, *, now: datetime) -> TicketRe
     """The conversation goes back to the assistant."""
     _require_owner(record, agent_id, "hand back")
     return _close(record, "handed_back", agent_id, "handed back to the assistant", now)
+
+
+def rate(record: TicketRecord, rating: int, comment: str | None, *, now: datetime) -> TicketRecord:
+    """The customer's satisfaction rating (1-5, optional comment, masked) of a resolved chat,
+    once."""
+    if rating not in CSAT_RATINGS or isinstance(rating, bool):
+        raise TransitionError(f"rating must be a whole number from 1 to 5, got {rating!r}")
+    if comment is not None and len(comment) > MAX_CSAT_COMMENT_CHARS:
+        raise TransitionError(f"comment must be at most {MAX_CSAT_COMMENT_CHARS} characters")
+    if record.status != "resolved":
+        raise Conflict(
+            f"ticket {record.ticket_id} is {record.status}: only a resolved chat is rated"
+        )
+    if record.csat is not None:
+        raise Conflict(f"ticket {record.ticket_id} is already rated")
+    masked = redact_text(comment.strip()) if comment and comment.strip() else None
+    csat = Csat(rating=rating, comment=masked, at=iso_utc(now))
+    note = f"the customer rated the chat {rating}/5" + (" with a comment" if masked else "")
+    ticket = record.ticket.with_status(record.status, at=now, by=CUSTOMER, note=note)
+    return replace(record, ticket=ticket, csat=csat)
+
+
+def assistant_note(record: TicketRecord, note: str, *, now: datetime) -> TicketRecord:
+    """What the assistant did about a closed ticket (took the chat back, or could not be
+    told), in the status history; the status stays."""
+    ticket = record.ticket.with_status(record.status, at=now, by=ASSISTANT, note=note)
+    return replace(record, ticket=ticket)
 
 
 def cancel(record: TicketRecord, *, now: datetime) -> TicketRecord:

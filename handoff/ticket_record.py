@@ -1,9 +1,10 @@
 """A stored ticket: the ticket itself plus what the service tracks around it.
 
 The ticket (handoff/ticket.py) is what an agent reads; the record adds who owns it now, when it
-was first answered and closed, the SLA breaches already fired, the private notes, and whether
-it went to the offline path. Pure: `to_fields`/`from_fields` give the flat string form the store
-keeps in one Redis hash, `sla_timers` and `conversation_state` derive the store's indexes.
+was first answered and closed, the SLA breaches already fired, the private notes, whether
+it went to the offline path, and the customer's satisfaction rating (CSAT) of a resolved chat.
+Pure: `to_fields`/`from_fields` give the flat string form the store keeps in one Redis hash,
+`sla_timers` and `conversation_state` derive the store's indexes.
 """
 
 from __future__ import annotations
@@ -47,6 +48,15 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Csat:
+    """The customer's rating of a resolved chat: 1-5 and an optional comment (masked)."""
+
+    rating: int
+    comment: str | None
+    at: str
+
+
+@dataclass(frozen=True)
 class TicketRecord:
     ticket: Ticket
     idempotency_key: str
@@ -57,6 +67,7 @@ class TicketRecord:
     follow_up_by: str | None = None
     fired_breaches: tuple[str, ...] = ()
     notes: tuple[Note, ...] = ()
+    csat: Csat | None = None
 
     @property
     def ticket_id(self) -> str:
@@ -141,6 +152,7 @@ class TicketRecord:
             "follow_up_by": self.follow_up_by or "",
             "fired_breaches": json.dumps(list(self.fired_breaches)),
             "notes": json.dumps([asdict(note) for note in self.notes], ensure_ascii=False),
+            "csat": json.dumps(asdict(self.csat), ensure_ascii=False) if self.csat else "",
         }
 
     @classmethod
@@ -156,6 +168,7 @@ class TicketRecord:
                 follow_up_by=fields.get("follow_up_by") or None,
                 fired_breaches=tuple(json.loads(fields.get("fired_breaches") or "[]")),
                 notes=tuple(Note(**note) for note in json.loads(fields.get("notes") or "[]")),
+                csat=Csat(**json.loads(fields["csat"])) if fields.get("csat") else None,
             )
         except (KeyError, TypeError, ValueError) as error:
             raise RecordFormatError(f"unreadable ticket record: {error}") from error
@@ -170,6 +183,7 @@ class TicketRecord:
             "offline": self.offline,
             "follow_up_by": self.follow_up_by,
             "notes": [asdict(note) for note in self.notes],
+            "csat": asdict(self.csat) if self.csat else None,
             "conversation_state": self.conversation_state,
         }
 
