@@ -45,6 +45,7 @@ async def describe(
         "created": created,
         "status": record.status,
         "team": record.team,
+        "team_name": team.name,
         "priority": record.priority,
         "escalation_type": record.routing.escalation_type,
         "queue_position": position,

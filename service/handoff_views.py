@@ -30,6 +30,14 @@ from service.middleware import json_error
 MAX_HANDOFF_BODY_BYTES = 2 * 1024 * 1024  # a long conversation's tracker with parse data
 CHANNEL = re.compile(r"^[\w.-]{1,32}$")
 TICKET_ID = re.compile(r"^[\w.-]{1,64}$")
+OUTLOOK_KEYS = (
+    "queue_position",
+    "expected_wait_seconds",
+    "expected_wait_text",
+    "team_name",
+    "agent",
+    "message",
+)
 
 
 async def create_ticket(request: web.Request) -> web.Response:
@@ -84,11 +92,13 @@ async def conversation(request: web.Request) -> web.Response:
         state = await desk.store.tickets.conversation(conversation_id)
         ticket_id = state.get("ticket_id")
         record = await desk.store.tickets.get(ticket_id) if ticket_id else None
+        body = {"conversation_id": conversation_id, **conversation_json(state, record)}
+        if record is not None and record.is_open:  # what the widget tells a waiting customer
+            outlook = await describe(desk, record, created=False, now=desk.now())
+            body.update({key: outlook[key] for key in OUTLOOK_KEYS})
     except HandoffStoreError as error:
         raise unavailable(str(error)) from None
-    return web.json_response(
-        {"conversation_id": conversation_id, **conversation_json(state, record)}
-    )
+    return web.json_response(body)
 
 
 async def erase_customer(request: web.Request) -> web.Response:
