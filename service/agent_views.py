@@ -56,6 +56,9 @@ async def me(request: web.Request) -> web.Response:
             "capacity": agent.max_concurrent,
             "open_tickets": sorted(state.open_tickets),
             "resolution_codes": list(desk.agents.resolution_codes),
+            "all_teams": [
+                {"id": team_id, "name": team.name} for team_id, team in desk.routing.teams.items()
+            ],
         }
     )
 
