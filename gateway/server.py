@@ -26,6 +26,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from gateway import protocol
+from gateway.console import setup_console
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
 from handoff import store_keys
@@ -288,4 +289,5 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
 
     app.cleanup_ctx.append(context)
     app.router.add_get("/health", health)
+    setup_console(app, settings)
     return app

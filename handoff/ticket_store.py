@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -236,6 +236,17 @@ class RedisTicketStore(TicketStore):
         async with guard():
             entries = await await_reply(self._redis.xrange(keys.outbox(conversation_id), min=after))
         return [{"id": entry_id, **fields} for entry_id, fields in entries]
+
+    async def add_to_outbox(
+        self, conversation_id: str, entries: Sequence[Mapping[str, str]]
+    ) -> None:
+        """Messages for the customer that are no ticket change (the assistant's answer after a
+        hand-back), in order."""
+        async with guard():
+            pipe = self._redis.pipeline(transaction=True)
+            for entry in entries:
+                _outbox(pipe, conversation_id, entry)
+            await pipe.execute()
 
     async def record_handling_time(self, team: str, seconds: float) -> None:
         async with guard():

@@ -23,8 +23,9 @@ from service.agent_auth import AGENT, can_see
 from service.handoff_desk import HandoffDesk, place
 from service.handoff_views import ticket_id_of, unavailable
 from service.kb_views import read_json_object
-from service.keys import HANDOFF
+from service.keys import HANDOFF, SETTINGS
 from service.middleware import json_error
+from service.rasa_handback import RasaEndpoint, return_to_assistant
 
 log = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 4000
@@ -179,6 +180,7 @@ async def resolve(request: web.Request) -> web.Response:
         request, lambda r: lifecycle.resolve(r, agent.id, code, now=desk.now()), event="resolved"
     )
     await _record_handling_time(desk, record)
+    record = await _back_to_assistant(request, record)
     return web.json_response(ticket_json(record))
 
 
@@ -188,6 +190,7 @@ async def hand_back(request: web.Request) -> web.Response:
         request, lambda r: lifecycle.hand_back(r, agent.id, now=desk.now()), event="handed_back"
     )
     await _record_handling_time(desk, record)
+    record = await _back_to_assistant(request, record)
     return web.json_response(ticket_json(record))
 
 
@@ -250,6 +253,13 @@ async def _text_field(request: web.Request, name: str) -> str:
             web.HTTPBadRequest, f"{name} must be non-empty text of at most {MAX_TEXT_CHARS} chars"
         )
     return text.strip()
+
+
+async def _back_to_assistant(request: web.Request, record: TicketRecord) -> TicketRecord:
+    """Rasa learns what happened during the takeover (service/rasa_handback.py)."""
+    settings = request.app[SETTINGS]
+    rasa = RasaEndpoint(settings.rasa_url, settings.rasa_timeout)
+    return await return_to_assistant(request.app[HANDOFF], rasa, record)
 
 
 async def _record_handling_time(desk: HandoffDesk, record: TicketRecord) -> None:

@@ -57,6 +57,8 @@ def create_app(
     app.router.add_post("/handoff/tickets", handoff_views.create_ticket)
     app.router.add_post("/handoff/tickets/{ticket_id}/cancel", handoff_views.cancel_ticket)
     app.router.add_get("/handoff/conversations/{conversation_id}", handoff_views.conversation)
+    app.router.add_get("/handoff/conversations/{conversation_id}/takeover", handoff_views.takeover)
+    app.router.add_post("/handoff/conversations/{conversation_id}/csat", handoff_views.rate_chat)
     app.router.add_delete("/handoff/customers/{customer_id}", handoff_views.erase_customer)
     app.router.add_put("/agent/presence", agent_views.set_presence)
     app.router.add_get("/agent/me", agent_views.me)

@@ -1,7 +1,8 @@
-"""Internal handoff API (service token): open a ticket, withdraw it, read a conversation's state,
-erase a customer's handoff data.
+"""Internal handoff API (service token): open a ticket, withdraw it, read a conversation's state
+and its latest takeover, take the customer's rating (CSAT) of a resolved chat, erase a
+customer's handoff data.
 
-Called by the Rasa action server (actions/handoff.py) and, later, the gateway. A tracker can be
+Called by the Rasa action server (actions/handoff.py) and the gateway. A tracker can be
 larger than the app's general body limit, so these bodies are read with their own limit.
 """
 
@@ -18,12 +19,14 @@ from handoff.decision_record import CustomerContext
 from handoff.identity import CUSTOMER_ID, TIER
 from handoff.routing import ArticleTried
 from handoff.store import HandoffStoreError
+from handoff.takeover import takeover_json
 from handoff.ticket import TicketFormatError
+from handoff.ticket_record import TicketRecord
 from handoff.transcript import TrackerFormatError
 from knowledge_base.library import KnowledgeBase
 from service.handoff_desk import HandoffPending, HandoffRequest, open_ticket
 from service.handoff_outlook import conversation_json, describe
-from service.kb_views import CONVERSATION_ID
+from service.kb_views import CONVERSATION_ID, read_json_object
 from service.keys import HANDOFF, KNOWLEDGE_BASE
 from service.middleware import json_error
 
@@ -83,11 +86,7 @@ async def cancel_ticket(request: web.Request) -> web.Response:
 
 async def conversation(request: web.Request) -> web.Response:
     desk = request.app[HANDOFF]
-    conversation_id = request.match_info["conversation_id"]
-    if not CONVERSATION_ID.match(conversation_id):
-        raise json_error(
-            web.HTTPBadRequest, "conversation_id must be 1-128 letters, digits or ._:@-"
-        )
+    conversation_id = conversation_id_in_path(request)
     try:
         state = await desk.store.tickets.conversation(conversation_id)
         ticket_id = state.get("ticket_id")
@@ -99,6 +98,76 @@ async def conversation(request: web.Request) -> web.Response:
     except HandoffStoreError as error:
         raise unavailable(str(error)) from None
     return web.json_response(body)
+
+
+async def takeover(request: web.Request) -> web.Response:
+    """What happened while a person had the conversation (its latest ticket), for the
+    assistant's resume action."""
+    desk = request.app[HANDOFF]
+    conversation_id = conversation_id_in_path(request)
+    try:
+        state = await desk.store.tickets.conversation(conversation_id)
+        ticket_id = state.get("ticket_id")
+        record = await desk.store.tickets.get(ticket_id) if ticket_id else None
+    except HandoffStoreError as error:
+        raise unavailable(str(error)) from None
+    if record is None:
+        raise json_error(web.HTTPNotFound, f"conversation {conversation_id} has no handoff")
+    names = {agent.id: agent.name for agent in desk.agents.agents.values()}
+    return web.json_response(takeover_json(record, names))
+
+
+async def rate_chat(request: web.Request) -> web.Response:
+    """The customer's rating of the conversation's latest ticket, once it is resolved."""
+    desk = request.app[HANDOFF]
+    conversation_id = conversation_id_in_path(request)
+    rating, comment = parse_csat(await read_json_object(request))
+    now = desk.now()
+
+    def rate(record: TicketRecord) -> TicketRecord:
+        return lifecycle.rate(record, rating, comment, now=now)
+
+    try:
+        state = await desk.store.tickets.conversation(conversation_id)
+        if not state:
+            raise json_error(web.HTTPNotFound, f"no conversation {conversation_id}")
+        ticket_id = state.get("ticket_id")
+        if not ticket_id:
+            raise json_error(web.HTTPConflict, "the conversation has no resolved chat to rate")
+        record = await desk.store.tickets.update(ticket_id, rate)
+    except LookupError:
+        raise json_error(
+            web.HTTPConflict, "the conversation has no resolved chat to rate"
+        ) from None
+    except lifecycle.Conflict as error:
+        raise json_error(web.HTTPConflict, str(error)) from None
+    except lifecycle.TransitionError as error:
+        raise bad_request(str(error)) from None
+    except HandoffStoreError as error:
+        raise unavailable(str(error)) from None
+    assert record.csat is not None
+    return web.json_response(
+        {
+            "conversation_id": conversation_id,
+            "ticket_id": record.ticket_id,
+            "rating": record.csat.rating,
+            "comment": record.csat.comment,
+            "rated_at": record.csat.at,
+        }
+    )
+
+
+def parse_csat(body: dict[str, Any]) -> tuple[int, str | None]:
+    rating, comment = body.get("rating"), body.get("comment")
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise bad_request("rating must be a whole number from 1 to 5")
+    if comment is not None and (
+        not isinstance(comment, str) or len(comment) > lifecycle.MAX_CSAT_COMMENT_CHARS
+    ):
+        raise bad_request(
+            f"comment must be text of at most {lifecycle.MAX_CSAT_COMMENT_CHARS} characters"
+        )
+    return rating, comment
 
 
 async def erase_customer(request: web.Request) -> web.Response:
@@ -181,6 +250,13 @@ async def read_json_limited(request: web.Request, limit: int = MAX_HANDOFF_BODY_
     if not isinstance(body, dict):
         raise bad_request("the body must be a JSON object")
     return body
+
+
+def conversation_id_in_path(request: web.Request) -> str:
+    conversation_id = request.match_info["conversation_id"]
+    if not CONVERSATION_ID.match(conversation_id):
+        raise bad_request("conversation_id must be 1-128 letters, digits or ._:@-")
+    return conversation_id
 
 
 def ticket_id_of(request: web.Request) -> str:

@@ -32,6 +32,9 @@ class Settings:
     handoff_retention_days: int = 90
     sla_watchdog_interval: float = 5.0
     handoff_purge_interval: float = 3600.0
+    rasa_url: str = "http://127.0.0.1:5005"
+    """Rasa's server on loopback: a hand-back is told to it through its REST webhook."""
+    rasa_timeout: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -66,6 +69,9 @@ class Settings:
         if urlparse(base_url).scheme not in ("http", "https"):
             problems.append(f"KB_ARTICLE_BASE_URL={base_url!r} must be an http(s) address")
         handoff_files = _handoff_files(env, problems)
+        rasa_url = env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
+        if urlparse(rasa_url).scheme not in ("http", "https"):
+            problems.append(f"RASA_URL={rasa_url!r} must be an http(s) address")
         settings = cls(
             host=env.get("SERVICE_HOST", "127.0.0.1"),
             port=int(number("SERVICE_PORT", "8300", int, 1, 65535)),
@@ -83,6 +89,8 @@ class Settings:
             handoff_retention_days=int(number("HANDOFF_RETENTION_DAYS", "90", int, 1, 3650)),
             sla_watchdog_interval=number("SLA_WATCHDOG_INTERVAL", "5", float, 0.05, 300.0),
             handoff_purge_interval=number("HANDOFF_PURGE_INTERVAL", "3600", float, 1.0, 86400.0),
+            rasa_url=rasa_url,
+            rasa_timeout=number("RASA_TIMEOUT_SECONDS", "15", float, 0.1, 120.0),
         )
         if problems:
             raise SettingsError("invalid settings:\n  - " + "\n  - ".join(problems))

@@ -20,6 +20,7 @@ from tests.service.conftest import TOKEN
 OPEN_HOURS = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
 AFTER_HOURS = datetime(2026, 3, 11, 2, 0, tzinfo=timezone.utc)
 CARD = "4242 4242 4242 4242"
+NO_RASA = "http://127.0.0.1:9"  # nothing listens (discard port): hand-backs find no Rasa
 CARD_DIGITS = ("4242424242424242", "4242 4242 4242 4242", "4242-4242-4242-4242")
 
 
@@ -45,6 +46,7 @@ def handoff_settings(redis_url: str, articles_dir: Path, **extra: str) -> Settin
             "KB_ARTICLES_DIR": str(articles_dir),
             "KB_EMBEDDING_CACHE_DIR": str(PROJECT_ROOT / "var" / "cache" / "embeddings"),
             "SLA_WATCHDOG_INTERVAL": "0.05",
+            "RASA_URL": NO_RASA,
             **extra,
         }
     )
