@@ -112,3 +112,59 @@ def outbox_message(entry: Mapping[str, str]) -> dict[str, Any] | None:
     if notice is None:
         return None
     return {"text": notice, "sender": "system", "agent_name": name, "event": kind}
+
+
+HANDOFF_STATES = ("bot", "waiting", "agent", "closed")
+MAX_CSAT_COMMENT_CHARS = 1000
+
+
+class InvalidCsat(ValueError):
+    """A `csat` event the gateway refuses (the message says why)."""
+
+
+def handoff_status(conversation: Mapping[str, Any]) -> dict[str, Any]:
+    """The `handoff_status` payload from the service's conversation answer (or from the bare
+    Redis state when the service is down): who has the chat and, while waiting, the queue
+    position and expected wait."""
+    state = conversation.get("state")
+    if state not in HANDOFF_STATES:
+        state = "bot"
+    agent = conversation.get("agent")
+    agent_name = agent.get("name") if isinstance(agent, Mapping) else None
+    waiting = state == "waiting"
+    position = conversation.get("queue_position")
+    return {
+        "state": state,
+        "position": position if waiting and isinstance(position, int) else None,
+        "expected_wait": _text_or_none(conversation.get("expected_wait_text")) if waiting else None,
+        "team_name": _text_or_none(conversation.get("team_name")),
+        "agent_name": _text_or_none(agent_name) if state == "agent" else None,
+        "message": _text_or_none(conversation.get("message")) if state != "bot" else None,
+    }
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def parse_csat(data: object) -> tuple[int, str | None]:
+    """(rating, comment) of a `csat` event: a whole number 1-5 and an optional comment of at
+    most 1000 characters (blank means none)."""
+    if not isinstance(data, Mapping):
+        raise InvalidCsat('csat needs an object like {"rating": 5, "comment": "..."}')
+    rating = data.get("rating")
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidCsat("rating must be a whole number from 1 to 5")
+    comment = data.get("comment")
+    if comment is None:
+        return rating, None
+    if not isinstance(comment, str):
+        raise InvalidCsat("comment must be text")
+    if len(comment) > MAX_CSAT_COMMENT_CHARS:
+        raise InvalidCsat(f"comment can be at most {MAX_CSAT_COMMENT_CHARS} characters")
+    return rating, comment.strip() or None
+
+
+def system_notice(event: str, text: str) -> dict[str, Any]:
+    """A notice from the gateway itself, shaped like the outbox's system messages."""
+    return {"text": text, "sender": "system", "event": event}

@@ -5,7 +5,9 @@ existing Rasa widgets connect unchanged.
 Each customer message goes to Rasa's REST webhook on loopback (sender = the session id), or,
 while a person has the conversation (`handoff:conversation:{id}` waiting or agent), into the
 open ticket's transcript instead. What the team sends (`handoff:outbox:{id}`) is delivered to
-every socket of the session as `bot_uttered` with `sender` "agent" or "system".
+every socket of the session as `bot_uttered` with `sender` "agent" or "system". The handoff's
+own events (`handoff_status`, `cancel_handoff`, `csat`) are in gateway/handoff_events.py; the
+demo page, the widget's files and the security headers in gateway/web.py.
 
 Errors reach the client as a `gateway_error` event `{"code", "message"[, "retry_after"]}`.
 """
@@ -27,8 +29,11 @@ from redis.exceptions import RedisError
 
 from gateway import protocol
 from gateway.console import setup_console
+from gateway.handoff_events import HandoffEvents
+from gateway.service_client import ServiceClient
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
+from gateway.web import setup_web
 from handoff import store_keys
 from handoff.customer_messages import append_customer_message
 from handoff.ticket_store import RedisTicketStore
@@ -69,10 +74,21 @@ class Gateway:
         self.members: dict[str, set[str]] = {}  # session id -> socket ids on this process
         # python-socketio runs handlers concurrently: one session's messages go in order
         self.locks: dict[str, asyncio.Lock] = {}
+        service = ServiceClient(http, settings.service_url, settings.service_token)
+        self.handoff = HandoffEvents(sio, self.tickets, service, self._error)
+        self.refresher: asyncio.Task[None] | None = None
         sio.on("connect", self.connect)
         sio.on("disconnect", self.disconnect)
         sio.on("session_request", self.session_request)
         sio.on("user_uttered", self.user_uttered)
+        sio.on("cancel_handoff", self.cancel_handoff)
+        sio.on("csat", self.csat)
+
+    def start(self) -> None:
+        """Start refreshing the status of waiting sessions (stopped by `close`)."""
+        self.refresher = asyncio.create_task(
+            self.handoff.refresh_waiting(self.settings.status_interval_seconds, self.members.keys)
+        )
 
     async def connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> bool:
         origin = environ.get("HTTP_ORIGIN")
@@ -106,6 +122,8 @@ class Gateway:
         if session_id not in self.pumps or self.pumps[session_id].done():
             self.pumps[session_id] = asyncio.create_task(self._pump_outbox(session_id))
         log.info("socket %s %s a session", sid, "resumed" if resumed else "was issued")
+        if resumed:
+            await self.handoff.send_status(session_id, to=sid)
 
     async def user_uttered(self, sid: str, data: object = None) -> None:
         session = await self.sio.get_session(sid)
@@ -126,6 +144,23 @@ class Gateway:
             except (RedisError, OSError) as error:
                 log.error("a message could not be handled, Redis: %s", error)
                 await self._error(sid, "unavailable", "the chat is not available; try again")
+
+    async def cancel_handoff(self, sid: str, data: object = None) -> None:
+        session_id = await self._confirmed_session(sid)
+        if session_id and await self._within_limit(sid, "session", session_id):
+            async with self.locks.setdefault(session_id, asyncio.Lock()):
+                await self.handoff.cancel(sid, session_id)
+
+    async def csat(self, sid: str, data: object = None) -> None:
+        session_id = await self._confirmed_session(sid)
+        if session_id and await self._within_limit(sid, "session", session_id):
+            await self.handoff.rate(sid, session_id, data)
+
+    async def _confirmed_session(self, sid: str) -> str | None:
+        session_id = (await self.sio.get_session(sid)).get("session_id")
+        if not session_id:
+            await self._error(sid, "invalid_session", "send session_request first")
+        return session_id
 
     async def _handle(
         self, sid: str, session: dict[str, Any], session_id: str, data: dict[str, Any]
@@ -173,6 +208,8 @@ class Gateway:
         await self.store.set_offered(session_id, protocol.offered_payloads(replies))
         for message in protocol.bot_messages(replies):
             await self.sio.emit("bot_uttered", message, room=session_id)
+        if (await self.tickets.conversation(session_id)).get("state") in HANDED_TO_PEOPLE:
+            await self.handoff.send_status(session_id)
 
     async def _pump_outbox(self, session_id: str) -> None:
         """Deliver the team's messages to the session's sockets while any is connected here;
@@ -195,6 +232,8 @@ class Gateway:
                             await self.sio.emit("bot_uttered", message, room=session_id)
                         cursor = entry_id
                         await self.store.set_outbox_cursor(session_id, cursor)
+                if batches:
+                    await self.handoff.send_status(session_id)
             except (RedisError, OSError) as error:
                 log.warning("outbox delivery paused, Redis: %s", error)
                 await asyncio.sleep(OUTBOX_RETRY_SECONDS)
@@ -229,6 +268,10 @@ class Gateway:
 
     async def close(self) -> None:
         self.members.clear()
+        if self.refresher is not None:
+            self.refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.refresher
         for task in self.pumps.values():
             task.cancel()
         for task in self.pumps.values():
@@ -258,7 +301,8 @@ GATEWAY = web.AppKey("gateway", Gateway)
 
 
 def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Application:
-    """The gateway's aiohttp app: socket.io under /socket.io/ and GET /health."""
+    """The gateway's aiohttp app: socket.io under /socket.io/, GET /health, the demo page and
+    the widget's files (gateway/web.py), security headers on every response."""
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         cors_allowed_origins=list(settings.allowed_origins),
@@ -277,6 +321,7 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
         )
         gateway = Gateway(settings, sio, client, reader, http, clock)
         app[GATEWAY] = gateway
+        gateway.start()
         yield
         await gateway.close()
         await http.close()
@@ -290,4 +335,5 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
     app.cleanup_ctx.append(context)
     app.router.add_get("/health", health)
     setup_console(app, settings)
+    setup_web(app)
     return app

@@ -35,6 +35,7 @@ class GatewaySettings:
     address_rate: RateLimit = RateLimit(burst=60, per_minute=300)
     init_payload: str = "/greet"
     rasa_timeout_seconds: float = 30.0
+    status_interval_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
@@ -110,6 +111,7 @@ class GatewaySettings:
             ),
             init_payload=init_payload,
             rasa_timeout_seconds=number("GATEWAY_RASA_TIMEOUT", "30", float, 0.5, 300),
+            status_interval_seconds=number("GATEWAY_STATUS_INTERVAL", "10", float, 0.05, 3600),
         )
         if problems:
             raise SettingsError("invalid gateway settings:\n  - " + "\n  - ".join(problems))

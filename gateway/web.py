@@ -1,0 +1,107 @@
+"""The gateway's web side: the demo page at `/`, the widget's files under `/widget/`, other
+browser files of gateway/static/ under `/static/` (an explicit allow-list), security headers on
+every response, and JSON errors instead of aiohttp's plain-text pages.
+
+Every response carries a strict Content-Security-Policy (nothing inline, nothing from other
+origins), `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`. The widget
+script can still be loaded by other sites: a `<script src>` is not subject to this header; the
+Origin allow-list (GATEWAY_ALLOWED_ORIGINS) decides which sites' widgets may connect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    )
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+# The files a browser may fetch, by URL folder. The agent console adds its own names here.
+WIDGET_FILES = frozenset({"widget.js", "widget.css"})
+STATIC_FILES = frozenset({"demo.css", "console.js", "console.css"})
+# Embedding sites fetch the widget on every page view: a short cache, revalidated by ETag.
+ASSET_CACHE = "public, max-age=300, must-revalidate"
+PAGE_CACHE = "no-cache"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def setup_web(app: web.Application) -> None:
+    """Register the pages, the files, the JSON error middleware and the security headers."""
+    app.middlewares.append(json_errors)
+    app.on_response_prepare.append(add_security_headers)
+    app.router.add_get("/", demo_page)
+    app.router.add_get("/widget/{name}", widget_file)
+    app.router.add_get("/static/{name}", static_file)
+
+
+async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.update(SECURITY_HEADERS)
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """4xx/5xx raised by routing or a view become `{"error": ...}` (the socket.io endpoint
+    answers in its own protocol and is left alone)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400 or request.path.startswith("/socket.io"):
+            raise
+        message = f"{error.reason}: {request.method} {request.path}"
+        return web.json_response({"error": message}, status=error.status)
+
+
+async def demo_page(request: web.Request) -> web.StreamResponse:
+    return _file("index.html", PAGE_CACHE)
+
+
+async def widget_file(request: web.Request) -> web.StreamResponse:
+    return _allowed(request.match_info["name"], WIDGET_FILES)
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    return _allowed(request.match_info["name"], STATIC_FILES)
+
+
+def _allowed(name: str, allowed: frozenset[str]) -> web.StreamResponse:
+    if name not in allowed:
+        raise web.HTTPNotFound()
+    return _file(name, ASSET_CACHE)
+
+
+def _file(name: str, cache_control: str) -> web.StreamResponse:
+    path = STATIC_DIR / name
+    if not path.is_file():
+        raise web.HTTPNotFound()
+    headers = {
+        "Content-Type": CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+        "Cache-Control": cache_control,
+    }
+    return web.FileResponse(path, headers=headers)

@@ -1,0 +1,302 @@
+"""The gateway's handoff events (`handoff_status`, `cancel_handoff`, `csat`) end to end: real
+socket.io clients, the real gateway, the real service app (real model, real Redis) on a
+port, and a stand-in Rasa whose "action" opens the ticket as the action server would."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as redis
+import socketio
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from gateway.server import create_app as create_gateway
+from handoff import lifecycle
+from handoff import store as handoff_store
+from handoff.ticket_record import TicketRecord
+from service.app import create_app as create_service
+from stack.supervisor import free_port
+from tests.service.conftest import TOKEN
+from tests.service.gateway_support import ORIGIN, Widget, gateway_settings, wait_for
+from tests.service.handoff_support import OPEN_HOURS, MovableClock, handoff_settings
+from tests.service.test_handoff_store import PAYMENT, record
+
+AGENT = "maya"  # handoff/agents.yml: Maya Okafor, billing
+
+
+@dataclass
+class HandoffWidget(Widget):
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    saved: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ScriptedRasa:
+    """Rasa's REST webhook; `on_message` runs first (e.g. the handoff action opening a ticket)."""
+
+    on_message: Callable[[str], Awaitable[None]] | None = None
+    url: str = ""
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if self.on_message is not None:
+            await self.on_message(body["sender"])
+        return web.json_response([{"recipient_id": body["sender"], "text": "Passing you on."}])
+
+
+@pytest.fixture
+async def rasa() -> AsyncIterator[ScriptedRasa]:
+    fake = ScriptedRasa()
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", fake.webhook)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    fake.url = str(server.make_url("")).rstrip("/")
+    yield fake
+    await server.close()
+
+
+@pytest.fixture
+async def service_url(redis_url: str, articles_dir: Path, embedder: Any) -> AsyncIterator[str]:
+    settings = handoff_settings(redis_url, articles_dir)
+    app = create_service(settings, embedder_factory=lambda: embedder, clock=MovableClock())
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield str(server.make_url("")).rstrip("/")
+    await server.close()
+
+
+@pytest.fixture
+async def store(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[Any]:
+    tickets = await handoff_store.create(redis_url)
+    yield tickets
+    await tickets.close()
+
+
+async def _gateway(redis_url: str, rasa_url: str, service_url: str) -> TestServer:
+    settings = gateway_settings(
+        redis_url,
+        rasa_url,
+        SERVICE_URL=service_url,
+        SERVICE_TOKEN=TOKEN,
+        GATEWAY_STATUS_INTERVAL="0.2",
+    )
+    server = TestServer(create_gateway(settings), host="127.0.0.1")
+    await server.start_server()
+    return server
+
+
+@pytest.fixture
+async def connect(redis_url: str, rasa: ScriptedRasa, service_url: str) -> AsyncIterator[Any]:
+    """connect() -> a HandoffWidget on a gateway that reaches the real service."""
+    server = await _gateway(redis_url, rasa.url, service_url)
+    clients: list[socketio.AsyncClient] = []
+
+    async def open_widget() -> HandoffWidget:
+        client = socketio.AsyncClient(reconnection=False)
+        widget = HandoffWidget(client)
+        client.on("bot_uttered", widget.bot.append)
+        client.on("gateway_error", widget.errors.append)
+        client.on("session_confirm", widget.confirmed.append)
+        client.on("handoff_status", widget.statuses.append)
+        client.on("csat_saved", widget.saved.append)
+        clients.append(client)
+        url = str(server.make_url("")).rstrip("/")
+        await client.connect(url, headers={"Origin": ORIGIN}, transports=["websocket"])
+        return widget
+
+    yield open_widget
+    for client in clients:
+        if client.connected:
+            await client.disconnect()
+    await server.close()
+
+
+def _at(minutes: float) -> Any:
+    return OPEN_HOURS.replace(minute=int(minutes))
+
+
+async def _waiting_ticket(store: Any, conversation_id: str, minute: int = 0) -> TicketRecord:
+    ticket = record(PAYMENT, conversation_id, at=_at(minute))
+    await store.tickets.add(ticket)
+    return ticket
+
+
+async def test_a_customer_handed_off_sees_the_queue_position_and_it_updates(  # type: ignore[no-untyped-def]
+    connect, rasa, store
+) -> None:
+    ahead = await _waiting_ticket(store, "someone-ahead", minute=0)
+    widget = await connect()
+    session_id = await widget.start_session()
+
+    async def open_ticket(sender: str) -> None:  # what action_handoff does through the service
+        await _waiting_ticket(store, sender, minute=5)
+
+    rasa.on_message = open_ticket
+    await widget.say("I want to talk to a person")
+    await wait_for(lambda: widget.statuses)
+    status = widget.statuses[-1]
+    assert widget.bot[0]["text"] == "Passing you on."
+    assert status["state"] == "waiting"
+    assert status["position"] == 2
+    assert isinstance(status["expected_wait"], str) and status["expected_wait"]
+    assert status["team_name"] and status["agent_name"] is None
+    assert "number 2" in status["message"]
+    # the ticket ahead is taken: the next refresh (every 0.2 s here) says so unasked
+    await store.tickets.update(ahead.ticket_id, lambda r: lifecycle.cancel(r, now=OPEN_HOURS))
+    await wait_for(lambda: widget.statuses[-1]["position"] == 1)
+    assert session_id == widget.session_id
+
+
+async def test_a_resumed_session_gets_its_status_and_outbox_events_update_it(  # type: ignore[no-untyped-def]
+    connect, store, redis_client: redis.Redis
+) -> None:
+    first = await connect()
+    session_id = await first.start_session()
+    assert first.statuses == []  # a new session: nothing to tell
+    ticket = await _waiting_ticket(store, session_id)
+    await first.client.disconnect()
+    second = await connect()
+    await second.start_session(session_id)
+    await wait_for(lambda: second.statuses)
+    assert second.statuses[0]["state"] == "waiting" and second.statuses[0]["position"] == 1
+    await store.tickets.update(
+        ticket.ticket_id, lambda r: lifecycle.assign(r, AGENT, now=OPEN_HOURS, by=AGENT)
+    )
+    await redis_client.xadd(
+        f"handoff:outbox:{session_id}", {"type": "agent_joined", "agent_name": "Maya Okafor"}
+    )
+    await wait_for(lambda: second.statuses[-1]["state"] == "agent")
+    assert second.bot[-1]["event"] == "agent_joined"
+    assert second.statuses[-1]["agent_name"] == "Maya Okafor"
+    assert second.statuses[-1]["position"] is None
+
+
+async def test_a_waiting_customer_can_cancel_the_request(connect, store) -> None:  # type: ignore[no-untyped-def]
+    widget = await connect()
+    session_id = await widget.start_session()
+    ticket = await _waiting_ticket(store, session_id)
+    await widget.client.emit("cancel_handoff", {})
+    await wait_for(lambda: widget.bot and widget.statuses)
+    assert widget.bot[-1]["sender"] == "system" and widget.bot[-1]["event"] == "cancelled"
+    assert "cancelled" in widget.bot[-1]["text"]
+    assert widget.statuses[-1]["state"] == "bot"
+    stored = await store.tickets.get(ticket.ticket_id)
+    assert stored.status == "cancelled"
+    # nothing left to cancel: a clear error
+    await widget.client.emit("cancel_handoff", {})
+    await wait_for(lambda: widget.errors)
+    assert widget.errors[-1]["code"] == "cancel_not_open"
+
+
+async def test_cancelling_after_an_agent_joined_is_a_clear_notice(connect, store) -> None:  # type: ignore[no-untyped-def]
+    widget = await connect()
+    session_id = await widget.start_session()
+    ticket = await _waiting_ticket(store, session_id)
+    await store.tickets.update(
+        ticket.ticket_id, lambda r: lifecycle.assign(r, AGENT, now=OPEN_HOURS, by=AGENT)
+    )
+    await widget.client.emit("cancel_handoff", {})
+    await wait_for(lambda: widget.bot and widget.statuses)
+    assert widget.bot[-1]["event"] == "cancel_refused"
+    assert "already joined" in widget.bot[-1]["text"]
+    assert widget.statuses[-1]["state"] == "agent"
+    assert (await store.tickets.get(ticket.ticket_id)).status == "assigned"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"rating": 0},
+        {"rating": 6},
+        {"rating": "5"},
+        {"rating": 4.5},
+        {"rating": True},
+        {},
+        {"rating": 5, "comment": "x" * 1001},
+        {"rating": 5, "comment": 12},
+        "five stars",
+    ],
+)
+async def test_an_invalid_rating_is_refused_with_a_clear_error(connect, payload) -> None:  # type: ignore[no-untyped-def]
+    widget = await connect()
+    await widget.start_session()
+    await widget.client.emit("csat", payload)
+    await wait_for(lambda: widget.errors)
+    assert widget.errors[0]["code"] == "invalid_csat"
+    assert widget.errors[0]["message"]
+    assert widget.saved == []
+
+
+async def test_a_resolved_chat_is_rated_once(connect, store) -> None:  # type: ignore[no-untyped-def]
+    widget = await connect()
+    session_id = await widget.start_session()
+    await widget.client.emit("csat", {"rating": 5})
+    await wait_for(lambda: widget.errors)
+    assert widget.errors[-1]["code"] == "csat_not_open"  # never handed off
+    ticket = await _waiting_ticket(store, session_id)
+    await widget.client.emit("csat", {"rating": 5})
+    await wait_for(lambda: len(widget.errors) == 2)
+    assert widget.errors[-1]["code"] == "csat_not_open"  # not resolved yet
+    await store.tickets.update(
+        ticket.ticket_id, lambda r: lifecycle.assign(r, AGENT, now=OPEN_HOURS, by=AGENT)
+    )
+    await store.tickets.update(
+        ticket.ticket_id, lambda r: lifecycle.resolve(r, AGENT, "answered", now=OPEN_HOURS)
+    )
+    await widget.client.emit("csat", {"rating": 4, "comment": "  Quick and kind.  "})
+    await wait_for(lambda: widget.saved)
+    assert widget.saved == [{"rating": 4}]
+    stored = await store.tickets.get(ticket.ticket_id)
+    assert stored.csat is not None
+    assert (stored.csat.rating, stored.csat.comment) == (4, "Quick and kind.")
+    await widget.client.emit("csat", {"rating": 1})
+    await wait_for(lambda: len(widget.errors) == 3)
+    assert widget.errors[-1]["code"] == "csat_not_open"  # already rated
+    assert (await store.tickets.get(ticket.ticket_id)).csat.rating == 4
+
+
+async def test_handoff_events_need_a_confirmed_session(connect) -> None:  # type: ignore[no-untyped-def]
+    widget = await connect()
+    await widget.client.emit("csat", {"rating": 5})
+    await widget.client.emit("cancel_handoff", {})
+    await wait_for(lambda: len(widget.errors) == 2)
+    assert {error["code"] for error in widget.errors} == {"invalid_session"}
+
+
+async def test_with_the_service_down_the_gateway_says_what_redis_knows(  # type: ignore[no-untyped-def]
+    redis_url: str, rasa: ScriptedRasa, store
+) -> None:
+    server = await _gateway(redis_url, rasa.url, f"http://127.0.0.1:{free_port()}")
+    client = socketio.AsyncClient(reconnection=False)
+    widget = HandoffWidget(client)
+    for event, sink in (
+        ("session_confirm", widget.confirmed),
+        ("handoff_status", widget.statuses),
+        ("gateway_error", widget.errors),
+    ):
+        client.on(event, sink.append)
+    try:
+        url = str(server.make_url("")).rstrip("/")
+        await client.connect(url, headers={"Origin": ORIGIN}, transports=["websocket"])
+        session_id = await widget.start_session()
+        await _waiting_ticket(store, session_id)
+        await widget.start_session(session_id)  # resume: status from Redis alone
+        await wait_for(lambda: widget.statuses)
+        assert widget.statuses[0]["state"] == "waiting"
+        assert widget.statuses[0]["position"] is None
+        await client.emit("cancel_handoff", {})
+        await client.emit("csat", {"rating": 3})
+        await wait_for(lambda: len(widget.errors) == 2)
+        assert [error["code"] for error in widget.errors] == ["unavailable", "unavailable"]
+        await asyncio.sleep(0.5)  # refreshes keep failing quietly; the socket stays up
+        assert client.connected
+    finally:
+        await client.disconnect()
+        await server.close()
