@@ -5,6 +5,16 @@ decision record is in the `escalation_decision` slot. `action_handoff` sends the
 to the service, which packages, routes and queues the ticket (idempotently: asking twice gives
 the same ticket) and says honestly what happens next. While a person has the conversation,
 `action_wait_for_agent` keeps the bot quiet; `action_cancel_handoff` withdraws the request.
+
+When the team is done, the service sends Rasa `/handed_back` or `/handoff_resolved`
+(service/rasa_handback.py) and `action_resume_after_handoff` reads the takeover from the
+service and records it in the tracker: the `takeover` slot (who, how it ended, the messages
+both sides wrote, masked), the order number and email mentioned into their slots, the handoff
+slots cleared, the escalation decision and log reset, and a verified customer's prior
+escalations +1. A slot rather than user/bot events: the customer's messages during the
+takeover never went through NLU and must not count as turns of the escalation decision again
+(handoff/conversation.py), nor be featurised by the dialogue policies. The action always sends
+the service a marker message (`handoff_resumed`), proof that Rasa processed the hand-back.
 """
 
 from __future__ import annotations
@@ -29,6 +39,22 @@ WHY_A_PERSON = {
 }
 WITH_THE_TEAM = ("waiting", "assigned")
 BACK_WITH_THE_BOT = "You're back with Hearthly's assistant. What can I help you with?"
+BACK_FROM_AGENT = (
+    "You're back with Hearthly's assistant. {agent} handed the chat back to me - anything else "
+    "I can help with?"
+)
+RESUMED_MARKER = "handoff_resumed"
+CARRIED_SLOTS = ("order_number", "email")  # takeover context kinds with a slot of the same name
+TAKEOVER_KEYS = (
+    "ticket_id",
+    "outcome",
+    "resolution_code",
+    "agent_id",
+    "agent_name",
+    "started_at",
+    "ended_at",
+    "messages",
+)
 
 
 def reason_of(tracker: Tracker) -> str | None:
@@ -83,6 +109,59 @@ class ActionHandoff(Action):
         ]
 
 
+def resume_events(tracker: Tracker, takeover: dict[str, Any]) -> list[EventType]:
+    """The tracker's record of a finished takeover; the escalation decision starts fresh."""
+    events: list[EventType] = [
+        SlotSet("takeover", {key: takeover.get(key) for key in TAKEOVER_KEYS}),
+        SlotSet("handoff_status", None),
+        SlotSet("handoff_ticket_id", None),
+        SlotSet("escalation_decision", None),
+        SlotSet("escalation_log", None),
+    ]
+    context = takeover.get("context") or {}
+    events += [SlotSet(slot, context[slot]) for slot in CARRIED_SLOTS if context.get(slot)]
+    if tracker.get_slot("customer_id"):
+        escalations = int(tracker.get_slot("customer_prior_escalations") or 0) + 1
+        events.append(SlotSet("customer_prior_escalations", float(escalations)))
+    return events
+
+
+async def finished_takeover(conversation_id: str) -> dict[str, Any] | None:
+    """The conversation's latest takeover once the team handed back or resolved it."""
+    try:
+        takeover = await service_client().takeover(conversation_id)
+    except (ServiceUnavailable, ServiceConflict) as error:
+        log.error("takeover of %s unknown: %s", conversation_id, error)
+        return None
+    if takeover.get("outcome") not in ("handed_back", "resolved"):
+        return None
+    return takeover
+
+
+class ActionResumeAfterHandoff(Action):
+    """The service's `/handed_back` or `/handoff_resolved`: the bot takes the chat back."""
+
+    def name(self) -> str:
+        return "action_resume_after_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        takeover = await finished_takeover(tracker.sender_id)
+        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        named = (metadata.get("handoff") or {}).get("ticket_id")
+        if takeover is None or (named and named != takeover.get("ticket_id")):
+            # No marker: the service records that the assistant was not told, and
+            # action_wait_for_agent notices the change on the customer's next message.
+            log.warning("no finished takeover for %s (ticket %s)", tracker.sender_id, named)
+            return []
+        if takeover["outcome"] == "handed_back":
+            agent = takeover.get("agent_name") or "Our team"
+            dispatcher.utter_message(text=BACK_FROM_AGENT.format(agent=agent))
+        dispatcher.utter_message(json_message={RESUMED_MARKER: takeover["ticket_id"]})
+        return resume_events(tracker, takeover)
+
+
 class ActionWaitForAgent(Action):
     """A customer message while the team has the conversation: the bot stays quiet (the
     person answers) unless the team has handed the conversation back."""
@@ -100,7 +179,11 @@ class ActionWaitForAgent(Action):
             return []  # stay quiet: the message is kept in the tracker for the team
         if state.get("state") in ("waiting", "agent"):
             return []
+        # The team is done but Rasa was not told (it was down): record the takeover now.
         dispatcher.utter_message(text=BACK_WITH_THE_BOT)
+        takeover = await finished_takeover(tracker.sender_id)
+        if takeover is not None:
+            return resume_events(tracker, takeover)
         return [SlotSet("handoff_status", None), SlotSet("handoff_ticket_id", None)]
 
 

@@ -69,6 +69,11 @@ class ServiceClient:
     async def conversation_state(self, conversation_id: str) -> dict[str, Any]:
         return await self._request("GET", f"/handoff/conversations/{quote(conversation_id)}")
 
+    async def takeover(self, conversation_id: str) -> dict[str, Any]:
+        """What happened while a person had the conversation (its latest ticket)."""
+        path = f"/handoff/conversations/{quote(conversation_id)}/takeover"
+        return await self._request("GET", path)
+
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return await self._request("POST", path, body)
 

@@ -13,6 +13,9 @@ over the conversation in the tracker and acts on it through Rasa's normal mechan
 - while a person has the conversation (slot `handoff_status` waiting or assigned) every
   customer message goes to `action_wait_for_agent`, which keeps the bot quiet until the team
   hands the conversation back.
+- the service's own `/handed_back` or `/handoff_resolved` (the team is done) predicts
+  `action_resume_after_handoff`, whatever `handoff_status` says; the decision then starts
+  fresh (handoff/conversation.py ignores the turns before the latest hand-back).
 - after its own actions it predicts `action_listen`.
 
 Each decision is written to the conversation (slots `escalation_decision` and
@@ -39,7 +42,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from handoff.config import DEFAULT_CONFIG_PATH, load_config
-from handoff.conversation import customer_context, customer_turns
+from handoff.conversation import HANDBACK_INTENTS, customer_context, customer_turns
 from handoff.decision import HANDOFF_ACTION, OFFER_ACTION, EscalationDecider
 from handoff.decision_config import load_decision_config
 from handoff.decision_record import Decision
@@ -48,10 +51,11 @@ from handoff.frustration import FrustrationScorer, vader_polarity
 log = logging.getLogger(__name__)
 CANCEL_ACTION = "action_cancel_handoff"
 WAIT_ACTION = "action_wait_for_agent"
+RESUME_ACTION = "action_resume_after_handoff"
 WITH_THE_TEAM = frozenset({"waiting", "assigned"})  # slot handoff_status
 DECISION_SLOT = "escalation_decision"
 LOG_SLOT = "escalation_log"
-OWN_ACTIONS = (OFFER_ACTION, HANDOFF_ACTION, CANCEL_ACTION, WAIT_ACTION)
+OWN_ACTIONS = (OFFER_ACTION, HANDOFF_ACTION, CANCEL_ACTION, WAIT_ACTION, RESUME_ACTION)
 NOT_REPLIES = frozenset({ACTION_LISTEN_NAME, "action_session_start", "action_restart", None})
 
 
@@ -112,6 +116,8 @@ class EscalationPolicy(Policy):
             and isinstance(tracker.latest_message, UserUttered)
             and tracker.latest_message.text is not None
         )
+        if just_spoke and tracker.latest_message.intent.get("name") in HANDBACK_INTENTS:
+            return self._predict(domain, RESUME_ACTION)
         if not just_spoke and (latest in NOT_REPLIES or latest in self.reply_continues_after):
             return self._abstain(domain)
         decision = self._decide(tracker)

@@ -24,6 +24,7 @@ class StandInService:
         self.ticket_answer: dict[str, Any] = {}
         self.cancel_status = 200
         self.conversation_answer: dict[str, Any] = {"state": "bot"}
+        self.takeover_answer: dict[str, Any] | None = None  # None: 404, no handoff
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -32,7 +33,14 @@ class StandInService:
         app.router.add_post("/handoff/tickets", self._ticket)
         app.router.add_post("/handoff/tickets/{ticket_id}/cancel", self._cancel)
         app.router.add_get("/handoff/conversations/{conversation_id}", self._conversation)
+        app.router.add_get("/handoff/conversations/{conversation_id}/takeover", self._takeover)
         return app
+
+    async def _takeover(self, request: web.Request) -> web.Response:
+        self.requests.append({"path": request.path})
+        if self.takeover_answer is None:
+            return web.json_response({"error": "no handoff"}, status=404)
+        return web.json_response(self.takeover_answer)
 
     async def _ticket(self, request: web.Request) -> web.Response:
         self.requests.append({"path": request.path, **(await request.json())})

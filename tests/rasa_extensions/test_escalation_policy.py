@@ -114,3 +114,47 @@ def test_a_verified_vip_is_offered_a_person_after_one_miss(
     action, prediction_events = predicted(policy, domain, events)
     assert action == "utter_offer_human"
     assert decision_of(prediction_events)["reason"] == "policy"
+
+
+def angry_then_with_an_agent() -> list[Event]:
+    return [
+        *customer("this is useless, nothing works!!!", "express_frustration"),
+        *kb_miss(),
+        *customer("STILL broken, you are useless!!!", "express_frustration"),
+        *kb_miss(),
+        *customer("get me a human", "request_human"),
+        ActionExecuted("action_handoff"),
+        SlotSet("handoff_status", "assigned"),
+    ]
+
+
+@pytest.mark.parametrize("intent", ["handed_back", "handoff_resolved"])
+def test_the_services_hand_back_resumes_even_while_the_slot_says_assigned(
+    policy: EscalationPolicy, domain: Domain, intent: str
+) -> None:
+    events = [*angry_then_with_an_agent(), *customer(f"/{intent}", intent, 1.0)]
+    action, recorded = predicted(policy, domain, events)
+    assert (action, recorded) == ("action_resume_after_handoff", [])
+    after = [*events, ActionExecuted("action_resume_after_handoff")]
+    assert predicted(policy, domain, after)[0] == "action_listen"
+
+
+def test_after_a_hand_back_earlier_anger_does_not_offer_a_person_again(
+    policy: EscalationPolicy, domain: Domain
+) -> None:
+    events = [
+        *angry_then_with_an_agent(),
+        *customer("/handed_back", "handed_back", 1.0),
+        ActionExecuted("action_resume_after_handoff"),
+        SlotSet("takeover", {"ticket_id": "tk-1", "messages": []}),
+        SlotSet("handoff_status", None),
+        BotUttered("You're back with Hearthly's assistant."),
+        *customer("how do I pair a glow bulb", "ask_question"),
+        ActionExecuted("action_answer_from_kb"),
+        BotUttered("Hold the bulb's button for five seconds."),
+        SlotSet("reply_outcome", "answered"),
+    ]
+    action, recorded = predicted(policy, domain, events)
+    assert action == "abstain"
+    record = decision_of(recorded)
+    assert (record["turn"], record["action"]) == (1, "continue")
