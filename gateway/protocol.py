@@ -6,6 +6,7 @@ No I/O here: the server (gateway/server.py) calls these with what it read from R
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -95,6 +96,25 @@ def outbox_message(entry: Mapping[str, str]) -> dict[str, Any] | None:
     the outbox type, so a stock Rasa widget shows it and ours can style it."""
     kind = entry.get("type", "")
     name = entry.get("agent_name") or "An agent"
+    if kind == "bot":  # the assistant's answer after a hand-back (service/rasa_handback.py)
+        text = entry.get("text", "")
+        try:
+            buttons = json.loads(entry.get("buttons") or "[]")
+        except ValueError:
+            buttons = []
+        quick_replies = [
+            {
+                "content_type": "text",
+                "title": str(button["title"]),
+                "payload": str(button["payload"]),
+            }
+            for button in (buttons if isinstance(buttons, list) else [])
+            if isinstance(button, Mapping) and "title" in button and "payload" in button
+        ]
+        bot: dict[str, Any] = {"text": text, "sender": "bot", "event": kind}
+        if quick_replies:
+            bot["quick_replies"] = quick_replies
+        return bot if text else None
     if kind == "message":
         text = entry.get("text", "")
         return (
