@@ -90,7 +90,7 @@ class Settings:
             sla_watchdog_interval=number("SLA_WATCHDOG_INTERVAL", "5", float, 0.05, 300.0),
             handoff_purge_interval=number("HANDOFF_PURGE_INTERVAL", "3600", float, 1.0, 86400.0),
             rasa_url=rasa_url,
-            rasa_timeout=number("RASA_TIMEOUT_SECONDS", "15", float, 0.1, 120.0),
+            rasa_timeout=number("HANDOFF_RASA_TIMEOUT", "15", float, 0.1, 120.0),
         )
         if problems:
             raise SettingsError("invalid settings:\n  - " + "\n  - ".join(problems))
