@@ -324,6 +324,24 @@
     return fragment;
   }
 
+  function chatIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute(
+      "d",
+      "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"
+    );
+    svg.appendChild(path);
+    return svg;
+  }
+
   // ---------------------------------------------------------------- the widget
 
   function Widget(config) {
@@ -368,7 +386,7 @@
         "aria-expanded": "false",
         "aria-controls": "sw-panel",
       },
-      [el("span", { className: "sw-launcher-icon", "aria-hidden": "true", text: "\u{1F4AC}" }), this.unreadBadge]
+      [chatIcon(), this.unreadBadge]
     );
     this.closeButton = el("button", {
       type: "button",
@@ -422,7 +440,7 @@
     document.body.appendChild(this.root);
     this.launcher.addEventListener("click", this.toggle.bind(this));
     this.closeButton.addEventListener("click", this.close.bind(this));
-    this.panel.addEventListener("keydown", this.onPanelKey.bind(this));
+    document.addEventListener("keydown", this.onKey.bind(this));
   };
 
   Widget.prototype.buildStatus = function () {
@@ -501,8 +519,11 @@
     this.launcher.focus();
   };
 
-  Widget.prototype.onPanelKey = function (event) {
-    if (event.key === "Escape") {
+  // Escape closes the open panel when focus is in it (or was lost from a removed control).
+  Widget.prototype.onKey = function (event) {
+    var focus = document.activeElement;
+    var inside = !focus || focus === document.body || this.panel.contains(focus);
+    if (event.key === "Escape" && !this.panel.hidden && inside) {
       event.preventDefault();
       this.close();
     }
@@ -604,6 +625,9 @@
       this.store.data.csat = "saved";
       this.store.save();
       this.renderCsat();
+      if (!this.panel.hidden) {
+        this.csatCard.firstChild.focus(); // the form that had focus is gone
+      }
     } else if (name === "gateway_error") {
       this.onError(data || {});
     }
@@ -804,9 +828,13 @@
     }
     var csat = this.store.data.csat;
     if (csat === "saved") {
-      this.csatCard = el("li", { className: "sw-csat", "data-testid": "sw-csat" }, [
-        el("p", { className: "sw-csat-thanks", "data-testid": "sw-csat-thanks", text: "Thank you for your feedback!" }),
-      ]);
+      var thanks = el("p", {
+        className: "sw-csat-thanks",
+        "data-testid": "sw-csat-thanks",
+        tabindex: "-1",
+        text: "Thank you for your feedback!",
+      });
+      this.csatCard = el("li", { className: "sw-csat", "data-testid": "sw-csat" }, [thanks]);
     } else if (csat === "open") {
       this.csatCard = this.buildCsatQuestion();
     }
