@@ -158,3 +158,21 @@ def test_after_a_hand_back_earlier_anger_does_not_offer_a_person_again(
     assert action == "abstain"
     record = decision_of(recorded)
     assert (record["turn"], record["action"]) == (1, "continue")
+
+
+def test_after_a_hand_back_new_anger_can_escalate_again(
+    policy: EscalationPolicy, domain: Domain
+) -> None:
+    """Without the fresh start the replayed history says 'already handed off' forever."""
+    events = [
+        *angry_then_with_an_agent(),
+        *customer("/handed_back", "handed_back", 1.0),
+        ActionExecuted("action_resume_after_handoff"),
+        SlotSet("takeover", {"ticket_id": "tk-1", "messages": []}),
+        SlotSet("handoff_status", None),
+        *customer("this is useless, nothing works!!!", "express_frustration"),
+        *kb_miss(),
+    ]
+    action, recorded = predicted(policy, domain, events)
+    assert action == "action_handoff"
+    assert (decision_of(recorded)["turn"], decision_of(recorded)["reason"]) == (1, "frustration")
