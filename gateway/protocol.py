@@ -185,6 +185,15 @@ def parse_csat(data: object) -> tuple[int, str | None]:
     return rating, comment.strip() or None
 
 
+def quick_reply_payloads(message: Mapping[str, Any]) -> list[str]:
+    """The payloads of a `bot_uttered` message's quick replies."""
+    return [
+        str(reply["payload"])
+        for reply in message.get("quick_replies") or []
+        if isinstance(reply, Mapping) and isinstance(reply.get("payload"), str)
+    ]
+
+
 def system_notice(event: str, text: str) -> dict[str, Any]:
     """A notice from the gateway itself, shaped like the outbox's system messages."""
     return {"text": text, "sender": "system", "event": event}

@@ -230,6 +230,11 @@ class Gateway:
                         message = protocol.outbox_message(fields)
                         if message is not None:
                             await self.sio.emit("bot_uttered", message, room=session_id)
+                        if message is not None and message.get("sender") == "bot":
+                            # the assistant's buttons after a hand-back are its offer, too
+                            await self.store.set_offered(
+                                session_id, protocol.quick_reply_payloads(message)
+                            )
                         cursor = entry_id
                         await self.store.set_outbox_cursor(session_id, cursor)
                 if batches:

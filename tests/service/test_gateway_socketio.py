@@ -300,3 +300,20 @@ async def test_rasa_down_is_a_clear_error_not_silence(connect, rasa) -> None:  #
     await wait_for(lambda: widget.errors)
     assert widget.errors[0]["code"] == "bot_unavailable"
     assert widget.bot == [] and rasa.received == []
+
+
+async def test_the_buttons_of_the_assistants_answer_after_a_hand_back_are_offered(  # type: ignore[no-untyped-def]
+    connect, rasa, redis_client: redis.Redis
+) -> None:
+    widget = await connect()
+    session_id = await widget.start_session()
+    buttons = '[{"title": "Yes", "payload": "/affirm"}]'
+    await redis_client.xadd(
+        f"handoff:outbox:{session_id}",
+        {"type": "bot", "text": "Anything else?", "buttons": buttons},
+    )
+    await wait_for(lambda: widget.bot)
+    await widget.say("/affirm")
+    await widget.say("/affirm")  # once: the reply to the first replaced the offer
+    await wait_for(lambda: len(rasa.received) == 2)
+    assert rasa.texts() == ["/affirm", "\u200b/affirm"]
