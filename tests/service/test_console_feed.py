@@ -1,0 +1,116 @@
+"""The live feed (`handoff:feed`) on a real Redis: one entry per ticket write with what the
+console needs and no customer text; retention and erasure take a ticket's entries with it; who
+hears of which change."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import redis.asyncio as redis
+
+from gateway.feed import Viewer, concerns, ticket_event
+from handoff import lifecycle
+from handoff import store as handoff_store
+from handoff.customer_messages import add_customer_message
+from handoff.routing_config import load_routing_config
+from handoff.store import HandoffStore
+from tests.service.handoff_support import HUB, OPEN_HOURS, PAYMENT
+from tests.service.test_handoff_store import record
+
+ROUTING = load_routing_config()
+
+
+@pytest.fixture
+async def store(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[HandoffStore]:
+    opened = await handoff_store.create(redis_url)
+    yield opened
+    await opened.close()
+
+
+async def feed(redis_client: redis.Redis) -> list[dict[str, Any]]:
+    return [fields for _, fields in await redis_client.xrange("handoff:feed")]
+
+
+async def test_every_write_adds_one_entry_with_ids_team_status_and_owner(  # type: ignore[no-untyped-def]
+    store, redis_client
+) -> None:
+    created = record(HUB, "conv-1")
+    await store.tickets.add(created)
+    await store.tickets.update(
+        created.ticket_id, lambda r: lifecycle.assign(r, "priya", now=OPEN_HOURS, by="priya")
+    )
+    await store.tickets.update(
+        created.ticket_id,
+        lambda r: add_customer_message(r, "my code is 4417", now=OPEN_HOURS),
+    )
+    await store.tickets.update(
+        created.ticket_id,
+        lambda r: lifecycle.transfer(r, "priya", "billing", now=OPEN_HOURS, config=ROUTING),
+    )
+
+    added, assigned, message, transferred = await feed(redis_client)
+    length = len(created.ticket.transcript)
+    assert added == {
+        "kind": "created",
+        "ticket_id": created.ticket_id,
+        "conversation_id": "conv-1",
+        "team": "technical",
+        "status": "waiting",
+        "agent_id": "",
+        "priority": created.priority,
+        "transcript_length": str(length),
+    }
+    assert (assigned["kind"], assigned["status"], assigned["agent_id"]) == (
+        "updated",
+        "assigned",
+        "priya",
+    )
+    assert message["transcript_length"] == str(length + 1)
+    assert (transferred["team"], transferred["previous_team"]) == ("billing", "technical")
+    assert (transferred["agent_id"], transferred["previous_agent_id"]) == ("", "priya")
+    assert "4417" not in str(await redis_client.xrange("handoff:feed"))
+
+
+async def test_retention_and_erasure_take_the_tickets_feed_entries_with_them(  # type: ignore[no-untyped-def]
+    store, redis_client
+) -> None:
+    old = record(PAYMENT, "conv-old")
+    kept = record(PAYMENT, "conv-kept")
+    erased = record(HUB, "conv-erased", customer_id="c-erase")
+    for each in (old, kept, erased):
+        await store.tickets.add(each)
+    closed_long_ago = OPEN_HOURS - timedelta(days=100)
+    await store.tickets.update(old.ticket_id, lambda r: lifecycle.cancel(r, now=closed_long_ago))
+
+    assert await store.purge_closed(OPEN_HOURS - timedelta(days=90)) == 1
+    assert await store.erase_customer("c-erase") == 1
+
+    left = await feed(redis_client)
+    assert {entry["ticket_id"] for entry in left} == {kept.ticket_id}
+    assert "conv-old" not in str(left) and "conv-erased" not in str(left)
+
+
+def test_an_agent_hears_of_their_teams_tickets_and_the_ones_they_own_or_lost() -> None:
+    priya = Viewer(agent_id="priya", teams=frozenset({"technical"}))
+    entry = {"ticket_id": "tk-1", "team": "billing", "agent_id": "", "status": "waiting"}
+
+    assert not concerns(priya, entry)
+    assert concerns(priya, {**entry, "team": "technical"})
+    assert concerns(priya, {**entry, "previous_team": "technical"})  # it just left her team
+    assert concerns(priya, {**entry, "agent_id": "priya"})  # hers, whatever the team
+    assert concerns(priya, {**entry, "previous_agent_id": "priya"})  # no longer hers
+
+
+def test_a_ticket_event_is_one_server_sent_event_with_a_numeric_length() -> None:
+    fields = {"kind": "updated", "ticket_id": "tk-1", "team": "billing", "transcript_length": "7"}
+
+    event = ticket_event("1700000000000-0", fields).decode()
+
+    assert event == (
+        "id: 1700000000000-0\nevent: ticket\n"
+        'data: {"kind": "updated", "ticket_id": "tk-1", "team": "billing", '
+        '"transcript_length": 7}\n\n'
+    )
