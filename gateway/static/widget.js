@@ -705,6 +705,10 @@
   // ---------------------------------------------------------------- rendering
 
   Widget.prototype.addMessage = function (message) {
+    var welcome = this.log.querySelector(".sw-welcome");
+    if (welcome) {
+      welcome.remove();
+    }
     this.store.data.messages.push(message);
     this.store.save();
     if (this.store.data.messages.length > MAX_STORED_MESSAGES) {
@@ -814,7 +818,9 @@
     } else if (handoff.state === "agent") {
       text = "You're chatting with " + (handoff.agentName || "a person from our team") + ".";
     }
-    this.statusText.textContent = text;
+    if (this.statusText.textContent !== text) {
+      this.statusText.textContent = text; // unchanged refreshes are not announced again
+    }
     this.status.hidden = !text;
     this.cancelButton.hidden = handoff.state !== "waiting";
     this.cancelButton.disabled = false;
