@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as redis
+import socketio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -18,6 +19,7 @@ from handoff.customer_messages import append_customer_message
 from handoff.ticket_store import RedisTicketStore
 from stack.supervisor import free_port
 from tests.service.console_support import EventStream, console_settings
+from tests.service.gateway_support import ORIGIN, Widget
 from tests.service.handoff_support import (
     HUB,
     PAYMENT,
@@ -257,6 +259,33 @@ async def test_a_new_ticket_and_a_customer_message_reach_only_that_teams_agents(
     assert hub_ticket not in maya.seen_tickets()  # everything before the billing event was read
     assert payment_ticket not in priya.seen_tickets()
     assert not any("4417" in line for line in priya.raw)  # the feed carries no customer text
+
+
+async def test_a_customer_typing_in_the_widget_reaches_the_agents_stream_live(  # type: ignore[no-untyped-def]
+    gateway, service, streams, agents
+) -> None:
+    """The whole path: socket.io message -> gateway -> ticket transcript -> feed -> console."""
+    client = socketio.AsyncClient(reconnection=False)
+    widget = Widget(client)
+    client.on("session_confirm", widget.confirmed.append)
+    await client.connect(
+        str(gateway.make_url("")), headers={"Origin": ORIGIN}, transports=["websocket"]
+    )
+    try:
+        session_id = await widget.start_session()
+        ticket_id = await open_ticket(service, HUB, session_id)
+        before = await call(gateway, "GET", f"tickets/{ticket_id}", 200, headers=agents["priya"])
+        length = len(before["ticket"]["transcript"])
+        priya = await streams(agents["priya"])
+        await widget.say(SECRET_WORDS)
+        changed = await priya.ticket_event(ticket_id, lambda e: e["transcript_length"] > length)
+    finally:
+        await client.disconnect()
+
+    ticket = await call(gateway, "GET", f"tickets/{ticket_id}", 200, headers=agents["priya"])
+    assert ticket["ticket"]["transcript"][-1]["text"] == SECRET_WORDS
+    assert changed["transcript_length"] == len(ticket["ticket"]["transcript"]) == length + 1
+    assert not any("4417" in line for line in priya.raw)
 
 
 async def test_a_transferred_ticket_reaches_the_new_team_and_tells_the_old_one(  # type: ignore[no-untyped-def]
