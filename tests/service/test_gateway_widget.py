@@ -1,0 +1,206 @@
+"""The widget in a real browser (Debian's chromium) on the gateway's demo page, with real Redis
+and a stand-in Rasa that echoes the customer: what people type stays inert text, links are
+http(s) only, quick replies send their payload, and a reload continues the same chat.
+(The whole customer/agent journey with the real stack is in tests/e2e.)"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import pytest
+import redis.asyncio as redis
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from playwright.async_api import Page, async_playwright
+
+from gateway.server import create_app
+from stack.supervisor import free_port
+from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS
+from tests.service.gateway_support import gateway_settings
+
+XSS = [
+    "<script>alert('script')</script>",
+    "<img src=x onerror=alert('img')>",
+    "<svg onload=alert('svg')>",
+    "[click me](javascript:alert('markdown'))",
+    "javascript:alert('bare')",
+]
+ARTICLE = "https://help.hearthly.example/articles/refund-timeline"
+
+
+@dataclass
+class EchoRasa:
+    received: list[str] = field(default_factory=list)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.received.append(body["message"])
+        text = f"You said: {body['message']}\n\nMore in “Refunds”: {ARTICLE}."
+        buttons = [{"title": "Yes, that helped", "payload": "/feedback_helpful"}]
+        return web.json_response([{"text": text, "buttons": buttons}])
+
+
+@pytest.fixture
+async def site(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[tuple[str, EchoRasa]]:
+    rasa = EchoRasa()
+    rasa_app = web.Application()
+    rasa_app.router.add_post("/webhooks/rest/webhook", rasa.webhook)
+    rasa_server = TestServer(rasa_app, host="127.0.0.1")
+    await rasa_server.start_server()
+    port = free_port()
+    settings = gateway_settings(
+        redis_url,
+        str(rasa_server.make_url("")).rstrip("/"),
+        GATEWAY_PORT=str(port),
+        GATEWAY_ALLOWED_ORIGINS=f"http://127.0.0.1:{port}",
+        SERVICE_URL=f"http://127.0.0.1:{free_port()}",  # not needed: never handed off here
+    )
+    gateway = TestServer(create_app(settings), host="127.0.0.1", port=port)
+    await gateway.start_server()
+    yield f"http://127.0.0.1:{port}", rasa
+    await gateway.close()
+    await rasa_server.close()
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[Page]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield await browser.new_page()
+        await browser.close()
+
+
+async def _open_chat(page: Page, url: str) -> None:
+    await page.goto(url + "/")
+    await page.click("[data-testid=sw-launcher]")
+    await page.wait_for_selector("#support-widget[data-connection=connected]")
+
+
+async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+    """Poll from Python: the page's CSP (no eval) rules out wait_for_function with a string."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting for the page")
+        await asyncio.sleep(0.05)
+
+
+async def _count_at_least(page: Page, selector: str, count: int) -> None:
+    async def enough() -> bool:
+        return await page.locator(selector).count() >= count
+
+    await _until(enough)
+
+
+async def _session_id(page: Page) -> str:
+    return str(await page.evaluate("window.supportWidget.store.data.sessionId"))
+
+
+async def _send(page: Page, text: str, replies: int) -> None:
+    await page.fill("[data-testid=sw-input]", text)
+    await page.keyboard.press("Enter")
+    await _count_at_least(page, "[data-testid=sw-message][data-sender=bot]", replies)
+
+
+async def test_what_people_type_is_inert_text_and_links_are_http_only(
+    site, page, redis_client
+) -> None:  # type: ignore[no-untyped-def]
+    url, rasa = site
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    await _open_chat(page, url)
+    await page.wait_for_selector("[data-testid=sw-message][data-sender=bot]")  # the greeting
+    for number, payload in enumerate(XSS, start=1):
+        await _send(page, payload, replies=2 * (number + 1))
+    session_id = await _session_id(page)
+    for payload in XSS:
+        await redis_client.xadd(
+            f"handoff:outbox:{session_id}",
+            {"type": "message", "text": payload, "agent_name": "<b>Maya</b>"},
+        )
+    await _count_at_least(page, "[data-sender=agent]", len(XSS))
+    log = page.locator("[data-testid=sw-log]")
+    customer = await log.locator("[data-sender=customer]").all_text_contents()
+    agent = await log.locator("[data-sender=agent] .sw-text").all_text_contents()
+    assert customer == XSS and agent == XSS  # shown exactly as typed
+    assert set(await log.locator("[data-testid=sw-agent-name]").all_text_contents()) == {
+        "<b>Maya</b>"
+    }
+    assert await log.locator("script, img, svg, b, iframe").count() == 0
+    hrefs = await log.locator("a").evaluate_all(
+        "links => links.map(a => [a.getAttribute('href'), a.target, a.rel])"
+    )
+    assert hrefs and all(
+        href == [ARTICLE, "_blank", "noopener noreferrer"] for href in hrefs
+    )  # only the bot's article link; never a javascript: one
+    assert await log.locator("[data-sender=customer] a, [data-sender=agent] a").count() == 0
+    assert dialogs == []
+    assert rasa.received[0] == "/greet"
+
+
+async def test_a_quick_reply_sends_its_payload_and_a_reload_continues_the_chat(  # type: ignore[no-untyped-def]
+    site, page, redis_client
+) -> None:
+    url, rasa = site
+    await _open_chat(page, url)
+    await _send(page, "how long do refunds take?", replies=4)
+    await page.click("[data-testid=sw-quick-reply]")
+    await _count_at_least(page, "[data-sender=bot]", 6)
+    assert rasa.received[-1] == "/feedback_helpful"
+    customer = page.locator("[data-sender=customer]")
+    assert await customer.all_text_contents() == ["how long do refunds take?", "Yes, that helped"]
+    session_id = await _session_id(page)
+    before = await page.locator("[data-testid=sw-message]").all_text_contents()
+
+    await page.reload()
+    await page.wait_for_selector("#support-widget[data-connection=connected]")
+    await page.click("[data-testid=sw-launcher]")
+    assert await page.locator("[data-testid=sw-message]").all_text_contents() == before
+    assert await _session_id(page) == session_id
+    await _send(page, "and one more thing", replies=8)
+    assert rasa.received[-1] == "and one more thing"
+    assert rasa.received.count("/greet") == 1  # a resumed chat is not greeted again
+
+    # the session expired on the server: the stored history is cleared with the new session
+    await redis_client.delete(f"gateway:session:{session_id}")
+    await page.reload()
+    await page.wait_for_selector("#support-widget[data-connection=connected]")
+
+    async def new_session() -> bool:
+        return await _session_id(page) not in (session_id, "None")
+
+    await _until(new_session)
+    assert await page.locator("[data-testid=sw-message]").count() == 0
+
+
+async def test_the_widget_works_from_the_keyboard(site, page, redis_client) -> None:  # type: ignore[no-untyped-def]
+    url, _ = site
+    await page.goto(url + "/")
+    await page.focus("[data-testid=sw-launcher]")
+    await page.keyboard.press("Enter")
+    panel = page.locator("[data-testid=sw-panel]")
+    assert await panel.get_attribute("role") == "dialog"
+    assert await panel.get_attribute("aria-label")
+    assert await page.get_attribute("[data-testid=sw-log]", "role") == "log"
+    assert await page.evaluate("document.activeElement.dataset.testid") == "sw-input"
+    await page.wait_for_selector("#support-widget[data-connection=connected]")
+    await page.keyboard.type("hello")
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("[data-sender=customer]")
+    await page.keyboard.press("Escape")
+    assert await panel.is_hidden()
+    assert await page.evaluate("document.activeElement.dataset.testid") == "sw-launcher"
+    launcher = page.locator("[data-testid=sw-launcher]")
+    assert await launcher.get_attribute("aria-expanded") == "false"
+    # what arrives while the panel is closed is counted on the launcher
+    assert await page.locator("[data-testid=sw-unread]").is_hidden()
+    session_id = await _session_id(page)
+    await redis_client.xadd(f"handoff:outbox:{session_id}", {"type": "handed_back"})
+    await page.wait_for_selector("[data-testid=sw-unread]:not([hidden])")
+    assert await page.text_content("[data-testid=sw-unread]") == "1"
+    assert "1 unread" in (await launcher.get_attribute("aria-label") or "")
+    await page.keyboard.press("Enter")  # focus is on the launcher: opens again
+    assert await panel.is_visible()
+    assert await page.locator("[data-testid=sw-unread]").is_hidden()
