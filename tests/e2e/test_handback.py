@@ -1,0 +1,182 @@
+"""An agent hands a conversation back to the bot, end to end.
+
+Real stack (gateway, Rasa with the trained model, action server, service, Redis): a widget
+escalates through the gateway, an agent claims the ticket through the agent API, they exchange
+a message, the agent hands back. The service tells Rasa; Rasa's stored tracker then holds the
+takeover, the widget gets the bot's "back" message through the outbox, and the customer's next
+message is answered normally, without a new offer of a person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+import redis.asyncio as redis
+
+from handoff.agents_config import load_agents_config
+from handoff.routing_config import load_routing_config
+from service.agents import issue_token
+from service.settings import AgentCliSettings
+from stack.supervisor import Stack
+from tests.e2e.test_gateway import Widget
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
+
+# Frustration and failed answers, then a person (as in test_handoff.py): without a fresh
+# start after the hand-back, this history would offer a person again.
+ESCALATION = [
+    "I was charged $89.99 twice for order HL-482913 on March 3rd",
+    "no, that didn't help at all",
+    "can you send the second $89.99 back to my paypal account",
+    "ok, get me a person then",
+]
+DURING_THE_TAKEOVER = "my other order is HL-555123, is that one fine?"
+AGENT_REPLY = "Both orders are fine now: I've refunded the duplicate charge."
+NEXT_QUESTION = "how long do I have to return something?"
+
+
+@pytest_asyncio.fixture(loop_scope="package")
+async def widget(stack: Stack) -> AsyncIterator[Widget]:
+    opened = Widget()
+    url = stack.config.gateway_url
+    await opened.client.connect(url, headers={"Origin": url}, transports=["websocket"])
+    await opened.client.emit("session_request", {"session_id": None})
+    await until(lambda: bool(opened.session_id), "no session")
+    yield opened
+    await opened.client.disconnect()
+
+
+async def until(check: Any, what: str, timeout: float = 60) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await _called(check):
+        assert asyncio.get_running_loop().time() < deadline, what
+        await asyncio.sleep(0.1)
+
+
+async def _called(check: Any) -> bool:
+    result = check()
+    return bool(await result) if asyncio.iscoroutine(result) else bool(result)
+
+
+class Team:
+    """The service's APIs: the internal one (service token) and the agent API."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.url = stack.config.service_url
+        self.service = {"Authorization": f"Bearer {stack.config.service_token}"}
+
+    async def call(
+        self, method: str, path: str, headers: dict[str, str], body: Any = None
+    ) -> dict[str, Any]:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+            async with session.request(method, self.url + path, json=body, headers=headers) as r:
+                answer: dict[str, Any] = await r.json()
+                assert r.status == 200, answer
+                return answer
+
+    async def conversation(self, conversation_id: str) -> dict[str, Any]:
+        return await self.call("GET", f"/handoff/conversations/{conversation_id}", self.service)
+
+    async def agent_for(self, team: str) -> tuple[str, dict[str, str]]:
+        """An agent of the team, with a fresh token (issued the way the CLI does it)."""
+        settings = AgentCliSettings.from_env({"REDIS_URL": self.stack.config.redis.url})
+        agents = load_agents_config(
+            settings.agents_file, load_routing_config(settings.routing_file).teams
+        )
+        profile = next(a for a in agents.agents.values() if team in a.teams)
+        token = await issue_token(settings, profile.id)
+        return profile.name, {"Authorization": f"Bearer {token}"}
+
+
+async def rasa_tracker(stack: Stack, sender: str) -> list[dict[str, Any]]:
+    client = redis.Redis.from_url(stack.config.redis.url)
+    try:
+        stored = await client.get(f"tracker:{sender}")
+    finally:
+        await client.aclose()
+    assert stored is not None, f"no tracker for {sender}"
+    events: list[dict[str, Any]] = json.loads(stored)["events"]
+    return events
+
+
+def slots_after(events: list[dict[str, Any]]) -> dict[str, Any]:
+    slots: dict[str, Any] = {}
+    for event in events:
+        if event["event"] == "slot":
+            slots[event["name"]] = event.get("value")
+    return slots
+
+
+async def test_a_hand_back_reaches_the_tracker_and_the_bot_carries_on(
+    stack: Stack, widget: Widget
+) -> None:
+    for message in ESCALATION:
+        await widget.say(message)
+    team = Team(stack)
+    sid = widget.session_id
+    state: dict[str, Any] = {}
+
+    async def handed_off() -> bool:
+        state.update(await team.conversation(sid))
+        return state["state"] in ("waiting", "agent")
+
+    await until(handed_off, "the conversation was never handed off")
+    ticket_id = state["ticket_id"]
+    name, agent = await team.agent_for(state["team"])
+    await team.call("POST", f"/agent/tickets/{ticket_id}/claim", agent)
+
+    await widget.say(DURING_THE_TAKEOVER, replies=0)  # the gateway puts it in the ticket
+
+    async def reached_the_ticket() -> bool:
+        record = await team.call("GET", f"/agent/tickets/{ticket_id}", agent)
+        return any(turn["text"] == DURING_THE_TAKEOVER for turn in record["ticket"]["transcript"])
+
+    await until(reached_the_ticket, "the customer's message never reached the ticket")
+    await team.call("POST", f"/agent/tickets/{ticket_id}/reply", agent, {"text": AGENT_REPLY})
+    seen = len(widget.bot)
+    back = await team.call("POST", f"/agent/tickets/{ticket_id}/handback", agent)
+
+    last = back["ticket"]["status_history"][-1]
+    assert (last["by"], last["note"]) == ("assistant", "the assistant took the conversation back")
+    expected = (
+        f"You're back with Hearthly's assistant. {name} handed the chat back to me - "
+        "anything else I can help with?"
+    )
+    await until(
+        lambda: any(m.get("text") == expected for m in widget.bot[seen:]),
+        f"the widget never got the bot's 'back' message: {widget.bot[seen:]}",
+    )
+    delivered = next(m for m in widget.bot[seen:] if m.get("text") == expected)
+    assert (delivered["sender"], delivered["event"]) == ("bot", "bot")
+
+    events = await rasa_tracker(stack, sid)
+    users = [e["text"] for e in events if e["event"] == "user"]
+    assert DURING_THE_TAKEOVER not in users, "takeover messages never reach Rasa as turns"
+    assert users[-1] == "/handed_back"
+    slots = slots_after(events)
+    takeover = slots["takeover"]
+    assert (takeover["ticket_id"], takeover["outcome"], takeover["agent_name"]) == (
+        ticket_id,
+        "handed_back",
+        name,
+    )
+    said = [(m["speaker"], m["text"]) for m in takeover["messages"]]
+    assert ("customer", DURING_THE_TAKEOVER) in said and ("agent", AGENT_REPLY) in said
+    assert (slots["handoff_status"], slots["handoff_ticket_id"]) == (None, None)
+    assert slots["order_number"] == "HL-555123", "the latest order number mentioned is carried"
+
+    replies = await widget.say(NEXT_QUESTION)
+    assert any("return" in str(reply.get("text", "")).lower() for reply in replies), replies
+    events = await rasa_tracker(stack, sid)
+    since = events[max(i for i, e in enumerate(events) if e.get("text") == NEXT_QUESTION) :]
+    actions = [e["name"] for e in since if e["event"] == "action"]
+    assert "utter_offer_human" not in actions and "action_handoff" not in actions, actions
+    decision = slots_after(events)["escalation_decision"]
+    assert (decision["turn"], decision["action"]) == (1, "continue"), decision
