@@ -44,7 +44,10 @@ CONTENT_TYPES = {
 }
 # The files a browser may fetch, by URL folder. The agent console adds its own names here.
 WIDGET_FILES = frozenset({"widget.js", "widget.css"})
-STATIC_FILES = frozenset({"demo.css", "console.js", "console.css"})
+STATIC_FILES = frozenset(
+    {"demo.css", "console.js", "console.css"}
+    | {f"console-{part}.js" for part in ("api", "dom", "sound", "ticket")}
+)
 # Embedding sites fetch the widget on every page view: a short cache, revalidated by ETag.
 ASSET_CACHE = "public, max-age=300, must-revalidate"
 PAGE_CACHE = "no-cache"

@@ -107,10 +107,11 @@ async def test_the_console_page_is_served_without_inline_script_or_style(gateway
 
     assert response.status == 200
     assert response.content_type == "text/html"
-    assert '<script src="/static/console.js" defer></script>' in page
+    assert '<script type="module" src="/static/console.js"></script>' in page
     assert '<link rel="stylesheet" href="/static/console.css">' in page
     assert "<script>" not in page and "style=" not in page and "<style" not in page
-    for asset in ("/static/console.js", "/static/console.css"):
+    modules = [f"/static/console-{part}.js" for part in ("api", "dom", "sound", "ticket")]
+    for asset in ("/static/console.js", "/static/console.css", *modules):
         assert (await gateway.get(asset)).status == 200
 
 

@@ -1,0 +1,183 @@
+/*
+ * The open ticket in the agent console: its facts, SLA, summary, why it escalated (the
+ * decision record's reason and signals with their turns), the extracted context, the articles
+ * tried, the transcript, the notes and history, and which actions apply. Text only
+ * (textContent): what customers and agents typed is never parsed as HTML.
+ */
+
+import { $, clear, element, number, relative, when, words } from "./console-dom.js";
+
+const SPEAKERS = { customer: "Customer", bot: "Assistant", agent: "Agent" };
+const OPEN = ["waiting", "assigned"];
+
+/* full: GET /agent/tickets/{id}; me: GET /agent/me; teamName(id) -> display name */
+export function renderTicket(full, me, teamName) {
+  const ticket = full.ticket;
+  const routing = ticket.routing || {};
+  $("ticket-empty").hidden = true;
+  $("ticket-body").hidden = false;
+  $("ticket-id").textContent = full.ticket_id;
+  $("ticket-status").textContent = ticket.status;
+  $("ticket-priority").textContent = routing.priority || "";
+  $("ticket-priority").className = "badge priority-" + (routing.priority || "none");
+  $("ticket-team").textContent = teamName(routing.team);
+  $("ticket-owner").textContent = ownerText(full);
+  $("sla-first-response").textContent = full.first_response_at
+    ? "answered " + when(full.first_response_at)
+    : dueLine(routing.first_response_due);
+  $("sla-resolution").textContent = dueLine(routing.resolution_due);
+  $("ticket-summary").textContent = ticket.summary;
+  renderWhy(ticket.escalation_decision, routing);
+  renderContext(ticket.context);
+  renderArticles(ticket.articles_shown);
+  renderTranscript(ticket.transcript);
+  renderNotes(full.notes);
+  renderHistory(ticket.status_history);
+  renderActions(full, me);
+}
+
+export function hideTicket() {
+  $("ticket-body").hidden = true;
+  $("ticket-empty").hidden = false;
+}
+
+/* The line under a ticket in a queue or list: its next SLA. */
+export function dueText(ticket) {
+  if (!OPEN.includes(ticket.status)) return "";
+  const due = ticket.first_response_due || ticket.resolution_due;
+  if (!due) return "";
+  return (ticket.first_response_due ? "first reply " : "resolution ") + relative(due);
+}
+
+/* A full ticket (GET tickets/{id}) in the shape of the API's ticket summaries. */
+export function summaryOf(full) {
+  const routing = full.ticket.routing || {};
+  return {
+    ticket_id: full.ticket_id,
+    status: full.ticket.status,
+    team: routing.team,
+    priority: routing.priority,
+    summary: full.ticket.summary,
+    agent_id: full.agent_id,
+    first_response_due: full.first_response_at ? null : routing.first_response_due,
+    resolution_due: routing.resolution_due,
+  };
+}
+
+function ownerText(full) {
+  if (full.agent_id) return "with " + full.agent_id;
+  if (!full.offline) return "nobody has it yet";
+  const promise = full.follow_up_by ? "; promised a reply by " + when(full.follow_up_by) : "";
+  return "nobody was online when it came in" + promise;
+}
+
+function dueLine(iso) {
+  return iso ? when(iso) + " (" + relative(iso) + ")" : "none";
+}
+
+function renderWhy(decision, routing) {
+  const parts = [];
+  if (routing.escalation_type) parts.push(routing.escalation_type + " escalation");
+  if (decision && decision.reason) parts.push("reason: " + words(decision.reason));
+  if (routing.reasons && routing.reasons.length) parts.push("routing: " + routing.reasons.join("; "));
+  if (decision && decision.explanation) parts.push(decision.explanation);
+  $("escalation-reason").textContent = parts.join(". ") || "No decision record.";
+  const body = $("signals");
+  clear(body);
+  for (const signal of (decision && decision.signals) || []) {
+    body.appendChild(element("tr", { testid: "signal" }, [
+      element("td", { text: words(signal.name) }),
+      element("td", { text: signal.turn }),
+      element("td", { text: number(signal.strength) }),
+      element("td", { text: number(signal.weight) }),
+    ]));
+  }
+}
+
+function renderContext(items) {
+  const list = $("context");
+  clear(list);
+  for (const item of items) {
+    const currency = item.currency ? " " + item.currency : "";
+    const text = words(item.kind) + ": " + item.value + currency + " (turn " + item.turn + ")";
+    list.appendChild(element("li", { testid: "context-item", text }));
+  }
+  if (!items.length) list.appendChild(element("li", { text: "Nothing extracted.", className: "empty" }));
+}
+
+function renderArticles(shown) {
+  const list = $("articles");
+  clear(list);
+  for (const article of shown) {
+    const facts = [
+      article.turn ? "turn " + article.turn : null,
+      article.answered ? "answered" : "offered as a suggestion",
+      article.score === null ? null : "score " + number(article.score),
+      "feedback: " + words(article.feedback),
+    ].filter(Boolean);
+    list.appendChild(element("li", { testid: "article" }, [
+      element("span", { text: article.title || "(nothing close enough to show)", className: "title" }),
+      element("span", { text: " (" + facts.join(", ") + ")" }),
+    ]));
+  }
+  if (!shown.length) list.appendChild(element("li", { text: "No articles shown.", className: "empty" }));
+}
+
+function renderTranscript(turns) {
+  const list = $("transcript");
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  clear(list);
+  for (const turn of turns) list.appendChild(transcriptTurn(turn));
+  if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+function transcriptTurn(turn) {
+  const who = turn.speaker === "agent" ? "Agent " + turn.agent_id : SPEAKERS[turn.speaker] || turn.speaker;
+  const meta = element("p", { className: "meta" }, [
+    element("span", { text: who, className: "speaker" }),
+    element("span", { text: turn.at ? " · " + when(turn.at) : "" }),
+    element("span", { text: turn.intent ? " · " + turn.intent : "" }),
+  ]);
+  const pressed = turn.button ? element("span", { text: "pressed: " + turn.button, className: "chip" }) : null;
+  const offered = (turn.buttons || []).map((button) => element("span", { text: button.title, className: "chip" }));
+  return element("li", {
+    className: "turn turn-" + turn.speaker, testid: "turn", attrs: { "data-speaker": turn.speaker },
+  }, [meta, element("p", { text: turn.text, className: "text" }), pressed, ...offered]);
+}
+
+function renderNotes(notes) {
+  const list = $("notes");
+  clear(list);
+  for (const note of notes) {
+    list.appendChild(element("li", { testid: "note" }, [
+      element("p", { text: note.by + " · " + when(note.at), className: "meta" }),
+      element("p", { text: note.text, className: "text" }),
+    ]));
+  }
+  if (!notes.length) list.appendChild(element("li", { text: "No notes yet.", className: "empty" }));
+}
+
+function renderHistory(history) {
+  const list = $("history");
+  clear(list);
+  for (const change of history) {
+    const note = change.note ? " - " + change.note : "";
+    list.appendChild(element("li", { text: when(change.at) + ": " + change.status + " by " + change.by + note }));
+  }
+}
+
+function renderActions(full, me) {
+  const status = full.ticket.status;
+  const open = OPEN.includes(status);
+  const mine = full.agent_id === me.id;
+  $("claim").hidden = status !== "waiting";
+  for (const id of ["reply-form", "resolve-form", "hand-back"]) $(id).hidden = !(open && mine);
+  for (const id of ["transfer-form", "escalate-form"]) $(id).hidden = !open;
+  const teams = $("transfer-team");
+  const team = (full.ticket.routing || {}).team;
+  for (const option of teams.options) option.disabled = option.value === team;
+  if (teams.value === team) {
+    const other = [...teams.options].find((option) => !option.disabled);
+    if (other) teams.value = other.value;
+  }
+}
