@@ -334,7 +334,10 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
         await client.aclose()
 
     async def health(request: web.Request) -> web.Response:
-        await request.app[GATEWAY].redis.ping()
+        try:
+            await request.app[GATEWAY].redis.ping()
+        except (RedisError, OSError):
+            return web.json_response({"error": "Redis is not reachable"}, status=503)
         return web.json_response({"status": "ok"})
 
     app.cleanup_ctx.append(context)

@@ -75,7 +75,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     try:
         return await handler(request)
     except web.HTTPException as error:
-        if error.status < 400 or request.path.startswith("/socket.io"):
+        if (
+            error.status < 400
+            or error.content_type == "application/json"  # a view's own JSON error stands
+            or request.path.startswith("/socket.io")
+        ):
             raise
         message = f"{error.reason}: {request.method} {request.path}"
         return web.json_response({"error": message}, status=error.status)
