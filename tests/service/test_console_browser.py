@@ -5,6 +5,7 @@ var/results/browser/<test name>/ (tests/e2e/browser.py)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -57,9 +58,16 @@ async def console_url(aiohttp_client, redis_url, service) -> str:  # type: ignor
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+def chromium() -> str:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         yield launched
         await launched.close()
 
