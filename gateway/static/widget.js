@@ -35,6 +35,8 @@
  *   sw-input, sw-send  the text box and the send button     sw-error   the last error notice
  *   sw-csat        the rating card: sw-csat-rating (data-rating 1-5, aria-pressed),
  *                  sw-csat-comment, sw-csat-submit, sw-csat-error, sw-csat-thanks
+ * window.supportWidget is the running widget; window.supportWidget.store.data.sessionId the
+ * session (tests read it to write into the conversation's outbox).
  */
 (function () {
   "use strict";
@@ -577,6 +579,9 @@
   // ---------------------------------------------------------------- sending
 
   Widget.prototype.sendText = function (text, shown) {
+    if (this.store.data.csat === "saved") {
+      this.store.data.csat = "none"; // the thank-you goes once the chat moves on
+    }
     this.addMessage({ sender: "customer", text: shown });
     this.clearQuickReplies();
     if (this.sessionReady) {

@@ -1,6 +1,8 @@
 """The widget in a real browser (Debian's chromium) on the gateway's demo page, with real Redis
-and a stand-in Rasa that echoes the customer: what people type stays inert text, links are
-http(s) only, quick replies send their payload, and a reload continues the same chat.
+and stand-in Rasas (one echoes the customer, one hands off like the action server): what people
+type stays inert text, links are http(s) only, quick replies send their payload, a reload
+continues the same chat; with the real service app: the queue notice, cancelling, an agent's
+messages and the CSAT question. Screenshots go to var/results/browser/widget-*.
 (The whole customer/agent journey with the real stack is in tests/e2e.)"""
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as redis
@@ -16,9 +20,15 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Page, async_playwright
 
 from gateway.server import create_app
+from handoff import lifecycle
+from handoff import store as handoff_store
+from service.app import create_app as create_service
 from stack.supervisor import free_port
-from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS
+from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, Screenshots
+from tests.service.conftest import TOKEN
 from tests.service.gateway_support import gateway_settings
+from tests.service.handoff_support import OPEN_HOURS, MovableClock, handoff_settings
+from tests.service.test_handoff_store import PAYMENT, record
 
 XSS = [
     "<script>alert('script')</script>",
@@ -204,3 +214,114 @@ async def test_the_widget_works_from_the_keyboard(site, page, redis_client) -> N
     await page.keyboard.press("Enter")  # focus is on the launcher: opens again
     assert await panel.is_visible()
     assert await page.locator("[data-testid=sw-unread]").is_hidden()
+
+
+@dataclass
+class HandoffRasa:
+    """Rasa whose handoff action opens a ticket (as the action server does) on "person"."""
+
+    store: Any
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if "person" in body["message"]:
+            await self.store.tickets.add(record(PAYMENT, body["sender"]))
+            return web.json_response([{"text": "I'm passing you to our team."}])
+        return web.json_response([{"text": "Hi! How can I help?"}])
+
+
+@pytest.fixture
+async def handoff_site(
+    redis_url: str, redis_client: redis.Redis, articles_dir: Path, embedder: Any
+) -> AsyncIterator[tuple[str, Any]]:
+    """The demo page on a gateway in front of the real service app and a handing-off Rasa."""
+    store = await handoff_store.create(redis_url)
+    rasa_app = web.Application()
+    rasa_app.router.add_post("/webhooks/rest/webhook", HandoffRasa(store).webhook)
+    service_app = create_service(
+        handoff_settings(redis_url, articles_dir),
+        embedder_factory=lambda: embedder,
+        clock=MovableClock(),
+    )
+    servers = [TestServer(rasa_app, host="127.0.0.1"), TestServer(service_app, host="127.0.0.1")]
+    for server in servers:
+        await server.start_server()
+    port = free_port()
+    settings = gateway_settings(
+        redis_url,
+        str(servers[0].make_url("")).rstrip("/"),
+        GATEWAY_PORT=str(port),
+        GATEWAY_ALLOWED_ORIGINS=f"http://127.0.0.1:{port}",
+        SERVICE_URL=str(servers[1].make_url("")).rstrip("/"),
+        SERVICE_TOKEN=TOKEN,
+    )
+    gateway = TestServer(create_app(settings), host="127.0.0.1", port=port)
+    await gateway.start_server()
+    yield f"http://127.0.0.1:{port}", store
+    await gateway.close()
+    for server in servers:
+        await server.close()
+    await store.close()
+
+
+async def test_a_waiting_customer_sees_the_queue_and_can_cancel(handoff_site, page) -> None:  # type: ignore[no-untyped-def]
+    url, store = handoff_site
+    shots = Screenshots("widget-waiting-and-cancel")
+    await _open_chat(page, url)
+    await _send(page, "I want to talk to a person", replies=2)
+    await page.wait_for_selector("#support-widget[data-handoff-state=waiting]")
+    status = await page.text_content("[data-testid=sw-status-text]") or ""
+    assert "number 1 in the queue" in status and "Expected wait: about" in status
+    assert await page.locator("[data-testid=sw-typing]").is_hidden()
+    await shots.take(page, "waiting")
+    await page.click("[data-testid=sw-cancel-handoff]")
+    await page.wait_for_selector("#support-widget[data-handoff-state=bot]")
+    notice = page.locator("[data-sender=system][data-event=cancelled]")
+    assert "cancelled" in (await notice.text_content() or "")
+    assert await page.locator("[data-testid=sw-status]").is_hidden()
+    ticket = await store.tickets.get(f"tk-{await _session_id(page)}")
+    assert ticket.status == "cancelled"
+    await shots.take(page, "cancelled")
+
+
+async def test_an_agent_joins_chats_resolves_and_the_customer_rates(  # type: ignore[no-untyped-def]
+    handoff_site, page, redis_client
+) -> None:
+    url, store = handoff_site
+    shots = Screenshots("widget-agent-and-csat")
+    await _open_chat(page, url)
+    await _send(page, "I want a person please", replies=2)
+    await page.wait_for_selector("#support-widget[data-handoff-state=waiting]")
+    session_id = await _session_id(page)
+    ticket_id = f"tk-{session_id}"
+    outbox = f"handoff:outbox:{session_id}"
+    await store.tickets.update(
+        ticket_id, lambda r: lifecycle.assign(r, "maya", now=OPEN_HOURS, by="maya")
+    )
+    await redis_client.xadd(outbox, {"type": "agent_joined", "agent_name": "Maya Okafor"})
+    await redis_client.xadd(
+        outbox, {"type": "message", "text": "Hi, Maya here.", "agent_name": "Maya Okafor"}
+    )
+    await page.wait_for_selector("#support-widget[data-handoff-state=agent]")
+    await page.wait_for_selector("[data-testid=sw-agent-name]")
+    assert await page.text_content("[data-testid=sw-agent-name]") == "Maya Okafor"
+    assert "chatting with Maya Okafor" in (await page.text_content("[data-testid=sw-status]") or "")
+    await shots.take(page, "agent")
+    await store.tickets.update(
+        ticket_id, lambda r: lifecycle.resolve(r, "maya", "answered", now=OPEN_HOURS)
+    )
+    await redis_client.xadd(outbox, {"type": "resolved", "agent_name": "Maya Okafor"})
+    await page.wait_for_selector("[data-testid=sw-csat-submit]")
+    assert await page.locator("[data-testid=sw-csat-submit]").is_disabled()  # choose first
+    await page.click("[data-testid=sw-csat-rating][data-rating='5']")
+    await page.fill("[data-testid=sw-csat-comment]", "Quick and kind.")
+    await shots.take(page, "csat")
+    await page.click("[data-testid=sw-csat-submit]")
+    await page.wait_for_selector("[data-testid=sw-csat-thanks]")
+    stored = await store.tickets.get(ticket_id)
+    assert stored.csat is not None and stored.csat.rating == 5
+    await page.reload()  # the thank-you survives a reload, the question does not come back
+    await page.click("[data-testid=sw-launcher]")
+    assert await page.locator("[data-testid=sw-csat-thanks]").is_visible()
+    assert await page.locator("[data-testid=sw-csat-rating]").count() == 0
+    await shots.take(page, "thanks")
