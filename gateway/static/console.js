@@ -266,11 +266,12 @@ async function refreshTicket() {
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (error.status === 401) return signOut("Your token is not valid any more. Sign in again.");
-    if ((error.status === 403 || error.status === 404) && state.openTicketId === id) {
+    const gone = error.status === 403 || error.status === 404;
+    if (gone && state.openTicketId === id) {
       state.openTicketId = null;
       hideTicket();
     }
-    showNotice(explain(error));
+    showNotice(gone ? "Ticket " + id + " is no longer yours to see: " + error.message + "." : explain(error));
     return;
   }
   if (state.openTicketId === id) renderTicket(full, state.me, teamName);

@@ -1,6 +1,6 @@
 """The agent console in Debian's chromium (Playwright), against the real gateway and service on
 real ports over one real Redis: sign-in, a handoff arriving live, the ticket's context, claim,
-a live chat both ways, notes, transfer and resolve, typed HTML staying text. Screenshots go to
+a live chat both ways, notes, transfer, escalation and resolve, typed HTML staying text. Screenshots go to
 var/results/browser/<test name>/ (tests/e2e/browser.py)."""
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ async def test_an_agent_works_a_live_handoff_in_the_console(  # type: ignore[no-
     assert await page.evaluate("sessionStorage.length") == 0
 
 
-async def test_presence_transfer_and_a_refused_ticket_show_clear_messages(  # type: ignore[no-untyped-def]
+async def test_presence_transfer_and_escalation_in_the_console(  # type: ignore[no-untyped-def]
     browser, console_url, service, redis_url, shots
 ) -> None:
     priya = (await agent_headers(redis_url, "priya"))["Authorization"].removeprefix("Bearer ")
@@ -186,12 +186,22 @@ async def test_presence_transfer_and_a_refused_ticket_show_clear_messages(  # ty
     await page.get_by_test_id("transfer-submit").click()
 
     # priya is not in billing: the ticket leaves her view with a clear reason
-    await expect(page.get_by_test_id("notice")).to_contain_text("Not allowed")
+    await expect(page.get_by_test_id("notice")).to_contain_text("no longer yours to see")
     await expect(page.get_by_test_id("notice")).to_contain_text("belongs to team billing")
     await expect(page.get_by_test_id("ticket-body")).to_be_hidden()
-    # maya (billing) sees it arrive, live, with the cue
+    # maya (billing) sees it arrive, live, with the cue and an announcement
     arrived = billing.locator(f'[data-testid="queue-ticket"][data-ticket-id="{ticket_id}"]')
     await expect(arrived).to_be_visible()
     await expect(billing.locator("li.is-new", has=arrived)).to_have_count(1)
+    await expect(billing.get_by_test_id("announcer")).to_contain_text("handoff for Billing")
     await shots.take(page, "transferred-away")
     await shots.take(billing, "transferred-in")
+
+    await arrived.click()
+    await billing.get_by_test_id("claim").click()
+    await expect(billing.get_by_test_id("ticket-owner")).to_have_text("with maya")
+    await billing.get_by_test_id("escalate-reason").fill("asks for a refund above my limit")
+    await billing.get_by_test_id("escalate-submit").click()
+    # maya is not a supervisor: the escalated ticket leaves her view, saying where it went
+    await expect(billing.get_by_test_id("notice")).to_contain_text("belongs to team supervisors")
+    await expect(billing.get_by_test_id("agent-load")).to_have_text("0 of 3 chats")
