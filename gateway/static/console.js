@@ -52,9 +52,9 @@ function showNotice(text) {
   $("notice").hidden = !text;
 }
 
-/* Run a call; a refusal becomes a notice (401: back to sign-in) and the result null. */
+/* Run a call; a refusal becomes a notice (401: back to sign-in) and the result null. A notice
+   stays until the agent's next action (background refreshes leave it). */
 async function attempt(action) {
-  showNotice("");
   try {
     return await action();
   } catch (error) {
@@ -113,6 +113,7 @@ function signOut(message) {
     events: null, timers: {},
   });
   state.newUntil.clear();
+  showNotice("");
   $("app").hidden = true;
   $("sign-in").hidden = false;
   $("sign-in-error").textContent = message || "";
@@ -250,6 +251,7 @@ async function teamTickets() {
 // ---- the open ticket ----------------------------------------------------------------------------
 
 async function openTicket(ticketId) {
+  showNotice("");
   state.openTicketId = ticketId;
   await refreshTicket();
   $("ticket-title").focus();
@@ -281,6 +283,7 @@ async function act(action, body, done) {
   const id = state.openTicketId;
   if (!id) return;
   const path = "tickets/" + encodeURIComponent(id) + "/" + action;
+  showNotice("");
   const full = await attempt(() => call("POST", path, body));
   if (!full) {
     await refreshTicket();
@@ -357,6 +360,7 @@ function start() {
   $("sign-out").addEventListener("click", () => signOut("You have signed out."));
   $("presence").addEventListener("change", async () => {
     const presence = $("presence").value;
+    showNotice("");
     const answer = await attempt(() => call("PUT", "presence", { presence }));
     await refreshMe();
     if (answer) $("announcer").textContent = "You are " + presence + ".";

@@ -194,6 +194,8 @@ async def test_presence_transfer_and_escalation_in_the_console(  # type: ignore[
     await expect(arrived).to_be_visible()
     await expect(billing.locator("li.is-new", has=arrived)).to_have_count(1)
     await expect(billing.get_by_test_id("announcer")).to_contain_text("handoff for Billing")
+    await page.wait_for_timeout(1500)  # background refreshes leave the notice in place
+    await expect(page.get_by_test_id("notice")).to_contain_text("no longer yours to see")
     await shots.take(page, "transferred-away")
     await shots.take(billing, "transferred-in")
 
