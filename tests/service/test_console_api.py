@@ -314,9 +314,10 @@ async def test_a_transferred_ticket_reaches_the_new_team_and_tells_the_old_one( 
 
 @pytest.fixture
 async def quick_console(aiohttp_client, redis_url, redis_client, service_url) -> TestClient:  # type: ignore[no-untyped-def]
-    """The console alone, with a heartbeat every 0.2 s."""
+    """The console alone, with a heartbeat every 0.2 s and streams that end after 1.5 s."""
     app = web.Application()
-    setup_console(app, console_settings(redis_url, service_url), heartbeat_seconds=0.2)
+    settings = console_settings(redis_url, service_url)
+    setup_console(app, settings, heartbeat_seconds=0.2, stream_seconds=1.5)
     client: TestClient = await aiohttp_client(TestServer(app))
     return client
 
@@ -341,6 +342,22 @@ async def test_a_quiet_stream_sends_heartbeats_and_its_redis_connection_closes_w
     response.close()
 
     for _ in range(50):  # noticed at the next heartbeat at the latest
+        if await feed_connections(redis_client) == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert await feed_connections(redis_client) == 0
+
+
+async def test_a_stream_ends_after_its_lifetime_so_the_token_is_checked_again(  # type: ignore[no-untyped-def]
+    quick_console, redis_client, agents
+) -> None:
+    response = await quick_console.get("/console/api/events", headers=agents["priya"])
+
+    body = await asyncio.wait_for(response.content.read(), 5.0)  # returns at the end
+
+    assert body.startswith(b"event: ready\n")
+    assert body.endswith(b": heartbeat\n\n")
+    for _ in range(20):
         if await feed_connections(redis_client) == 0:
             break
         await asyncio.sleep(0.1)
