@@ -205,7 +205,8 @@ function renderQueues(queues) {
 }
 
 function ticketButton(ticket, testid) {
-  const label = [ticket.priority, teamName(ticket.team), ticket.status, "ticket " + ticket.ticket_id];
+  const line = String(ticket.summary || "").split("\n")[0];
+  const label = [line, ticket.priority, teamName(ticket.team), ticket.status, "ticket " + ticket.ticket_id];
   const button = element("button", {
     className: "ticket-button" + (ticket.ticket_id === state.openTicketId ? " is-open" : ""),
     testid,
@@ -213,7 +214,7 @@ function ticketButton(ticket, testid) {
   }, [
     element("span", { text: ticket.priority, className: "badge priority-" + ticket.priority }),
     element("span", { text: ticket.status, className: "badge" }),
-    element("span", { text: String(ticket.summary || "").split("\n")[0], className: "line" }),
+    element("span", { text: line, className: "line" }),
     element("span", { text: dueText(ticket), className: "due" }),
   ]);
   button.addEventListener("click", () => openTicket(ticket.ticket_id));
@@ -354,8 +355,9 @@ function start() {
   onSubmit("sign-in-form", () => {
     unlockAudio();
     const token = $("sign-in-token").value.trim();
-    if (token) signIn(token);
-    else $("sign-in-error").textContent = "Paste your agent token first.";
+    if (!token) $("sign-in-error").textContent = "Paste your agent token first.";
+    else if (/[^\x21-\x7e]/.test(token)) $("sign-in-error").textContent = "That does not look like an agent token.";
+    else signIn(token);
   });
   $("sign-out").addEventListener("click", () => signOut("You have signed out."));
   $("presence").addEventListener("change", async () => {
