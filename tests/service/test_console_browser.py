@@ -1,7 +1,7 @@
 """The agent console in Debian's chromium (Playwright), against the real gateway and service on
 real ports over one real Redis: sign-in, a handoff arriving live, the ticket's context, claim,
-a live chat both ways, notes, transfer, escalation and resolve, typed HTML staying text. Screenshots go to
-var/results/browser/<test name>/ (tests/e2e/browser.py)."""
+a live chat both ways, notes, transfer, escalation and resolve, typed HTML staying text.
+Screenshots go to var/results/browser/<test name>/ (tests/e2e/browser.py)."""
 
 from __future__ import annotations
 
