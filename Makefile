@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SERVICE_PY := .venv/service/bin/python
 BOT := .venv/bot/bin
 
-.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff eval-oos clean
+.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay eval-oos clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ bench-latency: train ## Reply latency through Rasa: knowledge-base answers vs pl
 
 bench-handoff: train ## Handoff latency: "a person, please" to ticket stored and routed, 100 handoffs
 	@$(SERVICE_PY) -m benchmarks.handoff_latency --handoffs 100
+
+bench-relay: train ## Live-chat relay latency through the gateway: customer -> console, agent -> widget, 200 each
+	@$(SERVICE_PY) -m benchmarks.relay_latency --messages 200
 
 clean: ## Remove virtual envs, trained models, caches and runtime data (var/)
 	rm -rf .venv bot/models var .pytest_cache .ruff_cache .mypy_cache
