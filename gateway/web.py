@@ -43,7 +43,13 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
 }
 # The files a browser may fetch, by URL folder. The agent console adds its own names here.
-WIDGET_FILES = frozenset({"widget.js", "widget.css"})
+WIDGET_FILES = frozenset(
+    {"widget.js", "widget.css"}
+    | {f"widget-{part}.js" for part in ("chat", "dom", "panel", "render", "socket", "store")}
+)
+# widget.js imports its modules; on another site's page that import is cross-origin (CORS).
+# They are public files without credentials, so any origin may read them.
+WIDGET_HEADERS = {"Access-Control-Allow-Origin": "*"}
 STATIC_FILES = frozenset(
     {"demo.css", "console.js", "console.css"}
     | {f"console-{part}.js" for part in ("api", "dom", "sound", "ticket")}
@@ -90,25 +96,30 @@ async def demo_page(request: web.Request) -> web.StreamResponse:
 
 
 async def widget_file(request: web.Request) -> web.StreamResponse:
-    return _allowed(request.match_info["name"], WIDGET_FILES)
+    return _allowed(request.match_info["name"], WIDGET_FILES, WIDGET_HEADERS)
 
 
 async def static_file(request: web.Request) -> web.StreamResponse:
     return _allowed(request.match_info["name"], STATIC_FILES)
 
 
-def _allowed(name: str, allowed: frozenset[str]) -> web.StreamResponse:
+def _allowed(
+    name: str, allowed: frozenset[str], extra_headers: dict[str, str] | None = None
+) -> web.StreamResponse:
     if name not in allowed:
         raise web.HTTPNotFound()
-    return _file(name, ASSET_CACHE)
+    return _file(name, ASSET_CACHE, extra_headers)
 
 
-def _file(name: str, cache_control: str) -> web.StreamResponse:
+def _file(
+    name: str, cache_control: str, extra_headers: dict[str, str] | None = None
+) -> web.StreamResponse:
     path = STATIC_DIR / name
     if not path.is_file():
         raise web.HTTPNotFound()
     headers = {
         "Content-Type": CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
         "Cache-Control": cache_control,
+        **(extra_headers or {}),
     }
     return web.FileResponse(path, headers=headers)

@@ -13,7 +13,7 @@ import pytest
 import redis.asyncio as redis
 
 from gateway.server import create_app
-from gateway.web import CONTENT_SECURITY_POLICY, STATIC_DIR
+from gateway.web import CONTENT_SECURITY_POLICY, STATIC_DIR, WIDGET_FILES
 from tests.service.gateway_support import ORIGIN, gateway_settings
 
 STRICT_CSP = (
@@ -90,6 +90,8 @@ async def test_the_demo_page_embeds_the_widget_with_one_script_tag_and_no_inline
     ("path", "content_type"),
     [
         ("/widget/widget.js", "text/javascript"),
+        ("/widget/widget-chat.js", "text/javascript"),
+        ("/widget/widget-socket.js", "text/javascript"),
         ("/widget/widget.css", "text/css"),
         ("/static/demo.css", "text/css"),
     ],
@@ -106,12 +108,16 @@ async def test_the_widget_files_are_served_with_types_and_cache_headers(
     assert_security_headers(response)
     name = path.rsplit("/", 1)[1]
     assert await response.read() == (STATIC_DIR / name).read_bytes()
+    # widget.js imports its modules: other sites' pages may read them (public, no cookies)
+    cors = response.headers.get("Access-Control-Allow-Origin")
+    assert cors == ("*" if path.startswith("/widget/") else None)
 
 
 @pytest.mark.parametrize(
     "path",
     [
         "/widget/nope.js",
+        "/widget/widget-nope.js",
         "/widget/index.html",
         "/widget/demo.css",
         "/static/widget.js",
@@ -146,9 +152,10 @@ async def test_every_response_has_the_headers_health_errors_and_socketio(http) -
     assert_security_headers(handshake)
 
 
-def test_the_widget_never_parses_strings_as_html_or_code() -> None:
+@pytest.mark.parametrize("name", sorted(WIDGET_FILES - {"widget.css"}))
+def test_the_widget_never_parses_strings_as_html_or_code(name: str) -> None:
     """Customer and agent text goes through textContent; links are built as elements."""
-    source = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
+    source = (STATIC_DIR / name).read_text(encoding="utf-8")
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in source, sink
     assert not re.search(r"new Function\b", source)

@@ -199,6 +199,7 @@ async def test_the_widget_works_from_the_keyboard(site, page, redis_client) -> N
     await page.keyboard.type("hello")
     await page.keyboard.press("Enter")
     await page.wait_for_selector("[data-sender=customer]")
+    await _count_at_least(page, "[data-sender=bot]", 4)  # greeting and answer, 2 parts each
     await page.keyboard.press("Escape")
     assert await panel.is_hidden()
     assert await page.evaluate("document.activeElement.dataset.testid") == "sw-launcher"

@@ -1,0 +1,260 @@
+// The support widget: state, the socket's events and what the customer does. Its elements are
+// built by widget-panel.js and drawn by widget-render.js. Loaded by widget.js.
+
+import { installPanel } from "./widget-panel.js";
+import { installRendering } from "./widget-render.js";
+import { SocketClient } from "./widget-socket.js";
+import { Store } from "./widget-store.js";
+
+const HANDOFF_STATES = ["bot", "waiting", "agent", "closed"];
+
+function Widget(config) {
+  this.config = config;
+  this.store = new Store(config.gateway);
+  this.sessionReady = false;
+  this.pending = [];
+  this.unread = 0;
+  this.greetOnOpen = false;
+  this.typingTimer = null;
+  this.build();
+  this.renderAll();
+  this.socket = new SocketClient(config.gateway, {
+    state: this.setConnection.bind(this),
+    connected: this.requestSession.bind(this),
+    event: this.onEvent.bind(this),
+  });
+  this.setConnection("connecting");
+  this.socket.open();
+  if (config.open) {
+    this.open();
+  }
+}
+
+installPanel(Widget);
+installRendering(Widget);
+
+// ---------------------------------------------------------------- opening and closing
+
+Widget.prototype.toggle = function () {
+  if (this.panel.hidden) {
+    this.open();
+  } else {
+    this.close();
+  }
+};
+
+Widget.prototype.open = function () {
+  this.panel.hidden = false;
+  this.launcher.setAttribute("aria-expanded", "true");
+  this.root.classList.add("sw-open");
+  this.unread = 0;
+  this.renderUnread();
+  this.scrollToEnd();
+  this.input.focus();
+  this.greetIfNew();
+};
+
+Widget.prototype.close = function () {
+  this.panel.hidden = true;
+  this.launcher.setAttribute("aria-expanded", "false");
+  this.root.classList.remove("sw-open");
+  this.launcher.focus();
+};
+
+// Escape closes the open panel when focus is in it (or was lost from a removed control).
+Widget.prototype.onKey = function (event) {
+  var focus = document.activeElement;
+  var inside = !focus || focus === document.body || this.panel.contains(focus);
+  if (event.key === "Escape" && !this.panel.hidden && inside) {
+    event.preventDefault();
+    this.close();
+  }
+};
+
+// ---------------------------------------------------------------- connection and session
+
+Widget.prototype.setConnection = function (state) {
+  this.root.setAttribute("data-connection", state);
+  if (state !== "connected") {
+    this.sessionReady = false;
+    this.hideTyping();
+  }
+  var notices = {
+    connecting: "Connecting\u2026",
+    offline: "Connection lost. Reconnecting\u2026",
+    refused: "The chat is not available on this site.",
+  };
+  this.connectionNotice.textContent = notices[state] || "";
+  this.connectionNotice.hidden = !notices[state];
+};
+
+Widget.prototype.requestSession = function () {
+  this.socket.emit("session_request", { session_id: this.store.data.sessionId });
+};
+
+Widget.prototype.onSessionConfirm = function (sessionId) {
+  if (typeof sessionId !== "string") {
+    return;
+  }
+  if (sessionId !== this.store.data.sessionId) {
+    // a new conversation: what was stored belongs to one the gateway no longer knows
+    this.store.reset(sessionId);
+    this.renderAll();
+    this.greetOnOpen = true;
+  }
+  this.sessionReady = true;
+  this.flushPending();
+  if (!this.panel.hidden) {
+    this.greetIfNew();
+  }
+};
+
+Widget.prototype.greetIfNew = function () {
+  if (this.greetOnOpen && this.sessionReady && this.config.initPayload) {
+    this.greetOnOpen = false;
+    this.emitMessage(this.config.initPayload);
+  }
+};
+
+// ---------------------------------------------------------------- sending
+
+Widget.prototype.sendText = function (text, shown) {
+  if (this.store.data.csat === "saved") {
+    this.store.data.csat = "none"; // the thank-you goes once the chat moves on
+  }
+  this.addMessage({ sender: "customer", text: shown });
+  this.clearQuickReplies();
+  if (this.sessionReady) {
+    this.emitMessage(text);
+  } else {
+    this.pending.push(text);
+  }
+};
+
+Widget.prototype.flushPending = function () {
+  var queued = this.pending;
+  this.pending = [];
+  queued.forEach(this.emitMessage.bind(this));
+};
+
+Widget.prototype.emitMessage = function (text) {
+  var message = { message: text, session_id: this.store.data.sessionId };
+  if (this.config.customer && typeof this.config.customer === "object") {
+    message.metadata = { customer: this.config.customer };
+  }
+  if (this.socket.emit("user_uttered", message)) {
+    var handoff = this.store.data.handoff;
+    if (!handoff || handoff.state === "bot" || handoff.state === "closed") {
+      this.showTyping();
+    }
+  } else {
+    this.pending.push(text);
+  }
+};
+
+Widget.prototype.cancelHandoff = function () {
+  this.cancelButton.disabled = true;
+  this.socket.emit("cancel_handoff", {});
+};
+
+// ---------------------------------------------------------------- receiving
+
+Widget.prototype.onEvent = function (name, data) {
+  if (name === "session_confirm") {
+    this.onSessionConfirm(data);
+  } else if (name === "bot_uttered") {
+    this.onBotUttered(data || {});
+  } else if (name === "handoff_status") {
+    this.onHandoffStatus(data || {});
+  } else if (name === "csat_saved") {
+    this.store.data.csat = "saved";
+    this.store.save();
+    this.renderCsat();
+    if (!this.panel.hidden) {
+      this.csatCard.firstChild.focus(); // the form that had focus is gone
+    }
+  } else if (name === "gateway_error") {
+    this.onError(data || {});
+  }
+};
+
+Widget.prototype.onBotUttered = function (data) {
+  this.hideTyping();
+  var text = typeof data.text === "string" ? data.text : "";
+  if (!text) {
+    return; // images, attachments and custom payloads are not shown by this widget
+  }
+  var sender = data.sender === "agent" || data.sender === "system" ? data.sender : "bot";
+  var message = { sender: sender, text: text };
+  if (typeof data.agent_name === "string") {
+    message.agentName = data.agent_name;
+  }
+  if (typeof data.event === "string") {
+    message.event = data.event;
+  }
+  if (sender === "bot" && Array.isArray(data.quick_replies)) {
+    message.quickReplies = data.quick_replies
+      .filter(function (reply) {
+        return reply && typeof reply.title === "string" && typeof reply.payload === "string";
+      })
+      .map(function (reply) {
+        return { title: reply.title, payload: reply.payload };
+      });
+  }
+  this.clearQuickReplies();
+  this.addMessage(message);
+  if (data.event === "resolved") {
+    this.store.data.csat = "open";
+    this.store.save();
+    this.renderCsat();
+  }
+  if (this.panel.hidden) {
+    this.unread += 1;
+    this.renderUnread();
+  }
+};
+
+Widget.prototype.onHandoffStatus = function (data) {
+  var state = HANDOFF_STATES.indexOf(data.state) >= 0 ? data.state : "bot";
+  this.store.data.handoff = {
+    state: state,
+    position: typeof data.position === "number" ? data.position : null,
+    expectedWait: typeof data.expected_wait === "string" ? data.expected_wait : null,
+    teamName: typeof data.team_name === "string" ? data.team_name : null,
+    agentName: typeof data.agent_name === "string" ? data.agent_name : null,
+    message: typeof data.message === "string" ? data.message : null,
+  };
+  this.store.save();
+  if (state !== "bot") {
+    this.hideTyping();
+  }
+  this.renderStatus();
+};
+
+Widget.prototype.onError = function (error) {
+  this.hideTyping();
+  var text = typeof error.message === "string" ? error.message : "Something went wrong.";
+  if (error.code === "invalid_csat" || error.code === "csat_not_open") {
+    if (this.csatError) {
+      this.csatError.textContent =
+        error.code === "csat_not_open" ? "This chat can no longer be rated." : text;
+      this.csatSubmit.disabled = false;
+    }
+    return;
+  }
+  if (error.code === "cancel_not_open") {
+    this.cancelButton.disabled = false;
+  }
+  this.showError(text.charAt(0).toUpperCase() + text.slice(1) + ".");
+};
+
+export function start(config) {
+  function run() {
+    window.supportWidget = new Widget(config);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", run);
+  } else {
+    run();
+  }
+}
