@@ -66,14 +66,14 @@ class HandoffEvents:
             log.warning("handoff status from Redis only, the service: %s", error)
             return protocol.handoff_status(state)
 
-    async def send_status(self, session_id: str, to: str | None = None) -> str | None:
-        """Emit `handoff_status` to one socket (`to`) or all of the session; the state sent,
-        or None when even Redis could not say."""
+    async def send_status(self, session_id: str, to: str | None = None) -> None:
+        """Emit `handoff_status` to one socket (`to`) or all of the session; nothing when even
+        Redis cannot say."""
         try:
             status = await self.status(session_id)
         except (RedisError, OSError) as error:
             log.warning("no handoff status, Redis: %s", error)
-            return None
+            return
         if status["state"] == "waiting":
             self.waiting.add(session_id)
         else:
@@ -82,7 +82,6 @@ class HandoffEvents:
             await self.sio.emit("handoff_status", status, to=to)
         else:
             await self.sio.emit("handoff_status", status, room=session_id)
-        return str(status["state"])
 
     async def refresh_waiting(
         self, interval: float, connected: Callable[[], Collection[str]]

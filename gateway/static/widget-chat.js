@@ -234,16 +234,16 @@ Widget.prototype.onHandoffStatus = function (data) {
 Widget.prototype.onError = function (error) {
   this.hideTyping();
   var text = typeof error.message === "string" ? error.message : "Something went wrong.";
+  this.cancelButton.disabled = false; // whatever failed can be tried again
+  if (this.csatSubmit) {
+    this.csatSubmit.disabled = false;
+  }
   if (error.code === "invalid_csat" || error.code === "csat_not_open") {
     if (this.csatError) {
       this.csatError.textContent =
         error.code === "csat_not_open" ? "This chat can no longer be rated." : text;
-      this.csatSubmit.disabled = false;
     }
     return;
-  }
-  if (error.code === "cancel_not_open") {
-    this.cancelButton.disabled = false;
   }
   this.showError(text.charAt(0).toUpperCase() + text.slice(1) + ".");
 };
