@@ -74,13 +74,17 @@ class ActionOrderStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        raw = next(tracker.get_latest_entity_values("order_number"), None) or tracker.get_slot(
-            "order_number"
-        )
-        order_number = messages.normalise_order_number(raw)
+        # NLU can tag more than one span (an amount next to the number): the first one that is
+        # an order number wins, then the number noted earlier in the conversation.
+        given = [
+            *tracker.get_latest_entity_values("order_number"),
+            tracker.get_slot("order_number"),
+        ]
+        valid = (messages.normalise_order_number(value) for value in given if value)
+        order_number = next((number for number in valid if number), None)
         if not order_number:
             dispatcher.utter_message(response="utter_ask_order_number")
-            return [SlotSet("order_number", None)] if raw else []
+            return [SlotSet("order_number", None)] if any(given) else []
         query = messages.order_question(tracker.latest_message.get("text") or "")
         preface = f"Thanks! I've noted order {order_number}."
         events = await answer_from_kb(dispatcher, tracker, query, preface=preface)

@@ -99,6 +99,22 @@ async def test_order_status_with_a_number_notes_it_and_answers_about_tracking(se
     assert service.requests[0]["query"] == "Where is my order and how do I track it?"
 
 
+async def test_an_amount_tagged_as_an_order_number_does_not_hide_the_real_one(service) -> None:  # type: ignore[no-untyped-def]
+    service.search_answer = ANSWERED
+    dispatcher = CollectingDispatcher()
+    text = "I was charged $89.99 twice for order HL-482913 on March 3rd"
+    entities = [
+        {"entity": "order_number", "value": "$89.99"},
+        {"entity": "order_number", "value": "HL-482913"},
+    ]
+    events = await ActionOrderStatus().run(
+        dispatcher, tracker(text, "order_status", entities=entities), {}
+    )
+    assert "HL-482913" in dispatcher.messages[0]["text"]
+    assert slots(events)["order_number"] == "HL-482913"
+    assert service.requests[0]["query"] == text
+
+
 async def test_feedback_is_sent_for_the_article_shown_and_kept_in_the_conversation(service) -> None:  # type: ignore[no-untyped-def]
     history = [{"answered": True, "article_id": "return-policy", "feedback": None}]
     dispatcher = CollectingDispatcher()
