@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 from playwright.async_api import Page
 
 from stack.config import ROOT
@@ -27,6 +28,13 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / "var" / "results" / "browser"))
+
+
+def require_chromium() -> str:
+    """The browser's path; fails the test (not skips) when it is missing."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    return CHROMIUM
 
 
 class Screenshots:

@@ -4,7 +4,6 @@ Rasa with the trained model, each on its own free loopback port, state in a temp
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from playwright.async_api import Browser, async_playwright
 from stack.config import MODEL_DIR, StackConfig
 from stack.processes import public_stack_specs
 from stack.supervisor import Stack, free_port
-from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, Screenshots
+from tests.e2e.browser import CHROMIUM_FLAGS, Screenshots, require_chromium
 
 ARTICLES = Path(__file__).resolve().parents[2] / "knowledge_base" / "articles"
 
@@ -46,9 +45,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
 
 @pytest.fixture(scope="package")
 def chromium() -> str:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest_asyncio.fixture(scope="package", loop_scope="package")

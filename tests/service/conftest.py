@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as redis
+from playwright.async_api import Browser, Page, async_playwright
 
 from knowledge_base.embeddings import SentenceTransformerEmbedder
 from service.app import create_app
 from service.settings import PROJECT_ROOT, Settings
+from tests.e2e.browser import CHROMIUM_FLAGS, require_chromium
 from tests.redis_server import redis_server
 
 TOKEN = "test-token-" + "x" * 24
@@ -61,3 +63,19 @@ def settings(tmp_path: Path, articles_dir: Path, redis_url: str) -> Settings:
 async def client(aiohttp_client, settings: Settings, embedder, redis_client):  # type: ignore[no-untyped-def]
     app = create_app(settings, embedder_factory=lambda: embedder)
     return await aiohttp_client(app, headers={"Authorization": f"Bearer {TOKEN}"})
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's chromium for one browser test (tests/e2e/browser.py)."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=require_chromium(), args=CHROMIUM_FLAGS
+        )
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> Page:
+    return await browser.new_page()

@@ -5,18 +5,16 @@ Screenshots go to var/results/browser/<test name>/ (tests/e2e/browser.py)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from gateway.server import create_app as create_gateway
 from handoff.customer_messages import append_customer_message
 from handoff.ticket_store import RedisTicketStore
-from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, Screenshots
+from tests.e2e.browser import Screenshots
 from tests.service.console_support import console_settings
 from tests.service.handoff_support import (
     HUB,
@@ -55,21 +53,6 @@ async def console_url(aiohttp_client, redis_url, service) -> str:  # type: ignor
         create_gateway(console_settings(redis_url, service_url))
     )
     return str(gateway.make_url("/console"))
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        yield launched
-        await launched.close()
 
 
 @pytest.fixture

@@ -17,14 +17,14 @@ import pytest
 import redis.asyncio as redis
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 
 from gateway.server import create_app
 from handoff import lifecycle
 from handoff import store as handoff_store
 from service.app import create_app as create_service
 from stack.supervisor import free_port
-from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, Screenshots
+from tests.e2e.browser import Screenshots
 from tests.service.conftest import TOKEN
 from tests.service.gateway_support import gateway_settings
 from tests.service.handoff_support import OPEN_HOURS, MovableClock, handoff_settings
@@ -72,14 +72,6 @@ async def site(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[tuple
     yield f"http://127.0.0.1:{port}", rasa
     await gateway.close()
     await rasa_server.close()
-
-
-@pytest.fixture
-async def page() -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield await browser.new_page()
-        await browser.close()
 
 
 async def _open_chat(page: Page, url: str) -> None:
