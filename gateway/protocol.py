@@ -126,7 +126,7 @@ def outbox_message(entry: Mapping[str, str]) -> dict[str, Any] | None:
         "someone will be with you shortly.",
         "escalated": "Your chat was passed to a supervisor; someone will be with you shortly.",
         "resolved": f"{name} closed the chat. Thanks for contacting us!",
-        "handed_back": "You're chatting with the assistant again.",
+        "handed_back": f"{name} handed the chat back to the assistant.",
     }
     notice = notices.get(kind)
     if notice is None:

@@ -26,13 +26,22 @@ TAKEOVER_SLOT = "takeover"
 
 
 def customer_turns(events: Iterable[Mapping[str, Any]]) -> list[CustomerTurn]:
-    """One CustomerTurn per customer message of the latest session, with the bot's reply."""
-    session = _since_latest_handback(_latest_session(list(events)))
+    """One CustomerTurn per customer message of the latest session since the latest
+    hand-back, with the bot's reply, numbered as in the whole session."""
+    session = _latest_session(list(events))
+    fresh = _since_latest_handback(session)
+    # Turns keep the session's numbering (the ticket's transcript and the escalation's
+    # idempotency key `turn-N` use it), even though only the fresh ones count.
+    earlier = sum(
+        1
+        for event in session[: len(session) - len(fresh)]
+        if event.get("event") == "user" and not is_handback_marker(event)
+    )
     turns: list[dict[str, Any]] = []
-    for event in session:
+    for event in fresh:
         kind = event.get("event")
         if kind == "user":
-            turns.append(_customer_message(event, number=len(turns) + 1))
+            turns.append(_customer_message(event, number=earlier + len(turns) + 1))
         elif not turns:
             continue
         elif kind == "action" and event.get("name") not in NOT_BOT_ACTIONS:

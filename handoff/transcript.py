@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from handoff.conversation import is_handback_marker
 from handoff.ticket import (
     FEEDBACK_VALUES,
     ArticleShown,
@@ -99,7 +100,7 @@ def _transcript(events: Sequence[Mapping[str, Any]]) -> list[TranscriptTurn]:
     last_buttons: tuple[Button, ...] = ()
     for event in events:
         kind = event.get("event")
-        if kind == "user":
+        if _is_customer_message(event):
             customer_turns += 1
             turns.append(_customer_turn(event, customer_turns, last_buttons))
             last_buttons = ()
@@ -166,7 +167,7 @@ def articles_shown(
     shown: list[_Tracked] = []
     customer_turns = 0
     for index, event in enumerate(events):
-        if index >= session_start and event.get("event") == "user":
+        if index >= session_start and _is_customer_message(event):
             customer_turns += 1
         if not _is_history_event(event):
             continue
@@ -190,6 +191,12 @@ class _Tracked:
     position: int
     turn: int
     entry: Mapping[str, Any]
+
+
+def _is_customer_message(event: Mapping[str, Any]) -> bool:
+    """A user event that is the customer speaking, not the service telling Rasa of a
+    hand-back (`/handed_back`, `/handoff_resolved`)."""
+    return event.get("event") == "user" and not is_handback_marker(event)
 
 
 def _is_history_event(event: Mapping[str, Any]) -> bool:

@@ -177,3 +177,19 @@ def test_a_reverted_message_stays_in_the_transcript() -> None:
     texts = [turn.text for turn in read_tracker(builder.tracker()).customer_turns]
 
     assert texts == ["blorp", "where is my package"]  # the agent sees what was said
+
+
+def test_the_services_hand_back_message_is_not_a_customer_turn() -> None:
+    builder = refund_conversation()
+    builder.user("/handed_back", "handed_back", 1.0).action("action_resume_after_handoff")
+    builder.bot("You're back with Hearthly's assistant.").listen()
+    builder.user("and my other order?", "order_status")
+    record = read_tracker(builder.tracker())
+
+    customer = [turn for turn in record.transcript if isinstance(turn, CustomerTurn)]
+    assert [(turn.turn, turn.text) for turn in customer][-2:] == [
+        (3, "/feedback_not_helpful"),
+        (4, "and my other order?"),
+    ]
+    back = next(t for t in record.transcript if isinstance(t, BotTurn) and "back" in t.text)
+    assert back.turn == 3  # after the customer's third turn: the hand-back counted as none

@@ -157,7 +157,8 @@ def test_after_a_hand_back_earlier_anger_does_not_offer_a_person_again(
     action, recorded = predicted(policy, domain, events)
     assert action == "abstain"
     record = decision_of(recorded)
-    assert (record["turn"], record["action"]) == (1, "continue")
+    # the first fresh turn keeps the session's numbering (three turns before the hand-back)
+    assert (record["turn"], record["action"]) == (4, "continue")
 
 
 def test_after_a_hand_back_new_anger_can_escalate_again(
@@ -175,4 +176,4 @@ def test_after_a_hand_back_new_anger_can_escalate_again(
     ]
     action, recorded = predicted(policy, domain, events)
     assert action == "action_handoff"
-    assert (decision_of(recorded)["turn"], decision_of(recorded)["reason"]) == (1, "frustration")
+    assert (decision_of(recorded)["turn"], decision_of(recorded)["reason"]) == (4, "frustration")
