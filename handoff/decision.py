@@ -97,7 +97,7 @@ class EscalationDecider:
         state.frustration = [
             (share * config.frustration_decay, s) for share, s in state.frustration
         ]
-        scored = self.scorer.detect(transcript)
+        scored = self.scorer.detect(transcript) if _typed(turn) else []
         mood = [s for s in scored if s.name in config.frustration_signals]
         explicit = self._explicit_request(turn, scored)
         policy = _matches(config.policy_phrases, turn.text)
@@ -315,11 +315,20 @@ class EscalationDecider:
         return "frustration" if frustration >= unresolved else "unresolved"
 
 
+def _typed(turn: CustomerTurn) -> bool:
+    """Words the customer typed, not a payload: a pressed button or the widget's init payload
+    ("/greet") says nothing about their mood. (Typed text starting with "/" reaches Rasa
+    behind the gateway's invisible guard, so it counts as typed.)"""
+    return not turn.text.lstrip().startswith("/")
+
+
 def _transcript(turns: Sequence[CustomerTurn]) -> list[Turn]:
-    """The text conversation the frustration scorer reads, ending with the last customer turn."""
+    """The text conversation the frustration scorer reads, ending with the last customer turn;
+    payload turns are left out (their bot replies stay)."""
     transcript: list[Turn] = []
     for index, turn in enumerate(turns):
-        transcript.append(Turn("customer", turn.text))
+        if _typed(turn) or index == len(turns) - 1:
+            transcript.append(Turn("customer", turn.text))
         if index < len(turns) - 1:
             transcript.extend(Turn("bot", text) for text in turn.bot_texts)
     return transcript

@@ -138,6 +138,26 @@ def test_a_turn_the_bot_answered_waits_for_the_customers_verdict(
     assert "verdict" in decision.note
 
 
+def test_the_widgets_greeting_payload_says_nothing_about_the_customers_mood(
+    decider: EscalationDecider,
+) -> None:
+    """The widget sends "/greet" when a chat opens: it must not become the cheerful start of a
+    falling sentiment trend, nor change what the customer's own words decide."""
+    greet = CustomerTurn(1, "/greet", "greet", 1.0, bot_texts=("Hi! How can I help?",))
+    words = [
+        CustomerTurn(
+            2, "I was charged twice for my order", "ask_question", 0.9, outcome="answered"
+        ),
+        CustomerTurn(3, "no, that didn't help at all", "feedback_not_helpful", 0.9),
+    ]
+    with_greeting = decider.decide([greet, *words])
+    without = decider.decide([dataclasses.replace(t, number=t.number - 1) for t in words])
+
+    assert decider.decide([greet]).signals == ()
+    assert "sentiment_trend" not in {signal.name for signal in with_greeting.signals}
+    assert (with_greeting.action, with_greeting.score) == (without.action, without.score)
+
+
 def test_before_the_bot_replies_only_a_request_or_a_policy_decides(
     decider: EscalationDecider,
 ) -> None:
