@@ -48,7 +48,7 @@ step "rasa conversation tests" "$SERVICE/python" -m stack with-service -- "$BOT/
 step "rasa escalation conversation tests" "$SERVICE/python" -m stack with-service -- "$BOT/rasa" test core \
     --model bot/models --stories tests/test_escalation_stories.yml \
     --fail-on-prediction-errors --out var/results/escalation-conversation-tests
-step "end-to-end tests (real Redis, service, action server, Rasa)" "$SERVICE/pytest" tests/e2e -q -p no:cacheprovider
+step "end-to-end and browser tests (real Redis, service, action server, Rasa, gateway, chromium)" "$SERVICE/pytest" tests/e2e -q -p no:cacheprovider
 
 echo
 if [ "${#failed[@]}" -ne 0 ]; then
