@@ -31,6 +31,7 @@ XSS = (
     "<script>window.__xss=2</script>",
     '<svg onload="window.__xss=3"></svg>',
     "[help](javascript:window.__xss=4)",
+    "javascript:window.__xss=5",
 )
 
 
