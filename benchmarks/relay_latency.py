@@ -161,7 +161,7 @@ async def ticket_of(http: aiohttp.ClientSession, stack: Stack, session_id: str) 
     for _ in range(100):
         async with http.get(url, headers=headers) as response:
             state: dict[str, Any] = await response.json()
-        if state.get("ticket_id"):
+        if state.get("ticket_id") and state.get("team"):  # reserved first, stored then
             return state
         await asyncio.sleep(0.1)
     raise RuntimeError(f"no ticket for conversation {session_id} after asking for a person")

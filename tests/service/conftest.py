@@ -79,3 +79,22 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 async def page(browser: Browser) -> Page:
     return await browser.new_page()
+
+
+@pytest.fixture
+def clock():  # type: ignore[no-untyped-def]
+    """A clock the handoff tests move by hand (starts inside the teams' open hours)."""
+    from tests.service.handoff_support import MovableClock  # it imports TOKEN from here
+
+    return MovableClock()
+
+
+@pytest.fixture
+async def handoff_client(aiohttp_client, redis_url, articles_dir, embedder, redis_client, clock):  # type: ignore[no-untyped-def]
+    """The real service with the sample routing and agents, on the movable clock; its
+    TestClient carries the internal service token."""
+    from tests.service.handoff_support import handoff_settings, start_app
+
+    return await start_app(
+        aiohttp_client, handoff_settings(redis_url, articles_dir), embedder, clock
+    )

@@ -6,29 +6,21 @@ import asyncio
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
 
 from tests.service.handoff_support import (
     HUB,
     PAYMENT,
-    MovableClock,
     agent_headers,
     conversation,
     go_online,
     handoff_body,
-    handoff_settings,
-    start_app,
 )
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
-
-
-@pytest.fixture
-async def client(aiohttp_client, redis_url, articles_dir, embedder, redis_client, clock):  # type: ignore[no-untyped-def]
-    settings = handoff_settings(redis_url, articles_dir)
-    return await start_app(aiohttp_client, settings, embedder, clock)
+def client(handoff_client: TestClient) -> TestClient:
+    return handoff_client
 
 
 @pytest.fixture

@@ -23,29 +23,18 @@ from tests.service.gateway_support import ORIGIN, Widget
 from tests.service.handoff_support import (
     HUB,
     PAYMENT,
-    MovableClock,
     Topic,
     agent_headers,
     conversation,
     handoff_body,
-    handoff_settings,
-    start_app,
 )
 
 SECRET_WORDS = "my hub code is 4417 and it blinks"
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
-
-
-@pytest.fixture
-async def service(aiohttp_client, redis_url, articles_dir, embedder, redis_client, clock):  # type: ignore[no-untyped-def]
-    """The real service (its TestClient carries the internal service token)."""
-    return await start_app(
-        aiohttp_client, handoff_settings(redis_url, articles_dir), embedder, clock
-    )
+def service(handoff_client: TestClient) -> TestClient:
+    return handoff_client
 
 
 @pytest.fixture

@@ -18,12 +18,9 @@ from tests.e2e.browser import Screenshots
 from tests.service.console_support import console_settings
 from tests.service.handoff_support import (
     HUB,
-    MovableClock,
     agent_headers,
     conversation,
     handoff_body,
-    handoff_settings,
-    start_app,
 )
 
 XSS = (
@@ -36,15 +33,8 @@ XSS = (
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
-
-
-@pytest.fixture
-async def service(aiohttp_client, redis_url, articles_dir, embedder, redis_client, clock):  # type: ignore[no-untyped-def]
-    return await start_app(
-        aiohttp_client, handoff_settings(redis_url, articles_dir), embedder, clock
-    )
+def service(handoff_client: TestClient) -> TestClient:
+    return handoff_client
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
 
 from service.keys import HANDOFF
 from tests.redis_server import redis_server
@@ -44,14 +45,8 @@ RESPONSE_FIELDS = {
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
-
-
-@pytest.fixture
-async def client(aiohttp_client, redis_url, articles_dir, embedder, redis_client, clock):  # type: ignore[no-untyped-def]
-    settings = handoff_settings(redis_url, articles_dir)
-    return await start_app(aiohttp_client, settings, embedder, clock)
+def client(handoff_client: TestClient) -> TestClient:
+    return handoff_client
 
 
 async def open_ticket(client: Any, body: dict[str, Any], status: int = 201) -> dict[str, Any]:

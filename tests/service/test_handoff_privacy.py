@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
 
 from tests.redis_contents import every_value, every_value_text
 from tests.service.handoff_support import (
@@ -14,25 +15,16 @@ from tests.service.handoff_support import (
     CARD_DIGITS,
     HUB,
     PAYMENT,
-    MovableClock,
     agent_headers,
     conversation,
     go_online,
     handoff_body,
-    handoff_settings,
-    start_app,
 )
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
-
-
-@pytest.fixture
-async def client(aiohttp_client, redis_url, articles_dir, embedder, redis_client, clock):  # type: ignore[no-untyped-def]
-    settings = handoff_settings(redis_url, articles_dir)
-    return await start_app(aiohttp_client, settings, embedder, clock)
+def client(handoff_client: TestClient) -> TestClient:
+    return handoff_client
 
 
 class Responses:
