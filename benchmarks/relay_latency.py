@@ -14,7 +14,8 @@ event stream open (`GET /console/api/events`), as the console does. Then, interl
 - agent -> widget: from the agent's `POST /console/api/tickets/{id}/reply` to the customer's
   socket receiving that text as `bot_uttered`;
 - for the ratio, in the same run: a second customer, still with the bot, says "thanks" through
-  the gateway and gets Rasa's rule reply.
+  the gateway and gets Rasa's rule reply (a new one per conversation, so both conversations
+  are equally long: Rasa reads and writes the whole tracker on every message).
 
 Every message must arrive; one that does not within 10 s fails the run.
 """
@@ -185,14 +186,18 @@ async def measure(stack: Stack, messages: int, conversations: int) -> dict[str, 
     to_console: list[float] = []
     to_widget: list[float] = []
     bot_reply: list[float] = []
-    bot_customer = Customer()
-    await bot_customer.connect(gateway)
     tokens: dict[str, str] = {}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
-        for warm_up in range(3):
-            await timed(bot_customer.say(f"thanks {warm_up}"), bot_customer.until_received())
+        warm_up = Customer()
+        await warm_up.connect(gateway)
+        for number in range(3):
+            await timed(warm_up.say(f"thanks {number}"), warm_up.until_received())
+        await warm_up.client.disconnect()
         per_conversation = -(-messages // conversations)
         for number in range(conversations):
+            # the bot's conversation is as long as the live chat it is compared with
+            bot_customer = Customer()
+            await bot_customer.connect(gateway)
             customer = Customer()
             await customer.connect(gateway)
             await customer.say(REQUEST)
@@ -228,7 +233,7 @@ async def measure(stack: Stack, messages: int, conversations: int) -> dict[str, 
             )
             await console.close()
             await customer.client.disconnect()
-    await bot_customer.client.disconnect()
+            await bot_customer.client.disconnect()
     await store.close()
     relay_in, relay_out, bot = summary(to_console), summary(to_widget), summary(bot_reply)
     return {

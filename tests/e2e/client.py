@@ -1,13 +1,16 @@
-"""A customer talking to the running assistant through Rasa's REST webhook."""
+"""A customer talking to the running assistant: through Rasa's REST webhook (`Customer`) or
+through the public gateway as a web widget does (`Widget`, socket.io in Rasa's protocol)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from typing import Any
 
 import aiohttp
 import redis.asyncio as redis
+import socketio
 
 from stack.supervisor import Stack
 
@@ -54,3 +57,41 @@ class Customer:
 
 def texts(replies: list[dict[str, Any]]) -> str:
     return "\n".join(str(reply.get("text", "")) for reply in replies)
+
+
+class Widget:
+    """A web widget: socket.io in Rasa's protocol through the public gateway."""
+
+    def __init__(self) -> None:
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.bot: list[dict[str, Any]] = []
+        self.errors: list[dict[str, Any]] = []
+        self.session_id = ""
+        self.client.on("bot_uttered", self.bot.append)
+        self.client.on("gateway_error", self.errors.append)
+        self.client.on("session_confirm", self._confirmed)
+
+    def _confirmed(self, session_id: str) -> None:
+        self.session_id = session_id
+
+    async def say(self, text: str, replies: int = 1, timeout: float = 60) -> list[dict[str, Any]]:
+        start = len(self.bot)
+        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.bot) < start + replies and not self.errors:
+            assert asyncio.get_running_loop().time() < deadline, f"no reply to {text!r}"
+            await asyncio.sleep(0.05)
+        assert not self.errors, self.errors
+        return self.bot[start:]
+
+    async def open(self, gateway_url: str) -> None:
+        """Connect from the gateway's own origin and wait for the session it issues."""
+        await self.client.connect(
+            gateway_url, headers={"Origin": gateway_url}, transports=["websocket"]
+        )
+        await self.client.emit("session_request", {"session_id": None})
+        for _ in range(200):
+            if self.session_id:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the gateway confirmed no session")

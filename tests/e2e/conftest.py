@@ -16,6 +16,7 @@ from stack.config import MODEL_DIR, StackConfig
 from stack.processes import public_stack_specs
 from stack.supervisor import Stack, free_port
 from tests.e2e.browser import CHROMIUM_FLAGS, Screenshots, require_chromium
+from tests.e2e.client import Widget
 
 ARTICLES = Path(__file__).resolve().parents[2] / "knowledge_base" / "articles"
 
@@ -60,3 +61,12 @@ async def browser(chromium: str) -> AsyncIterator[Browser]:
 @pytest.fixture
 def screenshots(request: pytest.FixtureRequest) -> Screenshots:
     return Screenshots(request.node.name)
+
+
+@pytest_asyncio.fixture(loop_scope="package")
+async def widget(stack: Stack) -> AsyncIterator[Widget]:
+    """A web widget connected to the stack's gateway, with a session."""
+    opened = Widget()
+    await opened.open(stack.config.gateway_url)
+    yield opened
+    await opened.client.disconnect()

@@ -4,57 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
-import pytest_asyncio
 import redis.asyncio as redis
-import socketio
 
 from stack.supervisor import Stack
+from tests.e2e.client import Widget
 from tests.e2e.test_conversation import _listening_addresses
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
-
-
-class Widget:
-    def __init__(self) -> None:
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.bot: list[dict[str, Any]] = []
-        self.errors: list[dict[str, Any]] = []
-        self.session_id = ""
-        self.client.on("bot_uttered", self.bot.append)
-        self.client.on("gateway_error", self.errors.append)
-        self.client.on("session_confirm", self._confirmed)
-
-    def _confirmed(self, session_id: str) -> None:
-        self.session_id = session_id
-
-    async def say(self, text: str, replies: int = 1, timeout: float = 60) -> list[dict[str, Any]]:
-        start = len(self.bot)
-        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.bot) < start + replies and not self.errors:
-            assert asyncio.get_running_loop().time() < deadline, f"no reply to {text!r}"
-            await asyncio.sleep(0.05)
-        assert not self.errors, self.errors
-        return self.bot[start:]
-
-
-@pytest_asyncio.fixture(loop_scope="package")
-async def widget(stack: Stack) -> AsyncIterator[Widget]:
-    opened = Widget()
-    url = stack.config.gateway_url
-    await opened.client.connect(url, headers={"Origin": url}, transports=["websocket"])
-    await opened.client.emit("session_request", {"session_id": None})
-    for _ in range(200):
-        if opened.session_id:
-            break
-        await asyncio.sleep(0.05)
-    assert opened.session_id
-    yield opened
-    await opened.client.disconnect()
 
 
 async def test_a_widget_gets_the_assistants_answers_through_the_gateway(widget: Widget) -> None:

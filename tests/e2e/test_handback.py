@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
-import pytest_asyncio
 import redis.asyncio as redis
 
 from handoff.agents_config import load_agents_config
@@ -24,7 +22,7 @@ from handoff.routing_config import load_routing_config
 from service.agents import issue_token
 from service.settings import AgentCliSettings
 from stack.supervisor import Stack
-from tests.e2e.test_gateway import Widget
+from tests.e2e.client import Widget
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
 
@@ -39,17 +37,6 @@ ESCALATION = [
 DURING_THE_TAKEOVER = "my other order is HL-555123, is that one fine?"
 AGENT_REPLY = "Both orders are fine now: I've refunded the duplicate charge."
 NEXT_QUESTION = "how long do I have to return something?"
-
-
-@pytest_asyncio.fixture(loop_scope="package")
-async def widget(stack: Stack) -> AsyncIterator[Widget]:
-    opened = Widget()
-    url = stack.config.gateway_url
-    await opened.client.connect(url, headers={"Origin": url}, transports=["websocket"])
-    await opened.client.emit("session_request", {"session_id": None})
-    await until(lambda: bool(opened.session_id), "no session")
-    yield opened
-    await opened.client.disconnect()
 
 
 async def until(check: Any, what: str, timeout: float = 60) -> None:
