@@ -4,16 +4,34 @@ reached it and answers what the test tells it to, and a socket.io client shaped 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import socketio
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from gateway.settings import GatewaySettings
 
 SECRET = "customer-signing-secret-" + "s" * 24
 ORIGIN = "https://shop.example"
+
+
+@contextlib.asynccontextmanager
+async def stand_in_rasa(
+    webhook: Callable[[web.Request], Awaitable[web.Response]],
+) -> AsyncIterator[str]:
+    """Rasa's REST webhook answered by `webhook` on a free loopback port; yields its base URL."""
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
 
 
 @dataclass

@@ -23,7 +23,7 @@ from handoff.ticket_record import TicketRecord
 from service.app import create_app as create_service
 from stack.supervisor import free_port
 from tests.service.conftest import TOKEN
-from tests.service.gateway_support import ORIGIN, Widget, gateway_settings, wait_for
+from tests.service.gateway_support import ORIGIN, Widget, gateway_settings, stand_in_rasa, wait_for
 from tests.service.handoff_support import OPEN_HOURS, MovableClock, handoff_settings
 from tests.service.test_handoff_store import PAYMENT, record
 
@@ -53,13 +53,9 @@ class ScriptedRasa:
 @pytest.fixture
 async def rasa() -> AsyncIterator[ScriptedRasa]:
     fake = ScriptedRasa()
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", fake.webhook)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    fake.url = str(server.make_url("")).rstrip("/")
-    yield fake
-    await server.close()
+    async with stand_in_rasa(fake.webhook) as url:
+        fake.url = url
+        yield fake
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 import redis.asyncio as redis
 import socketio
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from gateway.server import create_app
@@ -25,6 +24,7 @@ from tests.service.gateway_support import (
     FakeRasa,
     Widget,
     gateway_settings,
+    stand_in_rasa,
     wait_for,
 )
 from tests.service.handoff_support import OPEN_HOURS
@@ -34,13 +34,9 @@ from tests.service.test_handoff_store import PAYMENT, record
 @pytest.fixture
 async def rasa() -> AsyncIterator[FakeRasa]:
     fake = FakeRasa()
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", fake.webhook)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    fake.url = str(server.make_url("")).rstrip("/")
-    yield fake
-    await server.close()
+    async with stand_in_rasa(fake.webhook) as url:
+        fake.url = url
+        yield fake
 
 
 @pytest.fixture

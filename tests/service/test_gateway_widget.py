@@ -26,7 +26,7 @@ from service.app import create_app as create_service
 from stack.supervisor import free_port
 from tests.e2e.browser import Screenshots
 from tests.service.conftest import TOKEN
-from tests.service.gateway_support import gateway_settings
+from tests.service.gateway_support import gateway_settings, stand_in_rasa
 from tests.service.handoff_support import OPEN_HOURS, MovableClock, handoff_settings
 from tests.service.test_handoff_store import PAYMENT, record
 
@@ -55,23 +55,19 @@ class EchoRasa:
 @pytest.fixture
 async def site(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[tuple[str, EchoRasa]]:
     rasa = EchoRasa()
-    rasa_app = web.Application()
-    rasa_app.router.add_post("/webhooks/rest/webhook", rasa.webhook)
-    rasa_server = TestServer(rasa_app, host="127.0.0.1")
-    await rasa_server.start_server()
-    port = free_port()
-    settings = gateway_settings(
-        redis_url,
-        str(rasa_server.make_url("")).rstrip("/"),
-        GATEWAY_PORT=str(port),
-        GATEWAY_ALLOWED_ORIGINS=f"http://127.0.0.1:{port}",
-        SERVICE_URL=f"http://127.0.0.1:{free_port()}",  # not needed: never handed off here
-    )
-    gateway = TestServer(create_app(settings), host="127.0.0.1", port=port)
-    await gateway.start_server()
-    yield f"http://127.0.0.1:{port}", rasa
-    await gateway.close()
-    await rasa_server.close()
+    async with stand_in_rasa(rasa.webhook) as rasa_url:
+        port = free_port()
+        settings = gateway_settings(
+            redis_url,
+            rasa_url,
+            GATEWAY_PORT=str(port),
+            GATEWAY_ALLOWED_ORIGINS=f"http://127.0.0.1:{port}",
+            SERVICE_URL=f"http://127.0.0.1:{free_port()}",  # not needed: never handed off here
+        )
+        gateway = TestServer(create_app(settings), host="127.0.0.1", port=port)
+        await gateway.start_server()
+        yield f"http://127.0.0.1:{port}", rasa
+        await gateway.close()
 
 
 async def _open_chat(page: Page, url: str) -> None:
