@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from service.settings import SettingsError
+from service.settings import EnvReader
 
 DEFAULT_PORT = 8400
 
@@ -39,31 +39,12 @@ class GatewaySettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
-        problems: list[str] = []
-
-        def number(name: str, default: str, kind: type, low: float, high: float) -> float:
-            raw = env.get(name, default)
-            try:
-                value = kind(raw)
-            except ValueError:
-                problems.append(f"{name}={raw!r} is not a {kind.__name__}")
-                return kind(default)
-            if not low <= value <= high:
-                problems.append(f"{name}={raw!r} must be between {low} and {high}")
-            return value
-
+        read = EnvReader(env)
+        problems, number = read.problems, read.number
         port = int(number("GATEWAY_PORT", str(DEFAULT_PORT), int, 1, 65535))
-        redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6479/0")
-        if urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
-            problems.append(
-                f"REDIS_URL={redis_url!r} must start with redis://, rediss:// or unix://"
-            )
-        rasa_url = env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
-        if urlparse(rasa_url).scheme not in ("http", "https"):
-            problems.append(f"RASA_URL={rasa_url!r} must be an http(s) address")
-        service_url = env.get("SERVICE_URL", "http://127.0.0.1:8300").rstrip("/")
-        if urlparse(service_url).scheme not in ("http", "https"):
-            problems.append(f"SERVICE_URL={service_url!r} must be an http(s) address")
+        redis_url = read.redis_url()
+        rasa_url = read.http_url("RASA_URL", "http://127.0.0.1:5005")
+        service_url = read.http_url("SERVICE_URL", "http://127.0.0.1:8300")
         service_token = env.get("SERVICE_TOKEN", "")
         if not service_token:
             problems.append("SERVICE_TOKEN must be set (make run generates one)")
@@ -113,6 +94,5 @@ class GatewaySettings:
             rasa_timeout_seconds=number("GATEWAY_RASA_TIMEOUT", "30", float, 0.5, 300),
             status_interval_seconds=number("GATEWAY_STATUS_INTERVAL", "10", float, 0.05, 3600),
         )
-        if problems:
-            raise SettingsError("invalid gateway settings:\n  - " + "\n  - ".join(problems))
+        read.raise_problems("gateway settings")
         return settings

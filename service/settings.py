@@ -15,6 +15,44 @@ class SettingsError(ValueError):
     """One or more settings are missing or invalid; the message lists all of them."""
 
 
+class EnvReader:
+    """Reads settings from the environment and collects every problem, so that one start-up
+    error lists all of them (`raise_problems`). Shared by the service and the gateway."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def number(self, name: str, default: str, kind: type, low: float, high: float) -> float:
+        raw = self.env.get(name, default)
+        try:
+            value = kind(raw)
+        except ValueError:
+            self.problems.append(f"{name}={raw!r} is not a {kind.__name__}")
+            return kind(default)
+        if not low <= value <= high:
+            self.problems.append(f"{name}={raw!r} must be between {low} and {high}")
+        return value
+
+    def http_url(self, name: str, default: str) -> str:
+        url = self.env.get(name, default).rstrip("/")
+        if urlparse(url).scheme not in ("http", "https"):
+            self.problems.append(f"{name}={url!r} must be an http(s) address")
+        return url
+
+    def redis_url(self) -> str:
+        url = self.env.get("REDIS_URL", "redis://127.0.0.1:6479/0")
+        if urlparse(url).scheme not in ("redis", "rediss", "unix"):
+            self.problems.append(
+                f"REDIS_URL={url!r} must start with redis://, rediss:// or unix://"
+            )
+        return url
+
+    def raise_problems(self, what: str = "settings") -> None:
+        if self.problems:
+            raise SettingsError(f"invalid {what}:\n  - " + "\n  - ".join(self.problems))
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str
@@ -38,40 +76,23 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        problems: list[str] = []
-
-        def number(name: str, default: str, kind: type, low: float, high: float) -> float:
-            raw = env.get(name, default)
-            try:
-                value = kind(raw)
-            except ValueError:
-                problems.append(f"{name}={raw!r} is not a {kind.__name__}")
-                return kind(default)
-            if not low <= value <= high:
-                problems.append(f"{name}={raw!r} must be between {low} and {high}")
-            return value
-
+        read = EnvReader(env)
+        problems, number = read.problems, read.number
         token = env.get("SERVICE_TOKEN", "")
         if len(token) < MIN_TOKEN_LENGTH:
             problems.append(
                 f"SERVICE_TOKEN must be set to a secret of at least {MIN_TOKEN_LENGTH} characters "
                 "(make run generates one in var/secrets/service_token)"
             )
-        redis_url = _redis_url(env, problems)
+        redis_url = read.redis_url()
         articles_dir = Path(
             env.get("KB_ARTICLES_DIR", PROJECT_ROOT / "knowledge_base" / "articles")
         )
         if not articles_dir.is_dir():
             problems.append(f"KB_ARTICLES_DIR={str(articles_dir)!r} is not a folder")
-        base_url = env.get("KB_ARTICLE_BASE_URL", "https://help.hearthly.example/articles").rstrip(
-            "/"
-        )
-        if urlparse(base_url).scheme not in ("http", "https"):
-            problems.append(f"KB_ARTICLE_BASE_URL={base_url!r} must be an http(s) address")
+        base_url = read.http_url("KB_ARTICLE_BASE_URL", "https://help.hearthly.example/articles")
         handoff_files = _handoff_files(env, problems)
-        rasa_url = env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
-        if urlparse(rasa_url).scheme not in ("http", "https"):
-            problems.append(f"RASA_URL={rasa_url!r} must be an http(s) address")
+        rasa_url = read.http_url("RASA_URL", "http://127.0.0.1:5005")
         settings = cls(
             host=env.get("SERVICE_HOST", "127.0.0.1"),
             port=int(number("SERVICE_PORT", "8300", int, 1, 65535)),
@@ -92,8 +113,7 @@ class Settings:
             rasa_url=rasa_url,
             rasa_timeout=number("HANDOFF_RASA_TIMEOUT", "15", float, 0.1, 120.0),
         )
-        if problems:
-            raise SettingsError("invalid settings:\n  - " + "\n  - ".join(problems))
+        read.raise_problems()
         return settings
 
 
@@ -107,19 +127,11 @@ class AgentCliSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> AgentCliSettings:
-        problems: list[str] = []
-        redis_url = _redis_url(env, problems)
-        files = _handoff_files(env, problems)
-        if problems:
-            raise SettingsError("invalid settings:\n  - " + "\n  - ".join(problems))
+        read = EnvReader(env)
+        redis_url = read.redis_url()
+        files = _handoff_files(env, read.problems)
+        read.raise_problems()
         return cls(redis_url, files["AGENTS_FILE"], files["HANDOFF_ROUTING_FILE"])
-
-
-def _redis_url(env: Mapping[str, str], problems: list[str]) -> str:
-    redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6479/0")
-    if urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
-        problems.append(f"REDIS_URL={redis_url!r} must start with redis://, rediss:// or unix://")
-    return redis_url
 
 
 def _handoff_files(env: Mapping[str, str], problems: list[str]) -> dict[str, Path]:
