@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 
-from aiohttp import web
-
 from service.app import create_app
-from service.settings import Settings, SettingsError
+from service.runner import run
+from service.settings import Settings
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        settings = Settings.from_env(os.environ)
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        return 2
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log_format='"%r" %s %b %Tfs',
-        print=lambda message: logging.getLogger("service").info(message.strip()),
-    )
-    return 0
+    return run("service", Settings.from_env, create_app, access_log_format='"%r" %s %b %Tfs')
 
 
 if __name__ == "__main__":
