@@ -156,6 +156,27 @@ def test_an_answered_outcome_overrides_an_apology_in_the_words(scorer: Frustrati
     assert "bot_failure" not in named(scorer.assess(with_outcome(words, 1, "answered")))
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "No, they don't do takeout. Anything else?",
+        "The hotel does not allow pets.",
+        "Outdoor seating is not available there.",
+    ],
+)
+def test_a_bot_answer_that_says_no_is_a_failure_when_the_outcome_is_unknown(
+    scorer: FrustrationScorer, reply: str
+) -> None:
+    signals = named(scorer.assess(conversation("do they do takeout?", reply, "what about wifi?")))
+
+    assert signals["bot_failure"].turn_index == 1
+
+
+@pytest.mark.parametrize("reply", ["No problem, what else can I help with?", "No worries!"])
+def test_a_bot_saying_no_problem_has_not_failed(scorer: FrustrationScorer, reply: str) -> None:
+    assert "bot_failure" not in named(scorer.assess(conversation("thanks", reply, "one more")))
+
+
 def test_failed_outcomes_in_a_row_make_an_unresolved_streak(scorer: FrustrationScorer) -> None:
     words = conversation(
         "book the Acorn for Friday",
