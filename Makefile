@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SERVICE_PY := .venv/service/bin/python
 BOT := .venv/bot/bin
 
-.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay eval-oos clean
+.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay eval-oos eval-frustration clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,6 +40,10 @@ eval-nlu: setup ## Rasa NLU 5-fold cross-validation (intent macro F1), results i
 CLINC ?= ../shared/datasets/clinc150/data_full.json
 eval-oos: setup ## Out-of-scope detection on CLINC150 (CLINC=path; EPOCHS=n for a labelled quick run), report in var/results/clinc150
 	@$(SERVICE_PY) -m benchmarks.clinc150_oos $(CLINC) $(if $(EPOCHS),--epochs $(EPOCHS) --out var/results/clinc150-quick)
+
+USS ?= ../shared/datasets/uss/MWOZ.txt
+eval-frustration: setup ## Dissatisfied-turn detection on USS MultiWOZ (USS=path), report in var/results/uss_frustration.json
+	@$(SERVICE_PY) -m benchmarks.uss_frustration $(USS) --cross-validate --report var/results/uss_frustration.json
 
 bench-latency: train ## Reply latency through Rasa: knowledge-base answers vs plain rule responses
 	@$(SERVICE_PY) -m benchmarks.reply_latency

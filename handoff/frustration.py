@@ -303,8 +303,11 @@ class FrustrationScorer:
         drop = before - polarity
         if drop < self.config.limits.sentiment_trend_min_drop:
             return []
-        turns = ", ".join(str(i) for i, _ in customer_turns)
-        evidence = f"sentiment fell from {before:+.2f} (turns {turns}) to {polarity:+.2f}"
+        # no turn positions in the words: a caller numbers turns its own way (the decision
+        # counts customer turns); the signal's turn is this one
+        earlier = len(customer_turns)
+        average = "the earlier customer turn" if earlier == 1 else f"{earlier} earlier customer turns"
+        evidence = f"sentiment fell from {before:+.2f} ({average}) to {polarity:+.2f}"
         return [self._signal("sentiment_trend", drop, evidence, index)]
 
 

@@ -201,3 +201,20 @@ def test_invalid_decision_settings_are_all_reported() -> None:
     message = str(error.value)
     for problem in ("handoff_at must be >= ", "weights.kb_miss", "weights.typo", "policy"):
         assert problem in message
+
+
+def test_a_falling_sentiment_names_the_customer_turn_not_transcript_positions(
+    decider: EscalationDecider,
+) -> None:
+    """The agent reads "turn 3" in the record: the evidence must not add positions counted
+    another way (the scorer's transcript interleaves bot turns and starts at 0)."""
+    turns = [
+        CustomerTurn(1, "hi, lovely to meet you, great shop", "greet", 0.9, bot_texts=("Hi!",)),
+        CustomerTurn(2, "where is my order?", "order_status", 0.9, bot_texts=("Which order?",)),
+        CustomerTurn(3, "this is terrible and I am angry", "complain", 0.9),
+    ]
+    trend = next(s for s in decider.decide(turns).signals if s.name == "sentiment_trend")
+
+    assert trend.turn == 3
+    assert "2 earlier customer turns" in trend.evidence
+    assert "turns 0" not in trend.evidence
