@@ -305,8 +305,8 @@ class FrustrationScorer:
             return []
         # no turn positions in the words: a caller numbers turns its own way (the decision
         # counts customer turns); the signal's turn is this one
-        earlier = len(customer_turns)
-        average = "the earlier customer turn" if earlier == 1 else f"{earlier} earlier customer turns"
+        count = len(customer_turns)
+        average = f"{count} earlier customer turns" if count > 1 else "the earlier customer turn"
         evidence = f"sentiment fell from {before:+.2f} ({average}) to {polarity:+.2f}"
         return [self._signal("sentiment_trend", drop, evidence, index)]
 
