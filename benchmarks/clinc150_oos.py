@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from benchmarks.clinc150_linear import Vectors, linear_probe
 from benchmarks.clinc150_report import markdown_report
 from benchmarks.clinc150_results import (
     HEADLINE,
@@ -233,6 +234,20 @@ def coverages(
     return Coverage(in_scope, np.maximum(in_scope, to_oos), intents[rows])
 
 
+def probe_vectors(
+    splits: dict[str, list[Example]], queries: list[str], vectors: CachedVectors, coverage: Coverage
+) -> Vectors:
+    """The linear probe's inputs: the same cached vectors the coverage was computed from."""
+    train = [text for text, _ in splits["train"]]
+    embedded = vectors(train + queries)
+    return Vectors(
+        train=embedded[: len(train)],
+        oos_train=vectors([text for text, _ in splits["oos_train"]]),
+        queries=embedded[len(train) :],
+        coverage=coverage.in_scope,
+    )
+
+
 def nearest_neighbour_accuracy(splits: dict[str, list[Example]], coverage: Coverage) -> float:
     """Reference: in-scope test accuracy of taking the intent of the closest training example
     (the same all-MiniLM-L6-v2 vectors, no Rasa)."""
@@ -305,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
             nearest_neighbour_accuracy(splits, coverage), 4
         ),
         "results": results,
+        "reference_linear_probe": linear_probe(
+            splits, probe_vectors(splits, queries, vectors, coverage)
+        ),
         "headline": HEADLINE,
         "analysis_shipped_detector": analysis,
         "total_seconds": round(time.time() - started, 1),

@@ -77,12 +77,35 @@ def markdown_report(report: dict[str, Any]) -> str:
         f"no Rasa), test in-scope accuracy "
         f"{percent(report['reference_nearest_neighbour_accuracy_test'])} %"
     )
+    lines += linear_probe_lines(report.get("reference_linear_probe") or [])
     lines.append(
         f"- coverage embeddings: {report['coverage_embedding_seconds']} s (0 = cached); whole "
         f"command {report['total_seconds']} s"
     )
     lines += analysis_lines(report.get("analysis_shipped_detector") or {})
     return "\n".join(lines) + "\n"
+
+
+def linear_probe_lines(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    lines = [
+        "- reference: a logistic regression over the same all-MiniLM-L6-v2 vectors (no Rasa; C "
+        "and thresholds chosen on val; `benchmarks/clinc150_linear.py`), test in-scope accuracy "
+        "/ oos recall:",
+        "",
+        "  | model | C | argmax (no rejection) | val recall target | thresholds | test |",
+        "  |---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        test = row["test"]
+        lines.append(
+            f"  | {row['model']} | {row['c']:g} | "
+            f"{percent(row['argmax_test_in_scope_accuracy'])} | {row['val_recall_target']} | "
+            f"{row['thresholds']} | {percent(test['in_scope_accuracy'])} / "
+            f"{percent(test['oos_recall'])} |"
+        )
+    return [*lines, ""]
 
 
 def shipped_line(report: dict[str, Any]) -> str:

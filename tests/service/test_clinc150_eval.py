@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import yaml
 
+from benchmarks.clinc150_linear import Vectors, linear_probe
 from benchmarks.clinc150_oos import (
     ROOT,
     component_sources,
@@ -238,3 +239,40 @@ def test_predictions_are_split_back_into_val_and_test_and_checked_against_rasa()
     )
     with pytest.raises(ValueError, match="5 predictions for 4 queries"):
         scored_splits(splits, [*predictions, predictions[0]], np.zeros(5))
+
+
+def test_the_linear_probe_learns_intents_from_vectors_and_rejects_what_is_far_away() -> None:
+    """Two intents in two directions; the out-of-scope queries point elsewhere, so the coverage
+    threshold chosen on val rejects them on test, and every in-scope query keeps its intent."""
+    axes = np.eye(3)
+    splits = parse_clinc150(
+        clinc(
+            train=[["balance a", "balance"], ["balance b", "balance"]]
+            + [["timer a", "timer"], ["timer b", "timer"]],
+        )
+    )
+    train = np.array([axes[0], axes[0], axes[1], axes[1]])
+    queries = np.array([axes[0], axes[2], axes[1], axes[2]])  # val, oos_val, test, oos_test
+    vectors = Vectors(
+        train=train,
+        oos_train=np.array([axes[2]]),
+        queries=queries,
+        coverage=coverage_scores(train, queries),
+    )
+
+    rows = linear_probe(splits, vectors)
+
+    assert {row["model"] for row in rows} == {"with oos_train", "without oos_train"}
+    without = next(r for r in rows if r["model"] == "without oos_train")
+    assert without["argmax_test_in_scope_accuracy"] == 1.0
+    assert (without["test"]["in_scope_accuracy"], without["test"]["oos_recall"]) == (1.0, 1.0)
+
+
+def test_the_linear_probe_refuses_vectors_that_do_not_match_the_queries() -> None:
+    splits = parse_clinc150(clinc())
+    vectors = Vectors(
+        train=np.eye(2), oos_train=np.eye(2)[:1], queries=np.eye(2)[:1], coverage=np.ones(1)
+    )
+
+    with pytest.raises(ValueError, match="query vectors"):
+        linear_probe(splits, vectors)
