@@ -245,6 +245,7 @@ def probe_vectors(
         oos_train=vectors([text for text, _ in splits["oos_train"]]),
         queries=embedded[len(train) :],
         coverage=coverage.in_scope,
+        query_texts=tuple(queries),
     )
 
 

@@ -90,17 +90,18 @@ def linear_probe_lines(rows: list[dict[str, Any]]) -> list[str]:
     if not rows:
         return []
     lines = [
-        "- reference: a logistic regression over the same all-MiniLM-L6-v2 vectors (no Rasa; C "
-        "and thresholds chosen on val; `benchmarks/clinc150_linear.py`), test in-scope accuracy "
-        "/ oos recall:",
+        "- reference: a logistic regression over the same all-MiniLM-L6-v2 vectors, alone and "
+        "with the word and character n-grams (no Rasa; C and thresholds chosen on val; "
+        "`benchmarks/clinc150_linear.py`), test in-scope accuracy / oos recall:",
         "",
-        "  | model | C | argmax (no rejection) | val recall target | thresholds | test |",
-        "  |---|---|---|---|---|---|",
+        "  | features | model | C | argmax (no rejection) | val recall target | thresholds "
+        "| test |",
+        "  |---|---|---|---|---|---|---|",
     ]
     for row in rows:
         test = row["test"]
         lines.append(
-            f"  | {row['model']} | {row['c']:g} | "
+            f"  | {row['features']} | {row['model']} | {row['c']:g} | "
             f"{percent(row['argmax_test_in_scope_accuracy'])} | {row['val_recall_target']} | "
             f"{row['thresholds']} | {percent(test['in_scope_accuracy'])} / "
             f"{percent(test['oos_recall'])} |"

@@ -258,20 +258,30 @@ def test_the_linear_probe_learns_intents_from_vectors_and_rejects_what_is_far_aw
         oos_train=np.array([axes[2]]),
         queries=queries,
         coverage=coverage_scores(train, queries),
+        query_texts=("balance c", "who won", "timer c", "dow today"),
     )
 
     rows = linear_probe(splits, vectors)
 
-    assert {row["model"] for row in rows} == {"with oos_train", "without oos_train"}
-    without = next(r for r in rows if r["model"] == "without oos_train")
-    assert without["argmax_test_in_scope_accuracy"] == 1.0
-    assert (without["test"]["in_scope_accuracy"], without["test"]["oos_recall"]) == (1.0, 1.0)
+    assert {(row["features"], row["model"]) for row in rows} == {
+        (features, model)
+        for features in ("sentence vectors", "sentence vectors + n-grams")
+        for model in ("with oos_train", "without oos_train")
+    }
+    for row in rows:
+        if row["model"] == "without oos_train":
+            assert row["argmax_test_in_scope_accuracy"] == 1.0
+            assert (row["test"]["in_scope_accuracy"], row["test"]["oos_recall"]) == (1.0, 1.0)
 
 
 def test_the_linear_probe_refuses_vectors_that_do_not_match_the_queries() -> None:
     splits = parse_clinc150(clinc())
     vectors = Vectors(
-        train=np.eye(2), oos_train=np.eye(2)[:1], queries=np.eye(2)[:1], coverage=np.ones(1)
+        train=np.eye(2),
+        oos_train=np.eye(2)[:1],
+        queries=np.eye(2)[:1],
+        coverage=np.ones(1),
+        query_texts=("one",),
     )
 
     with pytest.raises(ValueError, match="query vectors"):
