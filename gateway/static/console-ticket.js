@@ -140,9 +140,15 @@ function transcriptTurn(turn) {
   ]);
   const pressed = turn.button ? element("span", { text: "pressed: " + turn.button, className: "chip" }) : null;
   const offered = (turn.buttons || []).map((button) => element("span", { text: button.title, className: "chip" }));
+  // The customer's first "message", starting with "/" and no pressed button, is the widget's
+  // opening payload (typed text starting with "/" reaches Rasa behind an invisible guard).
+  const opened = turn.speaker === "customer" && turn.turn === 1 && !turn.button && turn.text.startsWith("/");
+  const words = opened
+    ? element("p", { text: "opened the chat", className: "text opened" })
+    : element("p", { text: turn.text, className: "text" });
   return element("li", {
     className: "turn turn-" + turn.speaker, testid: "turn", attrs: { "data-speaker": turn.speaker },
-  }, [meta, element("p", { text: turn.text, className: "text" }), pressed, ...offered]);
+  }, [meta, words, pressed, ...offered]);
 }
 
 function renderNotes(notes) {

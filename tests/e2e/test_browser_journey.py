@@ -171,6 +171,9 @@ async def test_customer_and_agent_journey(browser: Browser, stack: Stack) -> Non
     await expect(agent.get_by_test_id("signal").first).to_be_visible()
     await expect(agent.get_by_test_id("article").first).to_be_visible()
     transcript = agent.get_by_test_id("transcript")
+    first_turn = transcript.get_by_test_id("turn").first  # the widget's "/greet", in words
+    await expect(first_turn).to_contain_text("opened the chat")
+    await expect(first_turn).not_to_contain_text("/greet")
     await expect(transcript).to_contain_text(QUESTION)
     await expect(transcript).to_contain_text(FRUSTRATED[-1])
     await shots.take(agent, "console-ticket")
