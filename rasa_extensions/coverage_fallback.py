@@ -29,10 +29,11 @@ from rasa.shared.nlu.constants import (
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
-    TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from rasa_extensions.sentence_vector import sentence_vector
 
 log = logging.getLogger(__name__)
 COVERAGE_KEY = "coverage"
@@ -93,7 +94,7 @@ class CoverageFallbackClassifier(GraphComponent, IntentClassifier):
         vectors = [
             vector
             for example in training_data.intent_examples
-            if (vector := _sentence_vector(example)) is not None
+            if (vector := sentence_vector(example)) is not None
         ]
         if not vectors:
             raise ValueError(
@@ -123,17 +124,8 @@ class CoverageFallbackClassifier(GraphComponent, IntentClassifier):
 
     def coverage(self, message: Message) -> float | None:
         """Cosine similarity to the closest training example; None without a vector."""
-        vector = _sentence_vector(message)
+        vector = sentence_vector(message)
         if vector is None or self._vectors is None or not len(self._vectors):
             return None
         return float(np.max(self._vectors @ vector))
 
-
-def _sentence_vector(message: Message) -> np.ndarray | None:
-    """The unit-length dense sentence feature of the text, if there is a non-zero one."""
-    _, sentence = message.get_dense_features(TEXT)
-    if sentence is None:
-        return None
-    vector = np.asarray(sentence.features, dtype=np.float32).reshape(-1)
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm > 0 else None

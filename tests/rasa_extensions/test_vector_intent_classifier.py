@@ -1,0 +1,138 @@
+"""The intent classifier over sentence vectors: learns from the examples, ranks every intent,
+survives a reload, and leaves DIET's intent alone when the service gave no vector."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from rasa_extensions.vector_intent_classifier import VectorIntentClassifier, VectorModel
+
+AXES = np.eye(4).tolist()
+
+
+def message(text: str, vector: list[float], intent: str | None = None) -> Message:
+    data = {TEXT: text}
+    if intent:
+        data["intent"] = intent
+    result = Message(data=data)
+    result.add_features(Features(np.asarray([vector], dtype=np.float32), "sentence", TEXT, "t"))
+    return result
+
+
+def near(axis: int, noise: float) -> list[float]:
+    vector = [noise] * 4
+    vector[axis] = 1.0
+    return vector
+
+
+def as_diet_left_it(text: str, vector: list[float]) -> Message:
+    result = message(text, vector)
+    result.set("intent", {"name": "greet", "confidence": 0.99})
+    result.set("intent_ranking", [{"name": "greet", "confidence": 0.99}])
+    return result
+
+
+def train(tmp_path: Path, examples: list[Message], **config: object) -> VectorIntentClassifier:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("intents")
+    context = ExecutionContext(GraphSchema({}), "test")
+    settings = {**VectorIntentClassifier.get_default_config(), **config}
+    VectorIntentClassifier.create(settings, storage, resource, context).train(
+        TrainingData(examples)
+    )
+    return VectorIntentClassifier.load(settings, storage, resource, context)
+
+
+@pytest.fixture
+def trained(tmp_path: Path) -> VectorIntentClassifier:
+    examples = [
+        message(f"{intent} {n}", near(axis, 0.1 * n), intent)
+        for axis, intent in enumerate(["greet", "order_status", "ask_question"])
+        for n in range(3)
+    ]
+    return train(tmp_path, examples)
+
+
+def test_a_reloaded_model_classifies_by_meaning_and_ranks_every_intent(
+    trained: VectorIntentClassifier,
+) -> None:
+    [where] = trained.process([as_diet_left_it("where is my parcel", near(1, 0.05))])
+
+    assert where.get("intent")["name"] == "order_status"
+    ranking = where.get("intent_ranking")
+    assert [entry["name"] for entry in ranking][0] == "order_status"
+    assert {entry["name"] for entry in ranking} == {"greet", "order_status", "ask_question"}
+    assert sum(entry["confidence"] for entry in ranking) == pytest.approx(1.0, abs=1e-5)
+    assert ranking == sorted(ranking, key=lambda entry: -entry["confidence"])
+
+
+def test_without_a_sentence_vector_diets_intent_stands(trained: VectorIntentClassifier) -> None:
+    [offline] = trained.process([as_diet_left_it("hi", [0.0, 0.0, 0.0, 0.0])])
+
+    assert offline.get("intent") == {"name": "greet", "confidence": 0.99}
+
+
+def test_the_fallback_classifier_reads_its_confidence(
+    trained: VectorIntentClassifier, tmp_path: Path
+) -> None:
+    """Halfway between two intents: low and ambiguous, so Rasa's fallback takes over."""
+    [unsure] = trained.process([as_diet_left_it("hm", [0.7, 0.7, 0.0, 0.0])])
+    fallback = FallbackClassifier(
+        {**FallbackClassifier.get_default_config(), "threshold": 0.5, "ambiguity_threshold": 0.1}
+    )
+
+    [decided] = fallback.process([unsure])
+
+    assert decided.get("intent")["name"] == "nlu_fallback"
+
+
+def test_the_ranking_is_cut_at_its_configured_length(tmp_path: Path) -> None:
+    examples = [message(f"i{axis}", near(axis, 0.0), f"intent_{axis}") for axis in range(4)]
+    classifier = train(tmp_path, examples, ranking_length=2)
+
+    [result] = classifier.process([as_diet_left_it("x", near(3, 0.0))])
+
+    assert [entry["name"] for entry in result.get("intent_ranking")][0] == "intent_3"
+    assert len(result.get("intent_ranking")) == 2
+
+
+def test_two_intents_give_complementary_probabilities(tmp_path: Path) -> None:
+    examples = [message("yes", near(0, 0.0), "affirm"), message("no", near(1, 0.0), "deny")]
+    classifier = train(tmp_path, examples)
+
+    [result] = classifier.process([as_diet_left_it("yep", near(0, 0.1))])
+
+    assert result.get("intent")["name"] == "affirm"
+    confidences = [entry["confidence"] for entry in result.get("intent_ranking")]
+    assert sum(confidences) == pytest.approx(1.0)
+
+
+def test_training_without_vectors_fails_loudly(tmp_path: Path) -> None:
+    examples = [message("hi", [0.0] * 4, "greet"), message("bye", [0.0] * 4, "goodbye")]
+
+    with pytest.raises(ValueError, match="after ServiceSentenceFeaturizer"):
+        train(tmp_path, examples)
+
+
+@pytest.mark.parametrize("config", [{"C": 0}, {"ranking_length": 1}])
+def test_a_bad_config_is_refused(config: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        VectorIntentClassifier.validate_config(
+            {**VectorIntentClassifier.get_default_config(), **config}
+        )
+
+
+def test_a_model_needs_two_intents() -> None:
+    with pytest.raises(ValueError, match="two intents"):
+        VectorModel(["greet"], np.zeros((1, 4)), np.zeros(1))
