@@ -128,4 +128,3 @@ class CoverageFallbackClassifier(GraphComponent, IntentClassifier):
         if vector is None or self._vectors is None or not len(self._vectors):
             return None
         return float(np.max(self._vectors @ vector))
-

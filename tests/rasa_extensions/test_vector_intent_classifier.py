@@ -1,5 +1,6 @@
-"""The intent classifier over sentence vectors: learns from the examples, ranks every intent,
-survives a reload, and leaves DIET's intent alone when the service gave no vector."""
+"""The intent classifier over sentence vectors and n-gram counts: learns from the examples,
+ranks every intent, survives a reload, and leaves DIET's intent alone when the service gave no
+vector."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -27,6 +29,13 @@ def message(text: str, vector: list[float], intent: str | None = None) -> Messag
         data["intent"] = intent
     result = Message(data=data)
     result.add_features(Features(np.asarray([vector], dtype=np.float32), "sentence", TEXT, "t"))
+    return result
+
+
+def with_counts(result: Message, counts: list[float]) -> Message:
+    """The sparse sentence features a CountVectorsFeaturizer would add."""
+    matrix = scipy.sparse.coo_matrix(np.asarray([counts], dtype=np.float32))
+    result.add_features(Features(matrix, "sentence", TEXT, "counts"))
     return result
 
 
@@ -83,9 +92,7 @@ def test_without_a_sentence_vector_diets_intent_stands(trained: VectorIntentClas
     assert offline.get("intent") == {"name": "greet", "confidence": 0.99}
 
 
-def test_the_fallback_classifier_reads_its_confidence(
-    trained: VectorIntentClassifier, tmp_path: Path
-) -> None:
+def test_the_fallback_classifier_reads_its_confidence(trained: VectorIntentClassifier) -> None:
     """Halfway between two intents: low and ambiguous, so Rasa's fallback takes over."""
     [unsure] = trained.process([as_diet_left_it("hm", [0.7, 0.7, 0.0, 0.0])])
     fallback = FallbackClassifier(
@@ -136,3 +143,32 @@ def test_a_bad_config_is_refused(config: dict[str, object]) -> None:
 def test_a_model_needs_two_intents() -> None:
     with pytest.raises(ValueError, match="two intents"):
         VectorModel(["greet"], np.zeros((1, 4)), np.zeros(1))
+
+
+def test_the_n_grams_tell_apart_what_the_vector_blurs(tmp_path: Path) -> None:
+    """ "That helped" and "not quite what I needed" can sit close in vector space; the counted
+    words ("not") separate them."""
+    same = near(0, 0.1)
+    examples = [
+        with_counts(message(f"helped {n}", same, "feedback_helpful"), [1.0, 0.0]) for n in range(3)
+    ] + [
+        with_counts(message(f"not quite {n}", same, "feedback_not_helpful"), [1.0, 1.0])
+        for n in range(3)
+    ]
+    classifier = train(tmp_path, examples)
+
+    [negated] = classifier.process([with_counts(as_diet_left_it("not it", same), [1.0, 1.0])])
+
+    assert negated.get("intent")["name"] == "feedback_not_helpful"
+
+
+def test_features_of_another_width_leave_diets_intent(tmp_path: Path) -> None:
+    examples = [
+        with_counts(message(f"i{axis}", near(axis, 0.0), f"intent_{axis}"), [1.0, 0.0])
+        for axis in range(3)
+    ]
+    classifier = train(tmp_path, examples)
+
+    [result] = classifier.process([with_counts(as_diet_left_it("x", near(1, 0.0)), [1.0])])
+
+    assert result.get("intent") == {"name": "greet", "confidence": 0.99}
