@@ -34,6 +34,7 @@ HANDOFF_ACTION = "action_handoff"
 REQUEST_INTENT = "request_human"
 FALLBACK_INTENT = "nlu_fallback"
 NOT_HELPFUL_INTENT = "feedback_not_helpful"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 RESOLVING_INTENTS = frozenset({"feedback_helpful", "thank"})
 ACCEPT_INTENTS = frozenset({"affirm"})
 DECLINE_INTENTS = frozenset({"deny"})
@@ -246,10 +247,17 @@ class EscalationDecider:
             if answered is not None:
                 state.open_questions.append(answered)
         rephrased = self._rephrase(state, turn)
+        # An unanswered question asked again and declined as out of scope ("that's outside what
+        # I can help with") is still unanswered: as much a failure as a miss. A first
+        # out-of-scope message ("tell me a joke") is not.
+        declined = rephrased is not None and turn.intent == OUT_OF_SCOPE_INTENT and not tried
         if rephrased is not None:
             earlier, score = rephrased
             evidence = f"asks turn {earlier.number}'s unanswered question again ({score:.2f})"
             add("rephrase", weights.rephrase, score, evidence)
+            if declined:
+                evidence = f"turn {earlier.number}'s question asked again, declined as out of scope"
+                add("declined", weights.declined, 1.0, evidence)
         if turn.outcome == "miss":
             add("kb_miss", weights.kb_miss, 1.0, f"no answer for {_short(turn.text)}")
         elif turn.outcome == "unavailable":
@@ -260,7 +268,7 @@ class EscalationDecider:
         if repeated is not None:
             add("bot_repeat", weights.bot_repeat, 1.0, f"same reply as turn {repeated}")
         state.unresolved.extend(found)
-        if turn.outcome in ("miss", "unavailable") or fallback:
+        if turn.outcome in ("miss", "unavailable") or fallback or declined:
             state.open_questions.append(turn)
         if turn.outcome == "answered":
             state.last_answered = turn

@@ -28,6 +28,7 @@ class DecisionWeights:
     not_helpful: float
     service_unavailable: float
     rephrase: float
+    declined: float
     bot_repeat: float
     unresolved_turns: float
 

@@ -55,6 +55,7 @@ SIGNALS: dict[str, tuple[str, str | None]] = {
     "kb_miss": ("knowledge-base miss", "knowledge-base misses"),
     "not_helpful": ("answer marked not helpful", "answers marked not helpful"),
     "rephrase": ("customer rephrased", None),
+    "declined": ("question declined as out of scope", "questions declined as out of scope"),
     "customer_repeat": ("customer repeated themselves", None),
     "nlu_fallback": ("message not understood", "messages not understood"),
     "service_unavailable": ("help articles unavailable", None),

@@ -190,6 +190,40 @@ def test_a_rephrased_question_counts_when_the_vectors_are_close(
     assert "rephrase" not in {s.name for s in decider.decide([first, other]).signals}
 
 
+def test_an_unanswered_question_asked_again_and_declined_as_out_of_scope_is_unresolved(
+    decider: EscalationDecider,
+) -> None:
+    """The knowledge base missed "garden furniture?"; asked again, the NLU calls it out of scope
+    and the bot declines: two failures to help, so a person is offered - as after two misses."""
+    declined = ("utter_out_of_scope",)
+    first = CustomerTurn(1, "garden furniture?", "ask_question", 0.9, (1.0, 0.0), MISS, (), "miss")
+    again = CustomerTurn(2, "patio chairs?", "out_of_scope", 0.9, (0.9, 0.2), declined)
+    two_misses = decider.decide([first, dataclasses.replace(again, outcome="miss")])
+
+    decision = decider.decide([first, again])
+
+    assert (decision.action, decision.reason) == ("offer", "unresolved")
+    assert (two_misses.action, two_misses.reason) == ("offer", "unresolved")
+    signal = next(s for s in decision.signals if s.name == "declined")
+    assert (signal.turn, signal.evidence) == (
+        2,
+        "turn 1's question asked again, declined as out of scope",
+    )
+
+
+def test_out_of_scope_small_talk_is_not_an_unanswered_question(
+    decider: EscalationDecider,
+) -> None:
+    declined = ("utter_out_of_scope",)
+    joke = CustomerTurn(1, "tell me a joke", "out_of_scope", 0.9, (0.0, 1.0), declined)
+    another = CustomerTurn(2, "tell me another joke", "out_of_scope", 0.9, (0.1, 1.0), declined)
+
+    decision = decider.decide([joke, another])
+
+    assert decision.action == "continue"
+    assert "declined" not in {s.name for s in decision.signals}
+
+
 def test_invalid_decision_settings_are_all_reported() -> None:
     document = shipped_document()
     document["decision"]["handoff_at"] = 0.5
