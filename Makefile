@@ -38,8 +38,8 @@ eval-nlu: setup ## Rasa NLU 5-fold cross-validation (intent macro F1), results i
 	@$(SERVICE_PY) -c "import json; r=json.load(open('var/results/nlu-cv/intent_report.json')); print('intent macro F1:', round(r['macro avg']['f1-score'], 4), ' weighted F1:', round(r['weighted avg']['f1-score'], 4))"
 
 CLINC ?= ../shared/datasets/clinc150/data_full.json
-eval-oos: setup ## Out-of-scope detection on CLINC150 (CLINC=path; EPOCHS=n for a labelled quick run), report in var/results/clinc150
-	@$(SERVICE_PY) -m benchmarks.clinc150_oos $(CLINC) $(if $(EPOCHS),--epochs $(EPOCHS) --out var/results/clinc150-quick)
+eval-oos: setup ## Out-of-scope detection on CLINC150 (CLINC=path; EPOCHS=n quick run; WITH_OOS_ONLY=1 one model), report in var/results/clinc150
+	@$(SERVICE_PY) -m benchmarks.clinc150_oos $(CLINC) $(if $(EPOCHS),--epochs $(EPOCHS) --out var/results/clinc150-quick) $(if $(WITH_OOS_ONLY),--with-oos-only)
 
 USS ?= ../shared/datasets/uss/MWOZ.txt
 eval-frustration: setup ## Dissatisfied-turn detection on USS MultiWOZ (USS=path), report in var/results/uss_frustration.json

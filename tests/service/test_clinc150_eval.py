@@ -14,6 +14,7 @@ from benchmarks.clinc150_oos import (
     coverage_scores,
     eval_config,
     nearest,
+    prepare,
     shipped_thresholds,
 )
 from benchmarks.clinc150_results import HEADLINE, Shipped, ablations, rasa_agreement, scored_splits
@@ -286,3 +287,14 @@ def test_the_linear_probe_refuses_vectors_that_do_not_match_the_queries() -> Non
 
     with pytest.raises(ValueError, match="query vectors"):
         linear_probe(splits, vectors)
+
+
+def test_a_with_oos_only_job_has_just_the_headline_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    splits = parse_clinc150(clinc())
+
+    _, both = prepare(splits, "recipe: default.v1\n", [], tmp_path)
+    _, one = prepare(splits, "recipe: default.v1\n", [], tmp_path, ("with_oos_train",))
+
+    assert [variant["name"] for variant in both] == ["with_oos_train", "without_oos_train"]
+    assert [variant["name"] for variant in one] == ["with_oos_train"]
+    assert one[0]["model"] == both[0]["model"]  # the same key: a model trained once is reused
