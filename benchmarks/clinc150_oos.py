@@ -232,31 +232,21 @@ class Coverage:
     nearest_intent: np.ndarray  # the intent of the closest in-scope training example
 
 
-def coverages(
+def embedded(
     splits: dict[str, list[Example]], queries: list[str], vectors: CachedVectors
-) -> Coverage:
+) -> tuple[Coverage, Vectors]:
+    """Each query's coverage and the linear probe's inputs, from one read of the cached
+    vectors."""
     train = [text for text, _ in splits["train"]]
-    embedded = vectors(train + queries)  # one file: the featurizer's texts and the queries
-    in_scope, rows = nearest(embedded[: len(train)], embedded[len(train) :])
+    both = vectors(train + queries)  # one file: the featurizer's texts and the queries
+    train_vectors, query_vectors = both[: len(train)], both[len(train) :]
     oos_train = vectors([text for text, _ in splits["oos_train"]])
-    to_oos = coverage_scores(oos_train, embedded[len(train) :])
+    in_scope, rows = nearest(train_vectors, query_vectors)
+    to_oos = coverage_scores(oos_train, query_vectors)
     intents = np.array([label for _, label in splits["train"]], dtype=object)
-    return Coverage(in_scope, np.maximum(in_scope, to_oos), intents[rows])
-
-
-def probe_vectors(
-    splits: dict[str, list[Example]], queries: list[str], vectors: CachedVectors, coverage: Coverage
-) -> Vectors:
-    """The linear probe's inputs: the same cached vectors the coverage was computed from."""
-    train = [text for text, _ in splits["train"]]
-    embedded = vectors(train + queries)
-    return Vectors(
-        train=embedded[: len(train)],
-        oos_train=vectors([text for text, _ in splits["oos_train"]]),
-        queries=embedded[len(train) :],
-        coverage=coverage.in_scope,
-        query_texts=tuple(queries),
-    )
+    coverage = Coverage(in_scope, np.maximum(in_scope, to_oos), intents[rows])
+    probe = Vectors(train_vectors, oos_train, query_vectors, in_scope, tuple(queries))
+    return coverage, probe
 
 
 def nearest_neighbour_accuracy(splits: dict[str, list[Example]], coverage: Coverage) -> float:
@@ -284,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
 
     queries = json.loads((args.out / "work" / "queries.json").read_text())
     vectors = CachedVectors(ROOT / "var" / "cache" / "clinc150")
-    coverage = coverages(splits, queries, vectors)
+    coverage, probe = embedded(splits, queries, vectors)
 
     results, models, analysis = [], {}, {}
     for variant in variants:
@@ -334,9 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             nearest_neighbour_accuracy(splits, coverage), 4
         ),
         "results": results,
-        "reference_linear_probe": linear_probe(
-            splits, probe_vectors(splits, queries, vectors, coverage)
-        ),
+        "reference_linear_probe": linear_probe(splits, probe),
         "headline": HEADLINE,
         "analysis_shipped_detector": analysis,
         "total_seconds": round(time.time() - started, 1),
