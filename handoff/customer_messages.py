@@ -4,6 +4,11 @@ The gateway does not send these messages to Rasa; they are appended to the open 
 transcript (masked like every transcript turn), where the agent API and the console read them.
 A pure transition plus one store call, kept apart from the agent-side transitions in
 `handoff/lifecycle.py`.
+
+A message is never dropped quietly: it is appended, or the caller learns that the conversation
+is no longer with people (None: let the assistant answer it), or `MessageNotDelivered` says the
+open ticket could not take it (it is missing, e.g. still being created after its reservation,
+or lost in a Redis failure), so the customer can be told.
 """
 
 from __future__ import annotations
@@ -15,7 +20,13 @@ from handoff.lifecycle import Conflict
 from handoff.redact import redact_text
 from handoff.ticket import CustomerTurn, iso_utc
 from handoff.ticket_record import TicketRecord
-from handoff.ticket_store import RedisTicketStore
+from handoff.ticket_store import OPEN_STATES, RedisTicketStore
+
+PENDING_TICKET_WAIT = 3.0  # seconds to wait for a ticket that is being created
+
+
+class MessageNotDelivered(RuntimeError):
+    """The conversation is with people, but its ticket could not take the message."""
 
 
 def add_customer_message(record: TicketRecord, text: str, *, now: datetime) -> TicketRecord:
@@ -33,12 +44,28 @@ def add_customer_message(record: TicketRecord, text: str, *, now: datetime) -> T
 async def append_customer_message(
     tickets: RedisTicketStore, conversation_id: str, text: str, *, now: datetime
 ) -> TicketRecord | None:
-    """Append to the conversation's open ticket; None when it has none (state moved on)."""
+    """Append to the conversation's open ticket; None when it has none (the state moved on, or
+    the ticket was closed meanwhile). Raises MessageNotDelivered when the ticket the state
+    names does not appear within `PENDING_TICKET_WAIT` seconds."""
     state = await tickets.conversation(conversation_id)
     ticket_id = state.get("ticket_id")
-    if not ticket_id or state.get("state") not in ("waiting", "agent"):
+    if not ticket_id or state.get("state") not in OPEN_STATES:
         return None
+
+    def append(record: TicketRecord) -> TicketRecord:
+        return add_customer_message(record, text, now=now)
+
     try:
-        return await tickets.update(ticket_id, lambda r: add_customer_message(r, text, now=now))
-    except (LookupError, Conflict):
+        return await tickets.update(ticket_id, append)
+    except Conflict:
         return None
+    except LookupError:
+        pass  # reserved and not stored yet, or lost: wait for it a moment
+    if await tickets.wait_for(ticket_id, PENDING_TICKET_WAIT) is None:
+        raise MessageNotDelivered(f"conversation {conversation_id} has no ticket {ticket_id}")
+    try:
+        return await tickets.update(ticket_id, append)
+    except Conflict:
+        return None
+    except LookupError as error:
+        raise MessageNotDelivered(f"ticket {ticket_id} disappeared") from error

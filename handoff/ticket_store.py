@@ -7,6 +7,11 @@ Consistency rules:
 - One ticket per escalation, and one open ticket per conversation: `reserve` is a Lua script
   that returns the existing ticket id or sets the idempotency key and the conversation state
   in one step, so retries, double clicks and concurrent requests all get the same ticket.
+- A reservation expires: both keys get a TTL (`RESERVATION_SECONDS`) that the ticket's first
+  write removes. If the process or Redis fails between the two steps (and the clean-up fails
+  too), the conversation goes back to the assistant by itself instead of "waiting" forever
+  for a ticket that does not exist; `conversation` also reconciles an open state whose ticket
+  is gone and is no pending reservation.
 - Every change to a ticket is a pure transition (handoff/lifecycle.py) run inside WATCH/MULTI
   on the ticket's hash; the indexes (queue, team, agent load, SLA timers, closed set,
   conversation state) are derived from the record before and after, in the same transaction.
@@ -40,6 +45,8 @@ OUTBOX_LENGTH = 1000
 FEED_LENGTH = 10000  # approximate cap of handoff:feed (a live feed, not a history)
 HANDLING_SAMPLES = 50
 TRANSACTION_ATTEMPTS = 20
+RESERVATION_SECONDS = 60  # a ticket is built and stored within seconds; pending_wait is 10
+OPEN_STATES = ("waiting", "agent")  # conversation states in which a person has the chat
 RESERVE = """
 local existing = redis.call('GET', KEYS[1])
 if existing then return {existing, 'same'} end
@@ -47,10 +54,24 @@ local state = redis.call('HGET', KEYS[2], 'state')
 if state == 'waiting' or state == 'agent' then
   return {redis.call('HGET', KEYS[2], 'ticket_id'), 'open'}
 end
-redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 redis.call('HSET', KEYS[2], 'state', 'waiting', 'ticket_id', ARGV[1], 'agent_id', '',
   'updated_at', ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
 return {ARGV[1], 'new'}
+"""
+# KEYS: conversation, ticket (of the conversation's ticket_id). The state, or nothing when it
+# points at a ticket that does not exist and is no pending reservation (no TTL): then it is
+# removed, and the conversation is the assistant's again.
+CONVERSATION = """
+local fields = redis.call('HGETALL', KEYS[1])
+local state = redis.call('HGET', KEYS[1], 'state')
+if (state == 'waiting' or state == 'agent') and redis.call('EXISTS', KEYS[2]) == 0
+    and redis.call('TTL', KEYS[1]) == -1 then
+  redis.call('DEL', KEYS[1])
+  return {}
+end
+return fields
 """
 RELEASE = """
 if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
@@ -104,17 +125,21 @@ class TicketStore(abc.ABC):
 
 
 class RedisTicketStore(TicketStore):
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, reservation_seconds: int = RESERVATION_SECONDS) -> None:
         self._redis = client
+        self._reservation_seconds = reservation_seconds
         self._reserve = client.register_script(RESERVE)
         self._release = client.register_script(RELEASE)
+        self._conversation = client.register_script(CONVERSATION)
 
     async def reserve(
         self, conversation_id: str, escalation: str, ticket_id: str, now: datetime
     ) -> Reservation:
         names = [keys.idempotency(conversation_id, escalation), keys.conversation(conversation_id)]
         async with guard():
-            found, how = await self._reserve(keys=names, args=[ticket_id, iso_utc(now)])
+            found, how = await self._reserve(
+                keys=names, args=[ticket_id, iso_utc(now), self._reservation_seconds]
+            )
         return Reservation(found, how == "new")
 
     async def release(self, conversation_id: str, escalation: str, ticket_id: str) -> bool:
@@ -198,8 +223,16 @@ class RedisTicketStore(TicketStore):
         return TicketRecord.from_fields(fields)
 
     async def conversation(self, conversation_id: str) -> dict[str, str]:
+        """The conversation's state (empty: the assistant has it). An open state whose ticket
+        is gone, and is not being created, is removed here rather than kept forever."""
         async with guard():
-            return await await_reply(self._redis.hgetall(keys.conversation(conversation_id)))
+            state = await await_reply(self._redis.hgetall(keys.conversation(conversation_id)))
+            ticket_id = state.get("ticket_id")
+            if state.get("state") not in OPEN_STATES or not ticket_id:
+                return dict(state)
+            names = [keys.conversation(conversation_id), keys.ticket(ticket_id)]
+            flat = await self._conversation(keys=names)
+        return dict(zip(flat[::2], flat[1::2], strict=True))
 
     async def queue_position(self, record: TicketRecord) -> int | None:
         """1 for the next ticket to be taken; None when the ticket is not waiting."""
@@ -294,6 +327,9 @@ def _write(
         "updated_at": new.ticket.updated_at,
     }
     pipe.hset(keys.conversation(new.conversation_id), mapping=state)
+    pipe.persist(keys.conversation(new.conversation_id))  # no longer a mere reservation
+    if old is None:
+        pipe.persist(keys.idempotency(new.conversation_id, new.idempotency_key))
 
 
 def feed_entry(old: TicketRecord | None, new: TicketRecord) -> dict[str, str]:
