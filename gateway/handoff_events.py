@@ -52,65 +52,66 @@ class HandoffEvents:
         self.tickets = tickets
         self.service = service
         self.send_error = send_error
-        self.waiting: set[str] = set()  # sessions whose last status here was "waiting"
+        self.waiting: set[str] = set()  # conversations whose last status here was "waiting"
 
-    async def status(self, session_id: str) -> dict[str, Any]:
-        """The session's handoff status: Redis first (a conversation never handed off needs
+    async def status(self, conversation_id: str) -> dict[str, Any]:
+        """The conversation's handoff status: Redis first (a conversation never handed off needs
         no service call), then the service for the queue outlook."""
-        state = await self.tickets.conversation(session_id)
+        state = await self.tickets.conversation(conversation_id)
         if not state or state.get("state", "bot") == "bot":
             return protocol.handoff_status({"state": "bot"})
         try:
-            return protocol.handoff_status(await self.service.conversation(session_id))
+            return protocol.handoff_status(await self.service.conversation(conversation_id))
         except (ServiceUnavailable, ServiceRefused) as error:
             log.warning("handoff status from Redis only, the service: %s", error)
             return protocol.handoff_status(state)
 
-    async def send_status(self, session_id: str, to: str | None = None) -> None:
-        """Emit `handoff_status` to one socket (`to`) or all of the session; nothing when even
-        Redis cannot say."""
+    async def send_status(self, conversation_id: str, to: str | None = None) -> None:
+        """Emit `handoff_status` to one socket (`to`) or all of the conversation's sockets;
+        nothing when even Redis cannot say."""
         try:
-            status = await self.status(session_id)
+            status = await self.status(conversation_id)
         except (RedisError, OSError) as error:
             log.warning("no handoff status, Redis: %s", error)
             return
         if status["state"] == "waiting":
-            self.waiting.add(session_id)
+            self.waiting.add(conversation_id)
         else:
-            self.waiting.discard(session_id)
+            self.waiting.discard(conversation_id)
         if to is not None:
             await self.sio.emit("handoff_status", status, to=to)
         else:
-            await self.sio.emit("handoff_status", status, room=session_id)
+            await self.sio.emit("handoff_status", status, room=conversation_id)
 
     async def refresh_waiting(
         self, interval: float, connected: Callable[[], Collection[str]]
     ) -> None:
-        """Every `interval` seconds, a fresh status to each waiting session connected here."""
+        """Every `interval` seconds, a fresh status to each waiting conversation that has a
+        socket on this process."""
         while True:
             await asyncio.sleep(interval)
             here = connected()
-            for session_id in list(self.waiting):
-                if session_id not in here:
-                    self.waiting.discard(session_id)
+            for conversation_id in list(self.waiting):
+                if conversation_id not in here:
+                    self.waiting.discard(conversation_id)
                     continue
                 try:
-                    await self.send_status(session_id)
-                except Exception:  # one session's trouble must not stop the others' updates
-                    log.exception("a waiting session's status could not be refreshed")
+                    await self.send_status(conversation_id)
+                except Exception:  # one conversation's trouble must not stop the others' updates
+                    log.exception("a waiting conversation's status could not be refreshed")
 
-    async def cancel(self, sid: str, session_id: str) -> None:
-        """Withdraw the session's waiting request; a notice and the new status either way."""
+    async def cancel(self, sid: str, conversation_id: str) -> None:
+        """Withdraw the conversation's waiting request; a notice and the new status either way."""
         try:
-            conversation = await self.service.conversation(session_id)
+            conversation = await self.service.conversation(conversation_id)
             state, ticket_id = conversation.get("state"), conversation.get("ticket_id")
             if state == "waiting" and isinstance(ticket_id, str):
                 await self.service.cancel_ticket(ticket_id)
-                await self._notice(session_id, "cancelled", CANCELLED)
+                await self._notice(conversation_id, "cancelled", CANCELLED)
                 return
         except ServiceRefused as error:
             if error.status == 409:  # an agent claimed it in the meantime
-                await self._notice(session_id, "cancel_refused", ALREADY_JOINED)
+                await self._notice(conversation_id, "cancel_refused", ALREADY_JOINED)
             else:
                 log.error("cancel_handoff refused: %s", error)
                 await self.send_error(sid, "cancel_not_open", NOTHING_TO_CANCEL)
@@ -120,11 +121,11 @@ class HandoffEvents:
             await self.send_error(sid, "unavailable", "the request was not cancelled; try again")
             return
         if state == "agent":
-            await self._notice(session_id, "cancel_refused", ALREADY_JOINED)
+            await self._notice(conversation_id, "cancel_refused", ALREADY_JOINED)
         else:
             await self.send_error(sid, "cancel_not_open", NOTHING_TO_CANCEL)
 
-    async def rate(self, sid: str, session_id: str, data: object) -> None:
+    async def rate(self, sid: str, conversation_id: str, data: object) -> None:
         """Validate a `csat` event and store it through the service; `csat_saved` on success."""
         try:
             rating, comment = protocol.parse_csat(data)
@@ -132,7 +133,7 @@ class HandoffEvents:
             await self.send_error(sid, "invalid_csat", str(error))
             return
         try:
-            saved = await self.service.rate_conversation(session_id, rating, comment)
+            saved = await self.service.rate_conversation(conversation_id, rating, comment)
         except ServiceRefused as error:
             if error.status == 400:
                 await self.send_error(sid, "invalid_csat", error.error)
@@ -143,8 +144,12 @@ class HandoffEvents:
             log.error("csat: the service: %s", error)
             await self.send_error(sid, "unavailable", "the rating could not be saved; try again")
             return
-        await self.sio.emit("csat_saved", {"rating": saved.get("rating", rating)}, room=session_id)
+        await self.sio.emit(
+            "csat_saved", {"rating": saved.get("rating", rating)}, room=conversation_id
+        )
 
-    async def _notice(self, session_id: str, event: str, text: str) -> None:
-        await self.sio.emit("bot_uttered", protocol.system_notice(event, text), room=session_id)
-        await self.send_status(session_id)
+    async def _notice(self, conversation_id: str, event: str, text: str) -> None:
+        await self.sio.emit(
+            "bot_uttered", protocol.system_notice(event, text), room=conversation_id
+        )
+        await self.send_status(conversation_id)

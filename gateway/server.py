@@ -2,10 +2,12 @@
 channel protocol (`session_request` -> `session_confirm`, `user_uttered` -> `bot_uttered`), so
 existing Rasa widgets connect unchanged.
 
-Each customer message goes to Rasa's REST webhook on loopback (sender = the session id), or,
-while a person has the conversation (`handoff:conversation:{id}` waiting or agent), into the
-open ticket's transcript instead. What the team sends (`handoff:outbox:{id}`) is delivered to
-every socket of the session as `bot_uttered` with `sender` "agent" or "system". The handoff's
+A widget's session id is its secret; the gateway maps it to a conversation id
+(gateway/sessions.py), the only id Rasa, the service and the team see. Each customer message
+goes to Rasa's REST webhook on loopback (sender = the conversation id), or, while a person has
+the conversation (`handoff:conversation:{id}` waiting or agent), into the open ticket's
+transcript instead. What the team sends (`handoff:outbox:{id}`) is delivered to every socket of
+the conversation as `bot_uttered` with `sender` "agent" or "system". The handoff's
 own events (`handoff_status`, `cancel_handoff`, `csat`) are in gateway/handoff_events.py; the
 demo page, the widget's files and the security headers in gateway/web.py.
 
@@ -35,13 +37,18 @@ from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
 from gateway.web import setup_web
 from handoff import store_keys
-from handoff.customer_messages import append_customer_message
+from handoff.customer_messages import MessageNotDelivered, append_customer_message
+from handoff.store_base import HandoffStoreError
 from handoff.ticket_store import RedisTicketStore
 
 log = logging.getLogger(__name__)
 HANDED_TO_PEOPLE = ("waiting", "agent")
 OUTBOX_BLOCK_MS = 1000
 OUTBOX_RETRY_SECONDS = 1.0
+NOT_DELIVERED = (
+    "Sorry, your last message didn't reach our team because of a problem on our side. "
+    "Please send it again in a moment."
+)
 
 Clock = Callable[[], datetime]
 
@@ -71,8 +78,8 @@ class Gateway:
         self.store = GatewayStore(client, settings.session_ttl_seconds)
         self.tickets = RedisTicketStore(client)
         self.pumps: dict[str, asyncio.Task[None]] = {}
-        self.members: dict[str, set[str]] = {}  # session id -> socket ids on this process
-        # python-socketio runs handlers concurrently: one session's messages go in order
+        self.members: dict[str, set[str]] = {}  # conversation id -> socket ids here
+        # python-socketio runs handlers concurrently: one conversation's messages go in order
         self.locks: dict[str, asyncio.Lock] = {}
         service = ServiceClient(http, settings.service_url, settings.service_token)
         self.handoff = HandoffEvents(sio, self.tickets, service, self._error)
@@ -95,75 +102,89 @@ class Gateway:
         if origin is not None and origin.rstrip("/") not in self.settings.allowed_origins:
             log.info("refused a connection from origin %s", origin)
             return False
-        await self.sio.save_session(sid, {"address": _address(environ), "session_id": None})
+        await self.sio.save_session(
+            sid, {"address": _address(environ), "session_id": None, "conversation_id": None}
+        )
         return True
 
     async def disconnect(self, sid: str, *args: object) -> None:
         session = await self.sio.get_session(sid)
-        session_id = session.get("session_id")
-        if session_id:
-            self._leave(session_id, sid)
+        conversation_id = session.get("conversation_id")
+        if conversation_id:
+            self._leave(conversation_id, sid)
 
     async def session_request(self, sid: str, data: object = None) -> None:
         session = await self.sio.get_session(sid)
         if not await self._within_limit(sid, "address", session["address"]):
             return
         requested = data.get("session_id") if isinstance(data, dict) else None
-        session_id, resumed = await self.store.resume_or_issue(requested)
-        previous = session.get("session_id")
-        if previous and previous != session_id:
+        try:
+            issued = await self.store.resume_or_issue(requested)
+        except (RedisError, OSError) as error:
+            log.error("no session could be issued, Redis: %s", error)
+            await self._error(sid, "unavailable", "the chat is not available; try again")
+            return
+        previous = session.get("conversation_id")
+        conversation_id = issued.conversation_id
+        if previous and previous != conversation_id:
             self._leave(previous, sid)
             await self.sio.leave_room(sid, previous)
-        session["session_id"] = session_id
+        session["session_id"] = issued.session_id
+        session["conversation_id"] = conversation_id
         await self.sio.save_session(sid, session)
-        await self.sio.enter_room(sid, session_id)
-        await self.sio.emit("session_confirm", session_id, to=sid)
-        self.members.setdefault(session_id, set()).add(sid)
-        if session_id not in self.pumps or self.pumps[session_id].done():
-            self.pumps[session_id] = asyncio.create_task(self._pump_outbox(session_id))
-        log.info("socket %s %s a session", sid, "resumed" if resumed else "was issued")
-        if resumed:
-            await self.handoff.send_status(session_id, to=sid)
+        await self.sio.enter_room(sid, conversation_id)
+        await self.sio.emit("session_confirm", issued.session_id, to=sid)
+        self.members.setdefault(conversation_id, set()).add(sid)
+        if conversation_id not in self.pumps or self.pumps[conversation_id].done():
+            self.pumps[conversation_id] = asyncio.create_task(self._pump_outbox(conversation_id))
+        log.info(
+            "socket %s %s conversation %s",
+            sid,
+            "resumed" if issued.resumed else "was issued",
+            conversation_id,
+        )
+        if issued.resumed:
+            await self.handoff.send_status(conversation_id, to=sid)
 
     async def user_uttered(self, sid: str, data: object = None) -> None:
         session = await self.sio.get_session(sid)
-        session_id = session.get("session_id")
+        conversation_id = session.get("conversation_id")
         if not isinstance(data, dict) or not isinstance(data.get("message"), str):
             await self._error(sid, "invalid_message", "user_uttered needs a message text")
             return
-        if not session_id or data.get("session_id") not in (None, session_id):
+        if not conversation_id or data.get("session_id") not in (None, session["session_id"]):
             await self._error(
                 sid,
                 "invalid_session",
                 "send session_request first and use the session it confirmed",
             )
             return
-        async with self.locks.setdefault(session_id, asyncio.Lock()):
+        async with self.locks.setdefault(conversation_id, asyncio.Lock()):
             try:
-                await self._handle(sid, session, session_id, data)
-            except (RedisError, OSError) as error:
+                await self._handle(sid, session, conversation_id, data)
+            except (RedisError, OSError, HandoffStoreError) as error:
                 log.error("a message could not be handled, Redis: %s", error)
-                await self._error(sid, "unavailable", "the chat is not available; try again")
+                await self._trouble(sid)
 
     async def cancel_handoff(self, sid: str, data: object = None) -> None:
-        session_id = await self._confirmed_session(sid)
-        if session_id and await self._within_limit(sid, "session", session_id):
-            async with self.locks.setdefault(session_id, asyncio.Lock()):
-                await self.handoff.cancel(sid, session_id)
+        conversation_id = await self._confirmed_conversation(sid)
+        if conversation_id and await self._within_limit(sid, "session", conversation_id):
+            async with self.locks.setdefault(conversation_id, asyncio.Lock()):
+                await self.handoff.cancel(sid, conversation_id)
 
     async def csat(self, sid: str, data: object = None) -> None:
-        session_id = await self._confirmed_session(sid)
-        if session_id and await self._within_limit(sid, "session", session_id):
-            await self.handoff.rate(sid, session_id, data)
+        conversation_id = await self._confirmed_conversation(sid)
+        if conversation_id and await self._within_limit(sid, "session", conversation_id):
+            await self.handoff.rate(sid, conversation_id, data)
 
-    async def _confirmed_session(self, sid: str) -> str | None:
-        session_id = (await self.sio.get_session(sid)).get("session_id")
-        if not session_id:
+    async def _confirmed_conversation(self, sid: str) -> str | None:
+        conversation_id = (await self.sio.get_session(sid)).get("conversation_id")
+        if not conversation_id:
             await self._error(sid, "invalid_session", "send session_request first")
-        return session_id
+        return conversation_id
 
     async def _handle(
-        self, sid: str, session: dict[str, Any], session_id: str, data: dict[str, Any]
+        self, sid: str, session: dict[str, Any], conversation_id: str, data: dict[str, Any]
     ) -> None:
         text: str = data["message"]
         if len(text) > self.settings.max_message_chars:
@@ -175,20 +196,30 @@ class Gateway:
             return
         if not text.strip():
             return
-        if not await self._within_limit(sid, "session", session_id):
+        if not await self._within_limit(sid, "session", conversation_id):
             return
         if not await self._within_limit(sid, "address", session["address"]):
             return
-        state = await self.tickets.conversation(session_id)
+        await self.store.touch(conversation_id, session_id=session["session_id"])
+        state = await self.tickets.conversation(conversation_id)
         if state.get("state") in HANDED_TO_PEOPLE:
-            await append_customer_message(self.tickets, session_id, text, now=self.clock())
-            return
-        await self._to_rasa(sid, session_id, text, data.get("metadata"))
+            try:
+                appended = await append_customer_message(
+                    self.tickets, conversation_id, text, now=self.clock()
+                )
+            except MessageNotDelivered as error:
+                log.error("a message for the team was not delivered: %s", error)
+                await self._notice(sid, "not_delivered", NOT_DELIVERED)
+                return
+            if appended is not None:
+                return
+            # the team finished with the conversation meanwhile: the assistant answers it
+        await self._to_rasa(sid, conversation_id, text, data.get("metadata"))
 
-    async def _to_rasa(self, sid: str, session_id: str, text: str, metadata: object) -> None:
-        offered = await self.store.offered(session_id)
+    async def _to_rasa(self, sid: str, conversation_id: str, text: str, metadata: object) -> None:
+        offered = await self.store.offered(conversation_id)
         body = {
-            "sender": session_id,
+            "sender": conversation_id,
             "message": protocol.text_for_rasa(text, offered, self.settings.init_payload),
             "metadata": protocol.verified_metadata(
                 _json_object(metadata), self.settings.customer_signing_secret
@@ -200,58 +231,61 @@ class Gateway:
                 response.raise_for_status()
                 replies = await response.json()
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            log.error("Rasa did not answer for a session: %s", error)
-            await self._error(sid, "bot_unavailable", "the assistant is not available; try again")
+            log.error("Rasa did not answer conversation %s: %s", conversation_id, error)
+            await self._trouble(sid)
             return
-        if not isinstance(replies, list):
-            replies = []
-        await self.store.set_offered(session_id, protocol.offered_payloads(replies))
+        if not isinstance(replies, list) or not protocol.bot_messages(replies):
+            # Rasa answers 200 [] when an action or its tracker store failed
+            log.error("Rasa gave no answer in conversation %s", conversation_id)
+            await self._trouble(sid)
+            return
+        await self.store.set_offered(conversation_id, protocol.offered_payloads(replies))
         for message in protocol.bot_messages(replies):
-            await self.sio.emit("bot_uttered", message, room=session_id)
-        if (await self.tickets.conversation(session_id)).get("state") in HANDED_TO_PEOPLE:
-            await self.handoff.send_status(session_id)
+            await self.sio.emit("bot_uttered", message, room=conversation_id)
+        if (await self.tickets.conversation(conversation_id)).get("state") in HANDED_TO_PEOPLE:
+            await self.handoff.send_status(conversation_id)
 
-    async def _pump_outbox(self, session_id: str) -> None:
-        """Deliver the team's messages to the session's sockets while any is connected here;
-        the cursor in Redis lets a reconnecting widget get what it missed."""
-        stream = store_keys.outbox(session_id)
+    async def _pump_outbox(self, conversation_id: str) -> None:
+        """Deliver the team's messages to the conversation's sockets while any is connected
+        here; the cursor in Redis lets a reconnecting widget get what it missed."""
+        stream = store_keys.outbox(conversation_id)
         cursor: str | None = None
-        while self.members.get(session_id):
+        while self.members.get(conversation_id):
             try:
                 if cursor is None:
-                    cursor = await self.store.outbox_cursor(session_id)
+                    cursor = await self.store.outbox_cursor(conversation_id)
                 batches: Any = await self.reader.xread(
                     {stream: cursor}, count=50, block=OUTBOX_BLOCK_MS
                 )
-                if not self.members.get(session_id):
+                if not self.members.get(conversation_id):
                     break  # everyone left while we waited: keep the entries for their return
                 for _, entries in batches or []:
                     for entry_id, fields in entries:
                         message = protocol.outbox_message(fields)
                         if message is not None:
-                            await self.sio.emit("bot_uttered", message, room=session_id)
+                            await self.sio.emit("bot_uttered", message, room=conversation_id)
                         if message is not None and message.get("sender") == "bot":
                             # the assistant's buttons after a hand-back are its offer, too
                             await self.store.set_offered(
-                                session_id, protocol.quick_reply_payloads(message)
+                                conversation_id, protocol.quick_reply_payloads(message)
                             )
                         cursor = entry_id
-                        await self.store.set_outbox_cursor(session_id, cursor)
+                        await self.store.set_outbox_cursor(conversation_id, cursor)
                 if batches:
-                    await self.handoff.send_status(session_id)
+                    await self.handoff.send_status(conversation_id)
             except (RedisError, OSError) as error:
                 log.warning("outbox delivery paused, Redis: %s", error)
                 await asyncio.sleep(OUTBOX_RETRY_SECONDS)
 
-    def _leave(self, session_id: str, sid: str) -> None:
-        members = self.members.get(session_id)
+    def _leave(self, conversation_id: str, sid: str) -> None:
+        members = self.members.get(conversation_id)
         if members is not None:
             members.discard(sid)
             if not members:
-                del self.members[session_id]
-                lock = self.locks.get(session_id)
+                del self.members[conversation_id]
+                lock = self.locks.get(conversation_id)
                 if lock is not None and not lock.locked():
-                    del self.locks[session_id]
+                    del self.locks[conversation_id]
 
     async def _within_limit(self, sid: str, scope: str, key: str) -> bool:
         limit = self.settings.session_rate if scope == "session" else self.settings.address_rate
@@ -270,6 +304,16 @@ class Gateway:
 
     async def _error(self, sid: str, code: str, message: str, **extra: Any) -> None:
         await self.sio.emit("gateway_error", {"code": code, "message": message, **extra}, to=sid)
+
+    async def _notice(self, sid: str, event: str, text: str) -> None:
+        """A message in the chat itself (`bot_uttered` from "system"), so every widget, ours
+        or a stock Rasa one, shows it."""
+        await self.sio.emit("bot_uttered", protocol.system_notice(event, text), to=sid)
+
+    async def _trouble(self, sid: str) -> None:
+        """The customer's message got no answer (Rasa, an action or Redis failed): say so and
+        how else to reach the team, rather than leave them in silence."""
+        await self._notice(sid, "trouble", self.settings.trouble_message)
 
     async def close(self) -> None:
         self.members.clear()

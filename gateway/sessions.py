@@ -1,20 +1,31 @@
 """The gateway's Redis state, all under `gateway:` (apart from Rasa's `tracker:`/`lock:`, the
 knowledge base's `kb:` and the handoff's `handoff:`):
 
-    gateway:session:{session_id}       hash    issued_at, outbox_cursor (last delivered entry)
-    gateway:offered:{session_id}       set     button payloads of the bot's last reply
-    gateway:rate:{scope}:{key}         hash    token bucket (tokens, at)
+    gateway:session:{sha256(session id)}  hash    conversation_id, issued_at
+    gateway:conversation:{conversation}   hash    outbox_cursor (last delivered outbox entry)
+    gateway:offered:{conversation}        set     button payloads of the bot's last reply
+    gateway:rate:{scope}:{key}            hash    token bucket (tokens, at)
 
-Every key expires: sessions and offered payloads after the session TTL of inactivity, buckets
-once they would be full again.
+Two ids, on purpose:
+- the **session id** is the widget's secret (192 random bits): whoever holds it is that
+  customer. It lives only in the browser and, hashed, in the key of its session record; it is
+  never sent to Rasa or the service and never logged.
+- the **conversation id** (`conv-` and 80 random bits) names the conversation everywhere else:
+  Rasa's sender id, `handoff:conversation:{id}`, tickets, the console, logs. Knowing it gives no
+  way into the chat.
+
+Every key expires: sessions, cursors and offered payloads after the session TTL of inactivity,
+buckets once they would be full again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import redis.asyncio as redis
 
@@ -23,7 +34,18 @@ from handoff.store_base import await_reply
 
 PREFIX = "gateway:"
 SESSION_BYTES = 24  # 192 random bits
+CONVERSATION_BYTES = 10  # 80 random bits: unique, not a secret
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+
+
+@dataclass(frozen=True)
+class Session:
+    session_id: str
+    """The widget's secret."""
+    conversation_id: str
+    """What Rasa, the service and the team call this conversation."""
+    resumed: bool
+
 
 # KEYS[1] bucket; ARGV: burst, refill per second, now (s), cost. Returns {allowed, retry_after}.
 TOKEN_BUCKET = """
@@ -50,15 +72,24 @@ return {allowed, tostring(retry)}
 
 
 def session_key(session_id: str) -> str:
-    return f"{PREFIX}session:{session_id}"
+    """The session record's key: a hash of the secret, so Redis never holds the secret."""
+    return f"{PREFIX}session:{hashlib.sha256(session_id.encode()).hexdigest()}"
 
 
-def offered_key(session_id: str) -> str:
-    return f"{PREFIX}offered:{session_id}"
+def conversation_key(conversation_id: str) -> str:
+    return f"{PREFIX}conversation:{conversation_id}"
+
+
+def offered_key(conversation_id: str) -> str:
+    return f"{PREFIX}offered:{conversation_id}"
 
 
 def rate_key(scope: str, key: str) -> str:
     return f"{PREFIX}rate:{scope}:{key}"
+
+
+def new_conversation_id() -> str:
+    return f"conv-{secrets.token_hex(CONVERSATION_BYTES)}"
 
 
 class GatewayStore:
@@ -67,46 +98,66 @@ class GatewayStore:
         self._ttl = session_ttl_seconds
         self._bucket = client.register_script(TOKEN_BUCKET)
 
-    async def resume_or_issue(self, requested: object) -> tuple[str, bool]:
-        """The client's session id when this gateway issued it and it has not expired (its TTL
-        is renewed), else a new one. Returns (session_id, resumed)."""
+    async def resume_or_issue(self, requested: object) -> Session:
+        """The client's session when this gateway issued it and it has not expired (its TTL
+        is renewed), else a new session with a new conversation."""
         if isinstance(requested, str) and SESSION_ID.match(requested):
-            key = session_key(requested)
-            if await self._redis.expire(key, self._ttl):
-                await self._redis.expire(offered_key(requested), self._ttl)
-                return requested, True
-        session_id = secrets.token_urlsafe(SESSION_BYTES)
-        await await_reply(
-            self._redis.hset(session_key(session_id), mapping={"issued_at": int(time.time())})
+            found = await self.conversation_id(requested)
+            if found is not None:
+                await self.touch(found, session_id=requested)
+                return Session(requested, found, resumed=True)
+        session = Session(
+            secrets.token_urlsafe(SESSION_BYTES), new_conversation_id(), resumed=False
         )
-        await self._redis.expire(session_key(session_id), self._ttl)
-        return session_id, False
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(
+            session_key(session.session_id),
+            mapping={"conversation_id": session.conversation_id, "issued_at": int(time.time())},
+        )
+        pipe.expire(session_key(session.session_id), self._ttl)
+        await pipe.execute()
+        return session
 
-    async def is_issued(self, session_id: str) -> bool:
-        return bool(await self._redis.exists(session_key(session_id)))
+    async def conversation_id(self, session_id: str) -> str | None:
+        """The conversation of a live session; None for an unknown or expired one."""
+        key = session_key(session_id)
+        found = await await_reply(self._redis.hget(key, "conversation_id"))
+        return str(found) if found else None
 
-    async def offered(self, session_id: str) -> set[str]:
-        members = await await_reply(self._redis.smembers(offered_key(session_id)))
+    async def touch(self, conversation_id: str, *, session_id: str | None = None) -> None:
+        """Renew the TTL of the conversation's gateway keys (and of its session record)."""
+        pipe = self._redis.pipeline(transaction=False)
+        if session_id is not None:
+            pipe.expire(session_key(session_id), self._ttl)
+        pipe.expire(conversation_key(conversation_id), self._ttl)
+        pipe.expire(offered_key(conversation_id), self._ttl)
+        await pipe.execute()
+
+    async def offered(self, conversation_id: str) -> set[str]:
+        members = await await_reply(self._redis.smembers(offered_key(conversation_id)))
         return {str(member) for member in members}
 
-    async def set_offered(self, session_id: str, payloads: Iterable[str]) -> None:
+    async def set_offered(self, conversation_id: str, payloads: Iterable[str]) -> None:
         """The bot's last reply replaces what was offered before (no buttons: nothing)."""
-        key = offered_key(session_id)
+        key = offered_key(conversation_id)
         pipe = self._redis.pipeline(transaction=True)
         pipe.delete(key)
         payloads = list(payloads)
         if payloads:
             pipe.sadd(key, *payloads)
             pipe.expire(key, self._ttl)
-        pipe.expire(session_key(session_id), self._ttl)
         await pipe.execute()
 
-    async def outbox_cursor(self, session_id: str) -> str:
-        cursor = await await_reply(self._redis.hget(session_key(session_id), "outbox_cursor"))
+    async def outbox_cursor(self, conversation_id: str) -> str:
+        key = conversation_key(conversation_id)
+        cursor = await await_reply(self._redis.hget(key, "outbox_cursor"))
         return str(cursor or "0-0")
 
-    async def set_outbox_cursor(self, session_id: str, entry_id: str) -> None:
-        await await_reply(self._redis.hset(session_key(session_id), "outbox_cursor", entry_id))
+    async def set_outbox_cursor(self, conversation_id: str, entry_id: str) -> None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(conversation_key(conversation_id), "outbox_cursor", entry_id)
+        pipe.expire(conversation_key(conversation_id), self._ttl)
+        await pipe.execute()
 
     async def take(self, scope: str, key: str, limit: RateLimit) -> float:
         """Take one token from the bucket; 0.0 when allowed, else seconds until allowed."""

@@ -9,6 +9,13 @@ from urllib.parse import urlparse
 from service.settings import EnvReader
 
 DEFAULT_PORT = 8400
+# What a customer reads when their message got no answer (Rasa, an action or Redis failed).
+# It promises nothing about what was kept; GATEWAY_TROUBLE_MESSAGE sets the company's own.
+DEFAULT_TROUBLE_MESSAGE = (
+    "Sorry, something went wrong on our side and I couldn't answer that. Please send your "
+    "message again in a few minutes. If it can't wait, our support team is at 1-800-555-0199 "
+    "(Monday-Friday 8 am-8 pm ET, Saturday-Sunday 9 am-5 pm ET) or support@hearthly.example."
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,7 @@ class GatewaySettings:
     init_payload: str = "/greet"
     rasa_timeout_seconds: float = 30.0
     status_interval_seconds: float = 10.0
+    trouble_message: str = DEFAULT_TROUBLE_MESSAGE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
@@ -69,6 +77,9 @@ class GatewaySettings:
         init_payload = env.get("GATEWAY_INIT_PAYLOAD", "/greet")
         if init_payload and not init_payload.startswith("/"):
             problems.append(f"GATEWAY_INIT_PAYLOAD={init_payload!r} must start with /")
+        trouble_message = env.get("GATEWAY_TROUBLE_MESSAGE", DEFAULT_TROUBLE_MESSAGE).strip()
+        if not trouble_message:
+            problems.append("GATEWAY_TROUBLE_MESSAGE must not be empty")
         settings = cls(
             host=env.get("GATEWAY_HOST", "127.0.0.1"),
             port=port,
@@ -93,6 +104,7 @@ class GatewaySettings:
             init_payload=init_payload,
             rasa_timeout_seconds=number("GATEWAY_RASA_TIMEOUT", "30", float, 0.5, 300),
             status_interval_seconds=number("GATEWAY_STATUS_INTERVAL", "10", float, 0.05, 3600),
+            trouble_message=trouble_message,
         )
         read.raise_problems("gateway settings")
         return settings

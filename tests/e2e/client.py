@@ -12,6 +12,7 @@ import aiohttp
 import redis.asyncio as redis
 import socketio
 
+from gateway.sessions import GatewayStore
 from stack.supervisor import Stack
 
 
@@ -83,6 +84,17 @@ class Widget:
             await asyncio.sleep(0.05)
         assert not self.errors, self.errors
         return self.bot[start:]
+
+    async def conversation_id(self, stack: Stack) -> str:
+        """The conversation id the gateway gave this widget's session (Rasa's sender id, the
+        service's conversation id); the widget itself only ever holds the session id."""
+        client = redis.Redis.from_url(stack.config.redis.url, decode_responses=True)
+        try:
+            found = await GatewayStore(client, 60).conversation_id(self.session_id)
+        finally:
+            await client.aclose()
+        assert found, "the gateway has no such session"
+        return found
 
     async def open(self, gateway_url: str) -> None:
         """Connect from the gateway's own origin and wait for the session it issues."""

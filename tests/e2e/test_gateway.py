@@ -25,10 +25,11 @@ async def test_restart_typed_in_the_widget_reaches_rasa_as_plain_text(
 ) -> None:
     await widget.say("hello")
     await widget.say("/restart", replies=0)  # the bot may or may not answer it
+    conversation_id = await widget.conversation_id(stack)
     client = redis.Redis.from_url(stack.config.redis.url)
     try:
         for _ in range(600):
-            events = json.loads(await client.get(f"tracker:{widget.session_id}") or "{}").get(
+            events = json.loads(await client.get(f"tracker:{conversation_id}") or "{}").get(
                 "events", []
             )
             users = [event for event in events if event["event"] == "user"]

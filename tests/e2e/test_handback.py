@@ -107,7 +107,7 @@ async def test_a_hand_back_reaches_the_tracker_and_the_bot_carries_on(
     for message in ESCALATION:
         await widget.say(message)
     team = Team(stack)
-    sid = widget.session_id
+    sid = await widget.conversation_id(stack)
     state: dict[str, Any] = {}
 
     async def handed_off() -> bool:

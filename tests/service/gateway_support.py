@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import redis.asyncio as redis
 import socketio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
 
 SECRET = "customer-signing-secret-" + "s" * 24
@@ -76,6 +78,13 @@ class Widget:
         await self.client.emit(
             "user_uttered", {"message": text, "session_id": self.session_id, **extra}
         )
+
+
+async def conversation_of(client: redis.Redis, session_id: str) -> str:
+    """The conversation id the gateway gave a session (what Rasa and the service see)."""
+    found = await GatewayStore(client, 60).conversation_id(session_id)
+    assert found, "the gateway has no such session"
+    return found
 
 
 async def wait_for(condition: Any, timeout: float = 5.0) -> None:

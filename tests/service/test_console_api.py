@@ -19,7 +19,7 @@ from handoff.customer_messages import append_customer_message
 from handoff.ticket_store import RedisTicketStore
 from stack.supervisor import free_port
 from tests.service.console_support import EventStream, console_settings
-from tests.service.gateway_support import ORIGIN, Widget
+from tests.service.gateway_support import ORIGIN, Widget, conversation_of
 from tests.service.handoff_support import (
     HUB,
     PAYMENT,
@@ -252,7 +252,7 @@ async def test_a_new_ticket_and_a_customer_message_reach_only_that_teams_agents(
 
 
 async def test_a_customer_typing_in_the_widget_reaches_the_agents_stream_live(  # type: ignore[no-untyped-def]
-    gateway, service, streams, agents
+    gateway, service, streams, agents, redis_client
 ) -> None:
     """The whole path: socket.io message -> gateway -> ticket transcript -> feed -> console."""
     client = socketio.AsyncClient(reconnection=False)
@@ -263,7 +263,7 @@ async def test_a_customer_typing_in_the_widget_reaches_the_agents_stream_live(  
     )
     try:
         session_id = await widget.start_session()
-        ticket_id = await open_ticket(service, HUB, session_id)
+        ticket_id = await open_ticket(service, HUB, await conversation_of(redis_client, session_id))
         before = await call(gateway, "GET", f"tickets/{ticket_id}", 200, headers=agents["priya"])
         length = len(before["ticket"]["transcript"])
         priya = await streams(agents["priya"])

@@ -23,7 +23,14 @@ from handoff.ticket_record import TicketRecord
 from service.app import create_app as create_service
 from stack.supervisor import free_port
 from tests.service.conftest import TOKEN
-from tests.service.gateway_support import ORIGIN, Widget, gateway_settings, stand_in_rasa, wait_for
+from tests.service.gateway_support import (
+    ORIGIN,
+    Widget,
+    conversation_of,
+    gateway_settings,
+    stand_in_rasa,
+    wait_for,
+)
 from tests.service.handoff_support import OPEN_HOURS, MovableClock, handoff_settings
 from tests.service.test_handoff_store import PAYMENT, record
 
@@ -155,8 +162,9 @@ async def test_a_resumed_session_gets_its_status_and_outbox_events_update_it(  #
 ) -> None:
     first = await connect()
     session_id = await first.start_session()
+    conversation_id = await conversation_of(redis_client, session_id)
     assert first.statuses == []  # a new session: nothing to tell
-    ticket = await _waiting_ticket(store, session_id)
+    ticket = await _waiting_ticket(store, conversation_id)
     await first.client.disconnect()
     second = await connect()
     await second.start_session(session_id)
@@ -166,7 +174,7 @@ async def test_a_resumed_session_gets_its_status_and_outbox_events_update_it(  #
         ticket.ticket_id, lambda r: lifecycle.assign(r, AGENT, now=OPEN_HOURS, by=AGENT)
     )
     await redis_client.xadd(
-        f"handoff:outbox:{session_id}", {"type": "agent_joined", "agent_name": "Maya Okafor"}
+        f"handoff:outbox:{conversation_id}", {"type": "agent_joined", "agent_name": "Maya Okafor"}
     )
     await wait_for(lambda: second.statuses[-1]["state"] == "agent")
     assert second.bot[-1]["event"] == "agent_joined"
@@ -174,10 +182,12 @@ async def test_a_resumed_session_gets_its_status_and_outbox_events_update_it(  #
     assert second.statuses[-1]["position"] is None
 
 
-async def test_a_waiting_customer_can_cancel_the_request(connect, store) -> None:  # type: ignore[no-untyped-def]
+async def test_a_waiting_customer_can_cancel_the_request(  # type: ignore[no-untyped-def]
+    connect, store, redis_client
+) -> None:
     widget = await connect()
     session_id = await widget.start_session()
-    ticket = await _waiting_ticket(store, session_id)
+    ticket = await _waiting_ticket(store, await conversation_of(redis_client, session_id))
     await widget.client.emit("cancel_handoff", {})
     await wait_for(lambda: widget.bot and widget.statuses)
     assert widget.bot[-1]["sender"] == "system" and widget.bot[-1]["event"] == "cancelled"
@@ -191,10 +201,12 @@ async def test_a_waiting_customer_can_cancel_the_request(connect, store) -> None
     assert widget.errors[-1]["code"] == "cancel_not_open"
 
 
-async def test_cancelling_after_an_agent_joined_is_a_clear_notice(connect, store) -> None:  # type: ignore[no-untyped-def]
+async def test_cancelling_after_an_agent_joined_is_a_clear_notice(  # type: ignore[no-untyped-def]
+    connect, store, redis_client
+) -> None:
     widget = await connect()
     session_id = await widget.start_session()
-    ticket = await _waiting_ticket(store, session_id)
+    ticket = await _waiting_ticket(store, await conversation_of(redis_client, session_id))
     await store.tickets.update(
         ticket.ticket_id, lambda r: lifecycle.assign(r, AGENT, now=OPEN_HOURS, by=AGENT)
     )
@@ -230,13 +242,15 @@ async def test_an_invalid_rating_is_refused_with_a_clear_error(connect, payload)
     assert widget.saved == []
 
 
-async def test_a_resolved_chat_is_rated_once(connect, store) -> None:  # type: ignore[no-untyped-def]
+async def test_a_resolved_chat_is_rated_once(  # type: ignore[no-untyped-def]
+    connect, store, redis_client
+) -> None:
     widget = await connect()
     session_id = await widget.start_session()
     await widget.client.emit("csat", {"rating": 5})
     await wait_for(lambda: widget.errors)
     assert widget.errors[-1]["code"] == "csat_not_open"  # never handed off
-    ticket = await _waiting_ticket(store, session_id)
+    ticket = await _waiting_ticket(store, await conversation_of(redis_client, session_id))
     await widget.client.emit("csat", {"rating": 5})
     await wait_for(lambda: len(widget.errors) == 2)
     assert widget.errors[-1]["code"] == "csat_not_open"  # not resolved yet
@@ -267,7 +281,7 @@ async def test_handoff_events_need_a_confirmed_session(connect) -> None:  # type
 
 
 async def test_with_the_service_down_the_gateway_says_what_redis_knows(  # type: ignore[no-untyped-def]
-    redis_url: str, rasa: ScriptedRasa, store
+    redis_url: str, rasa: ScriptedRasa, store, redis_client
 ) -> None:
     server = await _gateway(redis_url, rasa.url, f"http://127.0.0.1:{free_port()}")
     client = socketio.AsyncClient(reconnection=False)
@@ -282,7 +296,7 @@ async def test_with_the_service_down_the_gateway_says_what_redis_knows(  # type:
         url = str(server.make_url("")).rstrip("/")
         await client.connect(url, headers={"Origin": ORIGIN}, transports=["websocket"])
         session_id = await widget.start_session()
-        await _waiting_ticket(store, session_id)
+        await _waiting_ticket(store, await conversation_of(redis_client, session_id))
         await widget.start_session(session_id)  # resume: status from Redis alone
         await wait_for(lambda: widget.statuses)
         assert widget.statuses[0]["state"] == "waiting"

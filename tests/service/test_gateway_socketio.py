@@ -18,11 +18,13 @@ from handoff import lifecycle
 from handoff import store as handoff_store
 from handoff.identity import sign_customer
 from stack.supervisor import free_port
+from tests.redis_server import redis_server
 from tests.service.gateway_support import (
     ORIGIN,
     SECRET,
     FakeRasa,
     Widget,
+    conversation_of,
     gateway_settings,
     stand_in_rasa,
     wait_for,
@@ -80,18 +82,46 @@ async def connect(gateway_url: str) -> AsyncIterator[Any]:
             await http.close()
 
 
-async def test_a_new_session_is_issued_with_at_least_128_random_bits(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+async def test_a_new_session_is_issued_with_at_least_128_random_bits(  # type: ignore[no-untyped-def]
+    connect, rasa, redis_client
+) -> None:
     widget = await connect()
     session_id = await widget.start_session()
     assert len(session_id) >= 22  # 192 bits in url-safe base64 (128 bits would be 22 chars)
     await widget.say("hello")
     await wait_for(lambda: widget.bot)
     assert widget.bot == [{"text": "Hello!"}]
-    assert rasa.received[0]["sender"] == session_id
+    assert rasa.received[0]["sender"] == await conversation_of(redis_client, session_id)
+
+
+async def test_the_session_secret_never_leaves_the_browser_and_the_gateway(  # type: ignore[no-untyped-def]
+    connect, rasa, redis_client: redis.Redis
+) -> None:
+    """The conversation id that Rasa, the service, tickets and logs carry is not the session
+    id: knowing it (from a log line, a ticket) does not resume the customer's chat."""
+    widget = await connect()
+    session_id = await widget.start_session()
+    await widget.say("hello")
+    await wait_for(lambda: widget.bot)
+    conversation_id = rasa.received[0]["sender"]
+    assert conversation_id != session_id and session_id not in conversation_id
+    # Redis holds the session only hashed: no key and no value carries the secret
+    async for key in redis_client.scan_iter():
+        assert session_id not in key
+        if await redis_client.type(key) == "hash":
+            assert session_id not in str(await redis_client.hgetall(key))
+        elif await redis_client.type(key) == "string":
+            assert session_id not in str(await redis_client.get(key))
+    # whoever knows the conversation id is a stranger to the gateway
+    stranger = await connect()
+    assert await stranger.start_session(conversation_id) != conversation_id
+    await stranger.say("it's me, really")
+    await wait_for(lambda: stranger.bot)
+    assert rasa.received[-1]["sender"] != conversation_id
 
 
 async def test_a_forged_or_guessed_session_id_gets_a_new_one_and_reads_nothing(  # type: ignore[no-untyped-def]
-    connect, rasa
+    connect, rasa, redis_client
 ) -> None:
     customer = await connect()
     real = await customer.start_session()
@@ -107,18 +137,21 @@ async def test_a_forged_or_guessed_session_id_gets_a_new_one_and_reads_nothing( 
     await wait_for(lambda: attacker.errors)
     assert attacker.errors[-1]["code"] == "invalid_session"
     assert attacker.bot == []
-    assert [body["sender"] for body in rasa.received] == [real]
+    assert [body["sender"] for body in rasa.received] == [await conversation_of(redis_client, real)]
 
 
-async def test_a_session_is_resumed_after_a_reconnect(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+async def test_a_session_is_resumed_after_a_reconnect(connect, rasa, redis_client) -> None:  # type: ignore[no-untyped-def]
     first = await connect()
     session_id = await first.start_session()
+    await first.say("hello")
+    await wait_for(lambda: first.bot)
     await first.client.disconnect()
     second = await connect()
     assert await second.start_session(session_id) == session_id
     await second.say("still there?")
     await wait_for(lambda: second.bot)
-    assert rasa.received[-1]["sender"] == session_id
+    assert rasa.received[-1]["sender"] == rasa.received[0]["sender"]
+    assert rasa.received[-1]["sender"] == await conversation_of(redis_client, session_id)
 
 
 async def test_slash_commands_typed_by_the_customer_reach_rasa_as_plain_text(connect, rasa) -> None:  # type: ignore[no-untyped-def]
@@ -229,9 +262,10 @@ async def test_while_an_agent_owns_the_conversation_nothing_goes_to_rasa(  # typ
 ) -> None:
     widget = await connect()
     session_id = await widget.start_session()
+    conversation_id = await conversation_of(redis_client, session_id)
     store = await handoff_store.create(redis_url)
     try:
-        ticket = record(PAYMENT, session_id)
+        ticket = record(PAYMENT, conversation_id)
         before = len(ticket.ticket.transcript)
         await store.tickets.add(ticket)  # the conversation is now waiting for a person
         await widget.say("are you there? my card 4242 4242 4242 4242 was charged twice")
@@ -247,7 +281,7 @@ async def test_while_an_agent_owns_the_conversation_nothing_goes_to_rasa(  # typ
         assert texts[1] == "/restart"
         # what the agent sends reaches the customer's socket
         await redis_client.xadd(
-            f"handoff:outbox:{session_id}",
+            f"handoff:outbox:{conversation_id}",
             {"type": "message", "text": "Hi, Maya here.", "agent_name": "Maya"},
         )
         await wait_for(lambda: widget.bot)
@@ -266,7 +300,8 @@ async def test_an_outbox_message_sent_while_away_arrives_on_reconnect(  # type: 
     session_id = await first.start_session()
     await first.client.disconnect()
     await redis_client.xadd(
-        f"handoff:outbox:{session_id}", {"type": "agent_joined", "agent_name": "Maya"}
+        f"handoff:outbox:{await conversation_of(redis_client, session_id)}",
+        {"type": "agent_joined", "agent_name": "Maya"},
     )
     second = await connect()
     await second.start_session(session_id)
@@ -288,14 +323,60 @@ async def _wait_for_turns(store: Any, ticket_id: str, count: int) -> None:
     raise AssertionError("the customer's messages did not reach the ticket")
 
 
+def _trouble_notice(widget: Widget) -> dict[str, Any]:
+    """The one message a customer gets when their message got no answer."""
+    assert len(widget.bot) == 1, widget.bot
+    notice = widget.bot[0]
+    assert (notice["sender"], notice["event"]) == ("system", "trouble")
+    assert "1-800-555-0199" in notice["text"]
+    assert "saved" not in notice["text"]  # it promises nothing it cannot know
+    return notice
+
+
 @pytest.mark.parametrize("settings_extra", [{"RASA_URL": f"http://127.0.0.1:{free_port()}"}])
-async def test_rasa_down_is_a_clear_error_not_silence(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+async def test_rasa_down_is_a_clear_message_in_the_chat_not_silence(connect, rasa) -> None:  # type: ignore[no-untyped-def]
     widget = await connect()
     await widget.start_session()
     await widget.say("hello")
-    await wait_for(lambda: widget.errors)
-    assert widget.errors[0]["code"] == "bot_unavailable"
-    assert widget.bot == [] and rasa.received == []
+    await wait_for(lambda: widget.bot)
+    _trouble_notice(widget)
+    assert rasa.received == []
+
+
+async def test_an_empty_answer_from_rasa_is_a_clear_message_not_silence(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+    """Rasa answers 200 [] when an action (the action server down) or its tracker store
+    failed: an empty answer is no answer."""
+    rasa.replies = []
+    widget = await connect()
+    await widget.start_session()
+    await widget.say("how long does a refund take?")
+    await wait_for(lambda: widget.bot)
+    _trouble_notice(widget)
+    assert widget.errors == []
+
+
+async def test_redis_down_is_a_clear_message_in_the_chat_not_silence(  # type: ignore[no-untyped-def]
+    rasa, tmp_path
+) -> None:
+    with redis_server(tmp_path) as url:
+        server = TestServer(create_app(gateway_settings(url, rasa.url)), host="127.0.0.1")
+        await server.start_server()
+        client = socketio.AsyncClient(reconnection=False)
+        widget = Widget(client)
+        client.on("bot_uttered", widget.bot.append)
+        client.on("session_confirm", widget.confirmed.append)
+        try:
+            address = str(server.make_url("")).rstrip("/")
+            await client.connect(address, headers={"Origin": ORIGIN}, transports=["websocket"])
+            await widget.start_session()
+            await redis.Redis.from_url(url).shutdown(nosave=True)
+            await widget.say("my parcel never arrived")
+            await wait_for(lambda: widget.bot)
+            _trouble_notice(widget)
+            assert rasa.received == []
+        finally:
+            await client.disconnect()
+            await server.close()
 
 
 async def test_the_buttons_of_the_assistants_answer_after_a_hand_back_are_offered(  # type: ignore[no-untyped-def]
@@ -305,7 +386,7 @@ async def test_the_buttons_of_the_assistants_answer_after_a_hand_back_are_offere
     session_id = await widget.start_session()
     buttons = '[{"title": "Yes", "payload": "/affirm"}]'
     await redis_client.xadd(
-        f"handoff:outbox:{session_id}",
+        f"handoff:outbox:{await conversation_of(redis_client, session_id)}",
         {"type": "bot", "text": "Anything else?", "buttons": buttons},
     )
     await wait_for(lambda: widget.bot)

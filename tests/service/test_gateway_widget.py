@@ -20,13 +20,14 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Page
 
 from gateway.server import create_app
+from gateway.sessions import session_key
 from handoff import lifecycle
 from handoff import store as handoff_store
 from service.app import create_app as create_service
 from stack.supervisor import free_port
 from tests.e2e.browser import Screenshots
 from tests.service.conftest import TOKEN
-from tests.service.gateway_support import gateway_settings, stand_in_rasa
+from tests.service.gateway_support import conversation_of, gateway_settings, stand_in_rasa
 from tests.service.handoff_support import OPEN_HOURS, MovableClock, handoff_settings
 from tests.service.test_handoff_store import PAYMENT, record
 
@@ -96,6 +97,10 @@ async def _session_id(page: Page) -> str:
     return str(await page.evaluate("window.supportWidget.store.data.sessionId"))
 
 
+async def _conversation_id(page: Page, client: redis.Redis) -> str:
+    return await conversation_of(client, await _session_id(page))
+
+
 async def _send(page: Page, text: str, replies: int) -> None:
     await page.fill("[data-testid=sw-input]", text)
     await page.keyboard.press("Enter")
@@ -112,10 +117,10 @@ async def test_what_people_type_is_inert_text_and_links_are_http_only(
     await page.wait_for_selector("[data-testid=sw-message][data-sender=bot]")  # the greeting
     for number, payload in enumerate(XSS, start=1):
         await _send(page, payload, replies=2 * (number + 1))
-    session_id = await _session_id(page)
+    conversation_id = await _conversation_id(page, redis_client)
     for payload in XSS:
         await redis_client.xadd(
-            f"handoff:outbox:{session_id}",
+            f"handoff:outbox:{conversation_id}",
             {"type": "message", "text": payload, "agent_name": "<b>Maya</b>"},
         )
     await _count_at_least(page, "[data-sender=agent]", len(XSS))
@@ -162,7 +167,7 @@ async def test_a_quick_reply_sends_its_payload_and_a_reload_continues_the_chat( 
     assert rasa.received.count("/greet") == 1  # a resumed chat is not greeted again
 
     # the session expired on the server: the stored history is cleared with the new session
-    await redis_client.delete(f"gateway:session:{session_id}")
+    await redis_client.delete(session_key(session_id))
     await page.reload()
     await page.wait_for_selector("#support-widget[data-connection=connected]")
 
@@ -195,8 +200,8 @@ async def test_the_widget_works_from_the_keyboard(site, page, redis_client) -> N
     assert await launcher.get_attribute("aria-expanded") == "false"
     # what arrives while the panel is closed is counted on the launcher
     assert await page.locator("[data-testid=sw-unread]").is_hidden()
-    session_id = await _session_id(page)
-    await redis_client.xadd(f"handoff:outbox:{session_id}", {"type": "handed_back"})
+    conversation_id = await _conversation_id(page, redis_client)
+    await redis_client.xadd(f"handoff:outbox:{conversation_id}", {"type": "handed_back"})
     await page.wait_for_selector("[data-testid=sw-unread]:not([hidden])")
     assert await page.text_content("[data-testid=sw-unread]") == "1"
     assert "1 unread" in (await launcher.get_attribute("aria-label") or "")
@@ -253,7 +258,9 @@ async def handoff_site(
     await store.close()
 
 
-async def test_a_waiting_customer_sees_the_queue_and_can_cancel(handoff_site, page) -> None:  # type: ignore[no-untyped-def]
+async def test_a_waiting_customer_sees_the_queue_and_can_cancel(  # type: ignore[no-untyped-def]
+    handoff_site, page, redis_client
+) -> None:
     url, store = handoff_site
     shots = Screenshots("widget-waiting-and-cancel")
     await _open_chat(page, url)
@@ -268,7 +275,7 @@ async def test_a_waiting_customer_sees_the_queue_and_can_cancel(handoff_site, pa
     notice = page.locator("[data-sender=system][data-event=cancelled]")
     assert "cancelled" in (await notice.text_content() or "")
     assert await page.locator("[data-testid=sw-status]").is_hidden()
-    ticket = await store.tickets.get(f"tk-{await _session_id(page)}")
+    ticket = await store.tickets.get(f"tk-{await _conversation_id(page, redis_client)}")
     assert ticket.status == "cancelled"
     await shots.take(page, "cancelled")
 
@@ -281,9 +288,9 @@ async def test_an_agent_joins_chats_resolves_and_the_customer_rates(  # type: ig
     await _open_chat(page, url)
     await _send(page, "I want a person please", replies=2)
     await page.wait_for_selector("#support-widget[data-handoff-state=waiting]")
-    session_id = await _session_id(page)
-    ticket_id = f"tk-{session_id}"
-    outbox = f"handoff:outbox:{session_id}"
+    conversation_id = await _conversation_id(page, redis_client)
+    ticket_id = f"tk-{conversation_id}"
+    outbox = f"handoff:outbox:{conversation_id}"
     await store.tickets.update(
         ticket_id, lambda r: lifecycle.assign(r, "maya", now=OPEN_HOURS, by="maya")
     )
