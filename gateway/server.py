@@ -137,12 +137,9 @@ class Gateway:
         self.members.setdefault(conversation_id, set()).add(sid)
         if conversation_id not in self.pumps or self.pumps[conversation_id].done():
             self.pumps[conversation_id] = asyncio.create_task(self._pump_outbox(conversation_id))
-        log.info(
-            "socket %s %s conversation %s",
-            sid,
-            "resumed" if issued.resumed else "was issued",
-            conversation_id,
-        )
+        # the conversation id only: the session id is the customer's secret, and the socket
+        # ids are engine.io's connection secrets
+        log.info("%s conversation %s", "resumed" if issued.resumed else "new", conversation_id)
         if issued.resumed:
             await self.handoff.send_status(conversation_id, to=sid)
 
