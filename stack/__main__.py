@@ -1,7 +1,8 @@
 """The stack's command line (service env): `python -m stack run|train|chat`.
 
-run    start Redis (unless REDIS_URL), the service, the action server and Rasa; wait for
-       each to be healthy; stream their logs; stop everything on Ctrl-C
+run    start Redis (unless REDIS_URL), the service, the action server, Rasa and the gateway;
+       wait for each to be healthy; stream their logs; restart one that exits (back-off 1, 2,
+       4... 30 s; stop everything if it fails 9 times in a row); stop everything on Ctrl-C
 train  train the Rasa model when data, config or domain changed (Rasa's fingerprint)
 chat   talk to the running assistant from the terminal
 """
@@ -54,22 +55,19 @@ async def run(config: StackConfig) -> int:
         await stack.stop()
         return 1
     print("\n" + stack.describe() + "\n", flush=True)
-    watchers = [asyncio.create_task(process.process.wait()) for process in stack.running]
+    supervisor = asyncio.create_task(stack.supervise())  # restarts a child that exits
     stopper = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([stopper, *watchers], return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait([stopper, supervisor], return_when=asyncio.FIRST_COMPLETED)
     code = 0
-    if stopper not in done:
-        crashed = [p.spec.name for p in stack.running if p.exited]
-        print(
-            f"[stack] {', '.join(crashed)} stopped unexpectedly; stopping the rest", file=sys.stderr
-        )
+    if not stopper.done():
+        print(f"[stack] {supervisor.exception()}\n[stack] stopping the rest", file=sys.stderr)
         code = 1
+    for task in (stopper, supervisor):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):  # printed above
+            await task
     print("[stack] stopping...", flush=True)
     await stack.stop()
-    for task in [stopper, *watchers]:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
     print("[stack] stopped", flush=True)
     return code
 

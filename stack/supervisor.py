@@ -1,4 +1,5 @@
-"""Start the stack's processes, wait until each is healthy, stream their logs, stop them cleanly."""
+"""Start the stack's processes, wait until each is healthy, stream their logs, restart one that
+exits (with back-off, stack/restarts.py), stop them cleanly."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import redis.asyncio as redis
 
 from stack.config import RedisTarget, StackConfig
 from stack.processes import ProcessSpec
+from stack.restarts import RestartPolicy, Restarts
 
 COLOURS = {"redis": "31", "service": "32", "actions": "33", "rasa": "36"}
 
@@ -44,6 +46,14 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+def exit_description(code: int) -> str:
+    """'exited with code 1', or 'was killed by SIGKILL' for a negative (signal) return code."""
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with code {code}"
+
+
 class RunningProcess:
     def __init__(
         self,
@@ -54,6 +64,7 @@ class RunningProcess:
     ):
         self.spec = spec
         self.process = process
+        self.started_at = time.monotonic()
         self.recent: deque[str] = deque(maxlen=40)
         self._log_path = log_path
         self._echo = echo
@@ -89,6 +100,7 @@ class Stack:
         self.echo = echo
         self.running: list[RunningProcess] = []
         self.log_dir = config.var_dir / "log"
+        self._supervision: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Stack:
         try:
@@ -121,8 +133,70 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         first, rest = self.specs[:1], self.specs[1:]
         for phase in (first, rest):  # Redis (or the first process) before everything else
-            started = [await self._spawn(spec) for spec in phase]
+            started = []
+            for spec in phase:
+                started.append(await self._spawn(spec))
+                self.running.append(started[-1])  # stopped by stop() even if a later one fails
             await asyncio.gather(*(self._wait_ready(process) for process in started))
+
+    async def supervise(self, policy: RestartPolicy | None = None) -> None:
+        """Restart every child that exits, after a back-off, until cancelled; the others keep
+        running meanwhile. Raises StackError when one keeps failing (`max_quick_failures` exits
+        in a row, none after staying up `stable_after`): the caller then stops the rest."""
+        policy = policy or RestartPolicy()
+        self._supervision = asyncio.current_task()
+        keepers = [
+            asyncio.create_task(self._keep_running(slot, Restarts(policy)))
+            for slot in range(len(self.running))
+        ]
+        try:
+            done, _ = await asyncio.wait(keepers, return_when=asyncio.FIRST_EXCEPTION)
+            for keeper in done:
+                keeper.result()  # raises the StackError of the child that keeps failing
+        finally:
+            for keeper in keepers:
+                keeper.cancel()
+            await asyncio.gather(*keepers, return_exceptions=True)
+
+    async def _keep_running(self, slot: int, restarts: Restarts) -> None:
+        while True:
+            running = self.running[slot]
+            code = await running.process.wait()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running.pump  # its last lines go to the log before ours
+            name = running.spec.name
+            delay = restarts.after_exit(time.monotonic() - running.started_at)
+            if delay is None:
+                tail = "\n    ".join(running.recent)
+                raise StackError(
+                    f"{name} {exit_description(code)}, {restarts.policy.max_quick_failures + 1} "
+                    f"times in a row within {restarts.policy.stable_after:g} s of starting; "
+                    f"giving up on it (see {self.log_dir}/{name}.log):\n    {tail}"
+                )
+            self.notice(
+                name,
+                f"{name} {exit_description(code)}; restarting in {delay:g} s "
+                f"(restart {restarts.total})",
+            )
+            await asyncio.sleep(delay)
+            replacement = await self._spawn(running.spec)
+            self.running[slot] = replacement
+            try:
+                await self._wait_ready(replacement)
+            except StackError as error:
+                self.notice(name, f"{name} did not come back: {str(error).splitlines()[0]}")
+                if not replacement.exited:
+                    with contextlib.suppress(ProcessLookupError):
+                        replacement.process.kill()  # counts as one more quick failure
+            else:
+                self.notice(name, f"{name} is running again")
+
+    def notice(self, name: str, message: str) -> None:
+        """A line of the launcher's own about child `name`: to stderr and to the child's log."""
+        line = f"[stack] {message}"
+        print(line, file=sys.stderr, flush=True)
+        with (self.log_dir / f"{name}.log").open("a", encoding="utf-8") as log_file:
+            log_file.write(line + "\n")
 
     async def _spawn(self, spec: ProcessSpec) -> RunningProcess:
         process = await asyncio.create_subprocess_exec(
@@ -133,9 +207,7 @@ class Stack:
             stdin=asyncio.subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
         )
-        running = RunningProcess(spec, process, self.log_dir / f"{spec.name}.log", self.echo)
-        self.running.append(running)
-        return running
+        return RunningProcess(spec, process, self.log_dir / f"{spec.name}.log", self.echo)
 
     async def _wait_ready(self, running: RunningProcess) -> None:
         spec = running.spec
@@ -177,6 +249,11 @@ class Stack:
             return False
 
     async def stop(self, grace_seconds: float = 15.0) -> None:
+        supervision, self._supervision = self._supervision, None
+        if supervision is not None and supervision is not asyncio.current_task():
+            supervision.cancel()  # what stops now must not be restarted
+            with contextlib.suppress(asyncio.CancelledError, StackError):
+                await supervision
         for running in reversed(self.running):
             if not running.exited:
                 with contextlib.suppress(ProcessLookupError):
