@@ -21,11 +21,11 @@ from handoff.ticket_record import TicketRecord
 from handoff.ticket_store import OutboxEvent
 from service.agent_auth import AGENT, can_see
 from service.handoff_desk import HandoffDesk, place
-from service.handoff_views import ticket_id_of, unavailable
-from service.kb_views import read_json_object
+from service.handoff_views import unavailable
 from service.keys import HANDOFF, SETTINGS
 from service.middleware import json_error
 from service.rasa_handback import RasaEndpoint, return_to_assistant
+from service.request_parsing import read_json_object, ticket_id_in_path
 
 log = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 4000
@@ -98,7 +98,7 @@ async def list_tickets(request: web.Request) -> web.Response:
 
 async def get_ticket(request: web.Request) -> web.Response:
     agent, desk = request[AGENT], request.app[HANDOFF]
-    ticket_id = ticket_id_of(request)
+    ticket_id = ticket_id_in_path(request)
     record = await _store_call(desk.store.tickets.get(ticket_id))
     if record is None:
         raise json_error(web.HTTPNotFound, f"no ticket {ticket_id}")
@@ -155,7 +155,7 @@ async def transfer(request: web.Request) -> web.Response:
 
 
 async def escalate(request: web.Request) -> web.Response:
-    reason = (await read_json_object(request)).get("reason", "")
+    reason = (await read_json_object(request, required=False)).get("reason", "")
     if not isinstance(reason, str) or len(reason) > 500:
         raise json_error(web.HTTPBadRequest, "reason must be text of at most 500 characters")
     agent, desk = request[AGENT], request.app[HANDOFF]
@@ -204,7 +204,7 @@ async def _act(
 ) -> TicketRecord:
     """Run one transition on the ticket in the URL, as the calling agent, atomically."""
     agent, desk = request[AGENT], request.app[HANDOFF]
-    ticket_id = ticket_id_of(request)
+    ticket_id = ticket_id_in_path(request)
     outbox = _outbox(desk, agent, event, with_text) if event else None
     try:
         record = await desk.store.tickets.update(

@@ -22,10 +22,10 @@ from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.handoff_desk import Clock, HandoffDesk, serialised, utc_now
 from service.keys import EMBEDDER, HANDOFF, INSIGHTS, KNOWLEDGE_BASE, SETTINGS
 from service.middleware import json_errors, token_auth
+from service.request_parsing import MAX_BODY_BYTES
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
-MAX_BODY_BYTES = 96 * 1024  # a batch of NLU texts; single questions are capped in their view
 
 
 def create_app(

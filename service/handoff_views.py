@@ -8,7 +8,6 @@ larger than the app's general body limit, so these bodies are read with their ow
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -26,13 +25,17 @@ from handoff.transcript import TrackerFormatError
 from knowledge_base.library import KnowledgeBase
 from service.handoff_desk import HandoffPending, HandoffRequest, open_ticket
 from service.handoff_outlook import conversation_json, describe
-from service.kb_views import CONVERSATION_ID, read_json_object
 from service.keys import HANDOFF, KNOWLEDGE_BASE
 from service.middleware import json_error
+from service.request_parsing import (
+    CONVERSATION_ID,
+    conversation_id_in_path,
+    read_json_object,
+    ticket_id_in_path,
+)
 
 MAX_HANDOFF_BODY_BYTES = 2 * 1024 * 1024  # a long conversation's tracker with parse data
 CHANNEL = re.compile(r"^[\w.-]{1,32}$")
-TICKET_ID = re.compile(r"^[\w.-]{1,64}$")
 OUTLOOK_KEYS = (
     "queue_position",
     "expected_wait_seconds",
@@ -45,7 +48,8 @@ OUTLOOK_KEYS = (
 
 async def create_ticket(request: web.Request) -> web.Response:
     desk = request.app[HANDOFF]
-    handoff_request = parse_handoff_request(await read_json_limited(request))
+    body = await read_json_object(request, MAX_HANDOFF_BODY_BYTES)
+    handoff_request = parse_handoff_request(body)
     articles = articles_tried(request.app[KNOWLEDGE_BASE])
     try:
         record, created = await open_ticket(desk, handoff_request, articles)
@@ -63,7 +67,7 @@ async def create_ticket(request: web.Request) -> web.Response:
 
 async def cancel_ticket(request: web.Request) -> web.Response:
     desk = request.app[HANDOFF]
-    ticket_id = ticket_id_of(request)
+    ticket_id = ticket_id_in_path(request)
     now = desk.now()
     try:
         record = await desk.store.tickets.update(
@@ -234,38 +238,6 @@ def articles_tried(knowledge_base: KnowledgeBase) -> dict[str, ArticleTried]:
     }
 
 
-async def read_json_limited(request: web.Request, limit: int = MAX_HANDOFF_BODY_BYTES) -> dict:
-    """The JSON object body, read up to `limit` bytes (413 beyond)."""
-    if request.content_length is not None and request.content_length > limit:
-        raise too_large(limit, request.content_length)
-    data = bytearray()
-    while chunk := await request.content.read(64 * 1024):
-        data += chunk
-        if len(data) > limit:
-            raise too_large(limit, len(data))
-    try:
-        body = json.loads(data)
-    except ValueError:
-        raise bad_request("the body must be JSON") from None
-    if not isinstance(body, dict):
-        raise bad_request("the body must be a JSON object")
-    return body
-
-
-def conversation_id_in_path(request: web.Request) -> str:
-    conversation_id = request.match_info["conversation_id"]
-    if not CONVERSATION_ID.match(conversation_id):
-        raise bad_request("conversation_id must be 1-128 letters, digits or ._:@-")
-    return conversation_id
-
-
-def ticket_id_of(request: web.Request) -> str:
-    ticket_id = request.match_info["ticket_id"]
-    if not TICKET_ID.match(ticket_id):
-        raise bad_request("ticket ids are 1-64 letters, digits or ._-")
-    return ticket_id
-
-
 def bad_request(message: str) -> web.HTTPException:
     return json_error(web.HTTPBadRequest, message)
 
@@ -275,10 +247,3 @@ def unavailable(message: str, retry_after: int | None = None) -> web.HTTPExcepti
     if retry_after is not None:
         error.headers["Retry-After"] = str(retry_after)
     return error
-
-
-def too_large(limit: int, size: int) -> web.HTTPException:
-    text = web.json_response({"error": f"the body is larger than {limit} bytes"}).text
-    return web.HTTPRequestEntityTooLarge(
-        max_size=limit, actual_size=size, text=text, content_type="application/json"
-    )

@@ -14,20 +14,10 @@ from knowledge_base.index import Match, SearchResult
 from knowledge_base.insights import InsightStoreError, Miss, now
 from service.keys import INSIGHTS, KNOWLEDGE_BASE, SETTINGS
 from service.middleware import json_error
+from service.request_parsing import CONVERSATION_ID, read_json_object
 
 log = logging.getLogger(__name__)
-CONVERSATION_ID = re.compile(r"^[\w.:@-]{1,128}$")
 ARTICLE_ID = re.compile(r"^[a-z0-9-]{1,100}$")
-
-
-async def read_json_object(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise json_error(web.HTTPBadRequest, "the body must be JSON") from None
-    if not isinstance(body, dict):
-        raise json_error(web.HTTPBadRequest, "the body must be a JSON object")
-    return body
 
 
 def conversation_id_of(body: dict[str, Any]) -> str:

@@ -12,9 +12,9 @@ import numpy as np
 from aiohttp import web
 
 from knowledge_base.embeddings import Embedder
-from service.kb_views import read_json_object
 from service.keys import EMBEDDER
 from service.middleware import json_error
+from service.request_parsing import read_json_object
 
 MAX_TEXTS = 64
 MAX_TEXT_CHARS = 1000

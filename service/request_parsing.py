@@ -1,0 +1,151 @@
+"""Request parsing for every view: the one JSON body reader and the checks of path parameters.
+
+A body is read only after authentication (the middlewares run first) and answers the caller's
+mistakes with a 4xx JSON error, never a 500:
+
+    413  larger than the route's limit (96 KiB; a handoff's tracker 2 MiB)
+    400  not sent as application/json, not UTF-8, not JSON (NaN and Infinity included),
+         nested deeper than MAX_DEPTH, or not a JSON object
+
+Nesting is measured on the text before it is parsed, so a body like `[[[[...` never reaches
+the parser's recursion. Lone UTF-16 surrogates (JSON `"\\ud800"`: half an emoji, which a
+browser can send when it cuts a message) cannot be encoded as UTF-8 for Redis, the tokenizer
+or a log; they become U+FFFD, so the message is still answered and stored.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from itertools import accumulate
+from typing import Any
+
+from aiohttp import web
+
+from service.middleware import json_error
+
+MAX_BODY_BYTES = 96 * 1024  # a batch of NLU texts; single questions are capped in their view
+MAX_DEPTH = 32  # a Rasa tracker, the deepest body the service takes, nests about 8 levels
+CHUNK_BYTES = 64 * 1024
+CONVERSATION_ID = re.compile(r"^[\w.:@-]{1,128}$")
+TICKET_ID = re.compile(r"^[\w.-]{1,64}$")
+
+# An unterminated string runs to the end of the text (the parser refuses such a body anyway):
+# requiring the closing quote would make the scan quadratic on a body of escaped quotes.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+class BodyError(ValueError):
+    """A body the service refuses; the message tells the caller why."""
+
+
+def nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest in JSON text (brackets inside strings do not count)."""
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(0, max(accumulate(_BRACKET_STEP[bracket] for bracket in brackets), default=0))
+
+
+def without_lone_surrogates(text: str) -> str:
+    """The text with each lone UTF-16 surrogate replaced by U+FFFD (valid text is unchanged)."""
+    return _LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, text)
+
+
+def parse_json_object(data: bytes) -> dict[str, Any]:
+    """A JSON object from a request body, or BodyError saying what is wrong with it."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BodyError("the body must be UTF-8 encoded JSON") from None
+    if nesting_depth(text) > MAX_DEPTH:
+        raise BodyError(f"the body nests arrays or objects deeper than {MAX_DEPTH} levels")
+    try:
+        body = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except BodyError:
+        raise
+    except (ValueError, RecursionError):  # RecursionError: a backstop, the depth check is first
+        raise BodyError("the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise BodyError("the body must be a JSON object")
+    if _SURROGATE_ESCAPE.search(text):  # lone surrogates can only come from \uD8xx escapes
+        body = _cleaned(body)
+    return body
+
+
+async def read_json_object(
+    request: web.Request, max_bytes: int = MAX_BODY_BYTES, *, required: bool = True
+) -> dict[str, Any]:
+    """The request's JSON object body (an empty object for an absent optional body)."""
+    data = await _read_body(request, max_bytes)
+    if not data.strip() and not required:
+        return {}
+    if request.content_type != "application/json":
+        raise json_error(
+            web.HTTPBadRequest, "send the body as JSON (Content-Type: application/json)"
+        )
+    try:
+        return parse_json_object(data)
+    except BodyError as error:
+        raise json_error(web.HTTPBadRequest, str(error)) from None
+
+
+def conversation_id_in_path(request: web.Request) -> str:
+    conversation_id = request.match_info["conversation_id"]
+    if not CONVERSATION_ID.match(conversation_id):
+        raise json_error(
+            web.HTTPBadRequest, "conversation_id must be 1-128 letters, digits or ._:@-"
+        )
+    return conversation_id
+
+
+def ticket_id_in_path(request: web.Request) -> str:
+    ticket_id = request.match_info["ticket_id"]
+    if not TICKET_ID.match(ticket_id):
+        raise json_error(web.HTTPBadRequest, "ticket ids are 1-64 letters, digits or ._-")
+    return ticket_id
+
+
+async def _read_body(request: web.Request, max_bytes: int) -> bytes:
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise _too_large(max_bytes, request.content_length)
+    data = bytearray()
+    while chunk := await request.content.read(CHUNK_BYTES):
+        data += chunk
+        if len(data) > max_bytes:
+            raise _too_large(max_bytes, len(data))
+    return bytes(data)
+
+
+def _too_large(limit: int, size: int) -> web.HTTPException:
+    text = web.json_response({"error": f"the body is larger than {limit} bytes"}).text
+    return web.HTTPRequestEntityTooLarge(
+        max_size=limit, actual_size=size, text=text, content_type="application/json"
+    )
+
+
+def _refuse_constant(name: str) -> float:
+    raise BodyError(f"the body must be JSON ({name} is not a JSON number)")
+
+
+def _finite_float(literal: str) -> float:
+    number = float(literal)
+    if not math.isfinite(number):
+        raise BodyError(f"the body must be JSON with finite numbers ({literal[:20]} is not)")
+    return number
+
+
+def _cleaned(value: Any) -> Any:
+    """The parsed body with lone surrogates replaced in every string, keys included (the
+    depth check bounds the recursion)."""
+    if isinstance(value, str):
+        return without_lone_surrogates(value)
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(key): _cleaned(item) for key, item in value.items()}
+    return value
