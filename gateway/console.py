@@ -8,10 +8,13 @@
 
 The gateway holds no agent state: the service authenticates every call (401 missing or wrong
 token, 403 another team's ticket) and its status and error JSON come back unchanged. The proxy
-takes JSON bodies of at most 64 KB (413 beyond), only GET, POST and PUT (405 otherwise), paths
-of plain segments, and answers 503 JSON when the service cannot be reached. Every call, the
-event stream included, takes a token from the caller address's bucket (scope `console`,
-the gateway's address limit; 429 with Retry-After when empty). The token is never logged.
+takes bodies of at most 64 KB (413 beyond), only GET, POST and PUT (405 otherwise), paths of
+plain segments, and answers 503 JSON when the service cannot be reached. It does not parse a
+body: it passes it on as JSON, and the service reads it only after the token is checked (a
+stranger gets 401 whatever the body; an agent's body that is not a JSON object gets the
+service's 400, service/request_parsing.py). Every call, the event stream included, takes a
+token from the caller address's bucket (scope `console`, the gateway's address limit; 429 with
+Retry-After when empty). The token is never logged.
 """
 
 from __future__ import annotations
@@ -106,7 +109,7 @@ async def proxy(request: web.Request) -> web.StreamResponse:
     segments = request.match_info["path"].split("/")
     if len(segments) > MAX_SEGMENTS or not all(SEGMENT.match(part) for part in segments):
         return json_error(404, "no such console API path")
-    body = await _json_body(request)
+    body = await _body(request)
     if isinstance(body, web.Response):
         return body
     console = request.app[CONSOLE]
@@ -211,8 +214,8 @@ async def _viewer(request: web.Request) -> feed.Viewer | web.Response:
     return json_error(status if 400 <= status < 500 else 503, error_text)
 
 
-async def _json_body(request: web.Request) -> bytes | None | web.Response:
-    """The body to pass on: None when empty (or GET), else JSON of at most MAX_BODY_BYTES."""
+async def _body(request: web.Request) -> bytes | None | web.Response:
+    """The body to pass on, unparsed: None when empty (or GET), else at most MAX_BODY_BYTES."""
     if request.method == "GET":
         return None
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
@@ -224,10 +227,6 @@ async def _json_body(request: web.Request) -> bytes | None | web.Response:
             return _too_large()
     if not body.strip():
         return None
-    try:
-        json.loads(body)
-    except ValueError:
-        return json_error(400, "the body must be JSON")
     return bytes(body)
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from service.middleware import error_message, kept_headers
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -87,8 +89,13 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             or request.path.startswith("/socket.io")
         ):
             raise
-        message = f"{error.reason}: {request.method} {request.path}"
-        return web.json_response({"error": message}, status=error.status)
+        if isinstance(error, web.HTTPMethodNotAllowed):
+            message = error_message(request, error)
+        else:
+            message = f"{error.reason}: {request.method} {request.path}"
+        return web.json_response(
+            {"error": message}, status=error.status, headers=kept_headers(error)
+        )
 
 
 async def demo_page(request: web.Request) -> web.StreamResponse:
