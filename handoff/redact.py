@@ -1,103 +1,105 @@
 """Mask secrets a customer types before anything else sees the text.
 
-- card numbers: 13-19 digits, optionally grouped with spaces or dashes, Luhn-valid
-  -> "[card ending 4242]"
-- IBANs: country code, check digits, 11-30 letters/digits, valid mod-97 -> "[IBAN ending 3000]"
+- card numbers: 13-19 digits, Luhn-valid, typed in one piece or in groups separated by spaces
+  (any kind: double, non-breaking, narrow, zero-width), a dash or a dot, even glued to a word
+  ("card4111...") -> "[card ending 4242]"
+- IBANs: country code, check digits, 11-30 letters/digits, valid mod-97, grouped the same way
+  -> "[IBAN ending 3000]"
 - labelled security codes ("cvv 123", "security code: 1234") -> "cvv [security code removed]"
-- labelled passwords and PINs ("password is hunter2", "pin: 1234") -> "password is [password
-  removed]", "pin: [PIN removed]"
+- labelled passwords, passphrases and PINs ("password is hunter2", "my password hunter2",
+  "password's hunter2", "passphrase: correct horse battery", "pwd=x", "pin: 1234") ->
+  "password is [password removed]", "pin: [PIN removed]"; talk about a password ("my password
+  is wrong", "password reset") stays as it is.
 
 `redact_text` masks one string; `redact_value` masks every string (and card-like integer) in
 nested JSON data, e.g. a whole Rasa tracker. Both are pure and idempotent.
+
+Masking runs on every tracker save and read in Rasa's event loop, so it is linear in the text
+length: a secret has a bounded length (a card 19 digits, an IBAN 34 characters), so each place
+a secret could start is tried against a bounded number of ends, and no pattern backtracks over
+a long run of spaces (`benchmarks/masking.py` measures the adversarial cases).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
+from itertools import accumulate
 from typing import Any
 
 # What the masks look like, so later steps can leave them alone.
 MASK = re.compile(
     r"\[(?:card ending \d{4}|IBAN ending \w{4}|(?:password|PIN|security code) removed)\]"
 )
-# A run of digit groups joined by single spaces or dashes, not glued to letters, digits or '+'
-# (a phone number with a country code is not a card).
-DIGIT_GROUPS = re.compile(r"(?<![\w+])\d+(?:[ -]\d+)*(?!\w)")
-GROUP_SEPARATOR = re.compile(r"[ -]")
-IBAN_CANDIDATE = re.compile(r"(?<!\w)[A-Za-z]{2}\d{2}[A-Za-z0-9]*(?: [A-Za-z0-9]+)*(?!\w)")
+# Between the groups of a card number or an IBAN: 1-3 spaces of any kind (double spaces,
+# non-breaking, narrow, newlines, zero-width), or a dash or a dot with at most a space each side.
+_SPACE = r"[\s\u200b-\u200d\u2060\ufeff]"
+SEPARATOR = rf"(?:{_SPACE}{{1,3}}|{_SPACE}?[-.\u2010-\u2015\u2212]{_SPACE}?)"
+# A run of digit groups; a digit or '+' just before means a longer number or a phone number
+# with its country code, not a card. A word just before ("card4111...") is fine.
+DIGIT_RUN = re.compile(rf"(?<![\d+])\d+(?:{SEPARATOR}\d+)*")
+DIGIT_GROUP = re.compile(r"\d+")
+IBAN_RUN = re.compile(rf"(?<!\w)[A-Za-z]{{2}}\d{{2}}[A-Za-z0-9]*(?:{SEPARATOR}[A-Za-z0-9]+)*(?!\w)")
+IBAN_GROUP = re.compile(r"[A-Za-z0-9]+")
+IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
+CARD_DIGITS = range(13, 20)
+IBAN_LENGTH = range(15, 35)
+# Luhn's doubled digit, digit sum taken: 7 -> 14 -> 5.
+LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+# ISO 13616: letters count as two-digit numbers, A=10 ... Z=35.
+IBAN_LETTER_VALUES = str.maketrans(
+    {letter: str(value) for value, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10)}
+)
 SECURITY_CODE = re.compile(
     r"\b(cvv2?|cvc2?|csc|cid|security code|card code|verification code)"
-    r"(\s*(?:(?:is|was)\b)?\s*[:=#]?\s*)(\d{3,4})\b",
+    r"(\s*(?:(?:is|was)\b\s*)?(?:[:=#]\s*)?)(\d{3,4})\b",  # each \s* is followed by a fixed token
     re.IGNORECASE,
 )
-SECRET_LABELS = {**dict.fromkeys(("password", "passcode", "passwd", "pwd", "pw"), "password")}
-SECRET_LABELS["pin"] = "PIN"
+
+SECRET_LABELS = {
+    **dict.fromkeys(
+        ("password", "passphrase", "passcode", "passwd", "pwd", "pw", "pass"), "password"
+    ),
+    "pin": "PIN",
+}
+# A label, then how the secret is introduced (named groups say which), then the first word of
+# the secret, looked at but not consumed, so a label inside it is still found.
 LABELLED_SECRET = re.compile(
-    r"\b(password|passcode|passwd|pwd|pw|pin)(\s*(?:(?:is|was)\b)?\s*[:=]?\s*)"
-    r"(\"[^\"]+\"|'[^']+'|\S+)",
+    r"(?P<my>\bmy\s+(?:(?:new|old|current)\s+)?)?"
+    r"\b(?P<label>password|passphrase|passcode|passwd|pwd|pw|pass|pin)"
+    r"(?:(?P<colon>\s*(?:(?:is|was)\b\s*)?[:=]\s*)|(?P<said>\s+(?:is|was)\s+)"
+    r"|(?P<dash>\s+[-\u2013\u2014]\s+)|(?P<possessive>['\u2019]s\s+)|(?P<space>\s+))"
+    r"(?=(?P<secret>\"[^\"\n]{1,100}\"|'[^'\n]{1,100}'|\S+))",
     re.IGNORECASE,
 )
 PIN = re.compile(r"\d{4,8}")
+# Passphrases are several words: up to 6, to the end of the clause or sentence.
+_PHRASE_WORD = r"[^\s,;!?]*[^\s,;!?.]"
+PASSPHRASE = re.compile(rf"{_PHRASE_WORD}(?:[^\S\n]+{_PHRASE_WORD}){{0,5}}")
+# What a password that is not a word has: a digit or a symbol ("hunter2", "p@ss").
+NOT_A_WORD = re.compile(r"[\d_\W]")
+CONTRACTION = re.compile(r"\w+['\u2019](?:t|s|re|ll|ve|d|m)", re.IGNORECASE)
+CLAUSE_END = re.compile(r"[^\S\n]*(?:[.,;:!?)\n]|$)")
+TRIM = "\"'()[].,;:!?"
 # "my password is wrong": words that describe a password rather than being one.
-NOT_A_SECRET = frozenset(
-    (
-        "not",
-        "wrong",
-        "incorrect",
-        "invalid",
-        "correct",
-        "right",
-        "too",
-        "being",
-        "still",
-        "the",
-        "a",
-        "an",
-        "my",
-        "your",
-        "this",
-        "that",
-        "it",
-        "expired",
-        "locked",
-        "reset",
-        "no",
-        "never",
-        "definitely",
-        "probably",
-        "case",
-        "and",
-        "or",
-        "but",
-        "so",
-        "for",
-        "of",
-        "to",
-        "from",
-        "on",
-        "in",
-        "with",
-        "without",
-        "working",
-        "rejected",
-        "changed",
-        "different",
-        "same",
-        "new",
-        "old",
-        "forgotten",
-        "lost",
-    )
-)
+_DESCRIBING_WORDS = """
+    not wrong incorrect invalid correct right too being still the a an my your this that it
+    expired locked reset no never definitely probably case and or but so for of to from on in
+    with without working rejected changed different same new old forgotten lost
+    is was be been has had have will would should can could does did do keeps kept got gets
+    stopped needs need please again anymore now today yesterday here there help problem issue
+    field box link email hint manager requirements strength length change update recovery
+    expires expiring ok fine already also just only at by via into
+"""
+NOT_A_SECRET = frozenset(_DESCRIBING_WORDS.split())
 
 
 def redact_text(text: str) -> str:
     """The text with card numbers, IBANs, security codes and passwords masked."""
-    text = _mask_runs(text, IBAN_CANDIDATE, _iban_mask)
-    text = _mask_runs(text, DIGIT_GROUPS, _card_mask)
+    text = _mask_runs(text, IBAN_RUN, _ibans_in)
+    text = _mask_runs(text, DIGIT_RUN, _cards_in)
     text = SECURITY_CODE.sub(lambda m: f"{m[1]}{m[2]}[security code removed]", text)
-    return LABELLED_SECRET.sub(_secret_mask, text)
+    return _mask_labelled_secrets(text)
 
 
 def redact_value(value: Any) -> Any:
@@ -107,8 +109,9 @@ def redact_value(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
-        masked = _card_mask([str(value)])
-        return masked if masked is not None else value
+        digits = str(value)
+        is_card = len(digits) in CARD_DIGITS and luhn_valid(digits)
+        return f"[card ending {digits[-4:]}]" if is_card else value
     if isinstance(value, dict):
         return {redact_value(key): redact_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -120,74 +123,183 @@ def luhn_valid(digits: str) -> bool:
     total = 0
     for position, char in enumerate(reversed(digits)):
         digit = int(char)
-        if position % 2 == 1:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
+        total += LUHN_DOUBLED[digit] if position % 2 == 1 else digit
     return total % 10 == 0
 
 
 def iban_valid(iban: str) -> bool:
     """ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97."""
-    if not 15 <= len(iban) <= 34 or not iban[:2].isalpha() or not iban[2:4].isdigit():
+    if len(iban) not in IBAN_LENGTH or not IBAN_START.match(iban) or not iban.isascii():
         return False
-    rearranged = iban[4:] + iban[:4]
-    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+    if not iban.isalnum():
+        return False
+    rearranged = (iban[4:] + iban[:4]).upper()
+    return int(rearranged.translate(IBAN_LETTER_VALUES)) % 97 == 1
 
 
-Masker = Callable[[Sequence[str]], str | None]
+Found = tuple[int, int, str]  # start and end in the run, and the mask that replaces them
 
 
-def _mask_runs(text: str, candidate: re.Pattern[str], mask: Masker) -> str:
-    """Within each candidate run of space/dash-separated groups, mask the longest leading
-    groups that form a secret; then keep looking after it (or after the first group)."""
+def _mask_runs(
+    text: str, candidate: re.Pattern[str], find: Callable[[re.Match[str]], Iterator[Found]]
+) -> str:
+    """Replace what `find(run)` finds in each candidate run of separated groups."""
     pieces: list[str] = []
     position = 0
-    for match in candidate.finditer(text):
-        pieces.append(text[position : match.start()])
-        pieces.append(_mask_groups(match.group(), mask))
-        position = match.end()
+    for run in candidate.finditer(text):
+        for start, end, mask in find(run):
+            pieces += [text[position : run.start() + start], mask]
+            position = run.start() + end
     pieces.append(text[position:])
     return "".join(pieces)
 
 
-def _mask_groups(run: str, mask: Masker) -> str:
-    groups = GROUP_SEPARATOR.split(run)
-    separators = GROUP_SEPARATOR.findall(run)
-    out: list[str] = []
+def _cards_in(run: re.Match[str]) -> Iterator[Found]:
+    """From the first group on: the longest groups forming a Luhn-valid 13-19 digit number;
+    then the search goes on after it (or after the first group when there is none).
+    Digits with a letter on both sides ("ab4111...1cd") are part of an identifier, not a card
+    typed by a person.
+
+    Linear in the number of groups: the Luhn total of digits[first:stop] is a difference of two
+    prefix sums (`_luhn_prefix_sums`): valid when their last digits (a key) are equal. Keeping
+    the furthest group end seen with each key answers "the longest card from this group" with
+    two look-ups, whatever the number of groups."""
+    if len(run.group()) < CARD_DIGITS.start:
+        return
+    text, before, after = run.string, run.start() - 1, run.end()
+    if before >= 0 and after < len(text) and text[before].isalpha() and text[after].isalpha():
+        return
+    groups = list(DIGIT_GROUP.finditer(run.group()))
+    digits = "".join(group.group() for group in groups)
+    if len(digits) < CARD_DIGITS.start:
+        return
+    offsets = list(accumulate((len(group.group()) for group in groups), initial=0))
+    # Keys at each group boundary (see `_luhn_prefix_sums`): of a number ending there, and of
+    # a number starting there, for either parity of its last digit.
+    kept_even, kept_odd = _luhn_prefix_sums(digits)
+    end_keys = [
+        10 + kept_odd[stop] % 10 if stop % 2 == 0 else kept_even[stop] % 10 for stop in offsets
+    ]
+    start_keys = [(kept_even[first] % 10, 10 + kept_odd[first] % 10) for first in offsets]
+    furthest_end = [0] * 20  # by key: the furthest group end within 19 digits so far (0: none)
+    start, last = 0, 0
+    while start < len(groups):
+        first = offsets[start]
+        while last < len(groups) and offsets[last + 1] - first < CARD_DIGITS.stop:
+            last += 1
+            furthest_end[end_keys[last]] = last
+        even, odd = start_keys[start]
+        end = max(furthest_end[even], furthest_end[odd])
+        if end <= start or offsets[end] - first < CARD_DIGITS.start:
+            start += 1  # no card starts at this group
+            continue
+        stop = offsets[end]
+        yield (
+            groups[start].start(),
+            groups[end - 1].end(),
+            f"[card ending {digits[stop - 4 : stop]}]",
+        )
+        start = end
+
+
+def _luhn_prefix_sums(digits: str) -> tuple[list[int], list[int]]:
+    """kept_even[k]: the Luhn total of digits[:k] counting a digit at an even index as itself
+    and one at an odd index doubled; kept_odd[k] the other way round. Luhn keeps a number's
+    last digit, so the total of digits[first:stop] is kept_even[stop] - kept_even[first] when
+    stop - 1 is even, else the same with kept_odd; it is valid when that is 0 mod 10, i.e.
+    when both prefix sums have the same last digit (the "keys" above)."""
+    values = list(map(int, digits))
+    doubled = [LUHN_DOUBLED[value] for value in values]
+    kept_even, kept_odd = values.copy(), doubled
+    kept_even[1::2], kept_odd[1::2] = doubled[1::2], values[1::2]
+    return list(accumulate(kept_even, initial=0)), list(accumulate(kept_odd, initial=0))
+
+
+def _ibans_in(run: re.Match[str]) -> Iterator[Found]:
+    """From each group that starts like an IBAN ("DE89"): the longest groups forming a valid
+    IBAN of at most 34 characters, the mod-97 remainder carried from group to group."""
+    groups = list(IBAN_GROUP.finditer(run.group()))
+    read = _IbanGroups([group.group().upper() for group in groups])
     start = 0
     while start < len(groups):
-        for end in range(len(groups), start, -1):
-            masked = mask(groups[start:end])
-            if masked is not None:
-                out.append(masked)
-                start = end
-                break
-        else:
-            out.append(groups[start])
+        end = read.longest_iban_from(start)
+        if end is None:
             start += 1
-        if start < len(groups):
-            out.append(separators[start - 1])
-    return "".join(out)
+            continue
+        iban = "".join(read.texts[start:end])
+        yield groups[start].start(), groups[end - 1].end(), f"[IBAN ending {iban[-4:]}]"
+        start = end
 
 
-def _card_mask(groups: Sequence[str]) -> str | None:
-    digits = "".join(groups)
-    if digits.isdigit() and 13 <= len(digits) <= 19 and luhn_valid(digits):
-        return f"[card ending {digits[-4:]}]"
-    return None
+class _IbanGroups:
+    """Groups of letters and digits read as ISO 13616 numbers (A=10 ... Z=35), each kept as
+    its remainder modulo 97 and the factor that shifts a remainder past its decimal digits."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.numbers = [text.translate(IBAN_LETTER_VALUES) for text in texts]
+        self.remainders = [int(number) % 97 for number in self.numbers]
+        self.shifts = [pow(10, len(number), 97) for number in self.numbers]
+
+    def longest_iban_from(self, start: int) -> int | None:
+        """The end of the longest valid IBAN starting at group `start`, if any."""
+        texts, remainders, shifts = self.texts, self.remainders, self.shifts
+        if not IBAN_START.match(texts[start]):
+            return None
+        # The check moves the first four characters (two letters, two digits: six decimal
+        # digits) to the end, so the rest of the group is read first and those six last.
+        head, rest = int(self.numbers[start][:6]), self.numbers[start][6:]
+        remainder = int(rest) % 97 if rest else 0
+        length, found = len(texts[start]), None
+        end = start + 1
+        while True:
+            if length >= IBAN_LENGTH.start and (remainder * 1_000_000 + head) % 97 == 1:
+                found = end
+            if end == len(texts):
+                return found
+            length += len(texts[end])
+            if length >= IBAN_LENGTH.stop:
+                return found
+            remainder = (remainder * shifts[end] + remainders[end]) % 97
+            end += 1
 
 
-def _iban_mask(groups: Sequence[str]) -> str | None:
-    iban = "".join(groups).upper()
-    return f"[IBAN ending {iban[-4:]}]" if iban_valid(iban) else None
+def _mask_labelled_secrets(text: str) -> str:
+    pieces: list[str] = []
+    position = 0
+    for match in LABELLED_SECRET.finditer(text):
+        if match.start("secret") < position:
+            continue  # inside a passphrase already masked
+        end = _secret_end(match)
+        if end is not None:
+            label = SECRET_LABELS[match["label"].lower()]
+            pieces += [text[position : match.start("secret")], f"[{label} removed]"]
+            position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
-def _secret_mask(match: re.Match[str]) -> str:
-    label, separator, secret = match[1], match[2], match[3]
-    if secret.lower().strip(".,!?") in NOT_A_SECRET or secret.startswith("["):
-        return match.group()
-    if label.lower() == "pin" and not PIN.fullmatch(secret.rstrip(".,!?")):
-        return match.group()  # a PIN is digits: "pin it", "PIN code" are not secrets
-    if label.lower() != "pin" and not separator.strip():
-        return match.group()  # "password reset": a password needs "is", ":" or "="
-    return f"{label}{separator}[{SECRET_LABELS[label.lower()]} removed]"
+def _secret_end(match: re.Match[str]) -> int | None:
+    """Where the secret after a label ends, or None when the words are about a password."""
+    label, secret = match["label"].lower(), match["secret"]
+    word = secret.strip(TRIM)
+    if not word or secret.startswith("[") or word.lower() in NOT_A_SECRET:
+        return None
+    if CONTRACTION.fullmatch(word):
+        return None  # "password isn't working", "my password's been reset"
+    if label == "pin":  # a PIN is digits: "pin it", "PIN code" are not secrets
+        return match.end("secret") if PIN.fullmatch(word) else None
+    if label == "pass" and not match["colon"]:
+        return None  # a common word: only "pass: x" or "pass=x" introduces a secret
+    if (match["space"] or match["possessive"]) and not NOT_A_WORD.search(word):
+        # A plain word right after the label is a password only when said last, as in
+        # "my password swordfish" or "password's swordfish"; "password reset link",
+        # "password's length is..." are about a password.
+        said_last = secret[-1] in ".,;:!?)" or CLAUSE_END.match(match.string, match.end("secret"))
+        if not said_last or (match["space"] and not match["my"]):
+            return None
+    if label == "passphrase" and not secret.startswith(("'", '"')):
+        phrase = PASSPHRASE.match(match.string, match.start("secret"))
+        if phrase:
+            return max(phrase.end(), match.end("secret"))
+    return match.end("secret")
