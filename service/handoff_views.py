@@ -192,8 +192,11 @@ def parse_handoff_request(body: dict[str, Any]) -> HandoffRequest:
     if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
         raise bad_request("conversation_id must be 1-128 letters, digits or ._:@-")
     tracker = body.get("tracker")
-    if not isinstance(tracker, dict) or not isinstance(tracker.get("events"), list):
-        raise bad_request('tracker must be an object with an "events" list (Rasa tracker JSON)')
+    events = tracker.get("events") if isinstance(tracker, dict) else None
+    if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
+        raise bad_request(
+            'tracker must be an object with an "events" list of objects (Rasa tracker JSON)'
+        )
     if not isinstance(tracker.get("slots", {}), dict | None):
         raise bad_request("tracker.slots must be an object")
     decision = body.get("decision")

@@ -204,3 +204,9 @@ async def test_the_gateway_answers_a_method_it_does_not_take_with_a_json_405(  #
         response = await gateway.request(method, "/health")
         assert f"{method} is not allowed on /health" in await error_of(response, 405)
         assert allowed(response) == {"GET", "HEAD"}
+
+
+async def test_a_tracker_whose_events_are_not_objects_is_a_400(service) -> None:  # type: ignore[no-untyped-def]
+    body = {"conversation_id": "c1", "tracker": {"events": [[None, None]], "slots": {}}}
+    response = await service.post("/handoff/tickets", json=body)
+    assert 'an "events" list of objects' in await error_of(response, 400)

@@ -90,3 +90,18 @@ def resolve(document: dict[str, Any], reference: str) -> Any:
     for part in reference.removeprefix("#/").split("/"):
         node = node[part]
     return node
+
+
+def test_each_operation_documents_the_errors_of_its_input(document) -> None:  # type: ignore[no-untyped-def]
+    """The answers service/request_parsing.py and the middlewares give: a body can be refused
+    (400) or too large (413), a path parameter malformed (400); the agent API's token check
+    reads Redis (503)."""
+    for method, path, operation in operations(document):
+        where = f"{method} {path}"
+        responses = operation["responses"]
+        if "requestBody" in operation:
+            assert {"400", "413"} <= set(responses), where
+        if "{" in path:
+            assert "400" in responses, where
+        if path.startswith("/agent/"):
+            assert "503" in responses, where
