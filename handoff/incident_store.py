@@ -1,9 +1,10 @@
 """What incident detection remembers in Redis: recent escalations and open incidents.
 
 handoff/incidents.py decides (pure); this store keeps its inputs. Recent escalations live in a
-sorted set by time, each with a small record that expires after twice the window; open
-incidents in a sorted set by their latest escalation, each record kept as long as tickets are
-(the retention period). Keys: handoff:escalations, handoff:escalation:{ticket_id},
+sorted set by time, each with a small record (the customer's problem: description words, topic,
+products, failing article - never the wording of their request) that expires after twice the
+window; open incidents in a sorted set by their latest escalation, each record kept as long as
+tickets are (the retention period). Keys: handoff:escalations, handoff:escalation:{ticket_id},
 handoff:incidents:open, handoff:incident:{incident_id}.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 import redis.asyncio as redis
 
 from handoff import store_keys as keys
-from handoff.incidents import Escalation, Incident
+from handoff.incidents import Escalation, Incident, Problem
 from handoff.store_base import await_reply, guard
 
 
@@ -96,32 +97,60 @@ class RedisIncidentStore(IncidentStore):
 
 
 def without_ticket(incident: Incident, ticket_id: str, customer_key: str) -> Incident:
-    """The incident with one ticket (and its customer's first request) taken out."""
+    """The incident with one ticket (and its customer's problem) taken out."""
     kept = [
-        (tid, text)
-        for tid, text in zip(incident.ticket_ids, incident.first_requests, strict=False)
+        (tid, problem)
+        for tid, problem in zip(incident.ticket_ids, incident.problems, strict=True)
         if tid != ticket_id
     ]
     return replace(
         incident,
         ticket_ids=tuple(tid for tid, _ in kept),
-        first_requests=tuple(text for _, text in kept),
+        problems=tuple(problem for _, problem in kept),
         customer_ids=incident.customer_ids - {customer_key},
     )
 
 
 def escalation_to_json(escalation: Escalation) -> dict[str, Any]:
+    """What detection reads; the wording of the customer's request is not kept."""
     return {
         "ticket_id": escalation.ticket_id,
         "customer_id": escalation.customer_id,
         "at": escalation.at.isoformat(),
-        "first_request": escalation.first_request,
-        "failing_article_id": escalation.failing_article_id,
+        **problem_to_json(escalation.problem),
     }
 
 
 def escalation_from_json(data: dict[str, Any]) -> Escalation:
-    return Escalation(**{**data, "at": datetime.fromisoformat(data["at"])})
+    """Records written before problems were kept (a "first_request") carry no problem."""
+    problem = problem_from_json(data)
+    return Escalation(
+        ticket_id=data["ticket_id"],
+        customer_id=data["customer_id"],
+        at=datetime.fromisoformat(data["at"]),
+        failing_article_id=problem.failing_article_id,
+        description=problem.description,
+        topic=problem.topic,
+        products=problem.products,
+    )
+
+
+def problem_to_json(problem: Problem) -> dict[str, Any]:
+    return {
+        "description": problem.description,
+        "topic": problem.topic,
+        "products": sorted(problem.products),
+        "failing_article_id": problem.failing_article_id,
+    }
+
+
+def problem_from_json(data: dict[str, Any]) -> Problem:
+    return Problem(
+        description=data.get("description") or "",
+        topic=data.get("topic"),
+        products=frozenset(data.get("products") or ()),
+        failing_article_id=data.get("failing_article_id"),
+    )
 
 
 def incident_to_json(incident: Incident) -> dict[str, Any]:
@@ -130,19 +159,23 @@ def incident_to_json(incident: Incident) -> dict[str, Any]:
         "ticket_ids": list(incident.ticket_ids),
         "customer_ids": sorted(incident.customer_ids),
         "failing_article_id": incident.failing_article_id,
-        "first_requests": list(incident.first_requests),
+        "problems": [problem_to_json(problem) for problem in incident.problems],
         "opened_at": incident.opened_at.isoformat(),
         "last_seen_at": incident.last_seen_at.isoformat(),
     }
 
 
 def incident_from_json(data: dict[str, Any]) -> Incident:
+    """Incidents written before problems were kept (with "first_requests") get empty problems:
+    only their failing article can still link a new escalation to them."""
+    ticket_ids = tuple(data["ticket_ids"])
+    problems = tuple(problem_from_json(item) for item in data.get("problems", ()))
     return Incident(
         incident_id=data["incident_id"],
-        ticket_ids=tuple(data["ticket_ids"]),
+        ticket_ids=ticket_ids,
         customer_ids=frozenset(data["customer_ids"]),
         failing_article_id=data["failing_article_id"],
-        first_requests=tuple(data["first_requests"]),
+        problems=problems if len(problems) == len(ticket_ids) else (Problem(),) * len(ticket_ids),
         opened_at=datetime.fromisoformat(data["opened_at"]),
         last_seen_at=datetime.fromisoformat(data["last_seen_at"]),
     )

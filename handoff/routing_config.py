@@ -30,6 +30,14 @@ ESCALATION_REASONS = ("explicit_request", "frustration", "unresolved", "policy")
 SlaClock = Literal["business_hours", "wall_clock"]
 SLA_CLOCKS: tuple[SlaClock, ...] = ("business_hours", "wall_clock")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
+INCIDENT_SETTINGS = (
+    "min_customers",
+    "window_minutes",
+    "min_similarity",
+    "min_problem_words",
+    "ignore_words",
+)
+ONE_WORD = re.compile(r"[a-z0-9']+")
 
 
 class RoutingConfigError(ValueError):
@@ -89,6 +97,10 @@ class IncidentSettings:
     min_customers: int
     window: timedelta
     min_similarity: float
+    min_problem_words: int
+    """A description needs this many problem words to be compared with another."""
+    ignore_words: frozenset[str]
+    """Lower-case words that say nothing about what is wrong ("person", "hello", "useless")."""
 
 
 @dataclass(frozen=True)
@@ -296,12 +308,20 @@ def _priority(check: Checker, section: Mapping) -> PriorityRules:
 
 
 def _incidents(check: Checker, section: Mapping) -> IncidentSettings:
-    check.known(section, ("min_customers", "window_minutes", "min_similarity"), "incidents.")
+    check.known(section, INCIDENT_SETTINGS, "incidents.")
     minutes = check.whole(section.get("window_minutes"), "incidents.window_minutes", 1, 1440)
+    words = check.texts(section.get("ignore_words"), "incidents.ignore_words")
+    for word in words:
+        if not ONE_WORD.fullmatch(word.lower()):
+            check.add(f"incidents.ignore_words: {word!r} must be one word (letters, digits, ')")
     return IncidentSettings(
         min_customers=check.whole(section.get("min_customers"), "incidents.min_customers", 2, 1000),
         window=timedelta(minutes=minutes),
         min_similarity=check.fraction(section.get("min_similarity"), "incidents.min_similarity"),
+        min_problem_words=check.whole(
+            section.get("min_problem_words"), "incidents.min_problem_words", 1, 20
+        ),
+        ignore_words=frozenset(word.lower() for word in words),
     )
 
 

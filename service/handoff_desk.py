@@ -22,8 +22,9 @@ from handoff.agents_config import AgentsConfig
 from handoff.assignment import Agent, plan_handoff
 from handoff.decision_record import CustomerContext
 from handoff.extract import Nlp
-from handoff.incidents import detect_incident
-from handoff.intake import escalation_label, incident_escalation, routing_request
+from handoff.incident_problem import escalation_for_incidents
+from handoff.incidents import detect_incident, has_problem
+from handoff.intake import escalation_label, routing_request
 from handoff.routing import ArticleTried, route
 from handoff.routing_config import RoutingConfig
 from handoff.store import AtCapacity, HandoffStore
@@ -171,19 +172,25 @@ async def _route_and_store(
 ) -> TicketRecord:
     settings = desk.routing.incidents
     draft = TicketRecord(ticket=ticket, idempotency_key=label)
-    escalation = incident_escalation(ticket, draft.customer_key, now)
+    request = routing_request(ticket, articles)
+    topic = route(request, desk.routing, now).skill_team  # from the evidence, before incidents
+    escalation = escalation_for_incidents(ticket, draft.customer_key, now, topic, settings)
+    comparable = has_problem(escalation, settings)  # only asked for a person: no incident
     async with desk.incident_lock:  # one replica: incidents are read and written in turn
-        recent = await desk.store.incidents.recent(now, settings.window)
-        open_incidents = await desk.store.incidents.open_incidents(now, settings.window)
-        match = detect_incident(escalation, recent, settings, open_incidents=open_incidents)
-        decision = route(routing_request(ticket, articles), desk.routing, now, match)
+        match = None
+        if comparable:
+            recent = await desk.store.incidents.recent(now, settings.window)
+            open_incidents = await desk.store.incidents.open_incidents(now, settings.window)
+            match = detect_incident(escalation, recent, settings, open_incidents=open_incidents)
+        decision = route(request, desk.routing, now, match)
         note = f"routed to team {decision.team} ({decision.escalation_type}, {decision.priority})"
         routed = ticket.with_routing(
             Routing.from_dict(decision.to_dict()), at=now, by="router", note=note
         )
         record = TicketRecord(ticket=routed, idempotency_key=label)
         await desk.store.tickets.add(record)
-        await desk.store.incidents.remember(escalation, settings.window)
+        if comparable:
+            await desk.store.incidents.remember(escalation, settings.window)
         if match is not None:
             await desk.store.incidents.save(match.incident, desk.retention)
             if match.created:
