@@ -192,8 +192,7 @@ def parse_handoff_request(body: dict[str, Any]) -> HandoffRequest:
     if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
         raise bad_request("conversation_id must be 1-128 letters, digits or ._:@-")
     tracker = body.get("tracker")
-    events = tracker.get("events") if isinstance(tracker, dict) else None
-    if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
+    if not isinstance(tracker, dict) or not _is_list_of_objects(tracker.get("events")):
         raise bad_request(
             'tracker must be an object with an "events" list of objects (Rasa tracker JSON)'
         )
@@ -212,6 +211,10 @@ def parse_handoff_request(body: dict[str, Any]) -> HandoffRequest:
         customer=parse_customer(body.get("customer")),
         channel=channel,
     )
+
+
+def _is_list_of_objects(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
 
 
 def parse_customer(raw: object) -> CustomerContext | None:
