@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from handoff.extract import HEARTHLY, Catalogue, Nlp, extract_context
 from handoff.redact import redact_value
-from handoff.summary import summarise
+from handoff.summary import summarise, why_it_escalated
 from handoff.ticket import ContextItem, Customer, StatusChange, Ticket, iso_utc
 from handoff.transcript import DECISION_SLOT, read_tracker
 
@@ -63,7 +63,7 @@ def build_ticket(
     turns = conversation.customer_turns
     context = extract_context(turns, nlp, catalogue)
     created = iso_utc(now)
-    reason = record.get("reason") if record else None
+    why = why_it_escalated(turns, record)
     return Ticket(
         ticket_id=ticket_id,
         conversation_id=conversation_id,
@@ -84,7 +84,7 @@ def build_ticket(
                 at=created,
                 status="new",
                 by=CREATED_BY,
-                note=f"handed off: {reason}" if reason else "handed off",
+                note=f"handed off: {why.head}" if record and record.get("reason") else "handed off",
             ),
         ),
     )

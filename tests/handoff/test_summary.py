@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from handoff.summary import summarise, tried_line, wants_line, why_line
+import pytest
+
+from handoff.config import load_config
+from handoff.decision import EscalationDecider
+from handoff.decision_config import load_decision_config
+from handoff.frustration import FrustrationScorer, vader_polarity
+from handoff.summary import summarise, tried_line, wants_line, why_it_escalated
 from handoff.ticket import ArticleShown, ContextItem, CustomerTurn
+from tests.handoff.escalation_stories import EscalationStory, load_stories
 
 TURNS = (
     CustomerTurn(1, "hello", None, "greet"),
@@ -33,9 +41,42 @@ UNRESOLVED: dict[str, Any] = {
     "customer": None,
     "explanation": "unresolved 2.35 >= 2.00: ...",
 }
+# What the decider wrote at the fourth turn of a conversation that grew angry: the two
+# frustrated turns carry it; what is left of earlier moods (+0.03 and the like) does not.
+FRUSTRATED: dict[str, Any] = {
+    "version": 1,
+    "turn": 4,
+    "action": "handoff",
+    "reason": "frustration",
+    "score": 2.64,
+    "offer_at": 1.25,
+    "handoff_at": 2.5,
+    "signals": [
+        {"name": "frustration_phrase", "contribution": 1.0, "turn": 4, "evidence": "'useless'"},
+        {"name": "frustration_phrase", "contribution": 0.5, "turn": 3, "evidence": "'annoying'"},
+        {"name": "negative_sentiment", "contribution": 0.48, "turn": 4, "evidence": "-0.44"},
+        {"name": "emphatic_punctuation", "contribution": 0.3, "turn": 4, "evidence": "'!!!'"},
+        {"name": "shouting", "contribution": 0.25, "turn": 4, "evidence": "'STILL'"},
+        {"name": "negative_sentiment", "contribution": 0.03, "turn": 1, "evidence": "-0.41"},
+        {"name": "sentiment_trend", "contribution": 0.03, "turn": 2, "evidence": "fell"},
+        {"name": "kb_miss", "contribution": 0.05, "turn": 2, "evidence": "no answer for '...'"},
+    ],
+    "customer": None,
+    "note": "",
+    "explanation": "turn 4: handoff (frustration), score 2.64 ...",
+}
+STORIES = load_stories()
+INTERNAL_LABEL = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # nlu_fallback, kb_miss, request_human
 
 
-def test_three_short_lines_an_agent_reads_in_ten_seconds() -> None:
+@pytest.fixture(scope="module")
+def decider() -> EscalationDecider:
+    return EscalationDecider(
+        load_decision_config(), FrustrationScorer(load_config(), vader_polarity())
+    )
+
+
+def test_a_short_note_an_agent_reads_in_ten_seconds() -> None:
     articles = (
         ArticleShown("payment-methods", "Payment methods", 0.48, False, "none", 2),
         ArticleShown("pay-in-4", "Pay in 4 with Klarna", 0.52, True, "not_helpful", 3),
@@ -44,17 +85,68 @@ def test_three_short_lines_an_agent_reads_in_ten_seconds() -> None:
     summary = summarise(TURNS, articles, CONTEXT, UNRESOLVED)
 
     assert summary.splitlines() == [
-        'Wants: an answer - "can i pay for order HL-482913 in bitcoin? it\'s $49.99" (turn 2); '
+        'Wants: "can i pay for order HL-482913 in bitcoin? it\'s $49.99" (turn 2); '
         "order HL-482913, 49.99 USD",
         'Tried: 1 answer did not help ("Pay in 4 with Klarna"); '
         "1 question without a confident answer (turn 2)",
-        "Why: unresolved, score 2.35 (hands off at 2.00) - "
-        "2 knowledge-base misses (turns 2, 3), customer rephrased at turn 3, shouting at turn 3",
+        "Why: the assistant could not resolve it",
+        "- the help centre had no answer for 2 questions (turns 2, 3)",
+        "- asked the same thing again (turn 3)",
     ]
     assert all(len(line) <= 160 for line in summary.splitlines())
 
 
-def test_the_request_skips_greetings_and_button_presses_and_long_words_are_cut() -> None:
+def test_a_first_message_the_bot_did_not_understand_is_quoted_never_named() -> None:
+    turns = (
+        CustomerTurn(1, "/greet", None, "greet"),
+        CustomerTurn(2, "my plug keeps clicking off every few minutes", None, "nlu_fallback", 0.3),
+    )
+    decision = {
+        "reason": "unresolved",
+        "score": 1.5,
+        "offer_at": 1.25,
+        "handoff_at": 2.5,
+        "signals": [{"name": "nlu_fallback", "contribution": 0.25, "turn": 2}],
+    }
+
+    summary = summarise(turns, (), (), decision)
+
+    assert summary.splitlines()[0] == (
+        'Wants: "my plug keeps clicking off every few minutes" (turn 2)'
+    )
+    assert "fallback" not in summary
+    assert "- the assistant did not understand the message (turn 2)" in summary.splitlines()
+
+
+def test_a_person_asked_for_at_once_says_so_and_that_the_need_is_unknown() -> None:
+    first = (CustomerTurn(1, "agent please", None, "request_human"),)
+    after_hello = (
+        CustomerTurn(1, "/greet", None, "greet"),
+        CustomerTurn(2, "hi", None, "greet"),
+        CustomerTurn(3, "I want to talk to a real person, jane@example.com", None, "request_human"),
+    )
+
+    assert wants_line(first, ()) == (
+        "Wants: asked for a person straight away (turn 1); hasn't said what it's about yet"
+    )
+    assert wants_line(after_hello, ()) == (
+        "Wants: asked for a person straight away (turn 3); hasn't said what it's about yet"
+    )
+    assert wants_line((), ()) == "Wants: not known yet - the customer has written nothing"
+
+
+def test_a_request_for_a_person_that_says_what_it_is_about_is_the_need() -> None:
+    turns = (
+        CustomerTurn(1, "help", None, "nlu_fallback", 0.2),
+        CustomerTurn(2, "I need a person about my refund for HL-482913", None, "request_human"),
+    )
+
+    assert wants_line(turns, ()) == (
+        'Wants: "I need a person about my refund for HL-482913" (turn 2)'
+    )
+
+
+def test_the_need_skips_greetings_and_button_presses_and_long_words_are_cut() -> None:
     turns = (
         CustomerTurn(1, "hi!", None, "greet"),
         CustomerTurn(2, "/affirm", None, "affirm", button="Yes, please"),
@@ -68,11 +160,10 @@ def test_the_request_skips_greetings_and_button_presses_and_long_words_are_cut()
     assert len(line) < 100
 
 
-def test_a_customer_who_only_asked_for_a_person_wants_a_person() -> None:
-    turns = (CustomerTurn(1, "agent please", None, "request_human"),)
+def test_a_greeting_that_says_what_is_wrong_is_the_need() -> None:
+    turns = (CustomerTurn(1, "hi, my hub is blinking amber all night", None, "greet"),)
 
-    assert wants_line(turns, ()) == 'Wants: a person - "agent please" (turn 1)'
-    assert wants_line((), ()) == "Wants: unknown - the customer wrote nothing yet"
+    assert wants_line(turns, ()) == 'Wants: "hi, my hub is blinking amber all night" (turn 1)'
 
 
 def test_what_was_tried_counts_answers_by_feedback() -> None:
@@ -94,51 +185,137 @@ def test_what_was_tried_counts_answers_by_feedback() -> None:
     assert tried_line(()) == "Tried: no help-centre article was shown"
 
 
-def test_an_explicit_request_is_said_once_with_its_turn() -> None:
+def test_the_reason_lists_only_the_signals_that_carried_the_decision() -> None:
+    summary = summarise(TURNS, (), (), FRUSTRATED)
+
+    assert summary.splitlines()[2:] == [
+        "Why: the customer is frustrated",
+        "- frustrated wording: 'annoying', 'useless' (turns 3, 4)",
+        "- sounded upset (turn 4)",
+        "- emphatic punctuation: '!!!' (turn 4)",
+        "- wrote in capitals: 'STILL' (turn 4)",
+    ]
+
+
+def test_an_explicit_request_is_the_reason_and_earlier_trouble_only_if_it_earned_an_offer() -> None:
     decision = {
         "reason": "explicit_request",
-        "score": 1.0,
-        "handoff_at": 2.0,
+        "score": 0.7,
+        "offer_at": 1.25,
+        "handoff_at": 2.5,
         "signals": [
-            {"name": "person_request", "weight": 1.0, "strength": 1.0, "turn": 3},
-            {"name": "not_helpful", "weight": 0.7, "strength": 1.0, "turn": 2},
+            {"name": "person_request", "contribution": 1.0, "turn": 3, "evidence": "intent x"},
+            {"name": "not_helpful", "contribution": 0.7, "turn": 2},
+        ],
+    }
+    earned = {
+        **decision,
+        "score": 1.45,
+        "signals": [*decision["signals"], {"name": "kb_miss", "contribution": 0.75, "turn": 1}],
+    }
+
+    assert why_it_escalated(TURNS, decision).lines() == ["Why: asked for a person at turn 3"]
+    assert why_it_escalated(TURNS, earned).lines() == [
+        "Why: asked for a person at turn 3",
+        "- the help centre had no answer for the question (turn 1)",
+        "- said an answer did not help (turn 2)",
+    ]
+
+
+def test_a_safety_phrase_is_stated_plainly() -> None:
+    decision = {
+        "reason": "policy",
+        "turn": 1,
+        "signals": [
+            {"name": "policy_phrase", "contribution": 1.0, "turn": 1, "evidence": "'smoke'"}
         ],
     }
 
-    assert why_line(decision, TURNS) == (
-        "Why: asked for a person at turn 3 - answer marked not helpful at turn 2"
-    )
+    assert why_it_escalated(TURNS, decision).lines() == [
+        "Why: mentioned 'smoke' at turn 1: safety, legal and security matters always go to a person"
+    ]
 
 
-def test_an_accepted_offer_keeps_the_detectors_note() -> None:
-    decision = {
+def test_an_accepted_offer_and_a_vip_customer_are_said_in_words() -> None:
+    accepted = {
         "reason": "frustration",
-        "score": 1.2,
-        "handoff_at": 2.0,
-        "signals": [{"name": "frustration_phrase", "contribution": 1.2, "turn": 2}],
+        "turn": 3,
+        "score": 0.85,
+        "offer_at": 1.25,
+        "handoff_at": 2.5,
+        "signals": [
+            {
+                "name": "frustration_phrase",
+                "contribution": 0.75,
+                "turn": 2,
+                "evidence": "'come on'",
+            },
+            {"name": "emphatic_punctuation", "contribution": 0.1, "turn": 2, "evidence": "'!!'"},
+        ],
         "note": "accepted the offer of turn 2",
     }
+    vip = {
+        "reason": "policy",
+        "score": 0.75,
+        "offer_at": 0.62,
+        "handoff_at": 1.25,
+        "signals": [{"name": "kb_miss", "contribution": 0.75, "turn": 1}],
+        "customer": {"id": "c-1", "tier": "vip", "prior_escalations": 0},
+        "note": "vip: thresholds x 0.50",
+    }
 
-    assert why_line(decision, TURNS) == (
-        "Why: frustration, score 1.20 (hands off at 2.00) - "
-        "frustrated wording at turn 2, accepted the offer of turn 2"
-    )
+    assert why_it_escalated(TURNS, accepted).lines() == [
+        "Why: the customer is frustrated; accepted the offer of a person at turn 3",
+        "- frustrated wording: 'come on' (turn 2)",
+    ]
+    assert why_it_escalated(TURNS, vip).lines() == [
+        "Why: handed over sooner for a VIP customer",
+        "- the help centre had no answer for the question (turn 1)",
+    ]
 
 
 def test_without_a_decision_record_the_transcript_tells_why() -> None:
     asked = (*TURNS, CustomerTurn(5, "let me talk to a human", None, "request_human"))
 
-    assert why_line(None, asked) == "Why: asked for a person at turn 5 (no decision record)"
-    assert why_line(None, TURNS) == "Why: no decision record (handed over by hand or by a rule)"
+    assert why_it_escalated(asked, None).lines() == [
+        "Why: asked for a person at turn 5 (no decision record)"
+    ]
+    assert why_it_escalated(TURNS, None).lines() == [
+        "Why: no decision record (handed over by hand or by a rule)"
+    ]
 
 
 def test_odd_records_from_other_versions_do_not_break_the_summary() -> None:
-    decision = {"reason": "vip_callback", "signals": [{"name": "new_signal", "weight": 2}, "x"]}
-
-    assert why_line(decision, TURNS) == "Why: vip callback"
-    assert why_line({"reason": None, "signals": "none"}, TURNS) == "Why: no reason given"
     decision = {
-        "reason": "policy",
-        "signals": [{"name": "refund_limit", "contribution": 1, "turn": 2}],
+        "reason": "vip_callback",
+        "signals": [{"name": "new_signal", "contribution": 2}, {"name": "no_weight"}, "x"],
     }
-    assert why_line(decision, TURNS) == "Why: policy - refund limit at turn 2"
+
+    assert why_it_escalated(TURNS, decision).lines() == ["Why: vip callback", "- new signal"]
+    assert why_it_escalated(TURNS, {"reason": "odd\n- made up"}).lines() == ["Why: odd - made up"]
+    assert why_it_escalated(TURNS, {"reason": None, "signals": "none"}).lines() == [
+        "Why: no escalation reason recorded"
+    ]
+    decision = {
+        "reason": "unresolved",
+        "signals": [{"name": "refund_limit", "contribution": 1, "turn": True}],
+    }
+    assert why_it_escalated(TURNS, decision).lines() == [
+        "Why: the assistant could not resolve it",
+        "- refund limit",
+    ]
+
+
+@pytest.mark.parametrize("story", STORIES, ids=[story.name for story in STORIES])
+def test_no_summary_of_a_scripted_conversation_shows_an_internal_label(
+    decider: EscalationDecider, story: EscalationStory
+) -> None:
+    for decision in decider.replay(story.turns, story.verified_customer()):
+        turns = tuple(
+            CustomerTurn(turn.number, turn.text, None, turn.intent, turn.confidence)
+            for turn in story.turns[: decision.turn]
+        )
+        summary = summarise(turns, (), (), decision.to_dict())
+
+        assert not INTERNAL_LABEL.findall(summary), summary
+        assert "score" not in summary and "+0." not in summary, summary
