@@ -1,6 +1,7 @@
 /*
  * The open ticket in the agent console: its facts, SLA, summary, why it escalated (the
- * decision record's reason and signals with their turns), the extracted context, the articles
+ * summary's reason and the signals that carried it as a list; the whole decision record folded
+ * away), the extracted context, the articles
  * tried, the transcript, the notes and history, and which actions apply. Text only
  * (textContent): what customers and agents typed is never parsed as HTML.
  */
@@ -26,8 +27,9 @@ export function renderTicket(full, me, teamName) {
     ? "answered " + when(full.first_response_at)
     : dueLine(routing.first_response_due);
   $("sla-resolution").textContent = dueLine(routing.resolution_due);
-  $("ticket-summary").textContent = ticket.summary;
-  renderWhy(ticket.escalation_decision, routing);
+  const summary = summaryParts(ticket.summary);
+  $("ticket-summary").textContent = summary.about.join("\n");
+  renderWhy(summary, ticket.escalation_decision, routing);
   renderContext(ticket.context);
   renderArticles(ticket.articles_shown);
   renderTranscript(ticket.transcript);
@@ -75,13 +77,34 @@ function dueLine(iso) {
   return iso ? when(iso) + " (" + relative(iso) + ")" : "none";
 }
 
-function renderWhy(decision, routing) {
-  const parts = [];
-  if (routing.escalation_type) parts.push(routing.escalation_type + " escalation");
-  if (decision && decision.reason) parts.push("reason: " + words(decision.reason));
-  if (routing.reasons && routing.reasons.length) parts.push("routing: " + routing.reasons.join("; "));
-  if (decision && decision.explanation) parts.push(decision.explanation);
-  $("escalation-reason").textContent = parts.join(". ") || "No decision record.";
+/*
+ * The summary's text (handoff/summary.py): "Wants:" and "Tried:" lines, then a "Why:" line
+ * followed by one "- " line per signal that carried the decision. Tickets stored before the
+ * list have a single "Why:" line. Customer words inside a line never hold a line break.
+ */
+export function summaryParts(text) {
+  const lines = String(text || "").split("\n");
+  const at = lines.findIndex((line) => line.startsWith("Why:"));
+  if (at < 0) return { about: lines, why: "", reasons: [] };
+  const reasons = lines.slice(at + 1).filter((line) => line.startsWith("- ")).map((line) => line.slice(2));
+  return { about: lines.slice(0, at), why: lines[at].slice("Why:".length).trim(), reasons };
+}
+
+function sentence(text) {
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : "";
+}
+
+function renderWhy(summary, decision, routing) {
+  $("escalation-reason").textContent = sentence(summary.why) || "No decision record.";
+  const reasons = $("escalation-reasons");
+  clear(reasons);
+  for (const reason of summary.reasons) reasons.appendChild(element("li", { testid: "escalation-reason-item", text: reason }));
+  reasons.hidden = !summary.reasons.length;
+  $("escalation-type").textContent = routing.escalation_type ? sentence(routing.escalation_type) + " escalation" : "";
+  $("decision-explanation").textContent = (decision && decision.explanation) || "No decision record.";
+  const rules = $("routing-reasons");
+  clear(rules);
+  for (const rule of routing.reasons || []) rules.appendChild(element("li", { text: "Routing: " + rule }));
   const body = $("signals");
   clear(body);
   for (const signal of (decision && decision.signals) || []) {

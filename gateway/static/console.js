@@ -15,7 +15,9 @@
  *   has class is-new while new), list-mine, list-team, ticket-list, ticket-row (data-ticket-id),
  *   ticket-view, ticket-body, ticket-id, ticket-status, ticket-priority, ticket-team,
  *   ticket-owner, sla-first-response, sla-resolution, ticket-summary, escalation-reason,
- *   signals, signal, context, context-item, articles, article, transcript, turn
+ *   escalation-reasons, escalation-reason-item, escalation-type, decision-record,
+ *   decision-explanation, routing-reasons, signals, signal, context, context-item, articles,
+ *   article, transcript, turn
  *   (data-speaker: customer, bot, agent), notes, note, history, claim, reply-form, reply-text,
  *   reply-send, note-form, note-text, note-add, transfer-form, transfer-team, transfer-submit,
  *   escalate-form, escalate-reason, escalate-submit, resolve-form, resolve-code,

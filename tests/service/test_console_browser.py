@@ -95,10 +95,11 @@ async def test_an_agent_works_a_live_handoff_in_the_console(  # type: ignore[no-
 
     await arrived.click()
     await expect(page.get_by_test_id("ticket-id")).to_have_text(ticket_id)
-    await expect(page.get_by_test_id("ticket-summary")).not_to_be_empty()
-    await expect(page.get_by_test_id("signal").first).to_be_visible()
+    await expect(page.get_by_test_id("ticket-summary")).to_contain_text(HUB.text)
     await expect(page.get_by_test_id("article")).to_contain_text(HUB.title)
-    await expect(page.get_by_test_id("escalation-reason")).to_contain_text("explicit request")
+    await expect(page.get_by_test_id("escalation-reason")).to_have_text(
+        "Asked for a person at turn 9"
+    )
     transcript = page.get_by_test_id("transcript")
     for payload in XSS:
         await expect(transcript).to_contain_text(payload)  # shown as the text it is
@@ -181,3 +182,57 @@ async def test_presence_transfer_and_escalation_in_the_console(  # type: ignore[
     # maya is not a supervisor: the escalated ticket leaves her view, saying where it went
     await expect(billing.get_by_test_id("notice")).to_contain_text("belongs to team supervisors")
     await expect(billing.get_by_test_id("agent-load")).to_have_text("0 of 3 chats")
+
+
+async def test_why_it_escalated_reads_as_a_sentence_and_a_list(  # type: ignore[no-untyped-def]
+    browser, console_url, service, redis_url, shots
+) -> None:
+    priya = (await agent_headers(redis_url, "priya"))["Authorization"].removeprefix("Bearer ")
+    page = await signed_in(browser, console_url, priya)
+    body = handoff_body(conversation(HUB, "THIS IS USELESS!!!", conversation_id="conv-angry"))
+    body["decision"] = {
+        **body["decision"],
+        "reason": "frustration",
+        "score": 2.62,
+        "offer_at": 1.25,
+        "handoff_at": 2.5,
+        "signals": [
+            {"name": "frustration_phrase", "contribution": 1.0, "turn": 4, "evidence": "'USELESS'"},
+            {"name": "not_helpful", "contribution": 0.75, "turn": 3, "evidence": "turn 2"},
+            {"name": "emphatic_punctuation", "contribution": 0.3, "turn": 4, "evidence": "'!!!'"},
+            {"name": "shouting", "contribution": 0.5, "turn": 4, "evidence": "'USELESS'"},
+            {"name": "negative_sentiment", "contribution": 0.04, "turn": 2, "evidence": "-0.3"},
+            {"name": "sentiment_trend", "contribution": 0.03, "turn": 3, "evidence": "fell"},
+        ],
+        "explanation": "turn 5: handoff (frustration), score 2.62: negative_sentiment +0.04 ...",
+    }
+    response = await service.post("/handoff/tickets", json=body)
+    assert response.status == 201, await response.text()
+    ticket_id = str((await response.json())["ticket_id"])
+
+    await page.locator(f'[data-testid="queue-ticket"][data-ticket-id="{ticket_id}"]').click()
+
+    await expect(page.get_by_test_id("escalation-reason")).to_have_text(
+        "The customer is frustrated"
+    )
+    await expect(page.get_by_test_id("escalation-reason-item")).to_have_text(
+        [
+            "frustrated wording: 'USELESS' (turn 4)",
+            "said an answer did not help (turn 3)",
+            "wrote in capitals: 'USELESS' (turn 4)",
+            "emphatic punctuation: '!!!' (turn 4)",
+        ]  # not the +0.04 and +0.03 left of earlier moods
+    )
+    summary = page.get_by_test_id("ticket-summary")
+    await expect(summary).to_contain_text(f'Wants: help with a problem - "{HUB.text}"')
+    await expect(summary).not_to_contain_text("Why:")  # said once, in its own section
+    why = page.get_by_role("region", name="Why it escalated")
+    assert "_" not in await why.inner_text()  # the decision record is folded away
+    assert "+0.0" not in await why.inner_text()
+    await expect(page.get_by_test_id("signal").first).to_be_hidden()
+    await shots.take(page, "why-it-escalated")
+
+    await page.get_by_test_id("decision-record").locator("summary").click()
+    await expect(page.get_by_test_id("signal")).to_have_count(6)
+    await expect(page.get_by_test_id("decision-explanation")).to_contain_text("+0.04")
+    await expect(page.get_by_test_id("routing-reasons")).not_to_be_empty()
