@@ -123,14 +123,12 @@ def zendesk_ticket(
 
 def handoff_note(ticket: Mapping[str, Any]) -> str:
     """Plain text an agent reads top-down: summary, why, priority and SLA, context, transcript."""
-    decision = _decision(ticket)
     routing = ticket["routing"]
     customer = ticket["customer"]
     lines = [
         f"Handoff {ticket['ticket_id']} (conversation {ticket['conversation_id']})",
-        f"Summary: {ticket['summary']}",
-        f"Why escalated: {decision.get('reason') or 'not recorded'}"
-        + _signals(decision.get("signals")),
+        # what the customer wants, what was tried and why it escalated, in plain words
+        *ticket["summary"].strip().splitlines(),
         f"Team: {routing['team']} | Priority: {routing['priority']}"
         + (f" | Incident: {routing['incident_id']}" if routing.get("incident_id") else ""),
         f"First response due: {routing.get('first_response_due') or '-'}"
@@ -146,7 +144,9 @@ def handoff_note(ticket: Mapping[str, Any]) -> str:
         lines.append(f"Routing: {reason}")
     context = ticket.get("context") or []
     if context:
-        lines.append("Context: " + "; ".join(f"{c['kind']}: {c['value']}" for c in context))
+        lines.append(
+            "Context: " + "; ".join(f"{_words(c['kind'])}: {c['value']}" for c in context)
+        )
     lines.append("")
     lines.append("Transcript:")
     for turn in ticket["transcript"]:
@@ -225,11 +225,9 @@ def _decision(ticket: Mapping[str, Any]) -> Mapping[str, Any]:
     return decision if isinstance(decision, Mapping) else {}
 
 
-def _signals(signals: object) -> str:
-    if not isinstance(signals, list) or not signals:
-        return ""
-    names = [str(s.get("name", s)) if isinstance(s, Mapping) else str(s) for s in signals]
-    return " (signals: " + ", ".join(names) + ")"
+def _words(label: object) -> str:
+    """A label as words for a person: "order_number" -> "order number"."""
+    return str(label).replace("_", " ")
 
 
 def _when(at: object) -> str:

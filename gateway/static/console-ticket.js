@@ -156,22 +156,28 @@ function renderTranscript(turns) {
 
 function transcriptTurn(turn) {
   const who = turn.speaker === "agent" ? "Agent " + turn.agent_id : SPEAKERS[turn.speaker] || turn.speaker;
-  const meta = element("p", { className: "meta" }, [
+  // How the assistant read the turn is for the curious (a tooltip), not part of the chat.
+  const meta = element("p", {
+    className: "meta", attrs: turn.intent ? { title: "the assistant read this as: " + words(turn.intent) } : {},
+  }, [
     element("span", { text: who, className: "speaker" }),
     element("span", { text: turn.at ? " · " + when(turn.at) : "" }),
-    element("span", { text: turn.intent ? " · " + turn.intent : "" }),
   ]);
-  const pressed = turn.button ? element("span", { text: "pressed: " + turn.button, className: "chip" }) : null;
   const offered = (turn.buttons || []).map((button) => element("span", { text: button.title, className: "chip" }));
-  // The customer's first "message", starting with "/" and no pressed button, is the widget's
-  // opening payload (typed text starting with "/" reaches Rasa behind an invisible guard).
-  const opened = turn.speaker === "customer" && turn.turn === 1 && !turn.button && turn.text.startsWith("/");
-  const words = opened
-    ? element("p", { text: "opened the chat", className: "text opened" })
-    : element("p", { text: turn.text, className: "text" });
   return element("li", {
     className: "turn turn-" + turn.speaker, testid: "turn", attrs: { "data-speaker": turn.speaker },
-  }, [meta, words, pressed, ...offered]);
+  }, [meta, said(turn), ...offered]);
+}
+
+// What the customer did, in words. A customer "message" starting with "/" is a payload the
+// widget sent (typed text starting with "/" reaches Rasa behind an invisible guard): a pressed
+// button by its title, or the widget's opening payload at turn 1; never the payload itself.
+function said(turn) {
+  const payload = turn.speaker === "customer" && turn.text.startsWith("/");
+  if (payload && turn.button) return element("p", { text: "pressed: " + turn.button, className: "text action" });
+  if (payload && turn.turn === 1) return element("p", { text: "opened the chat", className: "text action" });
+  if (payload) return element("p", { text: "pressed a button", className: "text action" });
+  return element("p", { text: turn.text, className: "text" });
 }
 
 function renderNotes(notes) {

@@ -168,6 +168,8 @@ async def test_customer_and_agent_journey(browser: Browser, stack: Stack) -> Non
     await expect(agent.get_by_test_id("context")).to_contain_text("HL-482913")
     await expect(agent.get_by_test_id("context")).to_contain_text("89.99")
     await expect(agent.get_by_test_id("escalation-reason")).not_to_be_empty()
+    await expect(agent.get_by_test_id("escalation-reason-item").first).to_be_visible()
+    await agent.get_by_test_id("decision-record").locator("summary").click()
     await expect(agent.get_by_test_id("signal").first).to_be_visible()
     await expect(agent.get_by_test_id("article").first).to_be_visible()
     transcript = agent.get_by_test_id("transcript")

@@ -49,7 +49,11 @@ def routed_ticket() -> dict[str, Any]:
         ),
         slots={},
         escalation_decision={"reason": "explicit_request", "signals": [{"name": "person_request"}]},
-        summary="Wants a refund of $480 for order HL-482913; two answers did not help.",
+        summary=(
+            'Wants: a refund - "I want my $480 back" (turn 1); order HL-482913, $480\n'
+            "Tried: no help-centre article matched\n"
+            "Why: asked for a person at turn 2"
+        ),
         routing=None,
         status="new",
         status_history=(StatusChange("2026-03-10T14:01:30.000Z", "new", "assistant"),),
@@ -100,8 +104,11 @@ def test_chatwoot_note_is_private_and_carries_the_whole_handoff() -> None:
     assert note["message_type"] == "outgoing"
     content = note["content"]
     assert content.startswith("Handoff tk_01 (conversation conv-42)")
-    assert "Why escalated: explicit_request (signals: person_request)" in content
-    assert "Context: order_number: HL-482913; money: $480" in content
+    assert 'Wants: a refund - "I want my $480 back" (turn 1)' in content
+    assert "\nWhy: asked for a person at turn 2\n" in content
+    assert "Context: order number: HL-482913; money: $480" in content
+    # what an agent reads carries no internal labels
+    assert "explicit_request" not in content and "person_request" not in content
     assert "[2026-03-10T14:01:00Z] Customer: get me a manager" in content
     assert "Customer: id cust-7, email dana@example.com, tier vip" in content
     assert "Assistant: Refunds take 2 business days." in content
@@ -112,7 +119,7 @@ def test_zendesk_ticket_has_subject_private_comment_requester_and_our_id() -> No
     body = zendesk_ticket(TICKET)
     assert list(body) == ["ticket"]
     ticket = body["ticket"]
-    assert ticket["subject"].startswith("[high] Wants a refund of $480")
+    assert ticket["subject"].startswith("[high] Wants: a refund - \"I want my $480 back\"")
     assert ticket["comment"] == {"body": handoff_note(TICKET), "public": False}
     assert ticket["requester"] == {"name": "dana", "email": "dana@example.com"}
     assert ticket["external_id"] == "tk_01"

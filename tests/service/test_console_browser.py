@@ -229,6 +229,8 @@ async def test_why_it_escalated_reads_as_a_sentence_and_a_list(  # type: ignore[
     why = page.get_by_role("region", name="Why it escalated")
     assert "_" not in await why.inner_text()  # the decision record is folded away
     assert "+0.0" not in await why.inner_text()
+    transcript = await page.get_by_test_id("transcript").inner_text()
+    assert "_" not in transcript, transcript  # no intent labels next to what people said
     await expect(page.get_by_test_id("signal").first).to_be_hidden()
     await shots.take(page, "why-it-escalated")
 
