@@ -10,8 +10,8 @@ from service.runner import run
 
 
 def main() -> int:
-    # socket.io polling URLs carry socket ids; nothing worth keeping in an access log
-    return run("gateway", GatewaySettings.from_env, create_app, access_log=None)
+    # the access log names routes only (service/runner.py): no socket ids from polling URLs
+    return run("gateway", GatewaySettings.from_env, create_app)
 
 
 if __name__ == "__main__":

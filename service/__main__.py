@@ -10,7 +10,7 @@ from service.settings import Settings
 
 
 def main() -> int:
-    return run("service", Settings.from_env, create_app, access_log_format='"%r" %s %b %Tfs')
+    return run("service", Settings.from_env, create_app)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,10 @@
-"""Start an aiohttp process from its settings: `python -m service` and `python -m gateway`."""
+"""Start an aiohttp process from its settings: `python -m service` and `python -m gateway`.
+
+Both write one access-log line per request naming the route, never the path it was called
+with nor its query string: `GET /handoff/conversations/{conversation_id} 200 846 B 4.1 ms`. A
+path holds conversation and ticket ids; a query string can hold anything a client puts there
+(engine.io's socket `sid`, a token); neither belongs in a log.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,11 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
 
 from service.settings import SettingsError
 
@@ -22,16 +30,43 @@ class Listens(Protocol):
 
 
 SettingsT = TypeVar("SettingsT", bound=Listens)
+UNROUTED = "(no route)"
+
+
+def route_of(request: BaseRequest) -> str:
+    """The route's pattern (`/agent/tickets/{ticket_id}`), or "(no route)" when none matched
+    (404, 405, or a request refused before routing)."""
+    match_info = getattr(request, "match_info", None)
+    resource = getattr(getattr(match_info, "route", None), "resource", None)
+    return resource.canonical if resource is not None else UNROUTED
+
+
+class RouteAccessLogger(AbstractAccessLogger):
+    """Method, route pattern, status, size and time of each request; nothing the client sent."""
+
+    def log(self, request: BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "%s %s %s %s B %.1f ms",
+            request.method,
+            route_of(request),
+            response.status,
+            response.body_length,
+            time * 1000,
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
 
 
 def run(
     name: str,
     load: Callable[[Mapping[str, str]], SettingsT],
     create_app: Callable[[SettingsT], web.Application],
-    **run_app_options: Any,
 ) -> int:
     """Read the settings from the environment (exit code 2 with every problem listed), then
-    serve the app until interrupted; aiohttp's start-up lines go to the `name` logger."""
+    serve the app until interrupted; aiohttp's start-up lines go to the `name` logger, its
+    access log is `RouteAccessLogger`'s."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load(os.environ)
@@ -43,6 +78,6 @@ def run(
         host=settings.host,
         port=settings.port,
         print=lambda message: logging.getLogger(name).info(message.strip()),
-        **run_app_options,
+        access_log_class=RouteAccessLogger,
     )
     return 0
