@@ -124,6 +124,8 @@ def rasa_env(config: StackConfig) -> dict[str, str]:
         "SERVICE_TOKEN": config.service_token,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        # structlog lines as JSON, which config/rasa-logging.yml's filter can read field by field
+        "FORCE_JSON_LOGGING": "1",
     }
 
 
@@ -141,6 +143,8 @@ def rasa_spec(config: StackConfig, model: Path = MODEL_DIR) -> ProcessSpec:
         "127.0.0.1",
         "--port",
         str(config.rasa_port),
+        "--logging-config-file",  # no customer text in Rasa's log lines
+        str(ROOT / "config" / "rasa-logging.yml"),
     ]
     return ProcessSpec("rasa", argv, f"{config.rasa_url}/", rasa_env(config), ready_timeout=300)
 
