@@ -95,9 +95,6 @@ class Escalation:
     ticket_id: str
     customer_id: str
     at: datetime
-    first_request: str = ""
-    """Not read: the wording of a request never makes an incident (see `Problem`). Kept only
-    for handoff/intake.py's older `incident_escalation`, until it is removed."""
     failing_article_id: str | None = None
     description: str = ""
     topic: str | None = None

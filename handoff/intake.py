@@ -2,7 +2,6 @@
 
 - `escalation_label`: which escalation of a conversation a request is (idempotency key part);
 - `routing_request`: the ticket as handoff/routing.py reads it;
-- `incident_escalation`: the ticket as handoff/incidents.py reads it;
 - `customer_message`: one honest sentence on what happens next.
 """
 
@@ -10,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from handoff.incidents import Escalation
 from handoff.routing import Amount, ArticleTried, RoutingRequest
 from handoff.summary import first_request
 from handoff.ticket import Ticket
@@ -56,22 +53,6 @@ def routing_request(ticket: Ticket, articles: Mapping[str, ArticleTried]) -> Rou
         amounts=tuple(_amounts(ticket)),
         customer_tier=ticket.customer.tier if ticket.customer.verified else None,
         escalation_reason=reason if isinstance(reason, str) else None,
-    )
-
-
-def incident_escalation(ticket: Ticket, customer_key: str, at: datetime) -> Escalation:
-    """The failing article is the first one the customer said did not help."""
-    request = first_request(ticket.customer_turns)
-    failing = next(
-        (shown.article_id for shown in ticket.articles_shown if shown.feedback == "not_helpful"),
-        None,
-    )
-    return Escalation(
-        ticket_id=ticket.ticket_id,
-        customer_id=customer_key,
-        at=at,
-        first_request=request.text if request else "",
-        failing_article_id=failing,
     )
 
 

@@ -135,7 +135,6 @@ def test_the_problem_is_what_the_customer_told_after_asking_for_a_person() -> No
     assert escalation.description == "connect wifi update"
     assert escalation.products == {"Hearthly Hub"}  # the product on its own
     assert escalation.topic == "technical"
-    assert escalation.first_request == ""  # the request's wording is not kept
 
 
 def test_a_request_for_a_person_that_names_a_product_says_what_is_wrong() -> None:
@@ -338,10 +337,10 @@ def test_the_incident_id_is_stable_whatever_order_the_store_returns() -> None:
 
 
 def test_the_store_keeps_the_problem_and_not_the_request() -> None:
-    escalation = replace(from_ticket(1, (WIFI, "report_problem")), first_request="a person pls")
+    escalation = from_ticket(1, ("a person pls", "request_human"), (WIFI, "report_problem"))
     data = escalation_to_json(escalation)
     assert "a person" not in str(data) and WIFI not in str(data)
-    assert escalation_from_json(data) == replace(escalation, first_request="")
+    assert escalation_from_json(data) == escalation
     created = detect_incident(said(3, WIFI), [said(1, WIFI), said(2, WIFI)], SETTINGS)
     assert created is not None
     assert incident_from_json(incident_to_json(created.incident)) == created.incident

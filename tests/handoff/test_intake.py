@@ -10,7 +10,6 @@ from handoff.intake import (
     NextStep,
     customer_message,
     escalation_label,
-    incident_escalation,
     routing_request,
 )
 from handoff.routing import Amount, ArticleTried
@@ -51,12 +50,6 @@ def test_routing_reads_every_customer_turn_the_amounts_and_the_articles_front_ma
     assert request.articles == (articles["refund-timeline"],)
     assert request.amounts == (Amount(Decimal("480.00"), "USD"),)
     assert (request.customer_tier, request.escalation_reason) == (None, "explicit_request")
-
-
-def test_the_failing_article_is_the_one_marked_not_helpful() -> None:
-    escalation = incident_escalation(refund_ticket(), "conversation:conv-1", NOW)
-    assert escalation.failing_article_id == "refund-timeline"
-    assert escalation.first_request == "I want my $480 back for HL-482913"
 
 
 def test_the_customer_hears_who_when_and_how() -> None:
