@@ -42,10 +42,14 @@ DIGIT_GROUP = re.compile(r"\d+")
 IBAN_RUN = re.compile(rf"(?<!\w)[A-Za-z]{{2}}\d{{2}}[A-Za-z0-9]*(?:{SEPARATOR}[A-Za-z0-9]+)*(?!\w)")
 IBAN_GROUP = re.compile(r"[A-Za-z0-9]+")
 IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
+IBAN_HEAD = re.compile(r"(?=[A-Z]{2}\d{2})")  # in upper-cased text, overlapping
 CARD_DIGITS = range(13, 20)
 IBAN_LENGTH = range(15, 35)
 # Luhn's doubled digit, digit sum taken: 7 -> 14 -> 5.
 LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+DIGIT_VALUES = str.maketrans("0123456789", "".join(map(chr, range(10))))
+LUHN_DOUBLED_VALUES = str.maketrans("0123456789", "".join(map(chr, LUHN_DOUBLED)))
+POWERS_OF_TEN = tuple(pow(10, exponent, 97) for exponent in range(2 * IBAN_LENGTH.stop))
 # ISO 13616: letters count as two-digit numbers, A=10 ... Z=35.
 IBAN_LETTER_VALUES = str.maketrans(
     {letter: str(value) for value, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10)}
@@ -55,6 +59,8 @@ SECURITY_CODE = re.compile(
     r"(\s*(?:(?:is|was)\b\s*)?(?:[:=#]\s*)?)(\d{3,4})\b",  # each \s* is followed by a fixed token
     re.IGNORECASE,
 )
+
+SECURITY_CODE_WORD = re.compile(r"cvv|cvc|csc|cid|code", re.IGNORECASE)
 
 SECRET_LABELS = {
     **dict.fromkeys(
@@ -72,6 +78,7 @@ LABELLED_SECRET = re.compile(
     r"(?=(?P<secret>\"[^\"\n]{1,100}\"|'[^'\n]{1,100}'|\S+))",
     re.IGNORECASE,
 )
+SECRET_LABEL_WORD = re.compile(r"pass|pw|pin", re.IGNORECASE)
 PIN = re.compile(r"\d{4,8}")
 # Passphrases are several words: up to 6, to the end of the clause or sentence.
 _PHRASE_WORD = r"[^\s,;!?]*[^\s,;!?.]"
@@ -98,8 +105,9 @@ def redact_text(text: str) -> str:
     """The text with card numbers, IBANs, security codes and passwords masked."""
     text = _mask_runs(text, IBAN_RUN, _ibans_in)
     text = _mask_runs(text, DIGIT_RUN, _cards_in)
-    text = SECURITY_CODE.sub(lambda m: f"{m[1]}{m[2]}[security code removed]", text)
-    return _mask_labelled_secrets(text)
+    if SECURITY_CODE_WORD.search(text):  # a quick look first: most text has none
+        text = SECURITY_CODE.sub(lambda m: f"{m[1]}{m[2]}[security code removed]", text)
+    return _mask_labelled_secrets(text) if SECRET_LABEL_WORD.search(text) else text
 
 
 def redact_value(value: Any) -> Any:
@@ -164,41 +172,40 @@ def _cards_in(run: re.Match[str]) -> Iterator[Found]:
     prefix sums (`_luhn_prefix_sums`): valid when their last digits (a key) are equal. Keeping
     the furthest group end seen with each key answers "the longest card from this group" with
     two look-ups, whatever the number of groups."""
-    if len(run.group()) < CARD_DIGITS.start:
+    run_text, text = run.group(), run.string
+    if len(run_text) < CARD_DIGITS.start:
         return
-    text, before, after = run.string, run.start() - 1, run.end()
+    before, after = run.start() - 1, run.end()
     if before >= 0 and after < len(text) and text[before].isalpha() and text[after].isalpha():
         return
-    groups = list(DIGIT_GROUP.finditer(run.group()))
-    digits = "".join(group.group() for group in groups)
+    groups = DIGIT_GROUP.findall(run_text)
+    if len(groups) == 1:
+        if len(run_text) in CARD_DIGITS and luhn_valid(run_text):
+            yield 0, len(run_text), f"[card ending {run_text[-4:]}]"
+        return
+    digits = "".join(groups)
     if len(digits) < CARD_DIGITS.start:
         return
-    offsets = list(accumulate((len(group.group()) for group in groups), initial=0))
-    # Keys at each group boundary (see `_luhn_prefix_sums`): of a number ending there, and of
-    # a number starting there, for either parity of its last digit.
+    offsets = list(accumulate(map(len, groups), initial=0))  # group g starts at digit offsets[g]
     kept_even, kept_odd = _luhn_prefix_sums(digits)
-    end_keys = [
-        10 + kept_odd[stop] % 10 if stop % 2 == 0 else kept_even[stop] % 10 for stop in offsets
-    ]
-    start_keys = [(kept_even[first] % 10, 10 + kept_odd[first] % 10) for first in offsets]
     furthest_end = [0] * 20  # by key: the furthest group end within 19 digits so far (0: none)
-    start, last = 0, 0
+    start, last, spans = 0, 0, None
     while start < len(groups):
         first = offsets[start]
         while last < len(groups) and offsets[last + 1] - first < CARD_DIGITS.stop:
             last += 1
-            furthest_end[end_keys[last]] = last
-        even, odd = start_keys[start]
-        end = max(furthest_end[even], furthest_end[odd])
+            stop = offsets[last]  # the key of a number ending here (its last digit at stop - 1)
+            key = kept_even[stop] % 10 if stop % 2 else 10 + kept_odd[stop] % 10
+            furthest_end[key] = last
+        # the furthest end with the key of a number starting here, for either parity
+        end = max(furthest_end[kept_even[first] % 10], furthest_end[10 + kept_odd[first] % 10])
         if end <= start or offsets[end] - first < CARD_DIGITS.start:
             start += 1  # no card starts at this group
             continue
         stop = offsets[end]
-        yield (
-            groups[start].start(),
-            groups[end - 1].end(),
-            f"[card ending {digits[stop - 4 : stop]}]",
-        )
+        if spans is None:  # where the groups are: only needed once a card is found
+            spans = [group.span() for group in DIGIT_GROUP.finditer(run_text)]
+        yield spans[start][0], spans[end - 1][1], f"[card ending {digits[stop - 4 : stop]}]"
         start = end
 
 
@@ -208,60 +215,57 @@ def _luhn_prefix_sums(digits: str) -> tuple[list[int], list[int]]:
     last digit, so the total of digits[first:stop] is kept_even[stop] - kept_even[first] when
     stop - 1 is even, else the same with kept_odd; it is valid when that is 0 mod 10, i.e.
     when both prefix sums have the same last digit (the "keys" above)."""
-    values = list(map(int, digits))
-    doubled = [LUHN_DOUBLED[value] for value in values]
-    kept_even, kept_odd = values.copy(), doubled
+    if not digits.isascii():  # other scripts' digits ("\u0664"): as ASCII digits
+        digits = "".join(str(int(char)) for char in digits)
+    values = digits.translate(DIGIT_VALUES).encode("latin-1")  # "7" -> b"\x07"
+    doubled = digits.translate(LUHN_DOUBLED_VALUES).encode("latin-1")  # "7" -> b"\x05"
+    kept_even, kept_odd = bytearray(values), bytearray(doubled)
     kept_even[1::2], kept_odd[1::2] = doubled[1::2], values[1::2]
     return list(accumulate(kept_even, initial=0)), list(accumulate(kept_odd, initial=0))
 
 
 def _ibans_in(run: re.Match[str]) -> Iterator[Found]:
-    """From each group that starts like an IBAN ("DE89"): the longest groups forming a valid
-    IBAN of at most 34 characters, the mod-97 remainder carried from group to group."""
-    groups = list(IBAN_GROUP.finditer(run.group()))
-    read = _IbanGroups([group.group().upper() for group in groups])
-    start = 0
-    while start < len(groups):
-        end = read.longest_iban_from(start)
-        if end is None:
-            start += 1
-            continue
-        iban = "".join(read.texts[start:end])
-        yield groups[start].start(), groups[end - 1].end(), f"[IBAN ending {iban[-4:]}]"
-        start = end
+    """From each group on: the longest groups forming a valid IBAN of 15-34 characters; then
+    the search goes on after it (or after the first group when there is none).
 
-
-class _IbanGroups:
-    """Groups of letters and digits read as ISO 13616 numbers (A=10 ... Z=35), each kept as
-    its remainder modulo 97 and the factor that shifts a remainder past its decimal digits."""
-
-    def __init__(self, texts: list[str]) -> None:
-        self.texts = texts
-        self.numbers = [text.translate(IBAN_LETTER_VALUES) for text in texts]
-        self.remainders = [int(number) % 97 for number in self.numbers]
-        self.shifts = [pow(10, len(number), 97) for number in self.numbers]
-
-    def longest_iban_from(self, start: int) -> int | None:
-        """The end of the longest valid IBAN starting at group `start`, if any."""
-        texts, remainders, shifts = self.texts, self.remainders, self.shifts
-        if not IBAN_START.match(texts[start]):
-            return None
+    The run is read as one ISO 13616 number (A=10 ... Z=35), keeping the remainder modulo 97
+    of everything before each group, so checking any slice costs a few operations; only
+    groups where two letters and two digits begin ("DE89", or "GB8 2WEST") are tried."""
+    spans = [group.span() for group in IBAN_GROUP.finditer(run.group())]
+    texts = [run.group()[start:end].upper() for start, end in spans]
+    chars = list(accumulate(map(len, texts), initial=0))
+    # A group longer than an IBAN is in none: read as nothing, it keeps the numbers short.
+    numbers = [text.translate(IBAN_LETTER_VALUES) if len(text) <= 34 else "" for text in texts]
+    digits = list(accumulate(map(len, numbers), initial=0))
+    before = [0]
+    for number in numbers:
+        before.append((before[-1] * POWERS_OF_TEN[len(number)] + int(number or "0")) % 97)
+    all_digits = "".join(numbers)
+    group_at = {offset: group for group, offset in enumerate(chars[:-1])}
+    position, last = 0, 0  # groups before `position` are masked; `last`: see below
+    for head in IBAN_HEAD.finditer("".join(texts)):
+        start = group_at.get(head.start(), -1)
+        if start < position:
+            continue  # not where a group starts, or inside an IBAN found already
+        last = max(last, start)  # the furthest group end within 34 characters of `start`
+        while last < len(texts) and chars[last + 1] - chars[start] <= 34:
+            last += 1
+        if chars[last] - chars[start] < IBAN_LENGTH.start:
+            continue  # too short, or the next group is longer than any IBAN
         # The check moves the first four characters (two letters, two digits: six decimal
-        # digits) to the end, so the rest of the group is read first and those six last.
-        head, rest = int(self.numbers[start][:6]), self.numbers[start][6:]
-        remainder = int(rest) % 97 if rest else 0
-        length, found = len(texts[start]), None
-        end = start + 1
-        while True:
-            if length >= IBAN_LENGTH.start and (remainder * 1_000_000 + head) % 97 == 1:
-                found = end
-            if end == len(texts):
-                return found
-            length += len(texts[end])
-            if length >= IBAN_LENGTH.stop:
-                return found
-            remainder = (remainder * shifts[end] + remainders[end]) % 97
-            end += 1
+        # digits) to the end: the rest (the body) is read first, those six last.
+        head_value = int(all_digits[digits[start] : digits[start] + 6])
+        before_body = (before[start] * POWERS_OF_TEN[6] + head_value) % 97
+        body_start = digits[start] + 6
+        for end in range(last, start, -1):  # the longest first
+            if chars[end] - chars[start] < IBAN_LENGTH.start:
+                break
+            body = before[end] - before_body * POWERS_OF_TEN[digits[end] - body_start]
+            if (body * POWERS_OF_TEN[6] + head_value) % 97 == 1:
+                iban = "".join(texts[start:end])
+                yield spans[start][0], spans[end - 1][1], f"[IBAN ending {iban[-4:]}]"
+                position = end
+                break
 
 
 def _mask_labelled_secrets(text: str) -> str:

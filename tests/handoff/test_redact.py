@@ -228,6 +228,9 @@ def test_ibans_found_as_the_obvious_search_over_every_span_finds_them() -> None:
         "password" + " " * 991,
         "my password" + " " * 988,
         "9" * 999,
+        "AB12" + "C" * 3000,  # longer than any IBAN, and than int() reads by default
+        "AB1 2" + "C" * 3000,
+        "x " + "A" * 5000 + " DE89",
     ],
 )
 def test_long_runs_of_groups_and_spaces_hold_no_secret(text: str) -> None:
