@@ -5,10 +5,14 @@ RedactingRedisTrackerStore` and the same settings as Rasa's `type: redis`; Rasa 
 custom store by importing that path and calling it with `host=<url>`, `domain`, `event_broker`
 and the other keys (`_load_from_module_name_in_endpoint_config`).
 
-Every event is masked with `handoff.redact.redact_value`: the customer's text, `parse_data`
-(its text, entities, metadata), entity values, slot values, bot text, policy events. The running
-turn keeps its raw in-memory tracker, so the conversation behaves as before; what reaches Redis,
-and every later turn that reads it back, holds only the masked form.
+Every event is masked as `handoff.redact.redact_value` masks it: the customer's text,
+`parse_data` (its text, entities, metadata), entity values, slot values, bot text, policy
+events. The running turn keeps its raw in-memory tracker, so the conversation behaves as before;
+what reaches Redis, and every later turn that reads it back, holds only the masked form.
+
+This runs in Rasa's event loop on every read and save of the whole tracker, so its cost must
+not grow with the conversation: `MaskingMemo` remembers the masked form of recent strings (by
+digest, never the raw text), and a turn masks only its new strings (`make bench-masking`).
 
 Both directions are masked:
 - `save` masks the whole tracker before Rasa's own save. Rasa merges the tracker with the one
@@ -24,8 +28,11 @@ checks that the masked tracker really is in Redis.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from rasa.core.tracker_store import RedisTrackerStore, SerializedTrackerAsText
@@ -37,11 +44,18 @@ from handoff.redact import SECRET_LABELS, redact_text, redact_value
 # password label; every other string is kept without running its patterns. A stored tracker
 # has thousands of strings (keys, intent names, metadata): this about halves the masking time.
 MAY_HOLD_A_SECRET = re.compile(r"\d|" + "|".join(sorted(SECRET_LABELS)), re.IGNORECASE)
+# About 100 conversations of 30 turns with a few strings each worth masking; at most ~10 MB
+# even if every entry were a 1,000-character message.
+MEMO_SIZE = 10_000
 
 
 class RedactingRedisTrackerStore(RedisTrackerStore):
     """A RedisTrackerStore whose stored trackers never hold card numbers, CVVs, passwords
     or IBANs in clear."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.masking = MaskingMemo(MEMO_SIZE)
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         await super().save(self.redacted(tracker), timeout)
@@ -57,26 +71,67 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
     def deserialise_tracker(
         self, sender_id: str, serialised_tracker: str | bytes
     ) -> DialogueStateTracker | None:
-        return super().deserialise_tracker(sender_id, _redacted_json(serialised_tracker))
+        return super().deserialise_tracker(
+            sender_id, _redacted_json(serialised_tracker, self.masking)
+        )
 
 
-def _redacted_json(serialised_tracker: str | bytes) -> str | bytes:
+class MaskingMemo:
+    """`redact_value`, remembering the masked form of the strings it masked last.
+
+    Rasa reads and saves the whole tracker on every turn, so a conversation's texts come back
+    every time: each is masked once, later turns pay a look-up. Keyed by a digest of the text,
+    so the memo holds no raw card number or password, only masked text; bounded, the least
+    recently used out first. Masking is pure, so a hit gives what masking again would."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._masked: OrderedDict[bytes, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def text(self, text: str) -> str:
+        if not MAY_HOLD_A_SECRET.search(text):
+            return text
+        key = _digest(text)
+        with self._lock:
+            known = self._masked.get(key)
+            if known is not None:
+                self._masked.move_to_end(key)
+                return known
+        masked = redact_text(text)
+        with self._lock:
+            self._masked[key] = masked
+            if masked != text:
+                self._masked[_digest(masked)] = masked  # as read back from Redis
+            while len(self._masked) > self.size:
+                self._masked.popitem(last=False)
+        return masked
+
+    def value(self, value: Any) -> Any:
+        """A copy of JSON-like data with every string masked (as `redact_value` does)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(key): self.value(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.value(item) for item in value]
+        return redact_value(value)  # numbers (a card number typed as one), booleans, None
+
+    def __len__(self) -> int:
+        return len(self._masked)
+
+
+def _digest(text: str) -> bytes:
+    # surrogatepass: JSON can carry a lone surrogate ("\ud800"), which plain UTF-8 refuses
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _redacted_json(serialised_tracker: str | bytes, masking: MaskingMemo) -> str | bytes:
     try:
         dialogue: Any = json.loads(serialised_tracker)
     except (UnicodeDecodeError, ValueError):
         return serialised_tracker  # Rasa's deserialise_tracker reports what is wrong with it
     if isinstance(dialogue, dict) and isinstance(dialogue.get("events"), list):
         # The conversation id ("name") stays as it is: it is the key, not customer text.
-        dialogue["events"] = masked(dialogue["events"])
+        dialogue["events"] = masking.value(dialogue["events"])
     return json.dumps(dialogue)
-
-
-def masked(value: Any) -> Any:
-    """`redact_value(value)`, skipping the strings that cannot hold a secret."""
-    if isinstance(value, str):
-        return redact_text(value) if MAY_HOLD_A_SECRET.search(value) else value
-    if isinstance(value, dict):
-        return {masked(key): masked(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [masked(item) for item in value]
-    return redact_value(value)  # numbers (a card number typed as one), booleans, None

@@ -24,7 +24,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from handoff.redact import redact_value
-from rasa_extensions.redacting_tracker_store import RedactingRedisTrackerStore, masked
+from rasa_extensions.redacting_tracker_store import MaskingMemo, RedactingRedisTrackerStore
 from tests.redis_server import redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +49,7 @@ def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 @pytest.fixture
 def raw_redis(redis_port: int) -> Iterator[redis.Redis]:
     client = redis.Redis(port=redis_port, decode_responses=True)
+    client.flushdb()  # a test without this fixture may have saved a conversation
     yield client
     client.flushdb()
     client.close()
@@ -233,12 +234,55 @@ async def test_endpoints_yml_builds_this_store_with_the_redis_settings(
         "PASSWORD: swordfish",
         "pwd=letmein",
         "passcode is opensesame",
+        "passphrase: purple monkey dishwasher",
+        "pass: hunter2",
         "pin 4821",
         "my password is wrong",
+        "card 4111.1111.1111.1111 and 4111\u00a01111\u00a01111\u00a01111",
         "no digits and no labels at all",
+        "lone surrogate \ud800 4111 1111 1111 1111",
         {"card 4111111111111111": ["pw: x", 4111111111111111, 3.5, None, True]},
     ],
 )
-def test_masking_skips_only_strings_that_cannot_hold_a_secret(value: Any) -> None:
-    """The store's fast path gives exactly what handoff.redact.redact_value gives."""
-    assert masked(value) == redact_value(value)
+def test_the_memo_masks_as_redact_value_does_the_first_time_and_every_time_after(
+    value: Any,
+) -> None:
+    """The store's memo and its fast path (strings with no digit and no label) give exactly
+    what handoff.redact.redact_value gives, then and on every later look-up."""
+    memo = MaskingMemo(100)
+    expected = redact_value(value)
+    assert memo.value(value) == expected
+    assert memo.value(value) == expected
+    assert memo.value(expected) == expected  # what is read back from Redis
+
+
+def test_the_memo_is_bounded_and_holds_no_raw_secret() -> None:
+    memo = MaskingMemo(50)
+    for number in range(200):
+        memo.text(f"turn {number}: my card is {CARD}, password is hunter{number}")
+    assert len(memo) <= 50
+    held = repr(memo.__dict__)
+    assert CARD not in held and CARD_DIGITS not in held and "hunter1" not in held
+    assert memo.text(f"turn 199: my card is {CARD}, password is hunter199") == (
+        f"turn 199: my card is {CARD_MASK}, password is [password removed]"
+    )
+
+
+async def test_a_long_conversation_is_masked_the_same_when_the_memo_is_cold_or_warm(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain, redis_port: int
+) -> None:
+    """After a restart (empty memo) or with a memo filled by earlier turns, what is stored is
+    the same."""
+    tracker = card_conversation(domain)
+    for number in range(30):
+        tracker.update_with_events(
+            [*customer_turn(f"turn {number}: 4111.1111.1111.1111 / {'1 ' * 400}")], domain
+        )
+        await store.save(tracker)
+    warm = stored(raw_redis, "customer-1")
+    raw_redis.delete("tracker:customer-1")
+    restarted = RedactingRedisTrackerStore(domain, host="127.0.0.1", port=redis_port, db=0)
+    await restarted.save(tracker)
+    assert stored(raw_redis, "customer-1") == warm
+    assert_no_card(warm)
+    assert len(store.masking) > 0
