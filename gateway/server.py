@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ import socketio
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from gateway import protocol
+from gateway import packet_json, protocol
 from gateway.console import setup_console
 from gateway.handoff_events import HandoffEvents
 from gateway.service_client import ServiceClient
@@ -40,6 +41,7 @@ from handoff import store_keys
 from handoff.customer_messages import MessageNotDelivered, append_customer_message
 from handoff.store_base import HandoffStoreError
 from handoff.ticket_store import RedisTicketStore
+from service.request_parsing import MAX_DEPTH, nesting_depth, without_lone_surrogates
 
 log = logging.getLogger(__name__)
 HANDED_TO_PEOPLE = ("waiting", "agent")
@@ -90,6 +92,7 @@ class Gateway:
         sio.on("user_uttered", self.user_uttered)
         sio.on("cancel_handoff", self.cancel_handoff)
         sio.on("csat", self.csat)
+        sio.on(packet_json.REFUSED_EVENT, self.packet_refused)
 
     def start(self) -> None:
         """Start refreshing the status of waiting sessions (stopped by `close`)."""
@@ -162,6 +165,13 @@ class Gateway:
             except (RedisError, OSError, HandoffStoreError) as error:
                 log.error("a message could not be handled, Redis: %s", error)
                 await self._trouble(sid)
+            except Exception:  # a defect of ours: logged, and the customer is not left in silence
+                log.exception("a message in conversation %s could not be handled", conversation_id)
+                await self._trouble(sid)
+
+    async def packet_refused(self, sid: str, *args: object) -> None:
+        log.warning("refused a socket.io packet nested deeper than %d levels", MAX_DEPTH)
+        await self._error(sid, "invalid_message", f"packets may nest at most {MAX_DEPTH} levels")
 
     async def cancel_handoff(self, sid: str, data: object = None) -> None:
         conversation_id = await self._confirmed_conversation(sid)
@@ -183,7 +193,8 @@ class Gateway:
     async def _handle(
         self, sid: str, session: dict[str, Any], conversation_id: str, data: dict[str, Any]
     ) -> None:
-        text: str = data["message"]
+        # a widget can send half an emoji (a lone UTF-16 surrogate), which no store can encode
+        text = without_lone_surrogates(data["message"])
         if len(text) > self.settings.max_message_chars:
             await self._error(
                 sid,
@@ -333,9 +344,10 @@ def _address(environ: dict[str, Any]) -> str:
 
 
 def _json_object(metadata: object) -> object:
-    if isinstance(metadata, str):  # Rasa's channel accepts metadata as a JSON string too
-        import json
-
+    """Metadata as sent: Rasa's channel accepts it as a JSON string too (unreadable: none)."""
+    if isinstance(metadata, str):
+        if nesting_depth(metadata) > MAX_DEPTH:
+            return {}
         try:
             return json.loads(metadata)
         except ValueError:
@@ -353,6 +365,7 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
         async_mode="aiohttp",
         cors_allowed_origins=list(settings.allowed_origins),
         max_http_buffer_size=64 * 1024,
+        json=packet_json,
     )
     app = web.Application(client_max_size=64 * 1024)
     sio.attach(app)

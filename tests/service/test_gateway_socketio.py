@@ -394,3 +394,42 @@ async def test_the_buttons_of_the_assistants_answer_after_a_hand_back_are_offere
     await widget.say("/affirm")  # once: the reply to the first replaced the offer
     await wait_for(lambda: len(rasa.received) == 2)
     assert rasa.texts() == ["/affirm", "\u200b/affirm"]
+
+
+async def test_half_an_emoji_while_a_person_has_the_chat_reaches_the_ticket(  # type: ignore[no-untyped-def]
+    connect, rasa, redis_url: str, redis_client: redis.Redis
+) -> None:
+    widget = await connect()
+    conversation_id = await conversation_of(redis_client, await widget.start_session())
+    store = await handoff_store.create(redis_url)
+    try:
+        ticket = record(PAYMENT, conversation_id)
+        await store.tickets.add(ticket)
+        await widget.say("still charged twice \ud83d")  # a widget cut an emoji in half
+        await _wait_for_turns(store, ticket.ticket_id, len(ticket.ticket.transcript) + 1)
+        stored = await store.tickets.get(ticket.ticket_id)
+        assert stored is not None
+        assert stored.ticket.transcript[-1].text == "still charged twice \ufffd"
+        assert widget.bot == [] and widget.errors == []
+    finally:
+        await store.close()
+
+
+async def test_unreadable_metadata_is_dropped_and_the_message_still_answered(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+    widget = await connect()
+    await widget.start_session()
+    await widget.say("hello", metadata="[" * 5000 + "]" * 5000)
+    await widget.say("hello again", metadata="{not json")
+    await wait_for(lambda: len(widget.bot) == 2)
+    assert [body["metadata"] for body in rasa.received] == [{}, {}]
+
+
+async def test_a_packet_nested_too_deep_is_refused_unparsed(connect, rasa) -> None:  # type: ignore[no-untyped-def]
+    widget = await connect()
+    await widget.start_session()
+    await widget.client.eio.send("2" + "[" * 20000 + "]" * 20000)  # a socket.io EVENT
+    await wait_for(lambda: widget.errors)
+    assert widget.errors[0]["code"] == "invalid_message"
+    await widget.say("hello")  # the connection is still good for real messages
+    await wait_for(lambda: widget.bot)
+    assert widget.bot == [{"text": "Hello!"}]

@@ -1,0 +1,28 @@
+"""The JSON codec of the gateway's socket.io server: the standard library's, except that a
+packet nesting deeper than the service accepts is not parsed at all.
+
+python-socketio decodes every packet of every connection with `json.loads` before any handler
+or limit sees it; a 64 KB packet of "[[[[..." would cost a deep recursion and a RecursionError
+traceback per packet. Such a packet decodes as the event `REFUSED_EVENT` instead, which the
+gateway answers with a `gateway_error` (the connection stays usable).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from service.request_parsing import MAX_DEPTH, nesting_depth
+
+REFUSED_EVENT = "packet_refused"
+
+
+def loads(text: str | bytes, **options: Any) -> Any:
+    source = text.decode("utf-8") if isinstance(text, bytes) else text
+    if nesting_depth(source) > MAX_DEPTH:
+        return [REFUSED_EVENT]
+    return json.loads(source, **options)
+
+
+def dumps(value: Any, **options: Any) -> str:
+    return json.dumps(value, **options)
