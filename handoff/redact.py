@@ -117,7 +117,7 @@ def redact_value(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
-        digits = str(value)
+        digits = str(abs(value))  # a minus sign is no digit
         is_card = len(digits) in CARD_DIGITS and luhn_valid(digits)
         return f"[card ending {digits[-4:]}]" if is_card else value
     if isinstance(value, dict):

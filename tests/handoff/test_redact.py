@@ -267,3 +267,8 @@ def test_nested_data_is_masked_everywhere_including_card_like_integers() -> None
 def test_the_checks_themselves() -> None:
     assert luhn_valid("4242424242424242") and not luhn_valid("4242424242424241")
     assert iban_valid("GB82WEST12345698765432") and not iban_valid("GB82WEST12345698765431")
+
+
+def test_a_negative_card_like_number_in_a_tracker_is_masked_not_a_crash() -> None:
+    assert redact_value(-4111111111111111) == "[card ending 1111]"
+    assert redact_value(-123456789012345) == -123456789012345
