@@ -36,6 +36,7 @@ from collections import OrderedDict
 from typing import Any
 
 from rasa.core.tracker_store import RedisTrackerStore, SerializedTrackerAsText
+from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from handoff.redact import SECRET_LABELS, redact_text, redact_value
@@ -71,9 +72,20 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
     def deserialise_tracker(
         self, sender_id: str, serialised_tracker: str | bytes
     ) -> DialogueStateTracker | None:
-        return super().deserialise_tracker(
-            sender_id, _redacted_json(serialised_tracker, self.masking)
-        )
+        """Rasa's own deserialisation, masking the events on the way (read once: the masked
+        dialogue goes straight to Rasa's `Dialogue`, not back through JSON)."""
+        try:
+            dialogue: Any = json.loads(serialised_tracker)
+        except (UnicodeDecodeError, ValueError):
+            dialogue = None
+        if not isinstance(dialogue, dict) or not isinstance(dialogue.get("events"), list):
+            # Rasa's deserialise_tracker reports what is wrong with it
+            return super().deserialise_tracker(sender_id, serialised_tracker)
+        # The conversation id ("name") stays as it is: it is the key, not customer text.
+        dialogue["events"] = self.masking.value(dialogue["events"])
+        tracker = self.init_tracker(sender_id)
+        tracker.recreate_from_dialogue(Dialogue.from_parameters(dialogue))
+        return tracker
 
 
 class MaskingMemo:
@@ -124,14 +136,3 @@ class MaskingMemo:
 def _digest(text: str) -> bytes:
     # surrogatepass: JSON can carry a lone surrogate ("\ud800"), which plain UTF-8 refuses
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
-def _redacted_json(serialised_tracker: str | bytes, masking: MaskingMemo) -> str | bytes:
-    try:
-        dialogue: Any = json.loads(serialised_tracker)
-    except (UnicodeDecodeError, ValueError):
-        return serialised_tracker  # Rasa's deserialise_tracker reports what is wrong with it
-    if isinstance(dialogue, dict) and isinstance(dialogue.get("events"), list):
-        # The conversation id ("name") stays as it is: it is the key, not customer text.
-        dialogue["events"] = masking.value(dialogue["events"])
-    return json.dumps(dialogue)
