@@ -33,6 +33,35 @@ UNANSWERABLE = "do you have a loyalty points programme for card 4111-1111-1111-1
 CARD_FORMS = ("4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111")
 CARD_MASK = "[card ending 1111]"
 SECURITY_CODE = re.compile(r"cvv\s*123", re.IGNORECASE)
+# Forms the first masking let through (issue 11): a card number with dots, double or
+# non-breaking spaces or glued to a word; a password said without "is" or ":".
+OTHER_FORMS = (
+    "my card is 4111.1111.1111.1111, why was I charged twice?",
+    "card 4111\u00a01111\u00a01111\u00a01111 was charged twice",
+    "why did card4111111111111111 get charged twice",
+    "4111  1111  1111  1111 was charged twice",
+    "my password hunter2 does not work",
+    "password's swordfish, can you reset it?",
+    "passphrase: purple monkey dishwasher, please reset it",
+)
+OTHER_FORMS_MASKED = (
+    f"my card is {CARD_MASK}, why was I charged twice?",
+    f"card {CARD_MASK} was charged twice",
+    f"why did card{CARD_MASK} get charged twice",
+    f"{CARD_MASK} was charged twice",
+    "my password [password removed] does not work",
+    "password's [password removed] can you reset it?",
+    "passphrase: [password removed], please reset it",
+)
+OTHER_SECRETS = (
+    "4111.1111",
+    "4111\u00a01111",
+    "4111  1111",
+    "4111111111111111",
+    "hunter2",
+    "swordfish",
+    "purple monkey",
+)
 
 
 @dataclass
@@ -45,6 +74,21 @@ class Conversations:
 def card_forms_in(text: str) -> list[str]:
     found = [form for form in CARD_FORMS if form in text]
     return found + SECURITY_CODE.findall(text)
+
+
+def other_secrets_in(text: str) -> list[str]:
+    """The secrets of OTHER_FORMS in a text, as typed or escaped in JSON (once or twice)."""
+    return [
+        secret
+        for secret in OTHER_SECRETS
+        if any(
+            spelling in text for spelling in (secret, _in_json(secret), _in_json(_in_json(secret)))
+        )
+    ]
+
+
+def _in_json(text: str) -> str:
+    return json.dumps(text)[1:-1]
 
 
 @pytest_asyncio.fixture(scope="package", loop_scope="package")
@@ -63,6 +107,15 @@ async def conversations(stack: Stack) -> Conversations:
             assert response.status == 200
             unanswered = await response.json()
     return Conversations([first, second], replies, unanswered)
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
+async def other_forms(stack: Stack) -> Customer:
+    """A third customer types a card number and passwords in the forms of OTHER_FORMS."""
+    customer = Customer(stack)
+    for text in OTHER_FORMS:
+        await customer.say(text, expect_reply=False)
+    return customer
 
 
 async def redis_dump(stack: Stack) -> dict[str, str]:
@@ -171,3 +224,66 @@ async def test_no_stored_text_holds_the_start_of_a_card_number(
     dump = await redis_dump(stack)
     cut = [key for key, value in dump.items() if "4111-1111" in value or "4111 1111" in value]
     assert cut == []
+
+
+async def test_no_redis_key_holds_a_card_or_password_typed_in_other_forms(
+    stack: Stack, other_forms: Customer
+) -> None:
+    dump = await redis_dump(stack)
+    assert f"tracker:{other_forms.sender}" in dump
+    leaks = {key: other_secrets_in(value) for key, value in dump.items()}
+    assert {key: found for key, found in leaks.items() if found} == {}
+
+
+async def test_the_stored_conversation_keeps_the_other_forms_masked(other_forms: Customer) -> None:
+    tracker = await other_forms.tracker()
+    typed = [event["text"] for event in tracker["events"] if event["event"] == "user"]
+    assert typed == list(OTHER_FORMS_MASKED)
+
+
+async def test_a_handoff_with_the_other_forms_raw_stores_and_answers_none_of_them(
+    stack: Stack, other_forms: Customer
+) -> None:
+    """The action server's raw conversation, the other forms in it, sent to the service's
+    handoff endpoint: neither the ticket in Redis nor the answers hold them."""
+    stored = await other_forms.tracker()
+    raw_texts = iter(OTHER_FORMS)
+    events = []
+    for event in stored["events"]:
+        if event["event"] == "user":
+            text = next(raw_texts)
+            event = {**event, "text": text, "parse_data": {**event["parse_data"], "text": text}}
+        events.append(event)
+    assert other_secrets_in(json.dumps(events))  # what the action server would really send
+    headers = {"Authorization": f"Bearer {stack.config.service_token}"}
+    body = {
+        "conversation_id": other_forms.sender,
+        "tracker": {"events": events, "slots": stored["slots"]},
+        "channel": "rest",
+    }
+    async with aiohttp.ClientSession(headers=headers) as session:
+        url = f"{stack.config.service_url}/handoff/tickets"
+        async with session.post(url, json=body) as response:
+            assert response.status in (200, 201), await response.text()
+            created = await response.text()
+        url = f"{stack.config.service_url}/handoff/conversations/{other_forms.sender}"
+        async with session.get(url) as response:
+            assert response.status == 200
+            state = await response.text()
+    assert json.loads(created)["ticket_id"]
+    assert other_secrets_in(created + state) == []
+    dump = await redis_dump(stack)
+    assert any(other_forms.sender in value for key, value in dump.items() if "handoff" in key)
+    leaks = {key: other_secrets_in(value) for key, value in dump.items()}
+    assert {key: found for key, found in leaks.items() if found} == {}
+
+
+async def test_no_redis_file_holds_a_card_or_password_typed_in_other_forms(
+    stack: Stack, other_forms: Customer
+) -> None:
+    """The append-only file keeps every write Redis took, the handoff's included."""
+    await asyncio.sleep(1.5)  # Redis's once-a-second AOF fsync catches up
+    files = files_under(stack.config.var_dir / "redis")
+    assert any(path.suffix == ".aof" for path in files)
+    leaks = {str(path): other_secrets_in(text) for path, text in files.items()}
+    assert {path: found for path, found in leaks.items() if found} == {}
