@@ -23,6 +23,7 @@ a long run of spaces (`benchmarks/masking.py` measures the adversarial cases).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
@@ -50,6 +51,7 @@ LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 DIGIT_VALUES = str.maketrans("0123456789", "".join(map(chr, range(10))))
 LUHN_DOUBLED_VALUES = str.maketrans("0123456789", "".join(map(chr, LUHN_DOUBLED)))
 POWERS_OF_TEN = tuple(pow(10, exponent, 97) for exponent in range(2 * IBAN_LENGTH.stop))
+MILLION = POWERS_OF_TEN[6]  # shifts a remainder past six decimal digits
 # ISO 13616: letters count as two-digit numbers, A=10 ... Z=35.
 IBAN_LETTER_VALUES = str.maketrans(
     {letter: str(value) for value, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10)}
@@ -231,8 +233,7 @@ def _ibans_in(run: re.Match[str]) -> Iterator[Found]:
     The run is read as one ISO 13616 number (A=10 ... Z=35), keeping the remainder modulo 97
     of everything before each group, so checking any slice costs a few operations; only
     groups where two letters and two digits begin ("DE89", or "GB8 2WEST") are tried."""
-    spans = [group.span() for group in IBAN_GROUP.finditer(run.group())]
-    texts = [run.group()[start:end].upper() for start, end in spans]
+    texts = IBAN_GROUP.findall(run.group().upper())
     chars = list(accumulate(map(len, texts), initial=0))
     # A group longer than an IBAN is in none: read as nothing, it keeps the numbers short.
     numbers = [text.translate(IBAN_LETTER_VALUES) if len(text) <= 34 else "" for text in texts]
@@ -242,26 +243,26 @@ def _ibans_in(run: re.Match[str]) -> Iterator[Found]:
         before.append((before[-1] * POWERS_OF_TEN[len(number)] + int(number or "0")) % 97)
     all_digits = "".join(numbers)
     group_at = {offset: group for group, offset in enumerate(chars[:-1])}
-    position, last = 0, 0  # groups before `position` are masked; `last`: see below
+    position, spans = 0, None  # groups before `position` are masked already
     for head in IBAN_HEAD.finditer("".join(texts)):
         start = group_at.get(head.start(), -1)
         if start < position:
             continue  # not where a group starts, or inside an IBAN found already
-        last = max(last, start)  # the furthest group end within 34 characters of `start`
-        while last < len(texts) and chars[last + 1] - chars[start] <= 34:
-            last += 1
-        if chars[last] - chars[start] < IBAN_LENGTH.start:
-            continue  # too short, or the next group is longer than any IBAN
+        # the group ends 15 to 34 characters from here (a longer group ends the window)
+        shortest = bisect_left(chars, chars[start] + IBAN_LENGTH.start)
+        longest = bisect_right(chars, chars[start] + IBAN_LENGTH.stop - 1) - 1
+        if shortest > longest:
+            continue
         # The check moves the first four characters (two letters, two digits: six decimal
         # digits) to the end: the rest (the body) is read first, those six last.
         head_value = int(all_digits[digits[start] : digits[start] + 6])
-        before_body = (before[start] * POWERS_OF_TEN[6] + head_value) % 97
+        before_body = (before[start] * MILLION + head_value) % 97
         body_start = digits[start] + 6
-        for end in range(last, start, -1):  # the longest first
-            if chars[end] - chars[start] < IBAN_LENGTH.start:
-                break
+        for end in range(longest, shortest - 1, -1):  # the longest first
             body = before[end] - before_body * POWERS_OF_TEN[digits[end] - body_start]
-            if (body * POWERS_OF_TEN[6] + head_value) % 97 == 1:
+            if (body * MILLION + head_value) % 97 == 1:
+                if spans is None:  # where the groups are: only needed once an IBAN is found
+                    spans = [group.span() for group in IBAN_GROUP.finditer(run.group())]
                 iban = "".join(texts[start:end])
                 yield spans[start][0], spans[end - 1][1], f"[IBAN ending {iban[-4:]}]"
                 position = end
