@@ -20,6 +20,7 @@ async def answer_from_kb(
 ) -> list[EventType]:
     """Search the knowledge base and reply; on a miss, offer the closest articles."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
+    query = query[: messages.MAX_QUERY_CHARS]
     try:
         result = await service_client().search(query, tracker.sender_id)
     except ServiceUnavailable as error:

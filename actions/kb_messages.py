@@ -11,6 +11,9 @@ FEEDBACK_BUTTONS = [
 ]
 # Candidates scoring below this are noise (e.g. for gibberish), not worth offering.
 CANDIDATE_FLOOR = 0.25
+# The longest question the service searches (its max_query_chars); Rasa's REST channel takes
+# longer messages, whose first part is what gets searched.
+MAX_QUERY_CHARS = 1000
 HISTORY_LENGTH = 20
 ORDER_NUMBER = re.compile(r"^\s*hl[\s-]?(\d{6})\s*$", re.IGNORECASE)
 ORDER_NUMBER_IN_TEXT = re.compile(r"\bhl[\s-]?\d{6}\b", re.IGNORECASE)

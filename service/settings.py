@@ -64,7 +64,7 @@ class Settings:
     article_base_url: str
     answer_threshold: float
     reload_interval: float
-    max_query_chars: int = 500
+    max_query_chars: int = 1000  # the gateway's message limit (GATEWAY_MAX_MESSAGE_CHARS)
     routing_file: Path = PROJECT_ROOT / "handoff" / "routing.yml"
     agents_file: Path = PROJECT_ROOT / "handoff" / "agents.yml"
     handoff_retention_days: int = 90

@@ -39,6 +39,15 @@ async def test_an_answer_carries_the_article_link_and_asks_if_it_helped(service)
     ]
 
 
+async def test_a_long_question_is_searched_by_its_first_part_not_refused(service) -> None:  # type: ignore[no-untyped-def]
+    service.search_answer = ANSWERED
+    long_question = "how long do i have to return " + "a lamp that flickers " * 80
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFromKb().run(dispatcher, tracker(long_question, "ask_question"), {})
+    assert service.requests[-1]["query"] == long_question[:1000]
+    assert "30 days from delivery" in dispatcher.messages[0]["text"]
+
+
 async def test_a_miss_offers_the_closest_articles_and_is_counted(service) -> None:  # type: ignore[no-untyped-def]
     service.search_answer = MISSED
     dispatcher = CollectingDispatcher()

@@ -75,7 +75,7 @@ async def test_bad_input_gets_a_clear_json_error(client) -> None:  # type: ignor
         ),
         (dict(json=["a list"]), "the body must be a JSON object"),
         (dict(json={"query": ""}), "query must be a non-empty string"),
-        (dict(json={"query": "x" * 501}), "query is longer than 500 characters"),
+        (dict(json={"query": "x" * 1001}), "query is longer than 1000 characters"),
         (dict(json={"query": "hi", "conversation_id": "<script>"}), "conversation_id must be"),
     ]
     for kwargs, message in cases:
@@ -92,6 +92,13 @@ async def test_bad_input_gets_a_clear_json_error(client) -> None:  # type: ignor
     assert response.status == 413
     response = await client.get("/kb/unanswered?limit=abc")
     assert response.status == 400
+
+
+async def test_a_question_as_long_as_the_widget_allows_is_searched(client) -> None:  # type: ignore[no-untyped-def]
+    question = "how long do I have to return something? " + "it is a lamp, it flickers. " * 35
+    assert 900 < len(question) <= 1000  # GATEWAY_MAX_MESSAGE_CHARS
+    response = await client.post("/kb/search", json={"query": question, "conversation_id": "c9"})
+    assert response.status == 200
 
 
 async def test_an_edited_article_changes_the_answer_within_two_seconds(
