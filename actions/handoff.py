@@ -13,8 +13,8 @@ both sides wrote, masked), the order number and email mentioned into their slots
 slots cleared, the escalation decision and log reset, and a verified customer's prior
 escalations +1. A slot rather than user/bot events: the customer's messages during the
 takeover never went through NLU and must not count as turns of the escalation decision again
-(handoff/conversation.py), nor be featurised by the dialogue policies. The action always sends
-the service a marker message (`handoff_resumed`), proof that Rasa processed the hand-back.
+(handoff/detection/conversation.py), nor be featurised by the dialogue policies. The action always
+sends the service a marker message (`handoff_resumed`), proof that Rasa processed the hand-back.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Session start: carry slots over and take the customer's identity from signed metadata.
 
-The company's backend signs the customer's id and tier (handoff/identity.py); the widget passes
-them as message metadata. Only a valid signature fills the customer slots, so a customer cannot
-make themselves VIP from the browser. The secret comes from CUSTOMER_SIGNING_SECRET.
+The company's backend signs the customer's id and tier (handoff/privacy/identity.py); the widget
+passes them as message metadata. Only a valid signature fills the customer slots, so a customer
+cannot make themselves VIP from the browser. The secret comes from CUSTOMER_SIGNING_SECRET.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from handoff.identity import InvalidIdentity, verify_customer
+from handoff.privacy.identity import InvalidIdentity, verify_customer
 
 log = logging.getLogger(__name__)
 PER_SESSION_SLOTS = frozenset(

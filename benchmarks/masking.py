@@ -237,7 +237,7 @@ def main() -> int:
         "--json", type=Path, default=ROOT / "benchmarks" / "results" / "masking.json"
     )
     args = parser.parse_args()
-    from handoff.redact import redact_text
+    from handoff.privacy.redact import redact_text
 
     adversarial = adversarial_messages()
     ordinary = ordinary_messages()

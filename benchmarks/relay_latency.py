@@ -169,7 +169,7 @@ async def ticket_of(http: aiohttp.ClientSession, stack: Stack, session_id: str) 
 
 
 def agent_for(team: str) -> str:
-    agents = yaml.safe_load((ROOT / "handoff" / "agents.yml").read_text())["agents"]
+    agents = yaml.safe_load((ROOT / "handoff" / "routing" / "agents.yml").read_text())["agents"]
     return next(agent["id"] for agent in agents if team in agent["teams"])
 
 

@@ -5,9 +5,9 @@
 
 A USER turn is dissatisfied when more than half of its ratings are <= 2 (a tie, e.g. 2,2,3,3,
 is not). Dialogues are split by a stable hash of their position in the file: 70 % fitting,
-30 % held-out. The weights marked "fitted" in handoff/escalation.yml are fitted on the fitting
-part only: coordinate ascent on F1 over a 0.05 grid, repeated on 25 seeded bootstrap samples of
-dialogues, median taken (the threshold stays 1.0, the hand-set weights stay as configured).
+30 % held-out. The weights marked "fitted" in handoff/detection/escalation.yml are fitted on the
+fitting part only: coordinate ascent on F1 over a 0.05 grid, repeated on 25 seeded bootstrap samples
+of dialogues, median taken (the threshold stays 1.0, the hand-set weights stay as configured).
 The fitted values are printed and compared with the shipped config. The held-out part is scored
 with the shipped config, timing every scorer call (turn and conversation signals together).
 
@@ -40,8 +40,14 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.stats import percentile, rows_by_group
-from handoff.config import DEFAULT_CONFIG_PATH, FrustrationConfig, load_config
-from handoff.frustration import BotOutcome, FrustrationScorer, Polarity, Turn, vader_polarity
+from handoff.detection.frustration import (
+    BotOutcome,
+    FrustrationScorer,
+    Polarity,
+    Turn,
+    vader_polarity,
+)
+from handoff.detection.frustration_config import DEFAULT_CONFIG_PATH, FrustrationConfig, load_config
 
 FITTING_PERCENT = 70
 FITTED_SIGNALS = (
@@ -335,7 +341,7 @@ def run(
 
 
 def print_summary(report: dict) -> None:
-    print("fitted weights (fitting part only) - copy into handoff/escalation.yml:")
+    print("fitted weights (fitting part only) - copy into handoff/detection/escalation.yml:")
     for name, value in report["fitted_weights"].items():
         print(f"    {name}: {value}")
     if not report["shipped_config_equals_fitted"]:

@@ -1,7 +1,7 @@
 """The console's live events: the ticket changes of `handoff:feed` that concern one signed-in
 agent, written as a Server-Sent-Events stream.
 
-Every ticket write adds a feed entry in its own transaction (handoff/ticket_store.py,
+Every ticket write adds a feed entry in its own transaction (handoff/store/tickets.py,
 `feed_entry`: ids, team, status, owner, priority, transcript length; never what anyone wrote).
 A stream starts at the feed's newest entry when the agent connects and forwards the entries of
 the agent's teams (the ticket's team, or the team it just left) and of tickets they own or just
@@ -25,7 +25,7 @@ from typing import Any
 import redis.asyncio as redis
 from aiohttp import web
 
-from handoff import store_keys
+from handoff.store import keys as store_keys
 
 FEED_FIELDS = (
     "kind",

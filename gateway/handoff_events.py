@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 
 from gateway import protocol
 from gateway.service_client import ServiceClient, ServiceRefused, ServiceUnavailable
-from handoff.ticket_store import RedisTicketStore
+from handoff.store.tickets import RedisTicketStore
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from handoff.identity import InvalidIdentity, verify_customer
+from handoff.privacy.identity import InvalidIdentity, verify_customer
 
 # Rasa unpacks a text starting with "/" (after str.strip) as an intent with entities
 # (RegexMessageHandler). A zero-width space in front keeps it plain text for NLU; it is not

@@ -37,10 +37,10 @@ from gateway.service_client import ServiceClient
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
 from gateway.web import setup_web
-from handoff import store_keys
 from handoff.customer_messages import MessageNotDelivered, append_customer_message
-from handoff.store_base import HandoffStoreError
-from handoff.ticket_store import RedisTicketStore
+from handoff.store import keys as store_keys
+from handoff.store.base import HandoffStoreError
+from handoff.store.tickets import RedisTicketStore
 from service.request_parsing import MAX_DEPTH, nesting_depth, without_lone_surrogates
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 
 from gateway.settings import RateLimit
-from handoff.store_base import await_reply
+from handoff.store.base import await_reply
 
 PREFIX = "gateway:"
 SESSION_BYTES = 24  # 192 random bits

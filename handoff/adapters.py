@@ -2,7 +2,7 @@
 
 Pure functions from a plain ticket dict to request bodies; sending them (with the desk's
 credentials, timeouts and error handling) is the caller's job. The ticket dict is
-`Ticket.to_dict()` of a routed ticket (handoff/ticket.py, schema in handoff/schema/):
+`Ticket.to_dict()` of a routed ticket (handoff/ticket/model.py, schema in handoff/ticket/schema/):
 
     ticket_id, conversation_id, status, summary, customer {id, tier, email, phone, ...},
     transcript [{speaker, text, at, ...}], context [{kind, value, ...}],
@@ -144,9 +144,7 @@ def handoff_note(ticket: Mapping[str, Any]) -> str:
         lines.append(f"Routing: {reason}")
     context = ticket.get("context") or []
     if context:
-        lines.append(
-            "Context: " + "; ".join(f"{_words(c['kind'])}: {c['value']}" for c in context)
-        )
+        lines.append("Context: " + "; ".join(f"{_words(c['kind'])}: {c['value']}" for c in context))
     lines.append("")
     lines.append("Transcript:")
     for turn in ticket["transcript"]:

@@ -17,10 +17,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from handoff.lifecycle import Conflict
-from handoff.redact import redact_text
-from handoff.ticket import CustomerTurn, iso_utc
+from handoff.privacy.redact import redact_text
+from handoff.store.tickets import OPEN_STATES, RedisTicketStore
+from handoff.ticket.model import CustomerTurn, iso_utc
 from handoff.ticket_record import TicketRecord
-from handoff.ticket_store import OPEN_STATES, RedisTicketStore
 
 PENDING_TICKET_WAIT = 3.0  # seconds to wait for a ticket that is being created
 

@@ -2,8 +2,8 @@
 
 Every transition records itself in the ticket's status history (who, when, what), even when the
 status stays the same (a reply, a note, a transfer, an SLA breach). Text an agent types is
-masked like the customer's (handoff.redact) before it is kept. A transition that does not fit
-the ticket's state raises `Conflict`; one the agent may not do raises `NotAllowed`. The store
+masked like the customer's (handoff.privacy.redact) before it is kept. A transition that does not
+fit the ticket's state raises `Conflict`; one the agent may not do raises `NotAllowed`. The store
 runs each transition inside a Redis transaction, so two agents never both win.
 """
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from handoff.redact import redact_text
-from handoff.routing_config import PRIORITIES, Priority, RoutingConfig
-from handoff.sla import ReEscalation, deadline
-from handoff.ticket import AgentTurn, iso_utc
+from handoff.privacy.redact import redact_text
+from handoff.routing.config import PRIORITIES, Priority, RoutingConfig
+from handoff.routing.sla import ReEscalation, deadline
+from handoff.ticket.model import AgentTurn, iso_utc
 from handoff.ticket_record import Csat, Note, TicketRecord, parse_time
 
 CUSTOMER = "customer"

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from handoff.extract import find_in_text
-from handoff.ticket import AgentTurn, CustomerTurn, TranscriptTurn
+from handoff.ticket.extract import find_in_text
+from handoff.ticket.model import AgentTurn, CustomerTurn, TranscriptTurn
 from handoff.ticket_record import TicketRecord, parse_time
 
 RESOLVED_NOTE_PREFIX = "resolved: "

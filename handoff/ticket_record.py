@@ -1,7 +1,7 @@
 """A stored ticket: the ticket itself plus what the service tracks around it.
 
-The ticket (handoff/ticket.py) is what an agent reads; the record adds who owns it now, when it
-was first answered and closed, the SLA breaches already fired, the private notes, whether
+The ticket (handoff/ticket/model.py) is what an agent reads; the record adds who owns it now, when
+it was first answered and closed, the SLA breaches already fired, the private notes, whether
 it went to the offline path, and the customer's satisfaction rating (CSAT) of a resolved chat.
 Pure: `to_fields`/`from_fields` give the flat string form the store keeps in one Redis hash,
 `sla_timers` and `conversation_state` derive the store's indexes.
@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from handoff.routing_config import Priority
-from handoff.sla import SLA_KINDS, breach_key
-from handoff.ticket import Routing, Ticket
+from handoff.routing.config import Priority
+from handoff.routing.sla import SLA_KINDS, breach_key
+from handoff.ticket.model import Routing, Ticket
 
 OPEN_STATUSES = frozenset({"waiting", "assigned"})
 CLOSED_STATUSES = frozenset({"resolved", "handed_back", "closed", "cancelled"})

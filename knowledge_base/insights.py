@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from handoff.redact import redact_text
+from handoff.privacy.redact import redact_text
 
 UNANSWERED_COUNTS = "kb:unanswered:counts"  # sorted set: normalised question -> times asked
 UNANSWERED_LOG = "kb:unanswered:log"  # stream of every miss, newest last

@@ -1,6 +1,7 @@
 """A Rasa policy that decides, on every customer turn, whether a person should take over.
 
-It runs the pure escalation decision (handoff/decision.py, tuned in handoff/escalation.yml)
+It runs the pure escalation decision (handoff/detection/decision.py, tuned in
+handoff/detection/escalation.yml)
 over the conversation in the tracker and acts on it through Rasa's normal mechanics:
 
 - right after the customer speaks: an explicit request for a person, a policy phrase (safety,
@@ -15,7 +16,7 @@ over the conversation in the tracker and acts on it through Rasa's normal mechan
   hands the conversation back.
 - the service's own `/handed_back` or `/handoff_resolved` (the team is done) predicts
   `action_resume_after_handoff`, whatever `handoff_status` says; the decision then starts
-  fresh (handoff/conversation.py ignores the turns before the latest hand-back).
+  fresh (handoff/detection/conversation.py ignores the turns before the latest hand-back).
 - after its own actions it predicts `action_listen`.
 
 Each decision is written to the conversation (slots `escalation_decision` and
@@ -41,12 +42,12 @@ from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from handoff.config import DEFAULT_CONFIG_PATH, load_config
-from handoff.conversation import HANDBACK_INTENTS, customer_context, customer_turns
-from handoff.decision import HANDOFF_ACTION, OFFER_ACTION, EscalationDecider
-from handoff.decision_config import load_decision_config
-from handoff.decision_record import Decision
-from handoff.frustration import FrustrationScorer, vader_polarity
+from handoff.detection.conversation import HANDBACK_INTENTS, customer_context, customer_turns
+from handoff.detection.decision import HANDOFF_ACTION, OFFER_ACTION, EscalationDecider
+from handoff.detection.decision_config import load_decision_config
+from handoff.detection.decision_record import Decision
+from handoff.detection.frustration import FrustrationScorer, vader_polarity
+from handoff.detection.frustration_config import DEFAULT_CONFIG_PATH, load_config
 
 log = logging.getLogger(__name__)
 CANCEL_ACTION = "action_cancel_handoff"
@@ -67,7 +68,7 @@ class EscalationPolicy(Policy):
     def get_default_config() -> dict[str, Any]:
         return {
             "priority": 7,  # above RulePolicy (6): a person when the decision says so
-            "config_path": None,  # handoff/escalation.yml when not set
+            "config_path": None,  # handoff/detection/escalation.yml when not set
             # Bot actions that are always followed by another one in the same reply; after
             # any other bot action the reply may be complete, so the score decides.
             "reply_continues_after": ["action_record_feedback"],

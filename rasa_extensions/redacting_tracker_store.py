@@ -39,7 +39,7 @@ from rasa.core.tracker_store import RedisTrackerStore, SerializedTrackerAsText
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from handoff.redact import SECRET_LABELS, redact_text, redact_value
+from handoff.privacy.redact import SECRET_LABELS, redact_text, redact_value
 
 # redact_text changes only text holding a digit (cards, IBANs, security codes, PINs) or a
 # password label; every other string is kept without running its patterns. A stored tracker

@@ -12,8 +12,8 @@ action explains that help is unavailable. Training fails loudly instead, so no m
 trained on missing features.
 
 At run time each message also keeps its vector, compacted, in its parse data
-(`sentence_vector`, see handoff/vectors.py): the escalation policy uses it to notice a customer
-asking an unanswered question again.
+(`sentence_vector`, see handoff/detection/vectors.py): the escalation policy uses it to notice a
+customer asking an unanswered question again.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from handoff.vectors import PARSE_DATA_KEY, encode_vector
+from handoff.detection.vectors import PARSE_DATA_KEY, encode_vector
 
 log = logging.getLogger(__name__)
 DEFAULT_SERVICE_URL = "http://127.0.0.1:8300"
@@ -98,7 +98,7 @@ class ServiceSentenceFeaturizer(DenseFeaturizer, GraphComponent):
             for message, vector in zip(batch, vectors, strict=True):
                 self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
                 encoded = encode_vector(vector.tolist()) if keep_in_parse_data else None
-                if encoded:  # the escalation decision compares questions (handoff/vectors.py)
+                if encoded:  # compared by the escalation decision (detection/vectors.py)
                     message.set(PARSE_DATA_KEY, encoded, add_to_output=True)
 
     def _vectors(self, texts: list[str], strict: bool) -> np.ndarray:

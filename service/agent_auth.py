@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from handoff.agents_config import AgentProfile
+from handoff.routing.agents_config import AgentProfile
 from handoff.store import HandoffStoreError
 from handoff.ticket_record import TicketRecord
 from service.keys import HANDOFF

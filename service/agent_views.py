@@ -13,12 +13,12 @@ from typing import Any
 from aiohttp import web
 
 from handoff import lifecycle
-from handoff.agents_config import AgentProfile
-from handoff.agents_store import PRESENCES
+from handoff.routing.agents_config import AgentProfile
 from handoff.store import AtCapacity, HandoffStoreError
-from handoff.ticket import TICKET_STATUSES
+from handoff.store.agents import PRESENCES
+from handoff.store.tickets import OutboxEvent
+from handoff.ticket.model import TICKET_STATUSES
 from handoff.ticket_record import TicketRecord
-from handoff.ticket_store import OutboxEvent
 from service.agent_auth import AGENT, can_see
 from service.handoff_desk import HandoffDesk, place
 from service.handoff_views import unavailable

@@ -2,7 +2,7 @@
 
 Prints a new random token once; Redis keeps only its SHA-256 (handoff:agent_tokens), and the
 agent's previous token stops working. The agent must be in the agents file (AGENTS_FILE,
-default handoff/agents.yml). Uses REDIS_URL (default the project's Redis, 127.0.0.1:6479).
+default handoff/routing/agents.yml). Uses REDIS_URL (default the project's Redis, 127.0.0.1:6479).
 `issue_token` is importable for tests and tools.
 """
 
@@ -15,8 +15,8 @@ import sys
 from collections.abc import Sequence
 
 from handoff import store as handoff_store
-from handoff.agents_config import AgentsConfigError, load_agents_config
-from handoff.routing_config import RoutingConfigError, load_routing_config
+from handoff.routing.agents_config import AgentsConfigError, load_agents_config
+from handoff.routing.config import RoutingConfigError, load_routing_config
 from service.settings import AgentCliSettings, SettingsError
 
 

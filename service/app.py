@@ -11,9 +11,9 @@ from datetime import timedelta
 from aiohttp import web
 
 from handoff import store as handoff_store
-from handoff.agents_config import load_agents_config
-from handoff.extract import Nlp, english_nlp
-from handoff.routing_config import load_routing_config
+from handoff.routing.agents_config import load_agents_config
+from handoff.routing.config import load_routing_config
+from handoff.ticket.extract import Nlp, english_nlp
 from knowledge_base import insights
 from knowledge_base.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from knowledge_base.library import KnowledgeBase

@@ -18,18 +18,18 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from handoff import lifecycle
-from handoff.agents_config import AgentsConfig
-from handoff.assignment import Agent, plan_handoff
-from handoff.decision_record import CustomerContext
-from handoff.extract import Nlp
-from handoff.incident_problem import escalation_for_incidents
-from handoff.incidents import detect_incident, has_problem
-from handoff.intake import escalation_label, routing_request
-from handoff.routing import ArticleTried, route
-from handoff.routing_config import RoutingConfig
+from handoff.privacy.identity import CustomerContext
+from handoff.routing.agents_config import AgentsConfig
+from handoff.routing.assignment import Agent, plan_handoff
+from handoff.routing.config import RoutingConfig
+from handoff.routing.incident_problem import escalation_for_incidents
+from handoff.routing.incidents import detect_incident, has_problem
+from handoff.routing.intake import escalation_label, routing_request
+from handoff.routing.rules import ArticleTried, route
 from handoff.store import AtCapacity, HandoffStore
-from handoff.ticket import Routing, Ticket, validate_ticket_dict
-from handoff.ticket_builder import build_ticket
+from handoff.ticket.builder import build_ticket
+from handoff.ticket.extract import Nlp
+from handoff.ticket.model import Routing, Ticket, validate_ticket_dict
 from handoff.ticket_record import TicketRecord
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from handoff.assignment import promise_time
-from handoff.intake import NextStep, Outlook, customer_message
-from handoff.sla import WaitEstimate, estimate_wait
+from handoff.routing.assignment import promise_time
+from handoff.routing.intake import NextStep, Outlook, customer_message
+from handoff.routing.sla import WaitEstimate, estimate_wait
 from handoff.ticket_record import TicketRecord, parse_time
 from service.handoff_desk import HandoffDesk
 

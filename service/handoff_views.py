@@ -14,14 +14,13 @@ from typing import Any
 from aiohttp import web
 
 from handoff import lifecycle
-from handoff.decision_record import CustomerContext
-from handoff.identity import CUSTOMER_ID, TIER
-from handoff.routing import ArticleTried
+from handoff.privacy.identity import CUSTOMER_ID, TIER, CustomerContext
+from handoff.routing.rules import ArticleTried
 from handoff.store import HandoffStoreError
 from handoff.takeover import takeover_json
-from handoff.ticket import TicketFormatError
+from handoff.ticket.model import TicketFormatError
+from handoff.ticket.transcript import TrackerFormatError
 from handoff.ticket_record import TicketRecord
-from handoff.transcript import TrackerFormatError
 from knowledge_base.library import KnowledgeBase
 from service.handoff_desk import HandoffPending, HandoffRequest, open_ticket
 from service.handoff_outlook import conversation_json, describe

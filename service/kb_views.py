@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from handoff.redact import redact_text
+from handoff.privacy.redact import redact_text
 from knowledge_base.index import Match, SearchResult
 from knowledge_base.insights import InsightStoreError, Miss, now
 from service.keys import INSIGHTS, KNOWLEDGE_BASE, SETTINGS

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from handoff.routing.agents_config import DEFAULT_AGENTS_PATH
+from handoff.routing.config import DEFAULT_ROUTING_PATH
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKEN_LENGTH = 24
 
@@ -65,8 +68,8 @@ class Settings:
     answer_threshold: float
     reload_interval: float
     max_query_chars: int = 1000  # the gateway's message limit (GATEWAY_MAX_MESSAGE_CHARS)
-    routing_file: Path = PROJECT_ROOT / "handoff" / "routing.yml"
-    agents_file: Path = PROJECT_ROOT / "handoff" / "agents.yml"
+    routing_file: Path = DEFAULT_ROUTING_PATH
+    agents_file: Path = DEFAULT_AGENTS_PATH
     handoff_retention_days: int = 90
     sla_watchdog_interval: float = 5.0
     handoff_purge_interval: float = 3600.0
@@ -135,12 +138,12 @@ class AgentCliSettings:
 
 
 def _handoff_files(env: Mapping[str, str], problems: list[str]) -> dict[str, Path]:
-    """The routing rules and the agents file (handoff/*.yml unless set)."""
+    """The routing rules and the agents file (handoff/routing/*.yml unless set)."""
     files = {
-        name: Path(env.get(name, PROJECT_ROOT / "handoff" / default))
+        name: Path(env.get(name, default))
         for name, default in (
-            ("HANDOFF_ROUTING_FILE", "routing.yml"),
-            ("AGENTS_FILE", "agents.yml"),
+            ("HANDOFF_ROUTING_FILE", DEFAULT_ROUTING_PATH),
+            ("AGENTS_FILE", DEFAULT_AGENTS_PATH),
         )
     }
     for name, path in files.items():

@@ -16,7 +16,7 @@ import logging
 from datetime import datetime
 
 from handoff import lifecycle
-from handoff.sla import Breach, SlaKind, TicketClock, re_escalate
+from handoff.routing.sla import Breach, SlaKind, TicketClock, re_escalate
 from handoff.store import HandoffStoreError
 from handoff.ticket_record import RecordFormatError, TicketRecord, parse_time
 from service.handoff_desk import HandoffDesk, place

@@ -59,7 +59,7 @@ class StackConfig:
     rasa_port: int
     var_dir: Path
     service_token: str
-    # shared with the company's backend, which signs customer identity (handoff/identity.py)
+    # shared with the company's backend, which signs customer identity (handoff/privacy/identity.py)
     customer_signing_secret: str
     gateway_port: int = 8400
     # GATEWAY_* settings (host, allowed origins, limits...) passed through to the gateway

@@ -78,7 +78,7 @@ function dueLine(iso) {
 }
 
 /*
- * The summary's text (handoff/summary.py): "Wants:" and "Tried:" lines, then a "Why:" line
+ * The summary's text (handoff/ticket/summary.py): "Wants:" and "Tried:" lines, then a "Why:" line
  * followed by one "- " line per signal that carried the decision. Tickets stored before the
  * list have a single "Why:" line. Customer words inside a line never hold a line break.
  */

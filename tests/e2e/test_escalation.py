@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from handoff.conversation import customer_turns
-from handoff.identity import sign_customer
+from handoff.detection.conversation import customer_turns
+from handoff.privacy.identity import sign_customer
 from stack.supervisor import Stack
 from tests.e2e.client import Customer
 from tests.handoff.escalation_stories import EscalationStory, load_stories

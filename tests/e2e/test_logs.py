@@ -20,8 +20,8 @@ import aiohttp
 import pytest
 import socketio
 
-from handoff.agents_config import load_agents_config
-from handoff.routing_config import load_routing_config
+from handoff.routing.agents_config import load_agents_config
+from handoff.routing.config import load_routing_config
 from service.agents import issue_token
 from service.settings import AgentCliSettings
 from stack.restarts import RestartPolicy

@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from handoff.decision_record import CustomerContext, CustomerTurn
+from handoff.detection.decision_record import CustomerTurn
+from handoff.privacy.identity import CustomerContext
 
 STORIES_PATH = Path(__file__).resolve().parents[1] / "test_escalation_stories.yml"
 

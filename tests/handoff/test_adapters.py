@@ -15,7 +15,7 @@ from handoff.adapters import (
     handoff_note,
     zendesk_ticket,
 )
-from handoff.ticket import (
+from handoff.ticket.model import (
     BotTurn,
     ContextItem,
     Customer,
@@ -119,7 +119,7 @@ def test_zendesk_ticket_has_subject_private_comment_requester_and_our_id() -> No
     body = zendesk_ticket(TICKET)
     assert list(body) == ["ticket"]
     ticket = body["ticket"]
-    assert ticket["subject"].startswith("[high] Wants: a refund - \"I want my $480 back\"")
+    assert ticket["subject"].startswith('[high] Wants: a refund - "I want my $480 back"')
     assert ticket["comment"] == {"body": handoff_note(TICKET), "public": False}
     assert ticket["requester"] == {"name": "dana", "email": "dana@example.com"}
     assert ticket["external_id"] == "tk_01"

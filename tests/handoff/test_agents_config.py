@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from handoff.agents_config import (
+from handoff.routing.agents_config import (
     DEFAULT_AGENTS_PATH,
     AgentsConfigError,
     load_agents_config,
     parse_agents_config,
 )
-from handoff.routing_config import load_routing_config
+from handoff.routing.config import load_routing_config
 
 TEAMS = sorted(load_routing_config().teams)
 

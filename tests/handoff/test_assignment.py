@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handoff.assignment import Agent, choose_agent, plan_handoff, promise_time
-from handoff.routing_config import load_routing_config
+from handoff.routing.assignment import Agent, choose_agent, plan_handoff, promise_time
+from handoff.routing.config import load_routing_config
 
 ET = ZoneInfo("America/New_York")
 CONFIG = load_routing_config()

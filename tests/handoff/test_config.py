@@ -5,8 +5,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handoff.config import DEFAULT_CONFIG_PATH, ConfigError, load_config, parse_config
-from handoff.frustration import FrustrationScorer, Turn, vader_polarity
+from handoff.detection.frustration import FrustrationScorer, Turn, vader_polarity
+from handoff.detection.frustration_config import (
+    DEFAULT_CONFIG_PATH,
+    ConfigError,
+    load_config,
+    parse_config,
+)
 
 ASKS_FOR_A_PERSON = [Turn("customer", "Can I talk to a real person?")]
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import math
 
-from handoff.conversation import customer_context, customer_turns
-from handoff.vectors import decode_vector, encode_vector
+from handoff.detection.conversation import customer_context, customer_turns
+from handoff.detection.vectors import decode_vector, encode_vector
 
 
 def user(text: str, intent: str, confidence: float = 0.9, vector: str | None = None) -> dict:

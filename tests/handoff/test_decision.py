@@ -6,12 +6,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handoff.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
-from handoff.decision import EscalationDecider
-from handoff.decision_config import load_decision_config, parse_decision_config
-from handoff.decision_record import CustomerContext, CustomerTurn
-from handoff.frustration import FrustrationScorer, vader_polarity
-from handoff.vectors import decode_vector, encode_vector
+from handoff.detection.decision import EscalationDecider
+from handoff.detection.decision_config import load_decision_config, parse_decision_config
+from handoff.detection.decision_record import CustomerTurn
+from handoff.detection.frustration import FrustrationScorer, vader_polarity
+from handoff.detection.frustration_config import DEFAULT_CONFIG_PATH, ConfigError, load_config
+from handoff.detection.vectors import decode_vector, encode_vector
+from handoff.privacy.identity import CustomerContext
 from knowledge_base.embeddings import SentenceTransformerEmbedder
 from tests.handoff.escalation_stories import EscalationStory, load_stories
 
@@ -32,7 +33,7 @@ def decider(scorer: FrustrationScorer) -> EscalationDecider:
 @pytest.fixture(scope="module")
 def with_vectors() -> dict[str, tuple[float, ...] | None]:
     """Each story message's sentence vector as Rasa keeps it: the same model as the service,
-    one text at a time, compacted like the parse data (handoff/vectors.py)."""
+    one text at a time, compacted like the parse data (handoff/detection/vectors.py)."""
     embedder = SentenceTransformerEmbedder()
     texts = {turn.text for story in STORIES for turn in story.turns}
     return {text: decode_vector(encode_vector(embedder.embed([text])[0])) for text in texts}

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from handoff.extract import Nlp, english_nlp, extract_context, find_in_text
-from handoff.ticket import ContextItem, CustomerTurn
+from handoff.ticket.extract import Nlp, english_nlp, extract_context, find_in_text
+from handoff.ticket.model import ContextItem, CustomerTurn
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,7 @@ def test_without_spacy_the_patterns_still_work() -> None:
 
 def test_the_model_loads_once_and_not_at_import() -> None:
     assert english_nlp() is english_nlp()
-    code = "import sys, handoff.extract; print('spacy' in sys.modules)"
+    code = "import sys, handoff.ticket.extract; print('spacy' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from handoff.config import load_config
-from handoff.frustration import (
+from handoff.detection.frustration import (
     BotOutcome,
     FrustrationAssessment,
     FrustrationScorer,
     Turn,
     vader_polarity,
 )
+from handoff.detection.frustration_config import load_config
 
 FALLBACK = "Sorry, I didn't quite get that. Could you rephrase it?"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from handoff.identity import InvalidIdentity, sign_customer, verify_customer
+from handoff.privacy.identity import InvalidIdentity, sign_customer, verify_customer
 
 SECRET = "company-backend-secret-for-tests"
 

@@ -6,14 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from handoff.incident_problem import escalation_for_incidents
-from handoff.incident_store import (
-    escalation_from_json,
-    escalation_to_json,
-    incident_from_json,
-    incident_to_json,
-)
-from handoff.incidents import (
+from handoff.routing.config import load_routing_config
+from handoff.routing.incident_problem import escalation_for_incidents
+from handoff.routing.incidents import (
     Escalation,
     Incident,
     detect_incident,
@@ -21,9 +16,14 @@ from handoff.incidents import (
     problem_words,
     word_overlap,
 )
-from handoff.routing_config import load_routing_config
-from handoff.ticket import Ticket
-from handoff.ticket_builder import build_ticket
+from handoff.store.incidents import (
+    escalation_from_json,
+    escalation_to_json,
+    incident_from_json,
+    incident_to_json,
+)
+from handoff.ticket.builder import build_ticket
+from handoff.ticket.model import Ticket
 from tests.handoff.rasa_tracker import TrackerBuilder
 
 SETTINGS = load_routing_config().incidents  # 3 customers within 30 minutes, similarity 0.5

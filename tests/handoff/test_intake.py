@@ -6,14 +6,14 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from handoff.intake import (
+from handoff.routing.intake import (
     NextStep,
     customer_message,
     escalation_label,
     routing_request,
 )
-from handoff.routing import Amount, ArticleTried
-from handoff.ticket_builder import build_ticket
+from handoff.routing.rules import Amount, ArticleTried
+from handoff.ticket.builder import build_ticket
 from tests.handoff.rasa_tracker import TrackerBuilder
 
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)

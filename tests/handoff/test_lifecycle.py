@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from handoff import lifecycle
-from handoff.routing import RoutingRequest, route
-from handoff.routing_config import load_routing_config
-from handoff.sla import Breach, TicketClock, re_escalate
-from handoff.ticket import Routing
-from handoff.ticket_builder import build_ticket
+from handoff.routing.config import load_routing_config
+from handoff.routing.rules import RoutingRequest, route
+from handoff.routing.sla import Breach, TicketClock, re_escalate
+from handoff.ticket.builder import build_ticket
+from handoff.ticket.model import Routing
 from handoff.ticket_record import TicketRecord, parse_time
 from tests.handoff.rasa_tracker import TrackerBuilder
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pytest
 
-from handoff.redact import MASK, iban_valid, luhn_valid, redact_text, redact_value
+from handoff.privacy.redact import MASK, iban_valid, luhn_valid, redact_text, redact_value
 
 CARD_MASK = "[card ending 1111]"
 

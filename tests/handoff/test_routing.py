@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from handoff.incidents import Escalation, detect_incident
-from handoff.routing import Amount, ArticleTried, RoutingRequest, route
-from handoff.routing_config import (
+from handoff.routing.config import (
     DEFAULT_ROUTING_PATH,
     RoutingConfigError,
     load_routing_config,
     parse_routing_config,
 )
+from handoff.routing.incidents import Escalation, detect_incident
+from handoff.routing.rules import Amount, ArticleTried, RoutingRequest, route
 
 ROOT = Path(__file__).resolve().parents[2]
 ET = ZoneInfo("America/New_York")

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handoff.business_hours import Schedule
-from handoff.routing_config import load_routing_config
-from handoff.sla import (
+from handoff.routing.business_hours import Schedule
+from handoff.routing.config import load_routing_config
+from handoff.routing.sla import (
     TicketClock,
     WaitEstimate,
     breach_key,

@@ -5,12 +5,12 @@ from typing import Any
 
 import pytest
 
-from handoff.config import load_config
-from handoff.decision import EscalationDecider
-from handoff.decision_config import load_decision_config
-from handoff.frustration import FrustrationScorer, vader_polarity
-from handoff.summary import summarise, tried_line, wants_line, why_it_escalated
-from handoff.ticket import ArticleShown, ContextItem, CustomerTurn
+from handoff.detection.decision import EscalationDecider
+from handoff.detection.decision_config import load_decision_config
+from handoff.detection.frustration import FrustrationScorer, vader_polarity
+from handoff.detection.frustration_config import load_config
+from handoff.ticket.model import ArticleShown, ContextItem, CustomerTurn
+from handoff.ticket.summary import summarise, tried_line, wants_line, why_it_escalated
 from tests.handoff.escalation_stories import EscalationStory, load_stories
 
 TURNS = (

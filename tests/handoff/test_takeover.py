@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 from handoff import lifecycle
 from handoff.customer_messages import add_customer_message
-from handoff.routing import RoutingRequest, route
-from handoff.routing_config import load_routing_config
+from handoff.routing.config import load_routing_config
+from handoff.routing.rules import RoutingRequest, route
 from handoff.takeover import takeover_json
-from handoff.ticket import Routing
-from handoff.ticket_builder import build_ticket
+from handoff.ticket.builder import build_ticket
+from handoff.ticket.model import Routing
 from handoff.ticket_record import TicketRecord
 from tests.handoff.rasa_tracker import TrackerBuilder
 

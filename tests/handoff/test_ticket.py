@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from handoff.ticket import (
+from handoff.ticket.model import (
     ESCALATION_TYPES,
     FEEDBACK_VALUES,
     PRIORITIES,

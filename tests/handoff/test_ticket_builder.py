@@ -13,12 +13,19 @@ from typing import Any
 import jsonschema
 import pytest
 
-from handoff.extract import Nlp, english_nlp
-from handoff.routing import Amount, ArticleTried, RoutingRequest, route
-from handoff.routing_config import load_routing_config
-from handoff.summary import first_request
-from handoff.ticket import ArticleShown, ContextItem, CustomerTurn, Routing, Ticket, ticket_schema
-from handoff.ticket_builder import build_ticket
+from handoff.routing.config import load_routing_config
+from handoff.routing.rules import Amount, ArticleTried, RoutingRequest, route
+from handoff.ticket.builder import build_ticket
+from handoff.ticket.extract import Nlp, english_nlp
+from handoff.ticket.model import (
+    ArticleShown,
+    ContextItem,
+    CustomerTurn,
+    Routing,
+    Ticket,
+    ticket_schema,
+)
+from handoff.ticket.summary import first_request
 from tests.handoff.rasa_tracker import TrackerBuilder
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)

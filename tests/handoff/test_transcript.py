@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from handoff.ticket import ArticleShown, BotTurn, Button, CustomerTurn, Entity
-from handoff.transcript import TrackerFormatError, read_tracker
+from handoff.ticket.model import ArticleShown, BotTurn, Button, CustomerTurn, Entity
+from handoff.ticket.transcript import TrackerFormatError, read_tracker
 from tests.handoff.rasa_tracker import TrackerBuilder
 
 ORDER_ENTITY = {"entity": "order_number", "value": "HL-482913", "start": 21, "end": 30}

@@ -9,7 +9,7 @@ from benchmarks.uss_frustration import (
     is_dissatisfied,
     parse_rated_turns,
 )
-from handoff.config import load_config
+from handoff.detection.frustration_config import load_config
 
 SAMPLE = (
     "USER\tI need a cheap hotel.\tHotel-Inform\t3,3,3\n"

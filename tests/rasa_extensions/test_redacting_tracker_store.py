@@ -23,7 +23,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from handoff.redact import redact_value
+from handoff.privacy.redact import redact_value
 from rasa_extensions.redacting_tracker_store import MaskingMemo, RedactingRedisTrackerStore
 from tests.redis_server import redis_server
 

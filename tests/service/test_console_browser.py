@@ -13,7 +13,7 @@ from playwright.async_api import Browser, Page, expect
 
 from gateway.server import create_app as create_gateway
 from handoff.customer_messages import append_customer_message
-from handoff.ticket_store import RedisTicketStore
+from handoff.store.tickets import RedisTicketStore
 from tests.e2e.browser import Screenshots
 from tests.service.console_support import console_settings
 from tests.service.handoff_support import (

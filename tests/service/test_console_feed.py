@@ -15,7 +15,7 @@ from gateway.feed import Viewer, concerns, ticket_event
 from handoff import lifecycle
 from handoff import store as handoff_store
 from handoff.customer_messages import add_customer_message
-from handoff.routing_config import load_routing_config
+from handoff.routing.config import load_routing_config
 from handoff.store import HandoffStore
 from tests.service.handoff_support import HUB, OPEN_HOURS, PAYMENT
 from tests.service.test_handoff_store import record

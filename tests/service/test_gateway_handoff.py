@@ -34,7 +34,7 @@ from tests.service.gateway_support import (
 from tests.service.handoff_support import OPEN_HOURS, MovableClock, handoff_settings
 from tests.service.test_handoff_store import PAYMENT, record
 
-AGENT = "maya"  # handoff/agents.yml: Maya Okafor, billing
+AGENT = "maya"  # handoff/routing/agents.yml: Maya Okafor, billing
 
 
 @dataclass

@@ -6,7 +6,7 @@ import pytest
 
 from gateway import protocol
 from gateway.settings import GatewaySettings
-from handoff.identity import sign_customer
+from handoff.privacy.identity import sign_customer
 from service.settings import SettingsError
 
 SECRET = "s" * 32

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestServer
 from gateway.server import create_app
 from handoff import lifecycle
 from handoff import store as handoff_store
-from handoff.identity import sign_customer
+from handoff.privacy.identity import sign_customer
 from stack.supervisor import free_port
 from tests.redis_server import redis_server
 from tests.service.gateway_support import (

@@ -12,13 +12,13 @@ import redis.asyncio as redis
 
 from handoff import lifecycle
 from handoff import store as handoff_store
-from handoff.decision_record import CustomerContext
-from handoff.intake import routing_request
-from handoff.routing import ArticleTried, route
-from handoff.routing_config import load_routing_config
+from handoff.privacy.identity import CustomerContext
+from handoff.routing.config import load_routing_config
+from handoff.routing.intake import routing_request
+from handoff.routing.rules import ArticleTried, route
 from handoff.store import AtCapacity, HandoffStore, HandoffStoreError
-from handoff.ticket import Routing
-from handoff.ticket_builder import build_ticket
+from handoff.ticket.builder import build_ticket
+from handoff.ticket.model import Routing
 from handoff.ticket_record import TicketRecord
 from stack.supervisor import free_port
 from tests.service.handoff_support import HUB, OPEN_HOURS, PAYMENT, Topic, conversation, decision

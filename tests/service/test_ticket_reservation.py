@@ -12,7 +12,7 @@ import redis.asyncio as redis
 
 from handoff import lifecycle
 from handoff.customer_messages import MessageNotDelivered, append_customer_message
-from handoff.ticket_store import RedisTicketStore
+from handoff.store.tickets import RedisTicketStore
 from tests.service.handoff_support import HUB, OPEN_HOURS
 from tests.service.test_handoff_store import record
 

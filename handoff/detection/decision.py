@@ -1,0 +1,370 @@
+"""The escalation decision on every customer turn: continue, offer a person, or hand off now.
+
+Pure core: no I/O, no clock. `EscalationDecider.replay(turns, customer)` walks the
+conversation turn by turn (the state - declined offers, an earlier handoff, what is still
+unresolved - comes from the conversation itself, so any replica can decide) and returns one
+`Decision` per customer turn; `decide()` returns the last one. The last turn may still be
+waiting for the bot's reply (no `bot_actions` yet): then only an explicit request, a policy
+phrase or an answer to an offer decide; the score decides once the bot has replied, so a
+knowledge-base miss in this very turn counts.
+
+Weights, thresholds and phrases: the `decision:` section of handoff/detection/escalation.yml.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from handoff.detection.decision_config import DecisionConfig
+from handoff.detection.decision_record import (
+    CustomerContext,
+    CustomerTurn,
+    Decision,
+    EvidenceSignal,
+    Reason,
+)
+from handoff.detection.frustration import FrustrationScorer, Turn, content_words, similarity
+from handoff.privacy.redact import redact_text
+
+OFFER_ACTION = "utter_offer_human"
+HANDOFF_ACTION = "action_handoff"
+REQUEST_INTENT = "request_human"
+FALLBACK_INTENT = "nlu_fallback"
+NOT_HELPFUL_INTENT = "feedback_not_helpful"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+RESOLVING_INTENTS = frozenset({"feedback_helpful", "thank"})
+ACCEPT_INTENTS = frozenset({"affirm"})
+DECLINE_INTENTS = frozenset({"deny"})
+QUESTION_ABOUT_THE_BOT = frozenset({"bot_challenge"})
+MIN_REPEAT_WORDS = 4  # "Did that help?" repeats by design; only longer replies count
+
+
+@dataclass
+class _State:
+    """What the walk through the conversation carries from one turn to the next."""
+
+    frustration: list[tuple[float, EvidenceSignal]] = field(default_factory=list)
+    unresolved: list[EvidenceSignal] = field(default_factory=list)
+    open_questions: list[CustomerTurn] = field(default_factory=list)
+    bot_texts: list[tuple[int, str]] = field(default_factory=list)
+    turns_unresolved: int = 0
+    last_answered: CustomerTurn | None = None
+    last_offer_score: float | None = None
+    last_offer_reason: Reason | None = None
+    declined_score: float | None = None
+    handoff_turn: int | None = None
+
+
+class EscalationDecider:
+    """Create once (config + frustration scorer), call per turn."""
+
+    def __init__(self, config: DecisionConfig, scorer: FrustrationScorer) -> None:
+        self.config = config
+        self.scorer = scorer
+
+    def decide(
+        self, turns: Sequence[CustomerTurn], customer: CustomerContext | None = None
+    ) -> Decision:
+        if not turns:
+            raise ValueError("a decision needs at least one customer turn")
+        return self.replay(turns, customer)[-1]
+
+    def replay(
+        self, turns: Sequence[CustomerTurn], customer: CustomerContext | None = None
+    ) -> list[Decision]:
+        window = list(turns)[-self.config.limits.history_turns :]
+        state = _State()
+        decisions = []
+        for position, turn in enumerate(window):
+            previous = window[position - 1] if position else None
+            transcript = _transcript(window[: position + 1])
+            decisions.append(self._step(state, turn, previous, transcript, customer))
+        return decisions
+
+    # -- one turn ----------------------------------------------------------------------------
+
+    def _step(
+        self,
+        state: _State,
+        turn: CustomerTurn,
+        previous: CustomerTurn | None,
+        transcript: list[Turn],
+        customer: CustomerContext | None,
+    ) -> Decision:
+        config = self.config
+        state.frustration = [
+            (share * config.frustration_decay, s) for share, s in state.frustration
+        ]
+        scored = self.scorer.detect(transcript) if _typed(turn) else []
+        mood = [s for s in scored if s.name in config.frustration_signals]
+        explicit = self._explicit_request(turn, scored)
+        policy = _matches(config.policy_phrases, turn.text)
+        withdraw = _matches(config.withdraw_phrases, turn.text)
+        offered = previous is not None and OFFER_ACTION in previous.bot_actions
+        if turn.intent in RESOLVING_INTENTS and sum(s.contribution for s in mood) <= 0:
+            self._resolve(state)  # "thanks" - but not "great, thanks for nothing"
+        else:
+            state.turns_unresolved += 1
+        self._add_unresolved(state, turn)
+        self._add_frustration(state, turn, mood)
+        factor = self._threshold_factor(customer)
+        offer_at, handoff_at = config.offer_at * factor, config.handoff_at * factor
+        frustration = max(0.0, sum(share * s.contribution for share, s in state.frustration))
+        lingering = self._unresolved_turns(state, turn)
+        unresolved = sum(s.contribution for s in [*state.unresolved, *lingering])
+        score = frustration + unresolved
+        signals = (
+            *[_scaled(share, s) for share, s in state.frustration],
+            *state.unresolved,
+            *lingering,
+        )
+
+        def decision(action: str, reason: Reason | None, note: str, *extra: EvidenceSignal):
+            return Decision(
+                turn=turn.number,
+                action=action,  # type: ignore[arg-type]
+                reason=reason,
+                score=round(score, 4),
+                offer_at=round(offer_at, 4),
+                handoff_at=round(handoff_at, 4),
+                signals=(*extra, *signals),
+                customer=customer,
+                note=note,
+                frustration=round(frustration, 4),
+                unresolved=round(unresolved, 4),
+            )
+
+        if withdraw and not explicit and state.handoff_turn is not None:
+            note = f"the customer withdrew the request for a person (turn {state.handoff_turn})"
+            state.handoff_turn = None
+            return decision("continue", None, note)
+        if explicit:
+            state.handoff_turn = turn.number
+            return decision("handoff", "explicit_request", "", explicit)
+        if policy:
+            state.handoff_turn = turn.number
+            evidence = EvidenceSignal("policy_phrase", "policy", 1.0, 1.0, turn.number, policy)
+            return decision("handoff", "policy", "", evidence)
+        if offered and turn.intent in ACCEPT_INTENTS:
+            state.handoff_turn = turn.number
+            accepted: Reason = state.last_offer_reason or "unresolved"
+            return decision("handoff", accepted, f"accepted the offer of turn {turn.number - 1}")
+        if offered and (turn.intent in DECLINE_INTENTS or withdraw):
+            state.declined_score = state.last_offer_score or score
+            return decision("continue", None, f"declined the offer of turn {turn.number - 1}")
+        if not turn.bot_actions:
+            return decision("continue", None, "")
+        action, note = self._by_score(state, turn, score, offer_at, handoff_at)
+        reason: Reason | None = None
+        if action != "continue":
+            base = config.handoff_at if action == "handoff" else config.offer_at
+            reason = "policy" if score < base else self._larger(frustration, unresolved)
+            if customer and reason == "policy":
+                note = f"{customer.tier or 'earlier escalations'}: thresholds x {factor:.2f}"
+        if action == "offer":
+            state.last_offer_score, state.last_offer_reason = score, reason
+        elif action == "handoff":
+            state.handoff_turn = turn.number
+        return decision(action, reason, note)
+
+    def _by_score(
+        self, state: _State, turn: CustomerTurn, score: float, offer_at: float, handoff_at: float
+    ) -> tuple[str, str]:
+        action = "handoff" if score >= handoff_at else "offer" if score >= offer_at else "continue"
+        if action == "continue":
+            return action, ""
+        if state.handoff_turn is not None:
+            return "continue", f"already handed off at turn {state.handoff_turn}"
+        if turn.outcome == "answered":
+            return "continue", "answered this turn: the customer's verdict comes first"
+        margin = self.config.re_offer_margin
+        if state.declined_score is not None:
+            if score < state.declined_score + margin:
+                return "continue", "a person was declined; not worse enough to ask again"
+            return "offer", "worse since the customer declined: asking again, not handing off"
+        last_offer = state.last_offer_score
+        if action == "offer" and last_offer is not None and score < last_offer + margin:
+            return "continue", "a person was already offered"
+        return action, ""
+
+    # -- evidence ----------------------------------------------------------------------------
+
+    def _explicit_request(self, turn: CustomerTurn, scored: list) -> EvidenceSignal | None:
+        limits = self.config.limits
+        if turn.intent == REQUEST_INTENT and turn.confidence >= limits.request_min_confidence:
+            evidence = f"intent {REQUEST_INTENT} ({turn.confidence:.2f})"
+            return EvidenceSignal("person_request", "request", 1.0, 1.0, turn.number, evidence)
+        if turn.intent in QUESTION_ABOUT_THE_BOT:
+            return None  # "are you an actual human?" asks about the bot, not for a person
+        for signal in scored:
+            if signal.name == "person_request":
+                return EvidenceSignal(
+                    "person_request", "request", 1.0, 1.0, turn.number, signal.evidence
+                )
+        return None
+
+    def _resolve(self, state: _State) -> None:
+        keeps = self.config.resolution_keeps
+        state.frustration = [(share * keeps, s) for share, s in state.frustration]
+        state.unresolved.clear()
+        state.open_questions.clear()
+        state.turns_unresolved = 0
+
+    def _add_frustration(self, state: _State, turn: CustomerTurn, mood: list) -> None:
+        weight = self.config.weights.frustration
+        total = sum(s.contribution for s in mood)
+        if total <= 0:
+            return  # a calm or polite turn adds nothing (politeness cannot go below zero)
+        for s in mood:
+            signal = EvidenceSignal(
+                s.name, "frustration", s.weight * weight, s.strength, turn.number, s.evidence
+            )
+            state.frustration.append((1.0, signal))
+
+    def _add_unresolved(self, state: _State, turn: CustomerTurn) -> None:
+        weights, limits = self.config.weights, self.config.limits
+        found: list[EvidenceSignal] = []
+
+        def add(name: str, weight: float, strength: float, evidence: str) -> None:
+            found.append(
+                EvidenceSignal(name, "unresolved", weight, strength, turn.number, evidence)
+            )
+
+        fallback = (
+            turn.intent == FALLBACK_INTENT or turn.confidence <= limits.fallback_max_confidence
+        )
+        # A fallback the knowledge base then missed is one failure, counted as the miss.
+        tried = turn.outcome in ("miss", "unavailable")
+        if fallback and not tried and turn.intent not in ACCEPT_INTENTS | DECLINE_INTENTS:
+            add("nlu_fallback", weights.nlu_fallback, 1.0, f"understood with {turn.confidence:.2f}")
+        if turn.intent == NOT_HELPFUL_INTENT:
+            answered = state.last_answered
+            about = f"the answer to turn {answered.number}" if answered else "the last answer"
+            add("not_helpful", weights.not_helpful, 1.0, about)
+            if answered is not None:
+                state.open_questions.append(answered)
+        rephrased = self._rephrase(state, turn)
+        # An unanswered question asked again and declined as out of scope ("that's outside what
+        # I can help with") is still unanswered: as much a failure as a miss. A first
+        # out-of-scope message ("tell me a joke") is not.
+        declined = rephrased is not None and turn.intent == OUT_OF_SCOPE_INTENT and not tried
+        if rephrased is not None:
+            earlier, score = rephrased
+            evidence = f"asks turn {earlier.number}'s unanswered question again ({score:.2f})"
+            add("rephrase", weights.rephrase, score, evidence)
+            if declined:
+                evidence = f"turn {earlier.number}'s question asked again, declined as out of scope"
+                add("declined", weights.declined, 1.0, evidence)
+        if turn.outcome == "miss":
+            add("kb_miss", weights.kb_miss, 1.0, f"no answer for {_short(turn.text)}")
+        elif turn.outcome == "unavailable":
+            add("service_unavailable", weights.service_unavailable, 1.0, "help articles down")
+        # The bot repeating itself: the same answer again. A repeated "I couldn't find that" is
+        # the miss itself, already counted.
+        repeated = None if found else self._bot_repeat(state, turn)
+        if repeated is not None:
+            add("bot_repeat", weights.bot_repeat, 1.0, f"same reply as turn {repeated}")
+        state.unresolved.extend(found)
+        if turn.outcome in ("miss", "unavailable") or fallback or declined:
+            state.open_questions.append(turn)
+        if turn.outcome == "answered":
+            state.last_answered = turn
+            state.turns_unresolved = 0
+        for text in turn.bot_texts:
+            state.bot_texts.append((turn.number, text))
+
+    def _rephrase(self, state: _State, turn: CustomerTurn) -> tuple[CustomerTurn, float] | None:
+        limits = self.config.limits
+        best: tuple[CustomerTurn, float] | None = None
+        for earlier in state.open_questions:
+            if turn.vector is not None and earlier.vector is not None:
+                score, floor = _cosine(turn.vector, earlier.vector), limits.rephrase_min_similarity
+            else:
+                score = similarity(content_words(turn.text), content_words(earlier.text))
+                floor = limits.rephrase_min_word_overlap
+            if score >= floor and (best is None or score > best[1]):
+                best = (earlier, min(1.0, score))
+        return best
+
+    def _bot_repeat(self, state: _State, turn: CustomerTurn) -> int | None:
+        floor = self.scorer.config.limits.bot_repeat_min_similarity
+        for text in turn.bot_texts:
+            words = content_words(text)
+            if len(words) < MIN_REPEAT_WORDS:
+                continue
+            for number, earlier in state.bot_texts:
+                if similarity(words, content_words(earlier)) >= floor:
+                    return number
+        return None
+
+    def _unresolved_turns(self, state: _State, turn: CustomerTurn) -> list[EvidenceSignal]:
+        beyond = state.turns_unresolved - self.config.limits.unresolved_turns_min + 1
+        if beyond <= 0:
+            return []
+        evidence = f"{state.turns_unresolved} turns without a resolution"
+        weight = self.config.weights.unresolved_turns
+        return [
+            EvidenceSignal("unresolved_turns", "unresolved", weight, beyond, turn.number, evidence)
+        ]
+
+    def _threshold_factor(self, customer: CustomerContext | None) -> float:
+        if customer is None:
+            return 1.0
+        config = self.config
+        factor = config.tier_factors.get((customer.tier or "").lower(), 1.0)
+        factor *= config.prior_escalation_factor ** max(0, customer.prior_escalations)
+        return max(config.min_threshold_factor, factor)
+
+    @staticmethod
+    def _larger(frustration: float, unresolved: float) -> Reason:
+        return "frustration" if frustration >= unresolved else "unresolved"
+
+
+def _typed(turn: CustomerTurn) -> bool:
+    """Words the customer typed, not a payload: a pressed button or the widget's init payload
+    ("/greet") says nothing about their mood. (Typed text starting with "/" reaches Rasa
+    behind the gateway's invisible guard, so it counts as typed.)"""
+    return not turn.text.lstrip().startswith("/")
+
+
+def _transcript(turns: Sequence[CustomerTurn]) -> list[Turn]:
+    """The text conversation the frustration scorer reads, ending with the last customer turn;
+    payload turns are left out (their bot replies stay)."""
+    transcript: list[Turn] = []
+    for index, turn in enumerate(turns):
+        if _typed(turn) or index == len(turns) - 1:
+            transcript.append(Turn("customer", turn.text))
+        if index < len(turns) - 1:
+            transcript.extend(Turn("bot", text) for text in turn.bot_texts)
+    return transcript
+
+
+def _scaled(share: float, signal: EvidenceSignal) -> EvidenceSignal:
+    return EvidenceSignal(
+        signal.name,
+        signal.category,
+        signal.weight,
+        round(signal.strength * share, 4),
+        signal.turn,
+        signal.evidence,
+    )
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> str:
+    return ", ".join(f"'{m.group(0)}'" for m in pattern.finditer(text))
+
+
+def _cosine(first: Sequence[float], second: Sequence[float]) -> float:
+    dot = sum(a * b for a, b in zip(first, second, strict=False))
+    norm = math.sqrt(sum(a * a for a in first)) * math.sqrt(sum(b * b for b in second))
+    return dot / norm if norm else 0.0
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """The customer's words for evidence: secrets masked first, then shortened (a cut card
+    number would no longer be recognised as one)."""
+    text = " ".join(redact_text(text).split())
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")

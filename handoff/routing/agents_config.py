@@ -1,0 +1,94 @@
+"""The agents file (handoff/routing/agents.yml by default): who the agents are and how they close.
+
+`parse_agents_config` is pure and reports every problem at once; `load_agents_config` reads the
+file. Agents' skills are team ids of routing.yml, so the file is checked against the routing
+config. Tokens are never in this file: `python -m service.agents issue-token AGENT_ID` makes
+one and keeps only its hash in Redis.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from handoff.yaml_checks import Checker
+
+DEFAULT_AGENTS_PATH = Path(__file__).with_name("agents.yml")
+AGENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+RESOLUTION_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+class AgentsConfigError(ValueError):
+    """The agents file is missing values or has invalid ones; the message lists them all."""
+
+
+@dataclass(frozen=True)
+class AgentProfile:
+    id: str
+    name: str
+    teams: frozenset[str]
+    max_concurrent: int
+
+
+@dataclass(frozen=True)
+class AgentsConfig:
+    agents: Mapping[str, AgentProfile]
+    resolution_codes: tuple[str, ...]
+
+    def in_team(self, team: str) -> list[AgentProfile]:
+        return [agent for agent in self.agents.values() if team in agent.teams]
+
+
+def load_agents_config(path: Path, teams: Collection[str]) -> AgentsConfig:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise AgentsConfigError(f"cannot read agents file {path}: {error}") from error
+    return parse_agents_config(data, teams)
+
+
+def parse_agents_config(data: object, teams: Collection[str]) -> AgentsConfig:
+    check = Checker()
+    root = check.mapping(data, "agents file")
+    check.known(root, ("agents", "resolution_codes"), "")
+    agents: dict[str, AgentProfile] = {}
+    raw_agents = root.get("agents")
+    if not isinstance(raw_agents, list) or not raw_agents:
+        check.add("agents must be a non-empty list")
+        raw_agents = []
+    for position, raw in enumerate(raw_agents):
+        agent = _agent(check, raw, f"agents[{position}]", teams)
+        if agent is not None and agent.id in agents:
+            check.add(f"agents[{position}].id={agent.id!r} is used twice")
+        elif agent is not None:
+            agents[agent.id] = agent
+    codes = check.texts(root.get("resolution_codes"), "resolution_codes", required=True)
+    for code in codes:
+        if not RESOLUTION_CODE.match(code):
+            check.add(f"resolution_codes: {code!r} must be a lower-case word with underscores")
+    if check.problems:
+        raise AgentsConfigError("invalid agents file:\n  - " + "\n  - ".join(check.problems))
+    return AgentsConfig(agents=agents, resolution_codes=tuple(codes))
+
+
+def _agent(check: Checker, raw: object, name: str, teams: Collection[str]) -> AgentProfile | None:
+    spec = check.mapping(raw, name)
+    check.known(spec, ("id", "name", "teams", "max_concurrent"), f"{name}.")
+    agent_id = spec.get("id")
+    if not isinstance(agent_id, str) or not AGENT_ID.match(agent_id):
+        check.add(f"{name}.id={agent_id!r} must be lower-case letters, digits, - or _")
+        return None
+    skills = check.texts(spec.get("teams"), f"{name}.teams", required=True)
+    for team in skills:
+        if team not in teams:
+            check.add(f"{name}.teams: {team!r} is not a team of routing.yml ({', '.join(teams)})")
+    return AgentProfile(
+        id=agent_id,
+        name=check.text(spec.get("name"), f"{name}.name"),
+        teams=frozenset(skills),
+        max_concurrent=check.whole(spec.get("max_concurrent"), f"{name}.max_concurrent", 1, 50),
+    )

@@ -1,0 +1,121 @@
+"""From a built ticket to what routing, incident detection and the customer need. Pure.
+
+- `escalation_label`: which escalation of a conversation a request is (idempotency key part);
+- `routing_request`: the ticket as handoff/routing/rules.py reads it;
+- `customer_message`: one honest sentence on what happens next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from handoff.routing.rules import Amount, ArticleTried, RoutingRequest
+from handoff.ticket.model import Ticket
+from handoff.ticket.summary import first_request
+
+NO_DECISION = "request"
+
+
+def escalation_label(decision: Mapping[str, Any] | None) -> str:
+    """'turn-4' for a decision at customer turn 4; 'request' when there is no decision record
+    (a retry of the same request then finds the same ticket)."""
+    turn = decision.get("turn") if isinstance(decision, Mapping) else None
+    if isinstance(turn, int) and not isinstance(turn, bool) and turn >= 0:
+        return f"turn-{turn}"
+    return NO_DECISION
+
+
+def customer_text(ticket: Ticket) -> str:
+    """Everything the customer typed (pressed buttons left out), one turn per line."""
+    return "\n".join(
+        turn.text
+        for turn in ticket.customer_turns
+        if turn.text.strip() and not turn.text.startswith("/")
+    )
+
+
+def routing_request(ticket: Ticket, articles: Mapping[str, ArticleTried]) -> RoutingRequest:
+    """`articles` holds the knowledge base's front matter by article id (category, tags)."""
+    request = first_request(ticket.customer_turns)
+    decision = ticket.escalation_decision or {}
+    reason = decision.get("reason")
+    return RoutingRequest(
+        customer_text=customer_text(ticket),
+        intent=request.intent if request else None,
+        articles=tuple(
+            articles.get(shown.article_id, ArticleTried(shown.article_id))
+            for shown in ticket.articles_shown
+            if shown.article_id
+        ),
+        amounts=tuple(_amounts(ticket)),
+        customer_tier=ticket.customer.tier if ticket.customer.verified else None,
+        escalation_reason=reason if isinstance(reason, str) else None,
+    )
+
+
+def _amounts(ticket: Ticket) -> list[Amount]:
+    found = []
+    for item in ticket.context:
+        if item.kind != "amount" or not item.currency:
+            continue
+        try:
+            found.append(Amount(Decimal(item.value), item.currency))
+        except InvalidOperation:
+            continue
+    return found
+
+
+Outlook = Literal["assigned", "queued", "offline", "closed"]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the customer is told; every field comes from the stored ticket and the queue."""
+
+    outlook: Outlook
+    team_name: str
+    agent_name: str | None = None
+    position: int | None = None
+    wait_text: str | None = None
+    team_open: bool = True
+    hours: str = ""
+    promise: str | None = None
+    contact: str | None = None
+    status: str = "waiting"
+
+
+def customer_message(step: NextStep) -> str:
+    """One sentence, honest about who, when and how."""
+    if step.outlook == "assigned":
+        return (
+            f"{step.agent_name} from {step.team_name} is joining this chat now and can see "
+            "everything we talked about, so you won't have to repeat anything."
+        )
+    if step.outlook == "queued":
+        return (
+            f"You're number {step.position} in the queue for {step.team_name}; the expected "
+            f"wait is {step.wait_text}, and whoever picks this up will see our whole "
+            "conversation."
+        )
+    if step.outlook == "offline":
+        why = (
+            "has nobody online right now"
+            if step.team_open
+            else f"is closed right now (hours: {step.hours})"
+        )
+        if step.contact:
+            return (
+                f"{step.team_name} {why}, so nobody can join this chat now; someone will reply "
+                f"to {step.contact} by {step.promise}, with our whole conversation in front "
+                "of them."
+            )
+        return (
+            f"{step.team_name} {why}; if you leave your email address here, someone will "
+            f"reply by {step.promise}, with our whole conversation in front of them."
+        )
+    if step.status == "resolved":
+        return "A person on our team has already resolved this request."
+    return "This request is closed; ask for a person again whenever you need one."
