@@ -27,6 +27,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.service_client import ServiceConflict, ServiceUnavailable, service_client
+from handoff.vocabulary import TAKEOVER_OUTCOMES, WITH_PEOPLE
 
 log = logging.getLogger(__name__)
 WHY_A_PERSON = {
@@ -37,7 +38,6 @@ WHY_A_PERSON = {
     "should take over.",
     "policy": "This is something a person on our team should handle.",
 }
-WITH_THE_TEAM = ("waiting", "assigned")
 BACK_WITH_THE_BOT = "You're back with Hearthly's assistant. What can I help you with?"
 BACK_FROM_AGENT = (
     "You're back with Hearthly's assistant. {agent} handed the chat back to me - anything else "
@@ -78,7 +78,7 @@ def handoff_request(tracker: Tracker) -> dict[str, Any]:
     state = tracker.current_state()
     decision = tracker.get_slot("escalation_decision")
     return {
-        "conversation_id": tracker.sender_id,
+        "conversation_id": tracker.sender_id,  # Rasa's name for the conversation id
         "tracker": {"events": state.get("events") or [], "slots": state.get("slots") or {}},
         "decision": decision if isinstance(decision, dict) else None,
         "customer": verified_customer(tracker),
@@ -93,13 +93,14 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        conversation_id = tracker.sender_id
         preface = WHY_A_PERSON.get(reason_of(tracker) or "", WHY_A_PERSON["explicit_request"])
         dispatcher.utter_message(text=preface)
         try:
             ticket = await service_client().create_ticket(handoff_request(tracker))
         except ServiceUnavailable as error:
             # The conversation itself stays in Rasa's tracker store: nothing is lost.
-            log.error("handoff for %s failed: %s", tracker.sender_id, error)
+            log.error("handoff for %s failed: %s", conversation_id, error)
             dispatcher.utter_message(response="utter_handoff_unavailable")
             return [SlotSet("handoff_status", "failed")]
         dispatcher.utter_message(text=ticket["message"])
@@ -133,7 +134,7 @@ async def finished_takeover(conversation_id: str) -> dict[str, Any] | None:
     except (ServiceUnavailable, ServiceConflict) as error:
         log.error("takeover of %s unknown: %s", conversation_id, error)
         return None
-    if takeover.get("outcome") not in ("handed_back", "resolved"):
+    if takeover.get("outcome") not in TAKEOVER_OUTCOMES:
         return None
     return takeover
 
@@ -147,13 +148,14 @@ class ActionResumeAfterHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        takeover = await finished_takeover(tracker.sender_id)
+        conversation_id = tracker.sender_id
+        takeover = await finished_takeover(conversation_id)
         metadata = (tracker.latest_message or {}).get("metadata") or {}
         named = (metadata.get("handoff") or {}).get("ticket_id")
         if takeover is None or (named and named != takeover.get("ticket_id")):
             # No marker: the service records that the assistant was not told, and
             # action_wait_for_agent notices the change on the customer's next message.
-            log.warning("no finished takeover for %s (ticket %s)", tracker.sender_id, named)
+            log.warning("no finished takeover for %s (ticket %s)", conversation_id, named)
             return []
         if takeover["outcome"] == "handed_back":
             agent = takeover.get("agent_name") or "Our team"
@@ -172,16 +174,17 @@ class ActionWaitForAgent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        conversation_id = tracker.sender_id
         try:
-            state = await service_client().conversation_state(tracker.sender_id)
+            conversation = await service_client().conversation(conversation_id)
         except ServiceUnavailable as error:
-            log.error("handoff state of %s unknown: %s", tracker.sender_id, error)
+            log.error("handoff state of %s unknown: %s", conversation_id, error)
             return []  # stay quiet: the message is kept in the tracker for the team
-        if state.get("state") in ("waiting", "agent"):
+        if conversation.get("state") in WITH_PEOPLE:
             return []
         # The team is done but Rasa was not told (it was down): record the takeover now.
         dispatcher.utter_message(text=BACK_WITH_THE_BOT)
-        takeover = await finished_takeover(tracker.sender_id)
+        takeover = await finished_takeover(conversation_id)
         if takeover is not None:
             return resume_events(tracker, takeover)
         return [SlotSet("handoff_status", None), SlotSet("handoff_ticket_id", None)]

@@ -66,7 +66,8 @@ class ServiceClient:
     async def cancel_ticket(self, ticket_id: str) -> dict[str, Any]:
         return await self._request("POST", f"/handoff/tickets/{quote(ticket_id)}/cancel", {})
 
-    async def conversation_state(self, conversation_id: str) -> dict[str, Any]:
+    async def conversation(self, conversation_id: str) -> dict[str, Any]:
+        """Who has the conversation now (its `state`), and its latest ticket."""
         return await self._request("GET", f"/handoff/conversations/{quote(conversation_id)}")
 
     async def takeover(self, conversation_id: str) -> dict[str, Any]:

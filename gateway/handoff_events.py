@@ -133,7 +133,7 @@ class HandoffEvents:
             await self.send_error(sid, "invalid_csat", str(error))
             return
         try:
-            saved = await self.service.rate_conversation(conversation_id, rating, comment)
+            saved = await self.service.save_csat(conversation_id, rating, comment)
         except ServiceRefused as error:
             if error.status == 400:
                 await self.send_error(sid, "invalid_csat", error.error)

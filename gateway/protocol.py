@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from handoff.privacy.identity import InvalidIdentity, verify_customer
+from handoff.vocabulary import CONVERSATION_STATES, CSAT_RATINGS, MAX_CSAT_COMMENT_CHARS
 
 # Rasa unpacks a text starting with "/" (after str.strip) as an intent with entities
 # (RegexMessageHandler). A zero-width space in front keeps it plain text for NLU; it is not
@@ -134,10 +135,6 @@ def outbox_message(entry: Mapping[str, str]) -> dict[str, Any] | None:
     return {"text": notice, "sender": "system", "agent_name": name, "event": kind}
 
 
-HANDOFF_STATES = ("bot", "waiting", "agent", "closed")
-MAX_CSAT_COMMENT_CHARS = 1000
-
-
 class InvalidCsat(ValueError):
     """A `csat` event the gateway refuses (the message says why)."""
 
@@ -147,7 +144,7 @@ def handoff_status(conversation: Mapping[str, Any]) -> dict[str, Any]:
     Redis state when the service is down): who has the chat and, while waiting, the queue
     position and expected wait."""
     state = conversation.get("state")
-    if state not in HANDOFF_STATES:
+    if state not in CONVERSATION_STATES:
         state = "bot"
     agent = conversation.get("agent")
     agent_name = agent.get("name") if isinstance(agent, Mapping) else None
@@ -173,7 +170,7 @@ def parse_csat(data: object) -> tuple[int, str | None]:
     if not isinstance(data, Mapping):
         raise InvalidCsat('csat needs an object like {"rating": 5, "comment": "..."}')
     rating = data.get("rating")
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+    if isinstance(rating, bool) or not isinstance(rating, int) or rating not in CSAT_RATINGS:
         raise InvalidCsat("rating must be a whole number from 1 to 5")
     comment = data.get("comment")
     if comment is None:

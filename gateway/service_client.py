@@ -1,6 +1,6 @@
 """The gateway's client of the service's internal handoff API (loopback, service token):
-a conversation's state with its queue outlook, withdrawing a waiting request, and rating a
-chat an agent resolved.
+a conversation's state with its queue outlook, withdrawing a waiting request, and the
+customer's rating (CSAT) of a chat an agent resolved.
 
 Failures are typed: `ServiceUnavailable` (not reachable, timed out, 5xx, not JSON) and
 `ServiceRefused` (a 4xx answer, with the service's status and its `error` text). The token is
@@ -44,7 +44,7 @@ class ServiceClient:
         """`POST /handoff/tickets/{id}/cancel`: 409 once an agent has it."""
         return await self._call("POST", f"/handoff/tickets/{quote(ticket_id)}/cancel")
 
-    async def rate_conversation(
+    async def save_csat(
         self, conversation_id: str, rating: int, comment: str | None
     ) -> dict[str, Any]:
         """`POST /handoff/conversations/{id}/csat`: 409 when there is nothing (left) to rate."""

@@ -17,12 +17,11 @@ from handoff.routing.config import PRIORITIES, Priority, RoutingConfig
 from handoff.routing.sla import ReEscalation, deadline
 from handoff.ticket.model import AgentTurn, iso_utc
 from handoff.ticket_record import Csat, Note, TicketRecord, parse_time
+from handoff.vocabulary import CSAT_RATINGS, MAX_CSAT_COMMENT_CHARS
 
 CUSTOMER = "customer"
 WATCHDOG = "sla-watchdog"
 ASSISTANT = "assistant"
-CSAT_RATINGS = range(1, 6)
-MAX_CSAT_COMMENT_CHARS = 1000
 
 
 class TransitionError(ValueError):

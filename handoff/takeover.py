@@ -21,6 +21,7 @@ from typing import Any
 from handoff.ticket.extract import find_in_text
 from handoff.ticket.model import AgentTurn, CustomerTurn, TranscriptTurn
 from handoff.ticket_record import TicketRecord, parse_time
+from handoff.vocabulary import TAKEOVER_OUTCOMES
 
 RESOLVED_NOTE_PREFIX = "resolved: "
 CONTEXT_KINDS = ("order_number", "email", "amount", "date", "product", "phone")
@@ -72,7 +73,7 @@ def takeover_json(record: TicketRecord, agent_names: Mapping[str, str]) -> dict[
         "conversation_id": record.conversation_id,
         "status": record.status,
         "closed": not record.is_open,
-        "outcome": record.status if record.status in ("handed_back", "resolved") else None,
+        "outcome": record.status if record.status in TAKEOVER_OUTCOMES else None,
         "resolution_code": resolution_code(record) if record.status == "resolved" else None,
         "agent_id": agent_id,
         "agent_name": agent_names.get(agent_id, agent_id) if agent_id else None,
