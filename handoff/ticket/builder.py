@@ -2,8 +2,8 @@
 
 Order matters for privacy: the tracker and the decision record are masked first
 (handoff.privacy.redact), so the transcript, the extracted context, the slots and the summary are
-all built from masked text. The ticket comes out unrouted (status "new", routing None); the routing
-module then calls `Ticket.with_routing`. Pure: the clock (`now`) and the spaCy pipeline (`nlp`)
+all built from masked text. The ticket comes out unrouted (status "new", routing None); routing
+(handoff/routing/) then calls `Ticket.with_routing`. Pure: the clock (`now`) and the spaCy pipeline (`nlp`)
 are passed in; nothing here does I/O.
 """
 
@@ -47,7 +47,8 @@ def build_ticket(
     """The unrouted ticket for a conversation handed to a person.
 
     tracker_json: Rasa's `GET /conversations/{id}/tracker` answer (with its events).
-    decision_record: the detection module's record; None reads the `escalation_decision`
+    decision_record: the escalation decision's record (`Decision.to_dict()`,
+    handoff/detection/decision_record.py); None reads the `escalation_decision`
     slot, and a conversation without one still gets a ticket (the summary says so).
     customer: only from a verified source; None for an anonymous customer.
     nlp: a spaCy pipeline (extract.english_nlp()), or None for pattern-only extraction.
