@@ -1,6 +1,7 @@
 """The gateway's web side: the demo page at `/`, the widget's files under `/widget/`, other
-browser files of gateway/static/ under `/static/` (an explicit allow-list), security headers on
-every response, and JSON errors instead of aiohttp's plain-text pages.
+browser files of gateway/static/ under `/static/` (an explicit allow-list), the handoff's
+vocabulary as an ES module for both (`/widget/vocabulary.js`, made from handoff/vocabulary.py),
+security headers on every response, and JSON errors instead of aiohttp's plain-text pages.
 
 Every response carries a strict Content-Security-Policy (nothing inline, nothing from other
 origins), `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`. The widget
@@ -10,11 +11,15 @@ Origin allow-list (GATEWAY_ALLOWED_ORIGINS) decides which sites' widgets may con
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Awaitable, Callable
+from functools import cache
 from pathlib import Path
 
 from aiohttp import web
 
+from handoff import vocabulary
 from service.middleware import error_message, kept_headers
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -56,6 +61,8 @@ STATIC_FILES = frozenset(
     {"demo.css", "console.js", "console.css"}
     | {f"console-{part}.js" for part in ("api", "dom", "sound", "ticket")}
 )
+# The widget's and the console's modules import the handoff's words from here: no copies.
+VOCABULARY_PATH = "/widget/vocabulary.js"
 # Embedding sites fetch the widget on every page view: a short cache, revalidated by ETag.
 ASSET_CACHE = "public, max-age=300, must-revalidate"
 PAGE_CACHE = "no-cache"
@@ -68,6 +75,7 @@ def setup_web(app: web.Application) -> None:
     app.middlewares.append(json_errors)
     app.on_response_prepare.append(add_security_headers)
     app.router.add_get("/", demo_page)
+    app.router.add_get(VOCABULARY_PATH, vocabulary_file)  # before /widget/{name}
     app.router.add_get("/widget/{name}", widget_file)
     app.router.add_get("/static/{name}", static_file)
 
@@ -108,6 +116,42 @@ async def widget_file(request: web.Request) -> web.StreamResponse:
 
 async def static_file(request: web.Request) -> web.StreamResponse:
     return _allowed(request.match_info["name"], STATIC_FILES)
+
+
+async def vocabulary_file(request: web.Request) -> web.StreamResponse:
+    """handoff/vocabulary.py for the browser, cached and revalidated like the widget's files."""
+    body, digest = _vocabulary()
+    headers = {"Content-Type": CONTENT_TYPES[".js"], "Cache-Control": ASSET_CACHE, **WIDGET_HEADERS}
+    if any(tag.value == digest for tag in request.if_none_match or ()):
+        response = web.Response(status=304, headers=headers)
+    else:
+        response = web.Response(body=body, headers=headers)
+    response.etag = digest
+    return response
+
+
+def vocabulary_module() -> str:
+    """Every public name of handoff/vocabulary.py as a frozen `export const` of an ES module."""
+    lines = [
+        "// The handoff's vocabulary, made by the gateway from handoff/vocabulary.py:",
+        "// change the words there, never here.",
+    ]
+    for name, value in vars(vocabulary).items():
+        if not name.isupper() or name.startswith("_"):
+            continue
+        if isinstance(value, tuple):
+            lines.append(f"export const {name} = Object.freeze({json.dumps(list(value))});")
+        elif isinstance(value, str | int):
+            lines.append(f"export const {name} = {json.dumps(value)};")
+        else:
+            raise TypeError(f"handoff.vocabulary.{name}: no JavaScript form for {value!r}")
+    return "\n".join(lines) + "\n"
+
+
+@cache
+def _vocabulary() -> tuple[bytes, str]:
+    body = vocabulary_module().encode("utf-8")
+    return body, hashlib.sha256(body).hexdigest()[:32]
 
 
 def _allowed(

@@ -7,9 +7,9 @@
  */
 
 import { $, clear, element, number, relative, when, words } from "./console-dom.js";
+import { OPEN_TICKET_STATUSES } from "/widget/vocabulary.js";
 
 const SPEAKERS = { customer: "Customer", bot: "Assistant", agent: "Agent" };
-const OPEN = ["waiting", "assigned"];
 
 /* full: GET /agent/tickets/{id}; me: GET /agent/me; teamName(id) -> display name */
 export function renderTicket(full, me, teamName) {
@@ -45,7 +45,7 @@ export function hideTicket() {
 
 /* The line under a ticket in a queue or list: its next SLA. */
 export function dueText(ticket) {
-  if (!OPEN.includes(ticket.status)) return "";
+  if (!OPEN_TICKET_STATUSES.includes(ticket.status)) return "";
   const due = ticket.first_response_due || ticket.resolution_due;
   if (!due) return "";
   return (ticket.first_response_due ? "first reply " : "resolution ") + relative(due);
@@ -203,7 +203,7 @@ function renderHistory(history) {
 
 function renderActions(full, me) {
   const status = full.ticket.status;
-  const open = OPEN.includes(status);
+  const open = OPEN_TICKET_STATUSES.includes(status);
   const mine = full.agent_id === me.id;
   $("claim").hidden = status !== "waiting";
   for (const id of ["reply-form", "resolve-form", "hand-back"]) $(id).hidden = !(open && mine);

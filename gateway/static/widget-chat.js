@@ -1,12 +1,13 @@
 // The support widget: state, the socket's events and what the customer does. Its elements are
-// built by widget-panel.js and drawn by widget-render.js. Loaded by widget.js.
+// built by widget-panel.js and drawn by widget-render.js. Loaded by widget.js. The handoff's
+// words (conversation states, ...) come from vocabulary.js, which the gateway makes from
+// handoff/vocabulary.py.
 
 import { installPanel } from "./widget-panel.js";
 import { installRendering } from "./widget-render.js";
 import { SocketClient } from "./widget-socket.js";
 import { Store } from "./widget-store.js";
-
-const HANDOFF_STATES = ["bot", "waiting", "agent", "closed"];
+import { CONVERSATION_STATES, WITH_PEOPLE } from "./vocabulary.js";
 
 function Widget(config) {
   this.config = config;
@@ -144,7 +145,7 @@ Widget.prototype.emitMessage = function (text) {
   }
   if (this.socket.emit("user_uttered", message)) {
     var handoff = this.store.data.handoff;
-    if (!handoff || handoff.state === "bot" || handoff.state === "closed") {
+    if (!handoff || WITH_PEOPLE.indexOf(handoff.state) < 0) {
       this.showTyping();
     }
   } else {
@@ -215,7 +216,7 @@ Widget.prototype.onBotUttered = function (data) {
 };
 
 Widget.prototype.onHandoffStatus = function (data) {
-  var state = HANDOFF_STATES.indexOf(data.state) >= 0 ? data.state : "bot";
+  var state = CONVERSATION_STATES.indexOf(data.state) >= 0 ? data.state : "bot";
   this.store.data.handoff = {
     state: state,
     position: typeof data.position === "number" ? data.position : null,

@@ -4,8 +4,11 @@
 
 import { el, linkify } from "./widget-dom.js";
 import { MAX_STORED_MESSAGES } from "./widget-store.js";
+import { CSAT_RATINGS, MAX_CSAT_COMMENT_CHARS } from "./vocabulary.js";
 
 const TYPING_TIMEOUT_MS = 30000;
+const LOWEST_RATING = CSAT_RATINGS[0];
+const HIGHEST_RATING = CSAT_RATINGS[CSAT_RATINGS.length - 1];
 
 export function installRendering(Widget) {
 
@@ -159,14 +162,14 @@ export function installRendering(Widget) {
     }
   };
 
-  // Five toggle buttons; onChoose(rating) when one is pressed.
+  // A toggle button per rating (1 to 5); onChoose(rating) when one is pressed.
   function buildRatings(onChoose) {
     var ratings = el("div", {
       className: "sw-csat-ratings",
       role: "group",
-      "aria-label": "Rating from 1 (poor) to 5 (great)",
+      "aria-label": "Rating from " + LOWEST_RATING + " (poor) to " + HIGHEST_RATING + " (great)",
     });
-    for (var rating = 1; rating <= 5; rating += 1) {
+    CSAT_RATINGS.forEach(function (rating) {
       ratings.appendChild(
         el("button", {
           type: "button",
@@ -174,11 +177,11 @@ export function installRendering(Widget) {
           "data-testid": "sw-csat-rating",
           "data-rating": String(rating),
           "aria-pressed": "false",
-          "aria-label": rating + " out of 5",
+          "aria-label": rating + " out of " + HIGHEST_RATING,
           text: String(rating),
         })
       );
-    }
+    });
     ratings.addEventListener("click", function (event) {
       var button = event.target.closest(".sw-csat-rating");
       if (!button) {
@@ -205,7 +208,7 @@ export function installRendering(Widget) {
       "data-testid": "sw-csat-comment",
       "aria-label": "Anything you'd like to add? (optional)",
       placeholder: "Anything you'd like to add? (optional)",
-      maxlength: "1000",
+      maxlength: String(MAX_CSAT_COMMENT_CHARS),
       rows: "2",
     });
     this.csatSubmit = el("button", {
@@ -230,7 +233,8 @@ export function installRendering(Widget) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (!chosen) {
-        widget.csatError.textContent = "Choose a rating from 1 to 5.";
+        widget.csatError.textContent =
+          "Choose a rating from " + LOWEST_RATING + " to " + HIGHEST_RATING + ".";
         return;
       }
       var text = comment.value.trim();
