@@ -7,6 +7,7 @@ import pytest
 from gateway import protocol
 from gateway.settings import GatewaySettings
 from handoff.privacy.identity import sign_customer
+from handoff.vocabulary import CONVERSATION_STATES, OUTBOX_EVENTS
 from service.settings import SettingsError
 
 SECRET = "s" * 32
@@ -58,6 +59,19 @@ def test_outbox_entries_become_agent_messages_and_notices() -> None:
     }
     assert protocol.outbox_message({"type": "message", "text": ""}) is None
     assert protocol.outbox_message({"type": "something_new"}) is None
+
+
+@pytest.mark.parametrize("kind", OUTBOX_EVENTS)
+def test_every_kind_of_outbox_entry_reaches_the_customer(kind: str) -> None:
+    shown = protocol.outbox_message({"type": kind, "text": "Hello", "agent_name": "Maya"})
+    assert shown is not None and shown["text"] and shown["event"] == kind
+
+
+def test_the_handoff_status_speaks_in_conversation_states() -> None:
+    for state in CONVERSATION_STATES:
+        assert protocol.handoff_status({"state": state})["state"] == state
+    assert protocol.handoff_status({"state": "assigned"})["state"] == "bot"  # a ticket status
+    assert protocol.handoff_status({})["state"] == "bot"
 
 
 def test_settings_are_validated_once_with_every_problem_listed() -> None:
