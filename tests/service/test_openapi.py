@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from handoff.vocabulary import CONVERSATION_STATES, TAKEOVER_OUTCOMES, TICKET_STATUSES
 from service.app import create_app
 from service.settings import PROJECT_ROOT, Settings
 from tests.service.conftest import TOKEN
@@ -105,3 +106,14 @@ def test_each_operation_documents_the_errors_of_its_input(document) -> None:  # 
             assert "400" in responses, where
         if path.startswith("/agent/"):
             assert "503" in responses, where
+
+
+def test_the_enums_are_the_vocabulary(document) -> None:  # type: ignore[no-untyped-def]
+    """The spec's statuses, states and takeover outcomes are handoff/vocabulary.py's, in order."""
+    schemas = document["components"]["schemas"]
+    assert tuple(schemas["TicketStatus"]["enum"]) == TICKET_STATUSES
+    assert tuple(schemas["ConversationStateName"]["enum"]) == CONVERSATION_STATES
+    assert tuple(schemas["Takeover"]["properties"]["outcome"]["enum"]) == (
+        *TAKEOVER_OUTCOMES,
+        None,
+    )
