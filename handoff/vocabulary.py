@@ -50,4 +50,5 @@ event `handed_back`, Rasa intent `/handed_back`)."""
 CSAT = "csat"
 """The customer's 1-5 satisfaction rating of a chat an agent resolved (+ optional comment)."""
 CSAT_RATINGS = (1, 2, 3, 4, 5)
+"""The widget's buttons, what the gateway accepts and what the ticket keeps: 1 poor, 5 great."""
 MAX_CSAT_COMMENT_CHARS = 1000
