@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import (
@@ -8,6 +9,7 @@ from actions.handoff import (
     ActionResumeAfterHandoff,
     ActionWaitForAgent,
 )
+from handoff.vocabulary import CONVERSATION_STATES, WITH_PEOPLE
 from tests.actions.conftest import tracker
 
 DECISION = {"version": 1, "turn": 2, "action": "handoff", "reason": "unresolved", "signals": []}
@@ -57,16 +59,19 @@ async def test_when_the_service_is_down_the_customer_is_told_and_how_to_reach_th
     assert slots(events) == {"handoff_status": "failed"}
 
 
-async def test_while_a_person_has_the_conversation_the_bot_says_nothing(service) -> None:  # type: ignore[no-untyped-def]
-    service.conversation_answer = {"state": "agent", "ticket_id": "T-1"}
+@pytest.mark.parametrize("state", WITH_PEOPLE)
+async def test_while_a_person_has_the_conversation_the_bot_says_nothing(service, state) -> None:  # type: ignore[no-untyped-def]
+    service.conversation_answer = {"state": state, "ticket_id": "T-1"}
     dispatcher = CollectingDispatcher()
     events = await ActionWaitForAgent().run(dispatcher, tracker("hello?", "greet"), {})
     assert dispatcher.messages == []
     assert events == []
+    assert service.requests == [{"path": "/handoff/conversations/conversation-1"}]
 
 
-async def test_after_the_team_hands_back_the_bot_speaks_again(service) -> None:  # type: ignore[no-untyped-def]
-    service.conversation_answer = {"state": "bot"}
+@pytest.mark.parametrize("state", [s for s in CONVERSATION_STATES if s not in WITH_PEOPLE])
+async def test_after_the_team_hands_back_the_bot_speaks_again(service, state) -> None:  # type: ignore[no-untyped-def]
+    service.conversation_answer = {"state": state}
     dispatcher = CollectingDispatcher()
     events = await ActionWaitForAgent().run(dispatcher, tracker("hello?", "greet"), {})
     assert "back with" in dispatcher.messages[0]["text"]
