@@ -45,9 +45,10 @@ from handoff.detection.frustration import (
     FrustrationScorer,
     Polarity,
     Turn,
-    vader_polarity,
 )
-from handoff.detection.frustration_config import DEFAULT_CONFIG_PATH, FrustrationConfig, load_config
+from handoff.detection.frustration_config import DEFAULT_CONFIG_PATH, FrustrationConfig
+from handoff.escalation_file import load_frustration_config
+from handoff.sentiment import vader_polarity
 
 FITTING_PERCENT = 70
 FITTED_SIGNALS = (
@@ -293,7 +294,7 @@ def run(
     turns = parse_rated_turns(dataset.read_text(encoding="utf-8"), outcomes)
     fitting = [t for t in turns if in_fitting_part(t.dialogue_index)]
     held_out = [t for t in turns if not in_fitting_part(t.dialogue_index)]
-    shipped = load_config(config_path)
+    shipped = load_frustration_config(config_path)
 
     fitting_actual = [t.dissatisfied for t in fitting]
     strengths = signal_strengths(FrustrationScorer(shipped, polarity), fitting)

@@ -17,12 +17,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from infra.yaml_config import load_yaml_mapping
 from knowledge_base.articles import load_articles
 from knowledge_base.embeddings import CachedEmbedder, SentenceTransformerEmbedder
 from knowledge_base.index import SearchIndex, SearchResult
-from service.settings import PROJECT_ROOT
+
+KNOWLEDGE_BASE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Labelled:
 
 
 def load_questions(path: Path) -> list[Labelled]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml_mapping(path, "question set")
     return [Labelled(str(row["text"]), row.get("expected")) for row in data["questions"]]
 
 
@@ -68,10 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("questions", type=Path)
+    parser.add_argument("--articles", type=Path, default=KNOWLEDGE_BASE / "articles")
     parser.add_argument(
-        "--articles", type=Path, default=PROJECT_ROOT / "knowledge_base" / "articles"
+        "--cache", type=Path, default=KNOWLEDGE_BASE.parent / "var" / "cache" / "embeddings"
     )
-    parser.add_argument("--cache", type=Path, default=PROJECT_ROOT / "var" / "cache" / "embeddings")
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument(
         "--show-errors", action="store_true", help="list every wrong or doubtful answer"

@@ -44,16 +44,17 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from handoff.detection.conversation import HANDBACK_INTENTS, customer_context, customer_turns
 from handoff.detection.decision import HANDOFF_ACTION, OFFER_ACTION, EscalationDecider
-from handoff.detection.decision_config import load_decision_config
 from handoff.detection.decision_record import Decision
-from handoff.detection.frustration import FrustrationScorer, vader_polarity
-from handoff.detection.frustration_config import DEFAULT_CONFIG_PATH, load_config
+from handoff.detection.frustration import FrustrationScorer
+from handoff.detection.frustration_config import DEFAULT_CONFIG_PATH
+from handoff.escalation_file import load_decision_config, load_frustration_config
+from handoff.sentiment import vader_polarity
+from handoff.vocabulary import OPEN_TICKET_STATUSES
 
 log = logging.getLogger(__name__)
 CANCEL_ACTION = "action_cancel_handoff"
 WAIT_ACTION = "action_wait_for_agent"
 RESUME_ACTION = "action_resume_after_handoff"
-WITH_THE_TEAM = frozenset({"waiting", "assigned"})  # slot handoff_status
 DECISION_SLOT = "escalation_decision"
 LOG_SLOT = "escalation_log"
 OWN_ACTIONS = (OFFER_ACTION, HANDOFF_ACTION, CANCEL_ACTION, WAIT_ACTION, RESUME_ACTION)
@@ -88,7 +89,7 @@ class EscalationPolicy(Policy):
     ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         path = Path(config.get("config_path") or DEFAULT_CONFIG_PATH)
-        scorer = FrustrationScorer(load_config(path), vader_polarity())
+        scorer = FrustrationScorer(load_frustration_config(path), vader_polarity())
         self.decider = EscalationDecider(load_decision_config(path), scorer)
         self.reply_continues_after = frozenset(config.get("reply_continues_after") or ())
 
@@ -126,7 +127,7 @@ class EscalationPolicy(Policy):
             return self._abstain(domain)
         events = self._record(tracker, decision)
         if just_spoke:
-            with_the_team = tracker.get_slot("handoff_status") in WITH_THE_TEAM
+            with_the_team = tracker.get_slot("handoff_status") in OPEN_TICKET_STATUSES
             if decision.note.startswith("the customer withdrew"):
                 return self._predict(domain, CANCEL_ACTION, events)
             if with_the_team:  # a person has the conversation: the bot stays out of it

@@ -1,21 +1,18 @@
 """Escalation-decision configuration: the `decision:` section of handoff/detection/escalation.yml.
 
-`parse_decision_config` is pure (a mapping in, a typed and validated config out);
-`load_decision_config` is the thin edge that reads the YAML file. Every problem in a file is
-reported at once. Python 3.10 compatible: the Rasa policy imports this module.
+`parse_decision_config` is pure (a mapping in, a typed and validated config out) and reports
+every problem at once (infra/config_checks.py). handoff/escalation_file.py reads the file.
+Python 3.10 compatible: the Rasa policy imports this module.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from pathlib import Path
 
-import yaml
-
-from handoff.detection.frustration_config import DEFAULT_CONFIG_PATH, ConfigError, SignalWeights
+from handoff.detection.frustration_config import ConfigError, SignalWeights
+from infra.config_checks import Checker
 
 
 @dataclass(frozen=True)
@@ -77,121 +74,72 @@ LIMIT_RANGES: dict[str, tuple[type, float, float]] = {
     "request_min_confidence": (float, 0.0, 1.0),
     "fallback_max_confidence": (float, 0.0, 1.0),
 }
-
-
-def load_decision_config(path: Path = DEFAULT_CONFIG_PATH) -> DecisionConfig:
-    """Read and validate the `decision:` section of the escalation YAML file."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"cannot read escalation config {path}: {error}") from error
-    return parse_decision_config(data)
+TOP_LEVEL = (*TOP_NUMBERS, "weights", "limits", "tier_factors", "phrases", "frustration_signals")
 
 
 def parse_decision_config(data: object) -> DecisionConfig:
-    problems: list[str] = []
-    section = data.get("decision") if isinstance(data, Mapping) else None
-    if not isinstance(section, Mapping):
-        raise ConfigError("invalid escalation config:\n  - decision must be a mapping")
+    """Validate the `decision:` section of the parsed escalation document and build the typed
+    config; raises ConfigError listing every problem."""
+    check = Checker("escalation config", ConfigError)
+    root = data if isinstance(data, Mapping) else {}
+    section = check.mapping(root.get("decision"), "decision")
+    check.raise_problems()  # without the section, nothing else is worth listing
     numbers = {
-        name: _ranged(section.get(name), f"decision.{name}", float, low, high, problems)
+        name: check.number(section.get(name), f"decision.{name}", low, high)
         for name, (low, high) in TOP_NUMBERS.items()
     }
     if numbers["handoff_at"] < numbers["offer_at"]:
-        problems.append("decision.handoff_at must be >= decision.offer_at")
-    weights = _weights(_mapping(section, "weights", problems), problems)
-    limits = _limits(_mapping(section, "limits", problems), problems)
-    tiers = _tiers(_mapping(section, "tier_factors", problems), problems)
-    phrases = _mapping(section, "phrases", problems)
-    policy = _compile(phrases.get("policy"), "decision.phrases.policy", problems)
-    withdraw = _compile(phrases.get("withdraw"), "decision.phrases.withdraw", problems)
-    signals = _signal_names(section.get("frustration_signals"), problems)
-    known = {*TOP_NUMBERS, "weights", "limits", "tier_factors", "phrases", "frustration_signals"}
-    for key in sorted(set(map(str, section)) - known):
-        problems.append(f"decision.{key} is not a known setting")
-    if problems:
-        raise ConfigError("invalid escalation config:\n  - " + "\n  - ".join(problems))
-    return DecisionConfig(
+        check.add("decision.handoff_at must be >= decision.offer_at")
+    check.known(section, TOP_LEVEL, "decision.")
+    weights = _weights(check, check.mapping(section.get("weights"), "decision.weights"))
+    limits = _limits(check, check.mapping(section.get("limits"), "decision.limits"))
+    tiers = check.mapping(section.get("tier_factors"), "decision.tier_factors")
+    phrases = check.mapping(section.get("phrases"), "decision.phrases")
+    config = DecisionConfig(
         weights=weights,
         limits=limits,
-        tier_factors=tiers,
-        policy_phrases=policy,
-        withdraw_phrases=withdraw,
-        frustration_signals=signals,
+        tier_factors={
+            str(tier).lower(): check.number(factor, f"decision.tier_factors.{tier}", 0.05, 1.0)
+            for tier, factor in tiers.items()
+        },
+        policy_phrases=check.patterns(phrases.get("policy"), "decision.phrases.policy"),
+        withdraw_phrases=check.patterns(phrases.get("withdraw"), "decision.phrases.withdraw"),
+        frustration_signals=_signal_names(check, section.get("frustration_signals")),
         **numbers,
     )
+    check.raise_problems()
+    return config
 
 
-def _mapping(section: Mapping, key: str, problems: list[str]) -> Mapping:
-    value = section.get(key)
-    if not isinstance(value, Mapping):
-        problems.append(f"decision.{key} must be a mapping")
-        return {}
-    return value
-
-
-def _ranged(
-    raw: object, name: str, kind: type, low: float, high: float, problems: list[str]
-) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        problems.append(f"{name}={raw!r} must be a finite number")
-        return low
-    if kind is int and not isinstance(raw, int):
-        problems.append(f"{name}={raw!r} must be a whole number")
-    if not low <= raw <= high:
-        problems.append(f"{name}={raw!r} must be between {low} and {high}")
-    return kind(raw)
-
-
-def _weights(section: Mapping, problems: list[str]) -> DecisionWeights:
+def _weights(check: Checker, section: Mapping) -> DecisionWeights:
     names = [field.name for field in fields(DecisionWeights)]
-    for key in sorted(set(map(str, section)) - set(names)):
-        problems.append(f"decision.weights.{key} is not a known signal")
+    check.known(section, names, "decision.weights.")
     values = {
-        name: _ranged(section.get(name), f"decision.weights.{name}", float, 0.0, 100.0, problems)
+        name: check.number(section.get(name), f"decision.weights.{name}", 0.0, 100.0)
         for name in names
     }
     return DecisionWeights(**values)
 
 
-def _limits(section: Mapping, problems: list[str]) -> DecisionLimits:
-    for key in sorted(set(map(str, section)) - set(LIMIT_RANGES)):
-        problems.append(f"decision.limits.{key} is not a known setting")
+def _limits(check: Checker, section: Mapping) -> DecisionLimits:
+    check.known(section, LIMIT_RANGES, "decision.limits.")
     values = {
-        name: _ranged(section.get(name), f"decision.limits.{name}", kind, low, high, problems)
+        name: kind(
+            check.number(section.get(name), f"decision.limits.{name}", low, high, kind is int)
+        )
         for name, (kind, low, high) in LIMIT_RANGES.items()
     }
-    return DecisionLimits(**values)  # type: ignore[arg-type]
+    return DecisionLimits(**values)
 
 
-def _tiers(section: Mapping, problems: list[str]) -> dict[str, float]:
-    return {
-        str(tier).lower(): _ranged(
-            factor, f"decision.tier_factors.{tier}", float, 0.05, 1.0, problems
-        )
-        for tier, factor in section.items()
-    }
-
-
-def _signal_names(raw: object, problems: list[str]) -> frozenset[str]:
+def _signal_names(check: Checker, raw: object) -> frozenset[str]:
     known = {f.name for f in fields(SignalWeights)} - {"person_request"}
     if not isinstance(raw, list) or not raw:
-        problems.append("decision.frustration_signals must be a non-empty list of signal names")
+        check.add("decision.frustration_signals must be a non-empty list of signal names")
         return frozenset()
     unknown = sorted(str(name) for name in raw if name not in known)
     if unknown:
-        problems.append(
+        check.add(
             f"decision.frustration_signals: unknown {unknown} (known: {', '.join(sorted(known))})"
         )
     return frozenset(str(name) for name in raw)
-
-
-def _compile(raw: object, name: str, problems: list[str]) -> re.Pattern[str]:
-    if not isinstance(raw, list) or not raw or not all(isinstance(p, str) and p for p in raw):
-        problems.append(f"{name} must be a non-empty list of phrases")
-        return re.compile(r"(?!x)x")
-    try:
-        return re.compile(r"(?<![\w'])(?:" + "|".join(raw) + r")(?![\w'])", re.IGNORECASE)
-    except re.error as error:
-        problems.append(f"{name}: not a valid pattern ({error})")
-        return re.compile(r"(?!x)x")

@@ -1,9 +1,10 @@
 """Per-turn frustration scoring: explainable signals from a customer's turn and its history.
 
 Pure core: no I/O, no clock. The caller passes the conversation so far as `Turn`s (the last one
-is the customer turn being scored) and a sentiment function; `vader_polarity()` builds the
-default one from VADER. Every signal that fires says what it is, how much it weighs, the words
-behind it and the index (into the given history) of the turn those words come from.
+is the customer turn being scored) and a sentiment function (handoff/sentiment.py's VADER for
+the Rasa policy: this package imports no third-party code). Every signal that fires says what
+it is, how much it weighs, the words behind it and the index (into the given history) of the
+turn those words come from.
 
 Text is enough. A caller that knows what its own bot turns achieved (a knowledge-base miss, a
 failed booking, an NLU fallback) sets `Turn.outcome` on them; the bot_failure signal then
@@ -106,18 +107,6 @@ class FrustrationAssessment:
         return f"frustration {self.score:.2f} {verdict} {self.threshold:.2f}: " + (
             "; ".join(parts) or "no signals"
         )
-
-
-def vader_polarity() -> Polarity:
-    """VADER's compound sentiment; builds the analyzer (reads its lexicon) when called."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    analyzer = SentimentIntensityAnalyzer()
-
-    def polarity(text: str) -> float:
-        return float(analyzer.polarity_scores(text)["compound"])
-
-    return polarity
 
 
 def content_words(text: str) -> frozenset[str]:

@@ -1,19 +1,19 @@
 """Frustration-scoring configuration: the `frustration:` section of
 handoff/detection/escalation.yml.
 
-`parse_config` is pure (a mapping in, a typed and validated config out); `load_config` is the
-thin edge that reads the YAML file. Every problem in a file is reported at once.
+`parse_frustration_config` is pure (a mapping in, a typed and validated config out) and reports
+every problem at once (infra/config_checks.py). Reading the file needs PyYAML, which this package
+may not import: handoff/escalation_file.py does it.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import yaml
+from infra.config_checks import Checker
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("escalation.yml")
 
@@ -105,110 +105,59 @@ class FrustrationConfig:
     phrases: PhrasePatterns
 
 
-def load_config(path: Path = DEFAULT_CONFIG_PATH) -> FrustrationConfig:
-    """Read and validate the escalation YAML file (the only I/O in this module)."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"cannot read escalation config {path}: {error}") from error
-    return parse_config(data)
-
-
-def parse_config(data: object) -> FrustrationConfig:
-    """Validate the parsed YAML document and build the typed config."""
-    problems: list[str] = []
-    section = _section(data, "frustration", problems)
-    threshold = _number(section.get("threshold"), "frustration.threshold", problems)
+def parse_frustration_config(data: object) -> FrustrationConfig:
+    """Validate the `frustration:` section of the parsed escalation document and build the
+    typed config; raises ConfigError listing every problem."""
+    check = Checker("escalation config", ConfigError)
+    root = data if isinstance(data, Mapping) else {}
+    section = check.mapping(root.get("frustration"), "frustration")
+    threshold = check.number(section.get("threshold"), "frustration.threshold")
     if threshold <= 0:
-        problems.append(f"frustration.threshold={threshold!r} must be greater than 0")
-    weights = _weights(_section(section, "weights", problems, "frustration."), problems)
-    limits = _limits(_section(section, "limits", problems, "frustration."), problems)
-    phrases = _phrases(_section(section, "phrases", problems, "frustration."), problems)
-    if problems:
-        raise ConfigError("invalid escalation config:\n  - " + "\n  - ".join(problems))
+        check.add(f"frustration.threshold={threshold!r} must be greater than 0")
+    weights = _weights(check, check.mapping(section.get("weights"), "frustration.weights"))
+    limits = _limits(check, check.mapping(section.get("limits"), "frustration.limits"))
+    phrases = _phrases(check, check.mapping(section.get("phrases"), "frustration.phrases"))
+    check.raise_problems()
     return FrustrationConfig(threshold=threshold, weights=weights, limits=limits, phrases=phrases)
 
 
-def _section(data: object, key: str, problems: list[str], prefix: str = "") -> Mapping:
-    value = data.get(key) if isinstance(data, Mapping) else None
-    if not isinstance(value, Mapping):
-        problems.append(f"{prefix}{key} must be a mapping")
-        return {}
-    return value
-
-
-def _number(raw: object, name: str, problems: list[str]) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        problems.append(f"{name}={raw!r} must be a finite number")
-        return 0.0
-    return float(raw)
-
-
-def _unexpected_keys(section: Mapping, known: set[str], prefix: str, problems: list[str]) -> None:
-    for key in sorted(set(map(str, section)) - known):
-        problems.append(
-            f"{prefix}.{key} is not a known setting (known: {', '.join(sorted(known))})"
-        )
-
-
-def _weights(section: Mapping, problems: list[str]) -> SignalWeights:
+def _weights(check: Checker, section: Mapping) -> SignalWeights:
     names = {field.name for field in fields(SignalWeights)}
-    _unexpected_keys(section, names, "frustration.weights", problems)
+    check.known(section, names, "frustration.weights.")
     values: dict[str, float] = {}
     for name in sorted(names):
-        value = _number(section.get(name), f"frustration.weights.{name}", problems)
+        value = check.number(section.get(name), f"frustration.weights.{name}")
         if name in CALMING_SIGNALS and value > 0:
-            problems.append(f"frustration.weights.{name}={value!r} must be <= 0 (it calms)")
+            check.add(f"frustration.weights.{name}={value!r} must be <= 0 (it calms)")
         elif name not in CALMING_SIGNALS and value < 0:
-            problems.append(f"frustration.weights.{name}={value!r} must be >= 0")
+            check.add(f"frustration.weights.{name}={value!r} must be >= 0")
         values[name] = value
     return SignalWeights(**values)
 
 
-def _limits(section: Mapping, problems: list[str]) -> SignalLimits:
-    _unexpected_keys(section, set(LIMIT_RANGES), "frustration.limits", problems)
+def _limits(check: Checker, section: Mapping) -> SignalLimits:
+    check.known(section, LIMIT_RANGES, "frustration.limits.")
     values: dict[str, float] = {}
     for name, (kind, low, high) in LIMIT_RANGES.items():
-        raw = section.get(name)
         key = f"frustration.limits.{name}"
-        value = _number(raw, key, problems)
-        if kind is int and not isinstance(raw, int):
-            problems.append(f"{key}={raw!r} must be a whole number")
-        elif not low <= value <= high:
-            problems.append(f"{key}={raw!r} must be between {low} and {high}")
-        values[name] = kind(value)
+        values[name] = kind(check.number(section.get(name), key, low, high, whole=kind is int))
     return SignalLimits(**values)  # type: ignore[arg-type]
 
 
-def _phrases(section: Mapping, problems: list[str]) -> PhrasePatterns:
+def _phrases(check: Checker, section: Mapping) -> PhrasePatterns:
+    """Phrases are regular expressions, matched case-insensitively as whole words."""
     names = {field.name for field in fields(PhrasePatterns)}
-    _unexpected_keys(section, names, "frustration.phrases", problems)
-    patterns: dict[str, object] = {}
-    for name in sorted(names - {"negator"}):
-        patterns[name] = _compile(section.get(name), f"frustration.phrases.{name}", problems)
+    check.known(section, names, "frustration.phrases.")
+    patterns: dict[str, object] = {
+        name: check.patterns(section.get(name), f"frustration.phrases.{name}")
+        for name in sorted(names - {"negator"})
+    }
     negators = section.get("negator")
     if not isinstance(negators, list) or not all(isinstance(word, str) for word in negators):
-        problems.append(
+        check.add(
             f"frustration.phrases.negator={negators!r} must be a list of words "
             '(quote "no": a bare no is false in YAML)'
         )
         negators = []
     patterns["negator"] = frozenset(word.lower() for word in negators)
     return PhrasePatterns(**patterns)  # type: ignore[arg-type]
-
-
-def _compile(raw: object, name: str, problems: list[str]) -> re.Pattern[str]:
-    """Phrases are regular expressions, matched case-insensitively as whole words."""
-    if not isinstance(raw, list) or not raw:
-        problems.append(f"{name} must be a non-empty list of phrases")
-        return re.compile(r"(?!x)x")
-    good: list[str] = []
-    for phrase in raw:
-        try:
-            if not isinstance(phrase, str) or not phrase.strip():
-                raise re.error("a phrase must be non-empty text")
-            re.compile(phrase)
-            good.append(phrase)
-        except re.error as error:
-            problems.append(f"{name}: phrase {phrase!r} is not a valid pattern ({error})")
-    return re.compile(r"(?<![\w'])(?:" + "|".join(good) + r")(?![\w'])", re.IGNORECASE)

@@ -1,9 +1,9 @@
 """The agents file (handoff/routing/agents.yml by default): who the agents are and how they close.
 
-`parse_agents_config` is pure and reports every problem at once; `load_agents_config` reads the
-file. Agents' skills are team ids of routing.yml, so the file is checked against the routing
-config. Tokens are never in this file: `python -m service.agents issue-token AGENT_ID` makes
-one and keeps only its hash in Redis.
+`parse_agents_config` is pure and reports every problem at once (infra/config_checks.py);
+`load_agents_config` reads the file (infra/yaml_config.py). Agents' skills are team ids of
+routing.yml, so the file is checked against the routing config. Tokens are never in this file:
+`python -m service.agents issue-token AGENT_ID` makes one and keeps only its hash in Redis.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from handoff.yaml_checks import Checker
+from infra.config_checks import Checker
+from infra.yaml_config import load_yaml_config
 
 DEFAULT_AGENTS_PATH = Path(__file__).with_name("agents.yml")
 AGENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -44,15 +43,13 @@ class AgentsConfig:
 
 
 def load_agents_config(path: Path, teams: Collection[str]) -> AgentsConfig:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise AgentsConfigError(f"cannot read agents file {path}: {error}") from error
-    return parse_agents_config(data, teams)
+    return load_yaml_config(
+        path, lambda data: parse_agents_config(data, teams), "agents file", AgentsConfigError
+    )
 
 
 def parse_agents_config(data: object, teams: Collection[str]) -> AgentsConfig:
-    check = Checker()
+    check = Checker("agents file", AgentsConfigError)
     root = check.mapping(data, "agents file")
     check.known(root, ("agents", "resolution_codes"), "")
     agents: dict[str, AgentProfile] = {}
@@ -70,8 +67,7 @@ def parse_agents_config(data: object, teams: Collection[str]) -> AgentsConfig:
     for code in codes:
         if not RESOLUTION_CODE.match(code):
             check.add(f"resolution_codes: {code!r} must be a lower-case word with underscores")
-    if check.problems:
-        raise AgentsConfigError("invalid agents file:\n  - " + "\n  - ".join(check.problems))
+    check.raise_problems()
     return AgentsConfig(agents=agents, resolution_codes=tuple(codes))
 
 

@@ -1,7 +1,8 @@
 """Routing configuration: handoff/routing/routing.yml as typed, frozen, validated objects.
 
 `parse_routing_config` is pure (a parsed YAML document in, a `RoutingConfig` out) and reports
-every problem in the document at once; `load_routing_config` is the thin edge reading the file.
+every problem in the document at once (infra/config_checks.py); `load_routing_config` is the thin
+edge reading the file (infra/yaml_config.py).
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from pathlib import Path
 from typing import Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from handoff.routing.business_hours import WEEKDAYS, OpeningHours, Schedule, parse_opening_hours
-from handoff.yaml_checks import Checker
+from infra.config_checks import Checker
+from infra.yaml_config import load_yaml_config
 
 DEFAULT_ROUTING_PATH = Path(__file__).with_name("routing.yml")
 
@@ -131,16 +131,12 @@ class RoutingConfig:
 
 def load_routing_config(path: Path = DEFAULT_ROUTING_PATH) -> RoutingConfig:
     """Read and validate routing.yml (the only I/O in this module)."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise RoutingConfigError(f"cannot read routing config {path}: {error}") from error
-    return parse_routing_config(data)
+    return load_yaml_config(path, parse_routing_config, "routing config", RoutingConfigError)
 
 
 def parse_routing_config(data: object) -> RoutingConfig:
     """Validate a parsed routing.yml document; raises RoutingConfigError listing every problem."""
-    check = Checker()
+    check = Checker("routing config", RoutingConfigError)
     root = check.mapping(data, "routing config")
     check.known(root, _TOP_LEVEL, "")
     schedules = _schedules(check, check.mapping(root.get("schedules"), "schedules"))
@@ -155,8 +151,7 @@ def parse_routing_config(data: object) -> RoutingConfig:
         incidents=_incidents(check, check.mapping(root.get("incidents"), "incidents")),
         sla=_sla(check, check.mapping(root.get("sla"), "sla")),
     )
-    if check.problems:
-        raise RoutingConfigError("invalid routing config:\n  - " + "\n  - ".join(check.problems))
+    check.raise_problems()
     return config
 
 

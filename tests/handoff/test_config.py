@@ -5,13 +5,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handoff.detection.frustration import FrustrationScorer, Turn, vader_polarity
+from handoff.detection.frustration import FrustrationScorer, Turn
 from handoff.detection.frustration_config import (
     DEFAULT_CONFIG_PATH,
     ConfigError,
-    load_config,
-    parse_config,
+    parse_frustration_config,
 )
+from handoff.escalation_file import load_frustration_config
+from handoff.sentiment import vader_polarity
 
 ASKS_FOR_A_PERSON = [Turn("customer", "Can I talk to a real person?")]
 
@@ -31,10 +32,10 @@ def test_a_lower_weight_in_the_yaml_changes_the_outcome(tmp_path: Path) -> None:
     document = shipped_document()
     document["frustration"]["weights"]["person_request"] = 0.3
 
-    shipped = FrustrationScorer(load_config(), polarity).assess(ASKS_FOR_A_PERSON)
-    changed = FrustrationScorer(load_config(write(document, tmp_path)), polarity).assess(
-        ASKS_FOR_A_PERSON
-    )
+    shipped = FrustrationScorer(load_frustration_config(), polarity).assess(ASKS_FOR_A_PERSON)
+    changed = FrustrationScorer(
+        load_frustration_config(write(document, tmp_path)), polarity
+    ).assess(ASKS_FOR_A_PERSON)
 
     assert shipped.frustrated
     assert not changed.frustrated
@@ -45,7 +46,7 @@ def test_a_higher_threshold_in_the_yaml_changes_the_outcome(tmp_path: Path) -> N
     document = shipped_document()
     document["frustration"]["threshold"] = 5.0
 
-    scorer = FrustrationScorer(load_config(write(document, tmp_path)), vader_polarity())
+    scorer = FrustrationScorer(load_frustration_config(write(document, tmp_path)), vader_polarity())
 
     assert not scorer.assess(ASKS_FOR_A_PERSON).frustrated
 
@@ -62,7 +63,7 @@ def test_every_bad_value_is_reported_at_once() -> None:
     del section["weights"]["shouting"]
 
     with pytest.raises(ConfigError) as caught:
-        parse_config(document)
+        parse_frustration_config(document)
 
     message = str(caught.value)
     for expected in (
@@ -82,11 +83,33 @@ def test_a_bare_no_among_the_negators_is_explained() -> None:
     document["frustration"]["phrases"]["negator"] = ["not", False]
 
     with pytest.raises(ConfigError, match='quote "no"'):
-        parse_config(document)
+        parse_frustration_config(document)
 
 
 def test_a_missing_or_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
-        load_config(tmp_path / "missing.yml")
+        load_frustration_config(tmp_path / "missing.yml")
     with pytest.raises(ConfigError, match="frustration must be a mapping"):
-        parse_config({"decision": {}})
+        parse_frustration_config({"decision": {}})
+
+
+def test_an_invalid_file_is_named_with_every_problem_in_it(tmp_path: Path) -> None:
+    document = shipped_document()
+    document["frustration"]["weights"]["profanity"] = -1
+    document["frustration"]["limits"]["history_turns"] = 0
+    path = write(document, tmp_path)
+
+    with pytest.raises(ConfigError) as caught:
+        load_frustration_config(path)
+
+    message = str(caught.value)
+    assert message.startswith(f"{path}: invalid escalation config:\n  - ")
+    assert message.count("\n  - ") == 2
+
+
+def test_a_file_without_key_value_lines_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "escalation.yml"
+    path.write_text("- frustration\n- decision\n", encoding="utf-8")
+
+    with pytest.raises(ConfigError, match="must hold a mapping"):
+        load_frustration_config(path)

@@ -7,12 +7,14 @@ import pytest
 import yaml
 
 from handoff.detection.decision import EscalationDecider
-from handoff.detection.decision_config import load_decision_config, parse_decision_config
+from handoff.detection.decision_config import parse_decision_config
 from handoff.detection.decision_record import CustomerTurn
-from handoff.detection.frustration import FrustrationScorer, vader_polarity
-from handoff.detection.frustration_config import DEFAULT_CONFIG_PATH, ConfigError, load_config
+from handoff.detection.frustration import FrustrationScorer
+from handoff.detection.frustration_config import DEFAULT_CONFIG_PATH, ConfigError
 from handoff.detection.vectors import decode_vector, encode_vector
+from handoff.escalation_file import load_decision_config, load_frustration_config
 from handoff.privacy.identity import CustomerContext
+from handoff.sentiment import vader_polarity
 from knowledge_base.embeddings import SentenceTransformerEmbedder
 from tests.handoff.escalation_stories import EscalationStory, load_stories
 
@@ -22,7 +24,7 @@ STORIES = load_stories()
 
 @pytest.fixture(scope="module")
 def scorer() -> FrustrationScorer:
-    return FrustrationScorer(load_config(), vader_polarity())
+    return FrustrationScorer(load_frustration_config(), vader_polarity())
 
 
 @pytest.fixture(scope="module")

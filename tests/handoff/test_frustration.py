@@ -7,16 +7,16 @@ from handoff.detection.frustration import (
     FrustrationAssessment,
     FrustrationScorer,
     Turn,
-    vader_polarity,
 )
-from handoff.detection.frustration_config import load_config
+from handoff.escalation_file import load_frustration_config
+from handoff.sentiment import vader_polarity
 
 FALLBACK = "Sorry, I didn't quite get that. Could you rephrase it?"
 
 
 @pytest.fixture(scope="module")
 def scorer() -> FrustrationScorer:
-    return FrustrationScorer(load_config(), vader_polarity())
+    return FrustrationScorer(load_frustration_config(), vader_polarity())
 
 
 def conversation(*texts: str) -> list[Turn]:

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from handoff.detection.decision import EscalationDecider
-from handoff.detection.decision_config import load_decision_config
-from handoff.detection.frustration import FrustrationScorer, vader_polarity
-from handoff.detection.frustration_config import load_config
+from handoff.detection.frustration import FrustrationScorer
+from handoff.escalation_file import load_decision_config, load_frustration_config
+from handoff.sentiment import vader_polarity
 from handoff.ticket.model import ArticleShown, ContextItem, CustomerTurn
 from handoff.ticket.summary import summarise, tried_line, wants_line, why_it_escalated
 from tests.handoff.escalation_stories import EscalationStory, load_stories
@@ -72,7 +72,7 @@ INTERNAL_LABEL = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # nlu_fallback, kb_miss,
 @pytest.fixture(scope="module")
 def decider() -> EscalationDecider:
     return EscalationDecider(
-        load_decision_config(), FrustrationScorer(load_config(), vader_polarity())
+        load_decision_config(), FrustrationScorer(load_frustration_config(), vader_polarity())
     )
 
 

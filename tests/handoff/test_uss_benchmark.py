@@ -9,7 +9,7 @@ from benchmarks.uss_frustration import (
     is_dissatisfied,
     parse_rated_turns,
 )
-from handoff.detection.frustration_config import load_config
+from handoff.escalation_file import load_frustration_config
 
 SAMPLE = (
     "USER\tI need a cheap hotel.\tHotel-Inform\t3,3,3\n"
@@ -75,7 +75,7 @@ def test_bot_turns_carry_their_outcome_unless_text_only() -> None:
 
 def cross_validated(strengths: list[dict[str, float]], actual: list[bool]) -> dict:
     dialogue_ids = list(range(len(actual)))  # one turn per dialogue
-    return cross_validate(load_config(), strengths, actual, dialogue_ids)
+    return cross_validate(load_frustration_config(), strengths, actual, dialogue_ids)
 
 
 def test_cross_validation_scores_every_fold_with_weights_fitted_elsewhere() -> None:
