@@ -1,4 +1,5 @@
-"""The gateway's settings, read and validated once at start-up into one typed object."""
+"""The gateway's settings, read and validated once at start-up into one typed object (with
+infra/env.py's reader, which the service and the stack share)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from service.settings import EnvReader
+from infra.env import EnvReader
 
 DEFAULT_PORT = 8400
 # What a customer reads when their message got no answer (Rasa, an action or Redis failed).
@@ -47,18 +48,18 @@ class GatewaySettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
-        read = EnvReader(env)
-        problems, number = read.problems, read.number
-        port = int(number("GATEWAY_PORT", str(DEFAULT_PORT), int, 1, 65535))
+        read = EnvReader(env, "gateway settings")
+        number = read.number
+        port = read.port("GATEWAY_PORT", DEFAULT_PORT)
         redis_url = read.redis_url()
         rasa_url = read.http_url("RASA_URL", "http://127.0.0.1:5005")
         service_url = read.http_url("SERVICE_URL", "http://127.0.0.1:8300")
         service_token = env.get("SERVICE_TOKEN", "")
         if not service_token:
-            problems.append("SERVICE_TOKEN must be set (make run generates one)")
+            read.add("SERVICE_TOKEN must be set (make run generates one)")
         secret = env.get("CUSTOMER_SIGNING_SECRET", "")
         if len(secret) < 24:
-            problems.append(
+            read.add(
                 "CUSTOMER_SIGNING_SECRET must be a secret of at least 24 characters "
                 "(make run generates one in var/secrets/customer_signing_secret)"
             )
@@ -71,15 +72,15 @@ class GatewaySettings:
         for origin in origins:
             parsed = urlparse(origin)
             if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path:
-                problems.append(
+                read.add(
                     f"GATEWAY_ALLOWED_ORIGINS: {origin!r} is not an origin like https://shop.example"
                 )
         init_payload = env.get("GATEWAY_INIT_PAYLOAD", "/greet")
         if init_payload and not init_payload.startswith("/"):
-            problems.append(f"GATEWAY_INIT_PAYLOAD={init_payload!r} must start with /")
+            read.add(f"GATEWAY_INIT_PAYLOAD={init_payload!r} must start with /")
         trouble_message = env.get("GATEWAY_TROUBLE_MESSAGE", DEFAULT_TROUBLE_MESSAGE).strip()
         if not trouble_message:
-            problems.append("GATEWAY_TROUBLE_MESSAGE must not be empty")
+            read.add("GATEWAY_TROUBLE_MESSAGE must not be empty")
         settings = cls(
             host=env.get("GATEWAY_HOST", "127.0.0.1"),
             port=port,
@@ -106,5 +107,5 @@ class GatewaySettings:
             status_interval_seconds=number("GATEWAY_STATUS_INTERVAL", "10", float, 0.05, 3600),
             trouble_message=trouble_message,
         )
-        read.raise_problems("gateway settings")
+        read.raise_problems()
         return settings

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from handoff import store as handoff_store
 from handoff.routing.agents_config import AgentsConfigError, load_agents_config
 from handoff.routing.config import RoutingConfigError, load_routing_config
-from service.settings import AgentCliSettings, SettingsError
+from infra.env import SettingsError
+from service.settings import AgentCliSettings
 
 
 class UnknownAgent(LookupError):

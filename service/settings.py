@@ -1,59 +1,19 @@
-"""The service's settings, read and validated once at start-up into one typed object."""
+"""The service's settings, read and validated once at start-up into one typed object (with
+infra/env.py's reader, which the gateway and the stack share)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 from handoff.routing.agents_config import DEFAULT_AGENTS_PATH
 from handoff.routing.config import DEFAULT_ROUTING_PATH
+from infra.env import EnvReader
+from infra.env import SettingsError as SettingsError  # still imported from here by a gateway test
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKEN_LENGTH = 24
-
-
-class SettingsError(ValueError):
-    """One or more settings are missing or invalid; the message lists all of them."""
-
-
-class EnvReader:
-    """Reads settings from the environment and collects every problem, so that one start-up
-    error lists all of them (`raise_problems`). Shared by the service and the gateway."""
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
-        self.problems: list[str] = []
-
-    def number(self, name: str, default: str, kind: type, low: float, high: float) -> float:
-        raw = self.env.get(name, default)
-        try:
-            value = kind(raw)
-        except ValueError:
-            self.problems.append(f"{name}={raw!r} is not a {kind.__name__}")
-            return kind(default)
-        if not low <= value <= high:
-            self.problems.append(f"{name}={raw!r} must be between {low} and {high}")
-        return value
-
-    def http_url(self, name: str, default: str) -> str:
-        url = self.env.get(name, default).rstrip("/")
-        if urlparse(url).scheme not in ("http", "https"):
-            self.problems.append(f"{name}={url!r} must be an http(s) address")
-        return url
-
-    def redis_url(self) -> str:
-        url = self.env.get("REDIS_URL", "redis://127.0.0.1:6479/0")
-        if urlparse(url).scheme not in ("redis", "rediss", "unix"):
-            self.problems.append(
-                f"REDIS_URL={url!r} must start with redis://, rediss:// or unix://"
-            )
-        return url
-
-    def raise_problems(self, what: str = "settings") -> None:
-        if self.problems:
-            raise SettingsError(f"invalid {what}:\n  - " + "\n  - ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -80,10 +40,10 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         read = EnvReader(env)
-        problems, number = read.problems, read.number
+        number = read.number
         token = env.get("SERVICE_TOKEN", "")
         if len(token) < MIN_TOKEN_LENGTH:
-            problems.append(
+            read.add(
                 f"SERVICE_TOKEN must be set to a secret of at least {MIN_TOKEN_LENGTH} characters "
                 "(make run generates one in var/secrets/service_token)"
             )
@@ -92,13 +52,13 @@ class Settings:
             env.get("KB_ARTICLES_DIR", PROJECT_ROOT / "knowledge_base" / "articles")
         )
         if not articles_dir.is_dir():
-            problems.append(f"KB_ARTICLES_DIR={str(articles_dir)!r} is not a folder")
+            read.add(f"KB_ARTICLES_DIR={str(articles_dir)!r} is not a folder")
         base_url = read.http_url("KB_ARTICLE_BASE_URL", "https://help.hearthly.example/articles")
-        handoff_files = _handoff_files(env, problems)
+        handoff_files = _handoff_files(read)
         rasa_url = read.http_url("RASA_URL", "http://127.0.0.1:5005")
         settings = cls(
             host=env.get("SERVICE_HOST", "127.0.0.1"),
-            port=int(number("SERVICE_PORT", "8300", int, 1, 65535)),
+            port=read.port("SERVICE_PORT", 8300),
             service_token=token,
             redis_url=redis_url,
             articles_dir=articles_dir,
@@ -132,15 +92,15 @@ class AgentCliSettings:
     def from_env(cls, env: Mapping[str, str]) -> AgentCliSettings:
         read = EnvReader(env)
         redis_url = read.redis_url()
-        files = _handoff_files(env, read.problems)
+        files = _handoff_files(read)
         read.raise_problems()
         return cls(redis_url, files["AGENTS_FILE"], files["HANDOFF_ROUTING_FILE"])
 
 
-def _handoff_files(env: Mapping[str, str], problems: list[str]) -> dict[str, Path]:
+def _handoff_files(read: EnvReader) -> dict[str, Path]:
     """The routing rules and the agents file (handoff/routing/*.yml unless set)."""
     files = {
-        name: Path(env.get(name, default))
+        name: Path(read.env.get(name, default))
         for name, default in (
             ("HANDOFF_ROUTING_FILE", DEFAULT_ROUTING_PATH),
             ("AGENTS_FILE", DEFAULT_AGENTS_PATH),
@@ -148,5 +108,5 @@ def _handoff_files(env: Mapping[str, str], problems: list[str]) -> dict[str, Pat
     }
     for name, path in files.items():
         if not path.is_file():
-            problems.append(f"{name}={str(path)!r} is not a file")
+            read.add(f"{name}={str(path)!r} is not a file")
     return files

@@ -1,7 +1,7 @@
 """Where every process of the stack listens, and the secrets they share.
 
-Read once from the environment. REDIS_URL, when set, points everything at an existing Redis
-instead of the project-owned one.
+Read once from the environment with infra/env.py's reader (every problem listed in one error).
+REDIS_URL, when set, points everything at an existing Redis instead of the project-owned one.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from infra.env import EnvReader, SettingsError
+
 ROOT = Path(__file__).resolve().parent.parent
 BOT_ENV = ROOT / ".venv" / "bot" / "bin"
 SERVICE_ENV = ROOT / ".venv" / "service" / "bin"
@@ -20,7 +22,7 @@ MODEL_DIR = ROOT / "bot" / "models"
 MODEL_NAME = "assistant"
 
 
-class StackConfigError(ValueError):
+class StackConfigError(SettingsError):
     pass
 
 
@@ -88,28 +90,29 @@ class StackConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str], var_dir: Path | None = None) -> StackConfig:
         var_dir = Path(env.get("STACK_VAR_DIR", var_dir or ROOT / "var"))
-
-        def port(name: str, default: int) -> int:
-            raw = env.get(name, str(default))
-            if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-                raise StackConfigError(f"{name}={raw!r} must be a port number")
-            return int(raw)
-
-        if env.get("REDIS_URL"):
-            redis = RedisTarget.parse(env["REDIS_URL"], owned=False)
-        else:
-            redis_port = port("REDIS_PORT", 6479)
-            redis = RedisTarget.parse(f"redis://127.0.0.1:{redis_port}/0", owned=True)
+        read = EnvReader(env, "stack settings", StackConfigError)
+        ports = {
+            name: read.port(name, default)
+            for name, default in (
+                ("SERVICE_PORT", 8300),
+                ("ACTIONS_PORT", 5055),
+                ("RASA_PORT", 5005),
+                ("GATEWAY_PORT", 8400),
+            )
+        }
+        redis = _redis_target(read)
+        read.raise_problems()
+        assert redis is not None  # an invalid REDIS_URL is one of the problems raised above
         return cls(
             redis=redis,
-            service_port=port("SERVICE_PORT", 8300),
-            actions_port=port("ACTIONS_PORT", 5055),
-            rasa_port=port("RASA_PORT", 5005),
+            service_port=ports["SERVICE_PORT"],
+            actions_port=ports["ACTIONS_PORT"],
+            rasa_port=ports["RASA_PORT"],
             var_dir=var_dir,
             service_token=env.get("SERVICE_TOKEN") or service_token(var_dir),
             customer_signing_secret=env.get("CUSTOMER_SIGNING_SECRET")
             or generated_secret(var_dir, "customer_signing_secret"),
-            gateway_port=port("GATEWAY_PORT", 8400),
+            gateway_port=ports["GATEWAY_PORT"],
             gateway={
                 name: value
                 for name, value in env.items()
@@ -122,6 +125,19 @@ class StackConfig:
                 if name.startswith("HANDOFF_") or name in ("AGENTS_FILE", "SLA_WATCHDOG_INTERVAL")
             },
         )
+
+
+def _redis_target(read: EnvReader) -> RedisTarget | None:
+    """REDIS_URL when set, else the project-owned Redis on REDIS_PORT; None when invalid (the
+    problem is recorded)."""
+    try:
+        if read.env.get("REDIS_URL"):
+            return RedisTarget.parse(read.env["REDIS_URL"], owned=False)
+        redis_port = read.port("REDIS_PORT", 6479)
+        return RedisTarget.parse(f"redis://127.0.0.1:{redis_port}/0", owned=True)
+    except StackConfigError as error:
+        read.add(str(error))
+        return None
 
 
 def service_token(var_dir: Path) -> str:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.settings import Settings, SettingsError
+from infra.env import SettingsError
+from service.settings import Settings
 
 
 def test_every_problem_is_reported_at_once() -> None:
