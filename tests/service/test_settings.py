@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from infra.env import SettingsError
 from service.settings import Settings
+from stack.config import StackConfig, StackConfigError
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -43,3 +46,16 @@ def test_handoff_settings_are_validated_with_the_rest() -> None:
     defaults = Settings.from_env({"SERVICE_TOKEN": "t" * 32})
     assert (defaults.handoff_retention_days, defaults.sla_watchdog_interval) == (90, 5.0)
     assert defaults.agents_file.name == "agents.yml"
+
+
+def test_the_stack_lists_every_bad_port_and_redis_url_at_once(tmp_path: Path) -> None:
+    with pytest.raises(StackConfigError) as caught:
+        StackConfig.from_env(
+            {"SERVICE_PORT": "http", "RASA_PORT": "0", "REDIS_URL": "localhost:6379"},
+            var_dir=tmp_path,
+        )
+    message = str(caught.value)
+    assert message.startswith("invalid stack settings:")
+    for name in ("SERVICE_PORT", "RASA_PORT", "REDIS_URL"):
+        assert name in message
+    assert isinstance(caught.value, SettingsError)
