@@ -6,11 +6,11 @@ import sys
 
 from gateway.server import create_app
 from gateway.settings import GatewaySettings
-from service.runner import run
+from infra.runner import run
 
 
 def main() -> int:
-    # the access log names routes only (service/runner.py): no socket ids from polling URLs
+    # the access log names routes only (infra/runner.py): no socket ids from polling URLs
     return run("gateway", GatewaySettings.from_env, create_app)
 
 

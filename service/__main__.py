@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from infra.runner import run
 from service.app import create_app
-from service.runner import run
 from service.settings import Settings
 
 

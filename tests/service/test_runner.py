@@ -15,7 +15,7 @@ import socketio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from service.runner import RouteAccessLogger
+from infra.runner import RouteAccessLogger
 from service.settings import PROJECT_ROOT
 from stack.supervisor import free_port
 

@@ -1,5 +1,8 @@
 """Start an aiohttp process from its settings: `python -m service` and `python -m gateway`.
 
+The settings come from the environment (infra/env.py); a process that cannot start lists every
+problem and exits with code 2.
+
 Both write one access-log line per request naming the route, never the path it was called
 with nor its query string: `GET /handoff/conversations/{conversation_id} 200 846 B 4.1 ms`. A
 path holds conversation and ticket ids; a query string can hold anything a client puts there
@@ -18,7 +21,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 
-from service.settings import SettingsError
+from infra.env import SettingsError
 
 
 class Listens(Protocol):
