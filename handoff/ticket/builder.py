@@ -3,8 +3,8 @@
 Order matters for privacy: the tracker and the decision record are masked first
 (handoff.privacy.redact), so the transcript, the extracted context, the slots and the summary are
 all built from masked text. The ticket comes out unrouted (status "new", routing None); routing
-(handoff/routing/) then calls `Ticket.with_routing`. Pure: the clock (`now`) and the spaCy pipeline (`nlp`)
-are passed in; nothing here does I/O.
+(handoff/routing/) then calls `Ticket.with_routing`. Pure: the clock (`now`) and the spaCy
+pipeline (`nlp`) are passed in; nothing here does I/O.
 """
 
 from __future__ import annotations
