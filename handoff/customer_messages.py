@@ -2,6 +2,7 @@
 
 The gateway does not send these messages to Rasa; they are appended to the open ticket's
 transcript (masked like every transcript turn), where the agent API and the console read them.
+The gateway calls this through its port (handoff/store/conversations.py).
 A pure transition plus one store call, kept apart from the agent-side transitions in
 `handoff/lifecycle.py`.
 
@@ -18,9 +19,10 @@ from datetime import datetime
 
 from handoff.lifecycle import Conflict
 from handoff.privacy.redact import redact_text
-from handoff.store.tickets import OPEN_STATES, RedisTicketStore
+from handoff.store.tickets import TicketStore
 from handoff.ticket.model import CustomerTurn, iso_utc
 from handoff.ticket_record import TicketRecord
+from handoff.vocabulary import WITH_PEOPLE
 
 PENDING_TICKET_WAIT = 3.0  # seconds to wait for a ticket that is being created
 
@@ -42,14 +44,14 @@ def add_customer_message(record: TicketRecord, text: str, *, now: datetime) -> T
 
 
 async def append_customer_message(
-    tickets: RedisTicketStore, conversation_id: str, text: str, *, now: datetime
+    tickets: TicketStore, conversation_id: str, text: str, *, now: datetime
 ) -> TicketRecord | None:
     """Append to the conversation's open ticket; None when it has none (the state moved on, or
     the ticket was closed meanwhile). Raises MessageNotDelivered when the ticket the state
     names does not appear within `PENDING_TICKET_WAIT` seconds."""
     state = await tickets.conversation(conversation_id)
     ticket_id = state.get("ticket_id")
-    if not ticket_id or state.get("state") not in OPEN_STATES:
+    if not ticket_id or state.get("state") not in WITH_PEOPLE:
         return None
 
     def append(record: TicketRecord) -> TicketRecord:

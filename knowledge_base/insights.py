@@ -1,7 +1,8 @@
 """What the content team needs from conversations: unanswered questions and article feedback.
 
 Shaped like Rasa's own stores: a small interface, one Redis implementation, a `create`
-factory that turns connection problems into `InsightStoreError`. Keys live under `kb:`.
+factory that opens and checks the connection with infra/redis_client.py; every Redis problem is
+raised as `RedisUnavailable`. Keys live under `kb:`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import time
 from dataclasses import asdict, dataclass
 
 import redis.asyncio as redis
-from redis.exceptions import RedisError
 
 from handoff.privacy.redact import redact_text
+from infra import redis_client
+from infra.redis_client import RedisUnavailable, guard
 
 UNANSWERED_COUNTS = "kb:unanswered:counts"  # sorted set: normalised question -> times asked
 UNANSWERED_LOG = "kb:unanswered:log"  # stream of every miss, newest last
@@ -23,8 +25,8 @@ FEEDBACK = "kb:feedback:{article_id}"  # hash: helpful / not_helpful -> count
 LOG_LENGTH = 10_000
 
 
-class InsightStoreError(RuntimeError):
-    """Redis could not be reached or answered with an error."""
+InsightStoreError = RedisUnavailable
+"""The name service/ still catches; the same exception as RedisUnavailable."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class RedisInsightStore(InsightStore):
     async def record_miss(self, miss: Miss) -> None:
         # Masked here too, whoever the caller: normalising first would break card numbers up.
         question = redact_text(miss.question)
-        async with self._guard():
+        async with guard():
             pipe = self._redis.pipeline(transaction=True)
             pipe.zincrby(UNANSWERED_COUNTS, 1, normalise_question(question))
             pipe.xadd(
@@ -85,7 +87,7 @@ class RedisInsightStore(InsightStore):
             await pipe.execute()
 
     async def top_unanswered(self, limit: int) -> list[UnansweredQuestion]:
-        async with self._guard():
+        async with guard():
             rows: list[tuple[str, float]] = await self._redis.zrevrange(  # type: ignore[assignment]
                 UNANSWERED_COUNTS, 0, limit - 1, withscores=True
             )
@@ -93,11 +95,11 @@ class RedisInsightStore(InsightStore):
 
     async def record_feedback(self, article_id: str, helpful: bool) -> None:
         field = "helpful" if helpful else "not_helpful"
-        async with self._guard():
+        async with guard():
             await self._redis.hincrby(FEEDBACK.format(article_id=article_id), field, 1)
 
     async def feedback_counts(self, article_ids: list[str]) -> dict[str, dict[str, int]]:
-        async with self._guard():
+        async with guard():
             pipe = self._redis.pipeline(transaction=False)
             for article_id in article_ids:
                 pipe.hgetall(FEEDBACK.format(article_id=article_id))
@@ -111,44 +113,19 @@ class RedisInsightStore(InsightStore):
         }
 
     async def ping(self) -> None:
-        async with self._guard():
-            await self._redis.ping()
+        await redis_client.ping(self._redis)
 
     async def close(self) -> None:
         await self._redis.aclose()
 
-    def _guard(self) -> _RedisGuard:
-        return _RedisGuard()
 
-
-class _RedisGuard:
-    """Turns redis-py errors into InsightStoreError at the edge of the store."""
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, kind: object, error: BaseException | None, traceback: object) -> bool:
-        if error is not None and isinstance(error, RedisError | OSError):
-            raise InsightStoreError(f"Redis is unavailable: {error}") from error
-        return False
-
-
-async def create(redis_url: str, timeout_seconds: float = 2.0) -> RedisInsightStore:
-    """Connect to Redis and check it answers; raise InsightStoreError when it does not."""
-    client = redis.Redis.from_url(
-        redis_url,
-        decode_responses=True,
-        socket_timeout=timeout_seconds,
-        socket_connect_timeout=timeout_seconds,
-        health_check_interval=30,
+async def create(
+    redis_url: str, timeout_seconds: float = redis_client.TIMEOUT_SECONDS
+) -> RedisInsightStore:
+    """Connect to Redis and check it answers; raise RedisUnavailable when it does not."""
+    return RedisInsightStore(
+        await redis_client.connect_checked(redis_url, timeout_seconds=timeout_seconds)
     )
-    store = RedisInsightStore(client)
-    try:
-        await store.ping()
-    except InsightStoreError:
-        await client.aclose()
-        raise
-    return store
 
 
 def now() -> float:

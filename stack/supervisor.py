@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import IO
 
 import aiohttp
-import redis.asyncio as redis
 
+from infra import redis_client
 from stack.config import RedisTarget, StackConfig
 from stack.processes import ProcessSpec
 from stack.restarts import RestartPolicy, Restarts
@@ -228,11 +228,12 @@ class Stack:
         )
 
     async def _healthy(self, spec: ProcessSpec) -> bool:
-        if spec.health_url is None:
-            client = redis.Redis(host="127.0.0.1", port=self.config.redis.port, socket_timeout=1)
+        if spec.health_url is None:  # the project's own Redis: ready when it answers a PING
+            client = redis_client.connect(self.config.redis.url, timeout_seconds=1.0)
             try:
-                return bool(await client.ping())
-            except (OSError, redis.RedisError):
+                await redis_client.ping(client)
+                return True
+            except redis_client.RedisUnavailable:
                 return False
             finally:
                 await client.aclose()

@@ -1,11 +1,13 @@
 """The handoff's Redis store, opened once: tickets, agents and incidents on one connection.
 
 Shaped like Rasa's own stores (rasa/core/lock_store.py, tracker_store.py): small interfaces
-(`TicketStore`, `AgentStore`, `IncidentStore`) with one Redis implementation each, a `create`
-factory that sets explicit socket timeouts, checks the connection and turns Redis problems into
-`HandoffStoreError`, and keys under `handoff:` only (handoff/store/keys.py), apart from Rasa's
-`tracker:` and `lock:` and the knowledge base's `kb:`. Retention and erasure
-(handoff/store/retention.py) work across all of them.
+(`TicketStore`, `AgentStore`, `IncidentStore`), each the whole contract its callers type
+against, with one Redis implementation each; a `create` factory that opens the connection with
+infra/redis_client.py (explicit socket timeouts) and checks it answers; every Redis problem
+raised as `RedisUnavailable`; keys under `handoff:` only (handoff/store/keys.py), apart from
+Rasa's `tracker:` and `lock:` and the knowledge base's `kb:`. Retention and erasure
+(handoff/store/retention.py) work across all of them. The gateway reaches the handoff through
+its own narrow port instead (handoff/store/conversations.py).
 """
 
 from __future__ import annotations
@@ -14,51 +16,52 @@ from datetime import datetime
 
 import redis.asyncio as redis
 
-from handoff.store import retention as privacy
-from handoff.store.agents import RedisAgentStore
-from handoff.store.base import AtCapacity, HandoffStoreError, guard
-from handoff.store.incidents import RedisIncidentStore
-from handoff.store.tickets import RedisTicketStore, Reservation
+from handoff.store import retention
+from handoff.store.agents import AgentStore, RedisAgentStore
+from handoff.store.incidents import IncidentStore, RedisIncidentStore
+from handoff.store.tickets import AtCapacity, RedisTicketStore, Reservation, TicketStore
+from infra import redis_client
+from infra.redis_client import RedisUnavailable
 
-__all__ = ["AtCapacity", "HandoffStore", "HandoffStoreError", "Reservation", "create"]
+__all__ = [
+    "AtCapacity",
+    "HandoffStore",
+    "HandoffStoreError",
+    "RedisUnavailable",
+    "Reservation",
+    "create",
+]
+
+HandoffStoreError = RedisUnavailable
+"""The name service/ still catches; the same exception as RedisUnavailable."""
 
 
 class HandoffStore:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
-        self.tickets = RedisTicketStore(client)
-        self.agents = RedisAgentStore(client)
-        self.incidents = RedisIncidentStore(client)
+        self.tickets: TicketStore = RedisTicketStore(client)
+        self.agents: AgentStore = RedisAgentStore(client)
+        self.incidents: IncidentStore = RedisIncidentStore(client)
 
     async def purge_closed(self, closed_before: datetime) -> int:
         """Retention: delete tickets closed before the given time; returns how many."""
-        return await privacy.purge_closed(self._redis, closed_before)
+        return await retention.purge_closed(self._redis, closed_before)
 
     async def erase_customer(self, customer_id: str) -> int:
         """Erasure: remove every handoff key of this customer; returns how many tickets."""
-        return await privacy.erase_customer(self._redis, customer_id)
+        return await retention.erase_customer(self._redis, customer_id)
 
     async def ping(self) -> None:
-        async with guard():
-            await self._redis.ping()
+        await redis_client.ping(self._redis)
 
     async def close(self) -> None:
         await self._redis.aclose()
 
 
-async def create(redis_url: str, timeout_seconds: float = 2.0) -> HandoffStore:
-    """Connect to Redis and check it answers; raise HandoffStoreError when it does not."""
-    client = redis.Redis.from_url(
-        redis_url,
-        decode_responses=True,
-        socket_timeout=timeout_seconds,
-        socket_connect_timeout=timeout_seconds,
-        health_check_interval=30,
+async def create(
+    redis_url: str, timeout_seconds: float = redis_client.TIMEOUT_SECONDS
+) -> HandoffStore:
+    """Connect to Redis and check it answers; raise RedisUnavailable when it does not."""
+    return HandoffStore(
+        await redis_client.connect_checked(redis_url, timeout_seconds=timeout_seconds)
     )
-    store = HandoffStore(client)
-    try:
-        await store.ping()
-    except HandoffStoreError:
-        await client.aclose()
-        raise
-    return store

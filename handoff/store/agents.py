@@ -20,7 +20,7 @@ import redis.asyncio as redis
 
 from handoff.routing.assignment import Presence
 from handoff.store import keys as keys
-from handoff.store.base import guard
+from infra.redis_client import guard
 
 PRESENCES: tuple[Presence, ...] = ("online", "away", "offline")
 

@@ -20,7 +20,7 @@ import redis.asyncio as redis
 
 from handoff.routing.incidents import Escalation, Incident, Problem
 from handoff.store import keys as keys
-from handoff.store.base import await_reply, guard
+from infra.redis_client import await_reply, guard
 
 
 class IncidentStore(abc.ABC):
@@ -89,11 +89,6 @@ class RedisIncidentStore(IncidentStore):
                 keys.OPEN_INCIDENTS, {incident.incident_id: incident.last_seen_at.timestamp()}
             )
             await pipe.execute()
-
-    async def get(self, incident_id: str) -> Incident | None:
-        async with guard():
-            row = await self._redis.get(keys.incident(incident_id))
-        return incident_from_json(json.loads(row)) if row else None
 
 
 def without_ticket(incident: Incident, ticket_id: str, customer_key: str) -> Incident:

@@ -22,9 +22,9 @@ from redis.exceptions import WatchError
 
 from handoff.routing.incidents import Incident
 from handoff.store import keys as keys
-from handoff.store.base import HandoffStoreError, await_reply, guard
 from handoff.store.incidents import incident_from_json, incident_to_json, without_ticket
 from handoff.ticket_record import TicketRecord
+from infra.redis_client import RedisUnavailable, await_reply, guard
 
 PURGE_BATCH = 500
 FEED_PAGE = 1000
@@ -91,7 +91,7 @@ async def _delete_ticket(client: redis.Redis, ticket_id: str, *, whole_conversat
                 return 1
             except WatchError:
                 continue
-    raise HandoffStoreError(f"ticket {ticket_id} kept changing while it was being deleted")
+    raise RedisUnavailable(f"ticket {ticket_id} kept changing while it was being deleted")
 
 
 async def _forget_in_feed(client: redis.Redis, ticket_ids: set[str]) -> None:

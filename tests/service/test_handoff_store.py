@@ -16,10 +16,11 @@ from handoff.privacy.identity import CustomerContext
 from handoff.routing.config import load_routing_config
 from handoff.routing.intake import routing_request
 from handoff.routing.rules import ArticleTried, route
-from handoff.store import AtCapacity, HandoffStore, HandoffStoreError
+from handoff.store import AtCapacity, HandoffStore
 from handoff.ticket.builder import build_ticket
 from handoff.ticket.model import Routing
 from handoff.ticket_record import TicketRecord
+from infra.redis_client import RedisUnavailable
 from stack.supervisor import free_port
 from tests.service.handoff_support import HUB, OPEN_HOURS, PAYMENT, Topic, conversation, decision
 
@@ -186,6 +187,6 @@ async def test_every_key_is_under_the_handoff_prefix(store, redis_client) -> Non
     assert keys and all(key.startswith("handoff:") for key in keys)
 
 
-async def test_an_unreachable_redis_is_a_handoff_store_error() -> None:
-    with pytest.raises(HandoffStoreError, match="Redis is unavailable"):
+async def test_an_unreachable_redis_is_redis_unavailable() -> None:
+    with pytest.raises(RedisUnavailable, match="Redis is unavailable"):
         await handoff_store.create(f"redis://127.0.0.1:{free_port()}/0", timeout_seconds=0.5)

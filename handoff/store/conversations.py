@@ -1,0 +1,152 @@
+"""The gateway's port onto the handoff: what a customer-facing process needs of it, and nothing
+of its keys, tickets or transactions.
+
+- `state`: who has the conversation (`handoff.vocabulary.CONVERSATION_STATES`; empty: nobody
+  has handed it off, the assistant has it).
+- `append_customer_message`: what the customer writes while people have the chat goes into
+  the open ticket's transcript (handoff/customer_messages.py).
+- `read_outbox`: what the team sent the customer after a cursor (stream entry ids), waiting up
+  to `OUTBOX_BLOCK_SECONDS` for something new.
+- `open_feed`: a reader of the live feed of ticket changes (ids, team, status, owner; never
+  what anyone wrote) for the agent console, on a connection of its own.
+
+Every method raises `RedisUnavailable` (infra/redis_client.py) when Redis cannot do it.
+`RedisConversations` implements the port on the handoff's Redis store (handoff/store/keys.py:
+`handoff:conversation:{id}`, `handoff:outbox:{id}`, `handoff:feed`).
+"""
+
+from __future__ import annotations
+
+import abc
+from datetime import datetime
+from typing import Any
+
+from handoff.customer_messages import MessageNotDelivered, append_customer_message
+from handoff.store import keys as keys
+from handoff.store.tickets import RedisTicketStore, TicketStore
+from infra import redis_client
+from infra.redis_client import guard
+
+__all__ = [
+    "ConversationPort",
+    "Entry",
+    "FeedReader",
+    "MessageNotDelivered",
+    "RedisConversations",
+]
+
+OUTBOX_BLOCK_SECONDS = 1.0
+OUTBOX_READ_COUNT = 50
+FEED_READ_COUNT = 100
+FEED_READER_NAME = "console-feed"  # CLIENT LIST shows each open feed reader by this name
+
+Entry = tuple[str, dict[str, str]]
+"""One stream entry: its id (the cursor to read after) and its fields."""
+
+
+class FeedReader(abc.ABC):
+    """One reader of the live feed, blocking up to the `block_seconds` it was opened with."""
+
+    @abc.abstractmethod
+    async def newest(self) -> str:
+        """Where a new reader starts: the feed's newest entry id ("0-0" for an empty feed)."""
+
+    @abc.abstractmethod
+    async def read(self, after: str) -> list[Entry]:
+        """The entries after `after`, oldest first; empty when none came within the block."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+
+class ConversationPort(abc.ABC):
+    @abc.abstractmethod
+    async def state(self, conversation_id: str) -> dict[str, str]:
+        """`state`, `ticket_id`, `agent_id`, `updated_at`; empty: the assistant has it."""
+
+    @abc.abstractmethod
+    async def append_customer_message(
+        self, conversation_id: str, text: str, *, now: datetime
+    ) -> bool:
+        """True: the message is in the open ticket's transcript. False: the conversation is no
+        longer with people (let the assistant answer it). Raises MessageNotDelivered when the
+        ticket could not take it (missing, or still being created after a few seconds)."""
+
+    @abc.abstractmethod
+    async def read_outbox(self, conversation_id: str, after: str) -> list[Entry]:
+        """The team's messages to the customer after the cursor `after` ("0-0": all), oldest
+        first; waits up to OUTBOX_BLOCK_SECONDS, then returns what came (maybe nothing)."""
+
+    @abc.abstractmethod
+    def open_feed(self, block_seconds: float) -> FeedReader:
+        """A feed reader of its own (close it when done)."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+
+class RedisFeedReader(FeedReader):
+    def __init__(self, redis_url: str, block_seconds: float) -> None:
+        self._block_ms = max(1, int(block_seconds * 1000))
+        # XREAD BLOCK holds its connection: one of its own, with a timeout that outlasts it
+        self._redis = redis_client.connect_reader(
+            redis_url,
+            block_seconds=block_seconds,
+            client_name=FEED_READER_NAME,
+            single_connection=True,
+        )
+
+    async def newest(self) -> str:
+        async with guard():
+            newest: Any = await self._redis.xrevrange(keys.FEED, count=1)
+        return str(newest[0][0]) if newest else "0-0"
+
+    async def read(self, after: str) -> list[Entry]:
+        async with guard():
+            batches: Any = await self._redis.xread(
+                {keys.FEED: after}, count=FEED_READ_COUNT, block=self._block_ms
+            )
+        return _entries(batches)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+class RedisConversations(ConversationPort):
+    """The port on the Redis at `redis_url` (its connections open on first use)."""
+
+    def __init__(self, redis_url: str) -> None:
+        self._url = redis_url
+        self._redis = redis_client.connect(redis_url)
+        # blocking outbox reads get their own connections, apart from the short commands
+        self._reader = redis_client.connect_reader(redis_url, block_seconds=OUTBOX_BLOCK_SECONDS)
+        self._tickets: TicketStore = RedisTicketStore(self._redis)
+
+    async def state(self, conversation_id: str) -> dict[str, str]:
+        return await self._tickets.conversation(conversation_id)
+
+    async def append_customer_message(
+        self, conversation_id: str, text: str, *, now: datetime
+    ) -> bool:
+        appended = await append_customer_message(self._tickets, conversation_id, text, now=now)
+        return appended is not None
+
+    async def read_outbox(self, conversation_id: str, after: str) -> list[Entry]:
+        block_ms = int(OUTBOX_BLOCK_SECONDS * 1000)
+        async with guard():
+            batches: Any = await self._reader.xread(
+                {keys.outbox(conversation_id): after}, count=OUTBOX_READ_COUNT, block=block_ms
+            )
+        return _entries(batches)
+
+    def open_feed(self, block_seconds: float) -> FeedReader:
+        return RedisFeedReader(self._url, block_seconds)
+
+    async def close(self) -> None:
+        await self._reader.aclose()
+        await self._redis.aclose()
+
+
+def _entries(batches: Any) -> list[Entry]:
+    """XREAD's answer for one stream, flattened."""
+    return [(entry_id, fields) for _, entries in batches or [] for entry_id, fields in entries]

@@ -1,0 +1,98 @@
+"""Redis for every process: one way to open a connection and one guard for its errors.
+
+Every client has explicit socket and connect timeouts (a Redis that hangs fails the call
+instead of holding it forever), decodes replies to `str`, and checks an idle connection before
+reusing it. Blocking reads (`XREAD BLOCK`) get a client of their own whose socket timeout
+outlasts the block (`connect_reader`), so a quiet stream is not mistaken for a dead Redis.
+
+`guard()` turns redis-py's errors (and the OS errors under them) into `RedisUnavailable`, the
+one exception callers catch: the handoff store, the knowledge base's insights, the gateway's
+sessions and the stack's health check alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+TIMEOUT_SECONDS = 2.0
+"""Socket and connect timeout of an ordinary command."""
+HEALTH_CHECK_SECONDS = 30
+"""A connection idle this long is checked (PING) before it is used again."""
+READ_MARGIN_SECONDS = 4.0
+"""How much longer than its block a blocking read may take before the socket times out."""
+
+
+class RedisUnavailable(RuntimeError):
+    """Redis could not be reached, answered with an error, or could not finish a transaction
+    because its keys kept changing: the operation did not happen, try again later."""
+
+
+def connect(
+    url: str, *, timeout_seconds: float = TIMEOUT_SECONDS, client_name: str | None = None
+) -> redis.Redis:
+    """A client for ordinary commands (no network traffic until the first one)."""
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=timeout_seconds,
+        socket_connect_timeout=timeout_seconds,
+        health_check_interval=HEALTH_CHECK_SECONDS,
+        client_name=client_name,
+    )
+
+
+def connect_reader(
+    url: str,
+    *,
+    block_seconds: float,
+    client_name: str | None = None,
+    single_connection: bool = False,
+) -> redis.Redis:
+    """A client for blocking reads of up to `block_seconds`. `single_connection`: one
+    connection of its own (named `client_name` in CLIENT LIST), for one long-lived reader."""
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=block_seconds + READ_MARGIN_SECONDS,
+        socket_connect_timeout=TIMEOUT_SECONDS,
+        health_check_interval=HEALTH_CHECK_SECONDS,
+        client_name=client_name,
+        single_connection_client=single_connection,
+    )
+
+
+async def connect_checked(url: str, *, timeout_seconds: float = TIMEOUT_SECONDS) -> redis.Redis:
+    """A client whose Redis has answered a PING; raises RedisUnavailable (and leaves nothing
+    open) when it does not."""
+    client = connect(url, timeout_seconds=timeout_seconds)
+    try:
+        await ping(client)
+    except RedisUnavailable:
+        await client.aclose()
+        raise
+    return client
+
+
+async def ping(client: redis.Redis) -> None:
+    """Raises RedisUnavailable unless Redis answers."""
+    async with guard():
+        await client.ping()
+
+
+@asynccontextmanager
+async def guard() -> AsyncIterator[None]:
+    """Turns redis-py errors (and OS errors: refused, reset, timed out) into RedisUnavailable."""
+    try:
+        yield
+    except (RedisError, OSError) as error:
+        raise RedisUnavailable(f"Redis is unavailable: {error}") from error
+
+
+async def await_reply(result: Awaitable[Any] | Any) -> Any:
+    """redis-py types its commands as `Awaitable[T] | T`; on the asyncio client they await."""
+    return await result
