@@ -18,11 +18,11 @@ from typing import Any, Literal, cast
 from handoff.routing.config import Priority
 from handoff.routing.sla import SLA_KINDS, breach_key
 from handoff.ticket.model import Routing, Ticket
+from handoff.vocabulary import OPEN_TICKET_STATUSES
+from infra.clock import parse_time
 
-OPEN_STATUSES = frozenset({"waiting", "assigned"})
-CLOSED_STATUSES = frozenset({"resolved", "handed_back", "closed", "cancelled"})
 ConversationState = Literal["bot", "waiting", "agent", "closed"]
-CONVERSATION_STATES: tuple[ConversationState, ...] = ("bot", "waiting", "agent", "closed")
+"""handoff/vocabulary.py's CONVERSATION_STATES, as a type."""
 STATE_OF_STATUS: dict[str, ConversationState] = {
     "new": "bot",
     "waiting": "waiting",
@@ -97,7 +97,7 @@ class TicketRecord:
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        return self.status in OPEN_TICKET_STATUSES
 
     @property
     def customer_id(self) -> str | None:
@@ -186,8 +186,3 @@ class TicketRecord:
             "csat": asdict(self.csat) if self.csat else None,
             "conversation_state": self.conversation_state,
         }
-
-
-def parse_time(text: str) -> datetime:
-    """An ISO 8601 UTC time as the ticket writes it ('2026-03-14T09:30:00.000Z')."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

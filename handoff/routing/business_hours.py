@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from infra.clock import as_utc
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -46,13 +48,13 @@ class Schedule:
             raise ValueError("a schedule must be open on at least one weekday")
 
     def is_open(self, at: datetime) -> bool:
-        at = _utc(at)
+        at = as_utc(at)
         interval = self._interval_on(at.astimezone(self.timezone).date())
         return interval is not None and interval[0] <= at < interval[1]
 
     def next_opening(self, at: datetime) -> datetime:
         """`at` itself when open, else the start of the next opening interval."""
-        at = _utc(at)
+        at = as_utc(at)
         start, _ = next(self._open_intervals(at))
         return max(start, at)
 
@@ -63,7 +65,7 @@ class Schedule:
         """
         if duration < timedelta(0):
             raise ValueError("duration must not be negative")
-        moment = _utc(start)
+        moment = as_utc(start)
         remaining = duration
         for opens, closes in self._open_intervals(moment):
             begin = max(opens, moment)
@@ -74,7 +76,7 @@ class Schedule:
 
     def open_time_between(self, start: datetime, end: datetime) -> timedelta:
         """How much open time lies between two moments (zero when end <= start)."""
-        start, end = _utc(start), _utc(end)
+        start, end = as_utc(start), as_utc(end)
         total = timedelta(0)
         for opens, closes in self._open_intervals(start):
             if opens >= end:
@@ -83,7 +85,7 @@ class Schedule:
         return max(total, timedelta(0))
 
     def local(self, at: datetime) -> datetime:
-        return _utc(at).astimezone(self.timezone)
+        return as_utc(at).astimezone(self.timezone)
 
     def describe(self) -> str:
         """'Mon-Fri 08:00-20:00, Sat-Sun 09:00-17:00 ET': consecutive equal days grouped."""
@@ -126,12 +128,6 @@ class Schedule:
             closed_run = 0
             if interval[1] > at:
                 yield interval
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{moment!r} has no time zone; pass an aware datetime")
-    return moment.astimezone(timezone.utc)
 
 
 def parse_opening_hours(text: str) -> OpeningHours:

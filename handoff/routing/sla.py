@@ -16,11 +16,12 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Literal
 
 from handoff.routing.business_hours import Schedule
 from handoff.routing.config import PRIORITIES, Priority, RoutingConfig, SlaSettings, raise_priority
+from infra.clock import as_utc
 
 SlaKind = Literal["first_response", "resolution"]
 SLA_KINDS: tuple[SlaKind, ...] = ("first_response", "resolution")
@@ -43,7 +44,7 @@ def deadline(
     """`start` + `duration` on the configured clock, in UTC."""
     if settings.clock == "business_hours":
         return schedule.add(start, duration)
-    return _utc(start) + duration
+    return as_utc(start) + duration
 
 
 def due_times(
@@ -71,7 +72,7 @@ class TicketClock:
 
 def breach_key(ticket_id: str, kind: SlaKind, due_at: datetime) -> str:
     """Idempotency key of one breach: the same ticket, SLA and due time fire only once."""
-    stamp = _utc(due_at).isoformat(timespec="seconds").replace("+00:00", "Z")
+    stamp = as_utc(due_at).isoformat(timespec="seconds").replace("+00:00", "Z")
     return f"{ticket_id}|{kind}|{stamp}"
 
 
@@ -93,7 +94,7 @@ def breaches(ticket: TicketClock, now: datetime) -> tuple[Breach, ...]:
     for kind in SLA_KINDS:
         due = ticket.first_response_due if kind == "first_response" else ticket.resolution_due
         done = met[kind] or ticket.resolved_at
-        if done is None and _utc(now) >= _utc(due):
+        if done is None and as_utc(now) >= as_utc(due):
             found.append(Breach(ticket.ticket_id, kind, due))
     return tuple(found)
 
@@ -125,7 +126,7 @@ def re_escalate(
     """The next tier for a breached ticket: team -> supervisors, priority one step up."""
     on = config.sla
     to_team, to_priority = ticket.team, ticket.priority
-    late = _minutes(_utc(now) - _utc(breach.due_at))
+    late = _minutes(as_utc(now) - as_utc(breach.due_at))
     what = "first response" if breach.kind == "first_response" else "resolution"
     reasons = [f"SLA breach: {what} was due {_stamp(breach.due_at)} ({late} min late)"]
     if on.breach_to_supervisor and ticket.team != config.supervisor_team:
@@ -153,7 +154,7 @@ def queue_score(priority: Priority, created_at: datetime) -> float:
     Exact in a double: at most 3 x 10**13 + epoch milliseconds, far below 2**53.
     """
     band = len(PRIORITIES) - 1 - PRIORITIES.index(priority)
-    millis = math.floor(_utc(created_at).timestamp() * 1000)
+    millis = math.floor(as_utc(created_at).timestamp() * 1000)
     return float(band * PRIORITY_BAND_MS + millis)
 
 
@@ -197,14 +198,8 @@ def estimate_wait(
     return WaitEstimate(timedelta(seconds=round(seconds)), "handling_times")
 
 
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{moment!r} has no time zone; pass an aware datetime")
-    return moment.astimezone(timezone.utc)
-
-
 def _stamp(moment: datetime) -> str:
-    return _utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+    return as_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _minutes(delta: timedelta) -> int:

@@ -22,24 +22,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from handoff.vocabulary import TICKET_STATUSES
+from infra.clock import iso_utc
+
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("schema") / "ticket.v1.schema.json"
 ESCALATION_TYPES = ("functional", "hierarchical", "priority", "automated")
 PRIORITIES = ("urgent", "high", "normal", "low")
-TICKET_STATUSES = ("new", "waiting", "assigned", "resolved", "handed_back", "closed", "cancelled")
 FEEDBACK_VALUES = ("helpful", "not_helpful", "none")
 
 
 class TicketFormatError(ValueError):
     """Data that is not a valid ticket; the message lists every problem with its path."""
-
-
-def iso_utc(moment: datetime) -> str:
-    """'2026-03-14T09:30:00.000Z'. Naive datetimes are refused: their zone is unknown."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{moment!r} has no time zone; pass an aware datetime (UTC)")
-    utc = moment.astimezone(timezone.utc)
-    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def iso_from_timestamp(seconds: float) -> str:
