@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-import redis.asyncio as redis
 from aiohttp import web
-from redis.exceptions import RedisError
 
 from gateway import feed
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
+from handoff.store.conversations import ConversationPort, RedisConversations
+from infra import redis_client
+from infra.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -52,6 +53,7 @@ class Console:
     settings: GatewaySettings
     http: aiohttp.ClientSession
     limits: GatewayStore
+    conversations: ConversationPort
     heartbeat_seconds: float
     stream_seconds: float
     streams: set[asyncio.Task[object]] = field(default_factory=set)
@@ -67,24 +69,24 @@ def setup_console(
     heartbeat_seconds: float = 15.0,
     stream_seconds: float = 3600.0,
 ) -> None:
-    """Add the console's routes, its HTTP client and Redis connection, and close its event
-    streams on shutdown (they would otherwise hold the shutdown for their heartbeat)."""
+    """Add the console's routes, its HTTP client, its Redis connection (rate limits) and the
+    handoff's port (the live feed), and close its event streams on shutdown (they would
+    otherwise hold the shutdown for their heartbeat)."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
-        client = redis.Redis.from_url(
-            settings.redis_url,
-            decode_responses=True,
-            socket_timeout=2.0,
-            socket_connect_timeout=2.0,
-        )
+        client = redis_client.connect(settings.redis_url)
+        conversations = RedisConversations(settings.redis_url)
         http = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=SERVICE_TIMEOUT_SECONDS), auto_decompress=True
         )
         limits = GatewayStore(client, settings.session_ttl_seconds)
-        app[CONSOLE] = Console(settings, http, limits, heartbeat_seconds, stream_seconds)
+        app[CONSOLE] = Console(
+            settings, http, limits, conversations, heartbeat_seconds, stream_seconds
+        )
         yield
         await _close_streams(app)
         await http.close()
+        await conversations.close()
         await client.aclose()
 
     app.cleanup_ctx.append(context)
@@ -169,25 +171,18 @@ async def _stream(
             "X-Accel-Buffering": "no",  # a reverse proxy must not hold events back
         }
     )
-    reader = feed.open_reader(console.settings.redis_url, console.heartbeat_seconds)
+    reader = console.conversations.open_feed(block_seconds=console.heartbeat_seconds)
     try:
         await response.prepare(request)
-        await feed.pump(
-            request,
-            response,
-            reader,
-            viewer,
-            heartbeat_seconds=console.heartbeat_seconds,
-            stream_seconds=console.stream_seconds,
-        )
+        await feed.pump(request, response, reader, viewer, stream_seconds=console.stream_seconds)
     except ConnectionResetError:
         pass  # the console went away: nothing to tell it
-    except (RedisError, OSError) as error:
-        log.warning("console events for %s stopped, Redis: %s", viewer.agent_id, error)
+    except RedisUnavailable as error:
+        log.warning("console events for %s stopped: %s", viewer.agent_id, error)
         with contextlib.suppress(ConnectionResetError):
             await response.write(b'event: unavailable\ndata: {"error": "live events paused"}\n\n')
     finally:
-        await reader.aclose()
+        await reader.close()
     return response
 
 
@@ -235,8 +230,8 @@ async def _over_limit(request: web.Request) -> web.Response | None:
     address = request.remote or "unknown"
     try:
         retry_after = await console.limits.take("console", address, console.settings.address_rate)
-    except (RedisError, OSError) as error:
-        log.warning("console: rate limit not available, Redis: %s", error)
+    except RedisUnavailable as error:
+        log.warning("console: rate limit not available: %s", error)
         return json_error(503, "the console is not available; try again shortly")
     if not retry_after:
         return None

@@ -1,12 +1,12 @@
-"""The console's live events: the ticket changes of `handoff:feed` that concern one signed-in
-agent, written as a Server-Sent-Events stream.
+"""The console's live events: the ticket changes of the handoff's live feed that concern one
+signed-in agent, written as a Server-Sent-Events stream.
 
-Every ticket write adds a feed entry in its own transaction (handoff/store/tickets.py,
+Every ticket write adds a feed entry in its own transaction (handoff/store/ticket_writes.py,
 `feed_entry`: ids, team, status, owner, priority, transcript length; never what anyone wrote).
 A stream starts at the feed's newest entry when the agent connects and forwards the entries of
 the agent's teams (the ticket's team, or the team it just left) and of tickets they own or just
-lost. Each stream reads with its own Redis connection (XREAD BLOCK would hold a shared one),
-closed when the stream ends. The wire format:
+lost. Each stream reads through a feed reader of its own (handoff/store/conversations.py: a
+blocking read would hold a shared connection), closed when the stream ends. The wire format:
 
     event: ready                  once, when the stream is reading (data: {"agent_id": ...})
     id: <entry id>
@@ -22,10 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio as redis
 from aiohttp import web
 
-from handoff.store import keys as store_keys
+from handoff.store.conversations import FeedReader
 
 FEED_FIELDS = (
     "kind",
@@ -39,8 +38,6 @@ FEED_FIELDS = (
     "priority",
     "transcript_length",
 )
-READ_COUNT = 100
-READER_NAME = "console-feed"  # CLIENT LIST shows each open stream's connection by this name
 
 
 @dataclass(frozen=True)
@@ -80,52 +77,30 @@ def ready_event(viewer: Viewer) -> bytes:
 HEARTBEAT = b": heartbeat\n\n"
 
 
-def open_reader(redis_url: str, heartbeat_seconds: float) -> redis.Redis:
-    """A connection of one stream's own: its socket timeout outlasts the blocking read."""
-    return redis.Redis.from_url(
-        redis_url,
-        decode_responses=True,
-        socket_connect_timeout=2.0,
-        socket_timeout=heartbeat_seconds + 10.0,
-        single_connection_client=True,
-        client_name=READER_NAME,
-    )
-
-
-async def newest_entry_id(reader: redis.Redis) -> str:
-    """Where a new stream starts: after the feed's newest entry ("0-0" for an empty feed)."""
-    newest: Any = await reader.xrevrange(store_keys.FEED, count=1)
-    return str(newest[0][0]) if newest else "0-0"
-
-
 async def pump(
     request: web.Request,
     response: web.StreamResponse,
-    reader: redis.Redis,
+    reader: FeedReader,
     viewer: Viewer,
     *,
-    heartbeat_seconds: float,
     stream_seconds: float,
 ) -> None:
     """Forward the viewer's feed entries until the client leaves or `stream_seconds` pass (the
-    console then reconnects, and its token is checked again). Raises ConnectionResetError when
-    the client went away, and redis-py's errors when Redis does."""
+    console then reconnects, and its token is checked again); a heartbeat whenever the reader
+    waited its block for nothing. Raises ConnectionResetError when the client went away, and
+    RedisUnavailable when Redis does."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + stream_seconds
-    cursor = await newest_entry_id(reader)
+    cursor = await reader.newest()
     await response.write(ready_event(viewer))
-    block_ms = max(1, int(heartbeat_seconds * 1000))
     while loop.time() < deadline:
-        batches: Any = await reader.xread(
-            {store_keys.FEED: cursor}, count=READ_COUNT, block=block_ms
-        )
+        entries = await reader.read(after=cursor)
         if request.transport is None or request.transport.is_closing():
             raise ConnectionResetError("the console went away")
-        if not batches:
+        if not entries:
             await response.write(HEARTBEAT)
             continue
-        for _, entries in batches:
-            for entry_id, fields in entries:
-                cursor = entry_id
-                if concerns(viewer, fields):
-                    await response.write(ticket_event(entry_id, fields))
+        for entry_id, fields in entries:
+            cursor = entry_id
+            if concerns(viewer, fields):
+                await response.write(ticket_event(entry_id, fields))

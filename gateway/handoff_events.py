@@ -8,7 +8,8 @@
 - `csat` `{rating, comment?}`: rate a chat an agent resolved -> `csat_saved`.
 
 The state comes from the service's `GET /handoff/conversations/{id}`; when the service is down
-the gateway says what Redis knows (the state without the queue outlook) and keeps going.
+the gateway says what Redis knows (the state without the queue outlook, from the handoff's port
+handoff/store/conversations.py) and keeps going.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 import socketio
-from redis.exceptions import RedisError
 
 from gateway import protocol
 from gateway.service_client import ServiceClient, ServiceRefused, ServiceUnavailable
-from handoff.store.tickets import RedisTicketStore
+from handoff.store.conversations import ConversationPort
+from infra.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,12 @@ class HandoffEvents:
     def __init__(
         self,
         sio: socketio.AsyncServer,
-        tickets: RedisTicketStore,
+        conversations: ConversationPort,
         service: ServiceClient,
         send_error: ErrorSender,
     ) -> None:
         self.sio = sio
-        self.tickets = tickets
+        self.conversations = conversations
         self.service = service
         self.send_error = send_error
         self.waiting: set[str] = set()  # conversations whose last status here was "waiting"
@@ -57,7 +58,7 @@ class HandoffEvents:
     async def status(self, conversation_id: str) -> dict[str, Any]:
         """The conversation's handoff status: Redis first (a conversation never handed off needs
         no service call), then the service for the queue outlook."""
-        state = await self.tickets.conversation(conversation_id)
+        state = await self.conversations.state(conversation_id)
         if not state or state.get("state", "bot") == "bot":
             return protocol.handoff_status({"state": "bot"})
         try:
@@ -71,8 +72,8 @@ class HandoffEvents:
         nothing when even Redis cannot say."""
         try:
             status = await self.status(conversation_id)
-        except (RedisError, OSError) as error:
-            log.warning("no handoff status, Redis: %s", error)
+        except RedisUnavailable as error:
+            log.warning("no handoff status: %s", error)
             return
         if status["state"] == "waiting":
             self.waiting.add(conversation_id)

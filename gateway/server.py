@@ -5,9 +5,10 @@ existing Rasa widgets connect unchanged.
 A widget's session id is its secret; the gateway maps it to a conversation id
 (gateway/sessions.py), the only id Rasa, the service and the team see. Each customer message
 goes to Rasa's REST webhook on loopback (sender = the conversation id), or, while a person has
-the conversation (`handoff:conversation:{id}` waiting or agent), into the open ticket's
-transcript instead. What the team sends (`handoff:outbox:{id}`) is delivered to every socket of
-the conversation as `bot_uttered` with `sender` "agent" or "system". The handoff's
+the conversation (its state is one of `handoff.vocabulary.WITH_PEOPLE`), into the open ticket's
+transcript instead. What the team sends (the conversation's outbox) is delivered to every socket
+of the conversation as `bot_uttered` with `sender` "agent" or "system". The gateway reaches the
+handoff only through its port (handoff/store/conversations.py). The handoff's
 own events (`handoff_status`, `cancel_handoff`, `csat`) are in gateway/handoff_events.py; the
 demo page, the widget's files and the security headers in gateway/web.py.
 
@@ -20,15 +21,13 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import redis.asyncio as redis
 import socketio
 from aiohttp import web
-from redis.exceptions import RedisError
 
 from gateway import packet_json, protocol
 from gateway.console import setup_console
@@ -37,26 +36,19 @@ from gateway.service_client import ServiceClient
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
 from gateway.web import setup_web
-from handoff.customer_messages import MessageNotDelivered, append_customer_message
-from handoff.store import keys as store_keys
-from handoff.store.base import HandoffStoreError
-from handoff.store.tickets import RedisTicketStore
+from handoff.store.conversations import ConversationPort, MessageNotDelivered, RedisConversations
+from handoff.vocabulary import WITH_PEOPLE
+from infra import redis_client
+from infra.clock import Clock, utc_now
+from infra.redis_client import RedisUnavailable
 from service.request_parsing import MAX_DEPTH, nesting_depth, without_lone_surrogates
 
 log = logging.getLogger(__name__)
-HANDED_TO_PEOPLE = ("waiting", "agent")
-OUTBOX_BLOCK_MS = 1000
 OUTBOX_RETRY_SECONDS = 1.0
 NOT_DELIVERED = (
     "Sorry, your last message didn't reach our team because of a problem on our side. "
     "Please send it again in a moment."
 )
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Gateway:
@@ -67,24 +59,23 @@ class Gateway:
         settings: GatewaySettings,
         sio: socketio.AsyncServer,
         client: redis.Redis,
-        reader: redis.Redis,
+        conversations: ConversationPort,
         http: aiohttp.ClientSession,
         clock: Clock = utc_now,
     ) -> None:
         self.settings = settings
         self.sio = sio
-        self.redis = client
-        self.reader = reader  # blocking XREADs of the outbox pumps get their own connections
+        self.redis = client  # the gateway's own keys (gateway/sessions.py)
+        self.conversations = conversations  # everything of the handoff's
         self.http = http
         self.clock = clock
         self.store = GatewayStore(client, settings.session_ttl_seconds)
-        self.tickets = RedisTicketStore(client)
         self.pumps: dict[str, asyncio.Task[None]] = {}
         self.members: dict[str, set[str]] = {}  # conversation id -> socket ids here
         # python-socketio runs handlers concurrently: one conversation's messages go in order
         self.locks: dict[str, asyncio.Lock] = {}
         service = ServiceClient(http, settings.service_url, settings.service_token)
-        self.handoff = HandoffEvents(sio, self.tickets, service, self._error)
+        self.handoff = HandoffEvents(sio, conversations, service, self._error)
         self.refresher: asyncio.Task[None] | None = None
         sio.on("connect", self.connect)
         sio.on("disconnect", self.disconnect)
@@ -123,8 +114,8 @@ class Gateway:
         requested = data.get("session_id") if isinstance(data, dict) else None
         try:
             issued = await self.store.resume_or_issue(requested)
-        except (RedisError, OSError) as error:
-            log.error("no session could be issued, Redis: %s", error)
+        except RedisUnavailable as error:
+            log.error("no session could be issued: %s", error)
             await self._error(sid, "unavailable", "the chat is not available; try again")
             return
         previous = session.get("conversation_id")
@@ -162,8 +153,8 @@ class Gateway:
         async with self.locks.setdefault(conversation_id, asyncio.Lock()):
             try:
                 await self._handle(sid, session, conversation_id, data)
-            except (RedisError, OSError, HandoffStoreError) as error:
-                log.error("a message could not be handled, Redis: %s", error)
+            except RedisUnavailable as error:
+                log.error("a message could not be handled: %s", error)
                 await self._trouble(sid)
             except Exception:  # a defect of ours: logged, and the customer is not left in silence
                 log.exception("a message in conversation %s could not be handled", conversation_id)
@@ -209,17 +200,17 @@ class Gateway:
         if not await self._within_limit(sid, "address", session["address"]):
             return
         await self.store.touch(conversation_id, session_id=session["session_id"])
-        state = await self.tickets.conversation(conversation_id)
-        if state.get("state") in HANDED_TO_PEOPLE:
+        state = await self.conversations.state(conversation_id)
+        if state.get("state") in WITH_PEOPLE:
             try:
-                appended = await append_customer_message(
-                    self.tickets, conversation_id, text, now=self.clock()
+                appended = await self.conversations.append_customer_message(
+                    conversation_id, text, now=self.clock()
                 )
             except MessageNotDelivered as error:
                 log.error("a message for the team was not delivered: %s", error)
                 await self._notice(sid, "not_delivered", NOT_DELIVERED)
                 return
-            if appended is not None:
+            if appended:
                 return
             # the team finished with the conversation meanwhile: the assistant answers it
         await self._to_rasa(sid, conversation_id, text, data.get("metadata"))
@@ -250,39 +241,35 @@ class Gateway:
         await self.store.set_offered(conversation_id, protocol.offered_payloads(replies))
         for message in protocol.bot_messages(replies):
             await self.sio.emit("bot_uttered", message, room=conversation_id)
-        if (await self.tickets.conversation(conversation_id)).get("state") in HANDED_TO_PEOPLE:
+        if (await self.conversations.state(conversation_id)).get("state") in WITH_PEOPLE:
             await self.handoff.send_status(conversation_id)
 
     async def _pump_outbox(self, conversation_id: str) -> None:
         """Deliver the team's messages to the conversation's sockets while any is connected
         here; the cursor in Redis lets a reconnecting widget get what it missed."""
-        stream = store_keys.outbox(conversation_id)
         cursor: str | None = None
         while self.members.get(conversation_id):
             try:
                 if cursor is None:
                     cursor = await self.store.outbox_cursor(conversation_id)
-                batches: Any = await self.reader.xread(
-                    {stream: cursor}, count=50, block=OUTBOX_BLOCK_MS
-                )
+                entries = await self.conversations.read_outbox(conversation_id, after=cursor)
                 if not self.members.get(conversation_id):
                     break  # everyone left while we waited: keep the entries for their return
-                for _, entries in batches or []:
-                    for entry_id, fields in entries:
-                        message = protocol.outbox_message(fields)
-                        if message is not None:
-                            await self.sio.emit("bot_uttered", message, room=conversation_id)
-                        if message is not None and message.get("sender") == "bot":
-                            # the assistant's buttons after a hand-back are its offer, too
-                            await self.store.set_offered(
-                                conversation_id, protocol.quick_reply_payloads(message)
-                            )
-                        cursor = entry_id
-                        await self.store.set_outbox_cursor(conversation_id, cursor)
-                if batches:
+                for entry_id, fields in entries:
+                    message = protocol.outbox_message(fields)
+                    if message is not None:
+                        await self.sio.emit("bot_uttered", message, room=conversation_id)
+                    if message is not None and message.get("sender") == "bot":
+                        # the assistant's buttons after a hand-back are its offer, too
+                        await self.store.set_offered(
+                            conversation_id, protocol.quick_reply_payloads(message)
+                        )
+                    cursor = entry_id
+                    await self.store.set_outbox_cursor(conversation_id, cursor)
+                if entries:
                     await self.handoff.send_status(conversation_id)
-            except (RedisError, OSError) as error:
-                log.warning("outbox delivery paused, Redis: %s", error)
+            except RedisUnavailable as error:
+                log.warning("outbox delivery paused: %s", error)
                 await asyncio.sleep(OUTBOX_RETRY_SECONDS)
 
     def _leave(self, conversation_id: str, sid: str) -> None:
@@ -371,26 +358,24 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
     sio.attach(app)
 
     async def context(app: web.Application) -> AsyncIterator[None]:
-        options: dict[str, Any] = {"decode_responses": True, "socket_connect_timeout": 2.0}
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2.0, **options)
-        reader = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, **options)
-        await client.ping()
+        client = await redis_client.connect_checked(settings.redis_url)
+        conversations = RedisConversations(settings.redis_url)
         http = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout_seconds)
         )
-        gateway = Gateway(settings, sio, client, reader, http, clock)
+        gateway = Gateway(settings, sio, client, conversations, http, clock)
         app[GATEWAY] = gateway
         gateway.start()
         yield
         await gateway.close()
         await http.close()
-        await reader.aclose()
+        await conversations.close()
         await client.aclose()
 
     async def health(request: web.Request) -> web.Response:
         try:
-            await request.app[GATEWAY].redis.ping()
-        except (RedisError, OSError):
+            await redis_client.ping(request.app[GATEWAY].redis)
+        except RedisUnavailable:
             return web.json_response({"error": "Redis is not reachable"}, status=503)
         return web.json_response({"status": "ok"})
 

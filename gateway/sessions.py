@@ -15,7 +15,8 @@ Two ids, on purpose:
   way into the chat.
 
 Every key expires: sessions, cursors and offered payloads after the session TTL of inactivity,
-buckets once they would be full again.
+buckets once they would be full again. Every method raises `RedisUnavailable`
+(infra/redis_client.py) when Redis cannot do it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 
 from gateway.settings import RateLimit
-from handoff.store.base import await_reply
+from infra.redis_client import await_reply, guard
 
 PREFIX = "gateway:"
 SESSION_BYTES = 24  # 192 random bits
@@ -109,60 +110,68 @@ class GatewayStore:
         session = Session(
             secrets.token_urlsafe(SESSION_BYTES), new_conversation_id(), resumed=False
         )
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(
-            session_key(session.session_id),
-            mapping={"conversation_id": session.conversation_id, "issued_at": int(time.time())},
-        )
-        pipe.expire(session_key(session.session_id), self._ttl)
-        await pipe.execute()
+        async with guard():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hset(
+                session_key(session.session_id),
+                mapping={"conversation_id": session.conversation_id, "issued_at": int(time.time())},
+            )
+            pipe.expire(session_key(session.session_id), self._ttl)
+            await pipe.execute()
         return session
 
     async def conversation_id(self, session_id: str) -> str | None:
         """The conversation of a live session; None for an unknown or expired one."""
-        key = session_key(session_id)
-        found = await await_reply(self._redis.hget(key, "conversation_id"))
+        async with guard():
+            found = await await_reply(self._redis.hget(session_key(session_id), "conversation_id"))
         return str(found) if found else None
 
     async def touch(self, conversation_id: str, *, session_id: str | None = None) -> None:
         """Renew the TTL of the conversation's gateway keys (and of its session record)."""
-        pipe = self._redis.pipeline(transaction=False)
-        if session_id is not None:
-            pipe.expire(session_key(session_id), self._ttl)
-        pipe.expire(conversation_key(conversation_id), self._ttl)
-        pipe.expire(offered_key(conversation_id), self._ttl)
-        await pipe.execute()
+        async with guard():
+            pipe = self._redis.pipeline(transaction=False)
+            if session_id is not None:
+                pipe.expire(session_key(session_id), self._ttl)
+            pipe.expire(conversation_key(conversation_id), self._ttl)
+            pipe.expire(offered_key(conversation_id), self._ttl)
+            await pipe.execute()
 
     async def offered(self, conversation_id: str) -> set[str]:
-        members = await await_reply(self._redis.smembers(offered_key(conversation_id)))
+        async with guard():
+            members = await await_reply(self._redis.smembers(offered_key(conversation_id)))
         return {str(member) for member in members}
 
     async def set_offered(self, conversation_id: str, payloads: Iterable[str]) -> None:
         """The bot's last reply replaces what was offered before (no buttons: nothing)."""
         key = offered_key(conversation_id)
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.delete(key)
         payloads = list(payloads)
-        if payloads:
-            pipe.sadd(key, *payloads)
-            pipe.expire(key, self._ttl)
-        await pipe.execute()
+        async with guard():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.delete(key)
+            if payloads:
+                pipe.sadd(key, *payloads)
+                pipe.expire(key, self._ttl)
+            await pipe.execute()
 
     async def outbox_cursor(self, conversation_id: str) -> str:
-        key = conversation_key(conversation_id)
-        cursor = await await_reply(self._redis.hget(key, "outbox_cursor"))
+        """The last outbox entry delivered to the conversation ("0-0": none yet)."""
+        async with guard():
+            key = conversation_key(conversation_id)
+            cursor = await await_reply(self._redis.hget(key, "outbox_cursor"))
         return str(cursor or "0-0")
 
     async def set_outbox_cursor(self, conversation_id: str, entry_id: str) -> None:
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(conversation_key(conversation_id), "outbox_cursor", entry_id)
-        pipe.expire(conversation_key(conversation_id), self._ttl)
-        await pipe.execute()
+        async with guard():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hset(conversation_key(conversation_id), "outbox_cursor", entry_id)
+            pipe.expire(conversation_key(conversation_id), self._ttl)
+            await pipe.execute()
 
     async def take(self, scope: str, key: str, limit: RateLimit) -> float:
         """Take one token from the bucket; 0.0 when allowed, else seconds until allowed."""
-        allowed, retry = await self._bucket(
-            keys=[rate_key(scope, key)],
-            args=[limit.burst, limit.per_minute / 60.0, f"{time.time():.6f}", 1],
-        )
+        async with guard():
+            allowed, retry = await self._bucket(
+                keys=[rate_key(scope, key)],
+                args=[limit.burst, limit.per_minute / 60.0, f"{time.time():.6f}", 1],
+            )
         return 0.0 if int(allowed) == 1 else max(float(retry), 0.001)

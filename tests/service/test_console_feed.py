@@ -1,6 +1,6 @@
 """The live feed (`handoff:feed`) on a real Redis: one entry per ticket write with what the
 console needs and no customer text; retention and erasure take a ticket's entries with it; who
-hears of which change."""
+hears of which change; the gateway's port reads the feed and the outbox after a cursor."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from handoff import store as handoff_store
 from handoff.customer_messages import add_customer_message
 from handoff.routing.config import load_routing_config
 from handoff.store import HandoffStore
+from handoff.store.conversations import RedisConversations
 from tests.service.handoff_support import HUB, OPEN_HOURS, PAYMENT
 from tests.service.test_handoff_store import record
 
@@ -114,3 +115,32 @@ def test_a_ticket_event_is_one_server_sent_event_with_a_numeric_length() -> None
         'data: {"kind": "updated", "ticket_id": "tk-1", "team": "billing", '
         '"transcript_length": 7}\n\n'
     )
+
+
+async def test_the_gateways_port_reads_the_feed_and_the_outbox_after_a_cursor(  # type: ignore[no-untyped-def]
+    redis_url, store
+) -> None:
+    port = RedisConversations(redis_url)
+    reader = port.open_feed(block_seconds=0.05)
+    try:
+        start = await reader.newest()
+        created = record(HUB, "conv-port")
+        await store.tickets.add(created)
+
+        assert (await port.state("conv-port"))["state"] == "waiting"
+        assert await port.append_customer_message("conv-port", "still there?", now=OPEN_HOURS)
+        assert not await port.append_customer_message("conv-nobody", "hi", now=OPEN_HOURS)
+        entries = await reader.read(after=start)
+        assert [(fields["kind"], fields["ticket_id"]) for _, fields in entries] == [
+            ("created", created.ticket_id),
+            ("updated", created.ticket_id),
+        ]
+        assert await reader.read(after=entries[-1][0]) == []  # nothing new within the block
+
+        await store.tickets.add_to_outbox("conv-port", [{"type": "message", "text": "Hello"}])
+        outbox = await port.read_outbox("conv-port", after="0-0")
+        assert [fields for _, fields in outbox] == [{"type": "message", "text": "Hello"}]
+        assert await port.read_outbox("conv-port", after=outbox[-1][0]) == []
+    finally:
+        await reader.close()
+        await port.close()
