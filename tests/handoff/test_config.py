@@ -107,9 +107,12 @@ def test_an_invalid_file_is_named_with_every_problem_in_it(tmp_path: Path) -> No
     assert message.count("\n  - ") == 2
 
 
-def test_a_file_without_key_value_lines_is_a_config_error(tmp_path: Path) -> None:
+def test_a_file_that_is_not_key_value_yaml_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "escalation.yml"
     path.write_text("- frustration\n- decision\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="the file must be a mapping"):
+        load_frustration_config(path)
 
-    with pytest.raises(ConfigError, match="must hold a mapping"):
+    path.write_text("frustration: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="the file is not valid YAML"):
         load_frustration_config(path)
