@@ -63,18 +63,7 @@ class GatewaySettings:
                 "CUSTOMER_SIGNING_SECRET must be a secret of at least 24 characters "
                 "(make run generates one in var/secrets/customer_signing_secret)"
             )
-        default_origins = f"http://127.0.0.1:{port},http://localhost:{port}"
-        origins = tuple(
-            origin.strip().rstrip("/")
-            for origin in env.get("GATEWAY_ALLOWED_ORIGINS", default_origins).split(",")
-            if origin.strip()
-        )
-        for origin in origins:
-            parsed = urlparse(origin)
-            if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path:
-                read.add(
-                    f"GATEWAY_ALLOWED_ORIGINS: {origin!r} is not an origin like https://shop.example"
-                )
+        origins = _allowed_origins(read, port)
         init_payload = env.get("GATEWAY_INIT_PAYLOAD", "/greet")
         if init_payload and not init_payload.startswith("/"):
             read.add(f"GATEWAY_INIT_PAYLOAD={init_payload!r} must start with /")
@@ -109,3 +98,20 @@ class GatewaySettings:
         )
         read.raise_problems()
         return settings
+
+
+def _allowed_origins(read: EnvReader, port: int) -> tuple[str, ...]:
+    """GATEWAY_ALLOWED_ORIGINS, comma-separated; the gateway's own address by default."""
+    default_origins = f"http://127.0.0.1:{port},http://localhost:{port}"
+    origins = tuple(
+        origin.strip().rstrip("/")
+        for origin in read.env.get("GATEWAY_ALLOWED_ORIGINS", default_origins).split(",")
+        if origin.strip()
+    )
+    for origin in origins:
+        parsed = urlparse(origin)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path:
+            read.add(
+                f"GATEWAY_ALLOWED_ORIGINS: {origin!r} is not an origin like https://shop.example"
+            )
+    return origins
