@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from infra.yaml_config import parse_yaml_mapping
 
 STATUSES = ("draft", "published")
 REQUIRED_FIELDS = ("id", "title", "category", "team", "tags", "status", "updated")
@@ -66,11 +66,9 @@ def parse_article(text: str, source: str) -> Article:
     if not match:
         raise ArticleError(source, "missing YAML front matter between '---' lines")
     try:
-        meta = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as exc:
-        raise ArticleError(source, f"front matter is not valid YAML ({exc})") from exc
-    if not isinstance(meta, dict):
-        raise ArticleError(source, "front matter must be a mapping of fields")
+        meta = parse_yaml_mapping(match.group(1))
+    except ValueError as problem:
+        raise ArticleError(source, f"front matter {problem}") from problem
     missing = [name for name in REQUIRED_FIELDS if meta.get(name) in (None, "")]
     if missing:
         raise ArticleError(source, f"front matter is missing {', '.join(missing)}")

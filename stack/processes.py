@@ -13,7 +13,7 @@ from stack.config import BOT_ENV, MODEL_DIR, ROOT, SERVICE_ENV, StackConfig
 class ProcessSpec:
     name: str
     argv: list[str]
-    health_url: str | None  # HTTP GET answering 200 means ready; None: see redis_ping
+    health_url: str | None  # GET answering 200: ready; None: Redis (a PING)
     env: dict[str, str] = field(default_factory=dict)
     ready_timeout: float = 60.0
 
