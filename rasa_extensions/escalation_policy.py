@@ -42,7 +42,7 @@ from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from handoff.detection.conversation import HANDBACK_INTENTS, customer_context, customer_turns
+from handoff.detection.conversation import HAND_BACK_INTENTS, customer_context, customer_turns
 from handoff.detection.decision import HANDOFF_ACTION, OFFER_ACTION, EscalationDecider
 from handoff.detection.decision_record import Decision
 from handoff.detection.frustration import FrustrationScorer
@@ -118,7 +118,7 @@ class EscalationPolicy(Policy):
             and isinstance(tracker.latest_message, UserUttered)
             and tracker.latest_message.text is not None
         )
-        if just_spoke and tracker.latest_message.intent.get("name") in HANDBACK_INTENTS:
+        if just_spoke and tracker.latest_message.intent.get("name") in HAND_BACK_INTENTS:
             return self._predict(domain, RESUME_ACTION)
         if not just_spoke and (latest in NOT_REPLIES or latest in self.reply_continues_after):
             return self._abstain(domain)

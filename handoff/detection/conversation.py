@@ -22,7 +22,7 @@ from handoff.privacy.identity import CustomerContext
 OUTCOME_SLOT = "reply_outcome"
 NOT_BOT_ACTIONS = frozenset({"action_listen", "action_session_start", None})
 CUSTOMER_SLOTS = ("customer_id", "customer_tier", "customer_prior_escalations")
-HANDBACK_INTENTS = frozenset({"handed_back", "handoff_resolved"})
+HAND_BACK_INTENTS = frozenset({"handed_back", "handoff_resolved"})
 TAKEOVER_SLOT = "takeover"
 
 
@@ -30,13 +30,13 @@ def customer_turns(events: Iterable[Mapping[str, Any]]) -> list[CustomerTurn]:
     """One CustomerTurn per customer message of the latest session since the latest
     hand-back, with the bot's reply, numbered as in the whole session."""
     session = _latest_session(list(events))
-    fresh = _since_latest_handback(session)
+    fresh = _since_latest_hand_back(session)
     # Turns keep the session's numbering (the ticket's transcript and the escalation's
     # idempotency key `turn-N` use it), even though only the fresh ones count.
     earlier = sum(
         1
         for event in session[: len(session) - len(fresh)]
-        if event.get("event") == "user" and not is_handback_marker(event)
+        if event.get("event") == "user" and not is_hand_back_marker(event)
     )
     turns: list[dict[str, Any]] = []
     for event in fresh:
@@ -83,15 +83,15 @@ def _latest_session(events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return events
 
 
-def _since_latest_handback(events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def _since_latest_hand_back(events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The events after the latest hand-back marker (all of them when there is none)."""
     for index in range(len(events) - 1, -1, -1):
-        if is_handback_marker(events[index]):
+        if is_hand_back_marker(events[index]):
             return events[index + 1 :]
     return events
 
 
-def is_handback_marker(event: Mapping[str, Any]) -> bool:
+def is_hand_back_marker(event: Mapping[str, Any]) -> bool:
     """The service's hand-back message, or the takeover the resume action recorded."""
     kind = event.get("event")
     if kind == "slot":
@@ -99,7 +99,7 @@ def is_handback_marker(event: Mapping[str, Any]) -> bool:
     if kind != "user":
         return False
     intent = (event.get("parse_data") or {}).get("intent") or {}
-    return intent.get("name") in HANDBACK_INTENTS
+    return intent.get("name") in HAND_BACK_INTENTS
 
 
 def _customer_message(event: Mapping[str, Any], number: int) -> dict[str, Any]:

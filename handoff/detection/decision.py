@@ -13,8 +13,6 @@ Weights, thresholds and phrases: the `decision:` section of handoff/detection/es
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -26,8 +24,8 @@ from handoff.detection.decision_record import (
     EvidenceSignal,
     Reason,
 )
+from handoff.detection.evidence import cosine, matches, quote, scaled, scorer_transcript, typed
 from handoff.detection.frustration import FrustrationScorer, Turn, content_words, similarity
-from handoff.privacy.redact import redact_text
 
 OFFER_ACTION = "utter_offer_human"
 HANDOFF_ACTION = "action_handoff"
@@ -58,6 +56,26 @@ class _State:
     handoff_turn: int | None = None
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """One turn's evidence and scores, before the decision."""
+
+    explicit: EvidenceSignal | None
+    policy: str
+    withdraw: str
+    offered: bool
+    factor: float
+    offer_at: float
+    handoff_at: float
+    frustration: float
+    unresolved: float
+    signals: tuple[EvidenceSignal, ...]
+
+    @property
+    def score(self) -> float:
+        return self.frustration + self.unresolved
+
+
 class EscalationDecider:
     """Create once (config + frustration scorer), call per turn."""
 
@@ -80,7 +98,7 @@ class EscalationDecider:
         decisions = []
         for position, turn in enumerate(window):
             previous = window[position - 1] if position else None
-            transcript = _transcript(window[: position + 1])
+            transcript = scorer_transcript(window[: position + 1])
             decisions.append(self._step(state, turn, previous, transcript, customer))
         return decisions
 
@@ -94,16 +112,38 @@ class EscalationDecider:
         transcript: list[Turn],
         customer: CustomerContext | None,
     ) -> Decision:
+        """Carry the turn's evidence into the state, then decide: the customer's own words
+        first (withdraw, ask for a person, a policy phrase, answer an offer), then the score."""
+        tally = self._tally(state, turn, previous, transcript, customer)
+        action, reason, note, evidence = self._choose(state, turn, tally, customer)
+        return Decision(
+            turn=turn.number,
+            action=action,  # type: ignore[arg-type]
+            reason=reason,
+            score=round(tally.score, 4),
+            offer_at=round(tally.offer_at, 4),
+            handoff_at=round(tally.handoff_at, 4),
+            signals=(*evidence, *tally.signals),
+            customer=customer,
+            note=note,
+            frustration=round(tally.frustration, 4),
+            unresolved=round(tally.unresolved, 4),
+        )
+
+    def _tally(
+        self,
+        state: _State,
+        turn: CustomerTurn,
+        previous: CustomerTurn | None,
+        transcript: list[Turn],
+        customer: CustomerContext | None,
+    ) -> _Tally:
         config = self.config
         state.frustration = [
             (share * config.frustration_decay, s) for share, s in state.frustration
         ]
-        scored = self.scorer.detect(transcript) if _typed(turn) else []
+        scored = self.scorer.detect(transcript) if typed(turn) else []
         mood = [s for s in scored if s.name in config.frustration_signals]
-        explicit = self._explicit_request(turn, scored)
-        policy = _matches(config.policy_phrases, turn.text)
-        withdraw = _matches(config.withdraw_phrases, turn.text)
-        offered = previous is not None and OFFER_ACTION in previous.bot_actions
         if turn.intent in RESOLVING_INTENTS and sum(s.contribution for s in mood) <= 0:
             self._resolve(state)  # "thanks" - but not "great, thanks for nothing"
         else:
@@ -111,64 +151,63 @@ class EscalationDecider:
         self._add_unresolved(state, turn)
         self._add_frustration(state, turn, mood)
         factor = self._threshold_factor(customer)
-        offer_at, handoff_at = config.offer_at * factor, config.handoff_at * factor
         frustration = max(0.0, sum(share * s.contribution for share, s in state.frustration))
         lingering = self._unresolved_turns(state, turn)
         unresolved = sum(s.contribution for s in [*state.unresolved, *lingering])
-        score = frustration + unresolved
-        signals = (
-            *[_scaled(share, s) for share, s in state.frustration],
-            *state.unresolved,
-            *lingering,
+        return _Tally(
+            explicit=self._explicit_request(turn, scored),
+            policy=matches(config.policy_phrases, turn.text),
+            withdraw=matches(config.withdraw_phrases, turn.text),
+            offered=previous is not None and OFFER_ACTION in previous.bot_actions,
+            factor=factor,
+            offer_at=config.offer_at * factor,
+            handoff_at=config.handoff_at * factor,
+            frustration=frustration,
+            unresolved=unresolved,
+            signals=(
+                *[scaled(share, s) for share, s in state.frustration],
+                *state.unresolved,
+                *lingering,
+            ),
         )
 
-        def decision(action: str, reason: Reason | None, note: str, *extra: EvidenceSignal):
-            return Decision(
-                turn=turn.number,
-                action=action,  # type: ignore[arg-type]
-                reason=reason,
-                score=round(score, 4),
-                offer_at=round(offer_at, 4),
-                handoff_at=round(handoff_at, 4),
-                signals=(*extra, *signals),
-                customer=customer,
-                note=note,
-                frustration=round(frustration, 4),
-                unresolved=round(unresolved, 4),
-            )
-
-        if withdraw and not explicit and state.handoff_turn is not None:
+    def _choose(
+        self, state: _State, turn: CustomerTurn, tally: _Tally, customer: CustomerContext | None
+    ) -> tuple[str, Reason | None, str, tuple[EvidenceSignal, ...]]:
+        """(action, reason, note, evidence to put first) for this turn; updates the state."""
+        if tally.withdraw and not tally.explicit and state.handoff_turn is not None:
             note = f"the customer withdrew the request for a person (turn {state.handoff_turn})"
             state.handoff_turn = None
-            return decision("continue", None, note)
-        if explicit:
+            return "continue", None, note, ()
+        if tally.explicit:
             state.handoff_turn = turn.number
-            return decision("handoff", "explicit_request", "", explicit)
-        if policy:
+            return "handoff", "explicit_request", "", (tally.explicit,)
+        if tally.policy:
             state.handoff_turn = turn.number
-            evidence = EvidenceSignal("policy_phrase", "policy", 1.0, 1.0, turn.number, policy)
-            return decision("handoff", "policy", "", evidence)
-        if offered and turn.intent in ACCEPT_INTENTS:
+            phrase = EvidenceSignal("policy_phrase", "policy", 1.0, 1.0, turn.number, tally.policy)
+            return "handoff", "policy", "", (phrase,)
+        if tally.offered and turn.intent in ACCEPT_INTENTS:
             state.handoff_turn = turn.number
             accepted: Reason = state.last_offer_reason or "unresolved"
-            return decision("handoff", accepted, f"accepted the offer of turn {turn.number - 1}")
-        if offered and (turn.intent in DECLINE_INTENTS or withdraw):
-            state.declined_score = state.last_offer_score or score
-            return decision("continue", None, f"declined the offer of turn {turn.number - 1}")
+            return "handoff", accepted, f"accepted the offer of turn {turn.number - 1}", ()
+        if tally.offered and (turn.intent in DECLINE_INTENTS or tally.withdraw):
+            state.declined_score = state.last_offer_score or tally.score
+            return "continue", None, f"declined the offer of turn {turn.number - 1}", ()
         if not turn.bot_actions:
-            return decision("continue", None, "")
-        action, note = self._by_score(state, turn, score, offer_at, handoff_at)
+            return "continue", None, "", ()
+        score = tally.score
+        action, note = self._by_score(state, turn, score, tally.offer_at, tally.handoff_at)
         reason: Reason | None = None
         if action != "continue":
-            base = config.handoff_at if action == "handoff" else config.offer_at
-            reason = "policy" if score < base else self._larger(frustration, unresolved)
+            base = self.config.handoff_at if action == "handoff" else self.config.offer_at
+            reason = "policy" if score < base else self._larger(tally.frustration, tally.unresolved)
             if customer and reason == "policy":
-                note = f"{customer.tier or 'earlier escalations'}: thresholds x {factor:.2f}"
+                note = f"{customer.tier or 'earlier escalations'}: thresholds x {tally.factor:.2f}"
         if action == "offer":
             state.last_offer_score, state.last_offer_reason = score, reason
         elif action == "handoff":
             state.handoff_turn = turn.number
-        return decision(action, reason, note)
+        return action, reason, note, ()
 
     def _by_score(
         self, state: _State, turn: CustomerTurn, score: float, offer_at: float, handoff_at: float
@@ -259,7 +298,7 @@ class EscalationDecider:
                 evidence = f"turn {earlier.number}'s question asked again, declined as out of scope"
                 add("declined", weights.declined, 1.0, evidence)
         if turn.outcome == "miss":
-            add("kb_miss", weights.kb_miss, 1.0, f"no answer for {_short(turn.text)}")
+            add("kb_miss", weights.kb_miss, 1.0, f"no answer for {quote(turn.text)}")
         elif turn.outcome == "unavailable":
             add("service_unavailable", weights.service_unavailable, 1.0, "help articles down")
         # The bot repeating itself: the same answer again. A repeated "I couldn't find that" is
@@ -281,7 +320,7 @@ class EscalationDecider:
         best: tuple[CustomerTurn, float] | None = None
         for earlier in state.open_questions:
             if turn.vector is not None and earlier.vector is not None:
-                score, floor = _cosine(turn.vector, earlier.vector), limits.rephrase_min_similarity
+                score, floor = cosine(turn.vector, earlier.vector), limits.rephrase_min_similarity
             else:
                 score = similarity(content_words(turn.text), content_words(earlier.text))
                 floor = limits.rephrase_min_word_overlap
@@ -321,50 +360,3 @@ class EscalationDecider:
     @staticmethod
     def _larger(frustration: float, unresolved: float) -> Reason:
         return "frustration" if frustration >= unresolved else "unresolved"
-
-
-def _typed(turn: CustomerTurn) -> bool:
-    """Words the customer typed, not a payload: a pressed button or the widget's init payload
-    ("/greet") says nothing about their mood. (Typed text starting with "/" reaches Rasa
-    behind the gateway's invisible guard, so it counts as typed.)"""
-    return not turn.text.lstrip().startswith("/")
-
-
-def _transcript(turns: Sequence[CustomerTurn]) -> list[Turn]:
-    """The text conversation the frustration scorer reads, ending with the last customer turn;
-    payload turns are left out (their bot replies stay)."""
-    transcript: list[Turn] = []
-    for index, turn in enumerate(turns):
-        if _typed(turn) or index == len(turns) - 1:
-            transcript.append(Turn("customer", turn.text))
-        if index < len(turns) - 1:
-            transcript.extend(Turn("bot", text) for text in turn.bot_texts)
-    return transcript
-
-
-def _scaled(share: float, signal: EvidenceSignal) -> EvidenceSignal:
-    return EvidenceSignal(
-        signal.name,
-        signal.category,
-        signal.weight,
-        round(signal.strength * share, 4),
-        signal.turn,
-        signal.evidence,
-    )
-
-
-def _matches(pattern: re.Pattern[str], text: str) -> str:
-    return ", ".join(f"'{m.group(0)}'" for m in pattern.finditer(text))
-
-
-def _cosine(first: Sequence[float], second: Sequence[float]) -> float:
-    dot = sum(a * b for a, b in zip(first, second, strict=False))
-    norm = math.sqrt(sum(a * a for a in first)) * math.sqrt(sum(b * b for b in second))
-    return dot / norm if norm else 0.0
-
-
-def _short(text: str, limit: int = 60) -> str:
-    """The customer's words for evidence: secrets masked first, then shortened (a cut card
-    number would no longer be recognised as one)."""
-    text = " ".join(redact_text(text).split())
-    return repr(text if len(text) <= limit else text[: limit - 3] + "...")

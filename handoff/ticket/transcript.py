@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from handoff.detection.conversation import is_handback_marker
+from handoff.detection.conversation import is_hand_back_marker
 from handoff.ticket.model import (
     FEEDBACK_VALUES,
     ArticleShown,
@@ -196,7 +196,7 @@ class _Tracked:
 def _is_customer_message(event: Mapping[str, Any]) -> bool:
     """A user event that is the customer speaking, not the service telling Rasa of a
     hand-back (`/handed_back`, `/handoff_resolved`)."""
-    return event.get("event") == "user" and not is_handback_marker(event)
+    return event.get("event") == "user" and not is_hand_back_marker(event)
 
 
 def _is_history_event(event: Mapping[str, Any]) -> bool:
