@@ -20,9 +20,10 @@ from datetime import datetime
 from handoff.lifecycle import Conflict
 from handoff.privacy.redact import redact_text
 from handoff.store.tickets import TicketStore
-from handoff.ticket.model import CustomerTurn, iso_utc
+from handoff.ticket.model import CustomerTurn
 from handoff.ticket_record import TicketRecord
 from handoff.vocabulary import WITH_PEOPLE
+from infra.clock import iso_utc
 
 PENDING_TICKET_WAIT = 3.0  # seconds to wait for a ticket that is being created
 

@@ -20,8 +20,9 @@ from typing import Any
 
 from handoff.ticket.extract import find_in_text
 from handoff.ticket.model import AgentTurn, CustomerTurn, TranscriptTurn
-from handoff.ticket_record import TicketRecord, parse_time
+from handoff.ticket_record import TicketRecord
 from handoff.vocabulary import TAKEOVER_OUTCOMES
+from infra.clock import parse_time
 
 RESOLVED_NOTE_PREFIX = "resolved: "
 CONTEXT_KINDS = ("order_number", "email", "amount", "date", "product", "phone")

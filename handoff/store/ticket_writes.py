@@ -13,7 +13,8 @@ from typing import Any
 from handoff.lifecycle import Conflict
 from handoff.routing.sla import queue_score
 from handoff.store import keys as keys
-from handoff.ticket_record import TicketRecord, parse_time
+from handoff.ticket_record import TicketRecord
+from infra.clock import parse_time
 
 OUTBOX_LENGTH = 1000
 FEED_LENGTH = 10000  # approximate cap of handoff:feed (a live feed, not a history)

@@ -41,9 +41,9 @@ from redis.exceptions import WatchError
 
 from handoff.store import keys as keys
 from handoff.store.ticket_writes import AtCapacity, check_capacity, to_outbox, write
-from handoff.ticket.model import iso_utc
 from handoff.ticket_record import TicketRecord
 from handoff.vocabulary import WITH_PEOPLE
+from infra.clock import iso_utc
 from infra.redis_client import RedisUnavailable, await_reply, guard
 
 __all__ = ["AtCapacity", "Change", "OutboxEvent", "RedisTicketStore", "Reservation", "TicketStore"]

@@ -15,9 +15,10 @@ from typing import Any, Protocol
 
 from handoff.privacy.redact import redact_value
 from handoff.ticket.extract import HEARTHLY, Catalogue, Nlp, extract_context
-from handoff.ticket.model import ContextItem, Customer, StatusChange, Ticket, iso_utc
+from handoff.ticket.model import ContextItem, Customer, StatusChange, Ticket
 from handoff.ticket.summary import summarise, why_it_escalated
 from handoff.ticket.transcript import DECISION_SLOT, read_tracker
+from infra.clock import iso_utc
 
 CREATED_BY = "assistant"
 

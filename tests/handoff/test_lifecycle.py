@@ -13,7 +13,8 @@ from handoff.routing.rules import RoutingRequest, route
 from handoff.routing.sla import Breach, TicketClock, re_escalate
 from handoff.ticket.builder import build_ticket
 from handoff.ticket.model import Routing
-from handoff.ticket_record import TicketRecord, parse_time
+from handoff.ticket_record import TicketRecord
+from infra.clock import parse_time
 from tests.handoff.rasa_tracker import TrackerBuilder
 
 CONFIG = load_routing_config()

@@ -23,9 +23,9 @@ from handoff.ticket.model import (
     StatusChange,
     Ticket,
     TicketFormatError,
-    iso_utc,
     ticket_schema,
 )
+from infra.clock import iso_utc
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)
 SCHEMA_DEFINITIONS = {
