@@ -25,9 +25,11 @@ test: train ## Run the whole test suite: lint, unit, Rasa validation + conversat
 	@scripts/bootstrap.sh browser
 	@scripts/test.sh
 
-lint: setup ## ruff and mypy
+lint: setup ## ruff, mypy, the import rules (import-linter) and the size limits
 	@.venv/service/bin/ruff check .
 	@.venv/service/bin/mypy
+	@.venv/service/bin/lint-imports
+	@.venv/service/bin/python scripts/check_sizes.py
 
 eval-kb: setup ## Knowledge-base retrieval accuracy on data/kb_questions.yml
 	@$(SERVICE_PY) -m knowledge_base.evaluate data/kb_questions.yml
