@@ -7,7 +7,7 @@ the same ticket) and says honestly what happens next. While a person has the con
 `action_wait_for_agent` keeps the bot quiet; `action_cancel_handoff` withdraws the request.
 
 When the team is done, the service sends Rasa `/handed_back` or `/handoff_resolved`
-(service/rasa_handback.py) and `action_resume_after_handoff` reads the takeover from the
+(service/desk/rasa_hand_back.py) and `action_resume_after_handoff` reads the takeover from the
 service and records it in the tracker: the `takeover` slot (who, how it ended, the messages
 both sides wrote, masked), the order number and email mentioned into their slots, the handoff
 slots cleared, the escalation decision and log reset, and a verified customer's prior
@@ -180,7 +180,7 @@ class ActionWaitForAgent(Action):
         except ServiceUnavailable as error:
             log.error("handoff state of %s unknown: %s", conversation_id, error)
             return []  # stay quiet: the message is kept in the tracker for the team
-        if conversation.get("state") in WITH_PEOPLE:
+        if conversation.get("conversation_state") in WITH_PEOPLE:
             return []
         # The team is done but Rasa was not told (it was down): record the takeover now.
         dispatcher.utter_message(text=BACK_WITH_THE_BOT)

@@ -7,9 +7,9 @@
 - `cancel_handoff`: withdraw a waiting request (the service's ticket cancel);
 - `csat` `{rating, comment?}`: rate a chat an agent resolved -> `csat_saved`.
 
-The state comes from the service's `GET /handoff/conversations/{id}`; when the service is down
-the gateway says what Redis knows (the state without the queue outlook, from the handoff's port
-handoff/store/conversations.py) and keeps going.
+The state comes from the service's `GET /handoff/conversations/{id}` (its `conversation_state`);
+when the service is down the gateway says what Redis knows (the state without the queue outlook,
+from the handoff's port handoff/store/conversations.py) and keeps going.
 """
 
 from __future__ import annotations
@@ -59,13 +59,14 @@ class HandoffEvents:
         """The conversation's handoff status: Redis first (a conversation never handed off needs
         no service call), then the service for the queue outlook."""
         state = await self.conversations.state(conversation_id)
-        if not state or state.get("state", "bot") == "bot":
-            return protocol.handoff_status({"state": "bot"})
+        conversation_state = state.get("state", "bot")  # the stored record says `state`
+        if not state or conversation_state == "bot":
+            return protocol.handoff_status({"conversation_state": "bot"})
         try:
             return protocol.handoff_status(await self.service.conversation(conversation_id))
         except (ServiceUnavailable, ServiceRefused) as error:
             log.warning("handoff status from Redis only, the service: %s", error)
-            return protocol.handoff_status(state)
+            return protocol.handoff_status({"conversation_state": conversation_state})
 
     async def send_status(self, conversation_id: str, to: str | None = None) -> None:
         """Emit `handoff_status` to one socket (`to`) or all of the conversation's sockets;
@@ -105,7 +106,7 @@ class HandoffEvents:
         """Withdraw the conversation's waiting request; a notice and the new status either way."""
         try:
             conversation = await self.service.conversation(conversation_id)
-            state, ticket_id = conversation.get("state"), conversation.get("ticket_id")
+            state, ticket_id = conversation.get("conversation_state"), conversation.get("ticket_id")
             if state == "waiting" and isinstance(ticket_id, str):
                 await self.service.cancel_ticket(ticket_id)
                 await self._notice(conversation_id, "cancelled", CANCELLED)
@@ -126,7 +127,7 @@ class HandoffEvents:
         else:
             await self.send_error(sid, "cancel_not_open", NOTHING_TO_CANCEL)
 
-    async def rate(self, sid: str, conversation_id: str, data: object) -> None:
+    async def save_csat(self, sid: str, conversation_id: str, data: object) -> None:
         """Validate a `csat` event and store it through the service; `csat_saved` on success."""
         try:
             rating, comment = protocol.parse_csat(data)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from service.request_parsing import MAX_DEPTH, nesting_depth
+from infra.json_text import MAX_DEPTH, nesting_depth
 
 REFUSED_EVENT = "packet_refused"
 

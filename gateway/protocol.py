@@ -97,7 +97,7 @@ def outbox_message(entry: Mapping[str, str]) -> dict[str, Any] | None:
     the outbox type, so a stock Rasa widget shows it and ours can style it."""
     kind = entry.get("type", "")
     name = entry.get("agent_name") or "An agent"
-    if kind == "bot":  # the assistant's answer after a hand-back (service/rasa_handback.py)
+    if kind == "bot":  # the assistant's answer after a hand-back (service/desk/rasa_hand_back.py)
         text = entry.get("text", "")
         try:
             buttons = json.loads(entry.get("buttons") or "[]")
@@ -140,10 +140,11 @@ class InvalidCsat(ValueError):
 
 
 def handoff_status(conversation: Mapping[str, Any]) -> dict[str, Any]:
-    """The `handoff_status` payload from the service's conversation answer (or from the bare
-    Redis state when the service is down): who has the chat and, while waiting, the queue
-    position and expected wait."""
-    state = conversation.get("state")
+    """The `handoff_status` payload from the service's conversation answer (its
+    `conversation_state`, and the queue outlook when the service could give one): who has the
+    chat and, while waiting, the queue position and expected wait. The payload keeps the name
+    `state`: the widget stores it in the browser."""
+    state = conversation.get("conversation_state")
     if state not in CONVERSATION_STATES:
         state = "bot"
     agent = conversation.get("agent")

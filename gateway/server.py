@@ -40,8 +40,8 @@ from handoff.store.conversations import ConversationPort, MessageNotDelivered, R
 from handoff.vocabulary import WITH_PEOPLE
 from infra import redis_client
 from infra.clock import Clock, utc_now
+from infra.json_text import MAX_DEPTH, nesting_depth, without_lone_surrogates
 from infra.redis_client import RedisUnavailable
-from service.request_parsing import MAX_DEPTH, nesting_depth, without_lone_surrogates
 
 log = logging.getLogger(__name__)
 OUTBOX_RETRY_SECONDS = 1.0
@@ -173,7 +173,7 @@ class Gateway:
     async def csat(self, sid: str, data: object = None) -> None:
         conversation_id = await self._confirmed_conversation(sid)
         if conversation_id and await self._within_limit(sid, "session", conversation_id):
-            await self.handoff.rate(sid, conversation_id, data)
+            await self.handoff.save_csat(sid, conversation_id, data)
 
     async def _confirmed_conversation(self, sid: str) -> str | None:
         conversation_id = (await self.sio.get_session(sid)).get("conversation_id")

@@ -20,7 +20,7 @@ from pathlib import Path
 from aiohttp import web
 
 from handoff import vocabulary
-from service.middleware import error_message, kept_headers
+from infra.http_errors import error_message, kept_headers
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 

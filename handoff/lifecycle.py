@@ -116,7 +116,9 @@ def hand_back(record: TicketRecord, agent_id: str, *, now: datetime) -> TicketRe
     return _close(record, "handed_back", agent_id, "handed back to the assistant", now)
 
 
-def rate(record: TicketRecord, rating: int, comment: str | None, *, now: datetime) -> TicketRecord:
+def record_csat(
+    record: TicketRecord, rating: int, comment: str | None, *, now: datetime
+) -> TicketRecord:
     """The customer's satisfaction rating (1-5, optional comment, masked) of a resolved chat,
     once."""
     if rating not in CSAT_RATINGS or isinstance(rating, bool):

@@ -31,18 +31,29 @@ CONVERSATION_STATES = ("bot", "waiting", "agent", "closed")
 WITH_PEOPLE = ("waiting", "agent")
 """Conversation states in which the customer's messages go to the team, not to the bot."""
 
+AGENT_MESSAGE = "message"
+ASSISTANT_ANSWER = "bot"
+AGENT_JOINED = "agent_joined"
+TRANSFERRED = "transferred"
+ESCALATED = "escalated"
+RESOLVED = "resolved"
+HANDED_BACK = "handed_back"
 OUTBOX_EVENTS = (
-    "message",
-    "bot",
-    "agent_joined",
-    "transferred",
-    "escalated",
-    "resolved",
-    "handed_back",
+    AGENT_MESSAGE,
+    ASSISTANT_ANSWER,
+    AGENT_JOINED,
+    TRANSFERRED,
+    ESCALATED,
+    RESOLVED,
+    HANDED_BACK,
 )
 """The kinds of entry in a conversation's outbox, what reaches the customer from outside Rasa's
-answers: a person's message, the assistant's answer after a hand-back (`bot`), or a notice. The
-gateway passes the kind on as `bot_uttered`'s `event`."""
+answers: an agent's message, the assistant's answer after a hand-back (`bot`), or a notice of
+what an agent did (joined, transferred, escalated, resolved, handed back). The gateway passes
+the kind on as `bot_uttered`'s `event`."""
+
+AGENT_PRESENCES = ("online", "away", "offline")
+"""What an agent tells the desk about themselves; only `online` agents are offered chats."""
 
 HAND_BACK = "hand_back"
 """An agent gives the conversation back to the assistant (ticket status `handed_back`, outbox

@@ -17,16 +17,12 @@ import redis.asyncio as redis
 
 from handoff.privacy.redact import redact_text
 from infra import redis_client
-from infra.redis_client import RedisUnavailable, guard
+from infra.redis_client import guard
 
 UNANSWERED_COUNTS = "kb:unanswered:counts"  # sorted set: normalised question -> times asked
 UNANSWERED_LOG = "kb:unanswered:log"  # stream of every miss, newest last
 FEEDBACK = "kb:feedback:{article_id}"  # hash: helpful / not_helpful -> count
 LOG_LENGTH = 10_000
-
-
-InsightStoreError = RedisUnavailable
-"""The name service/ still catches; the same exception as RedisUnavailable."""
 
 
 @dataclass(frozen=True)

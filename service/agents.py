@@ -18,6 +18,7 @@ from handoff import store as handoff_store
 from handoff.routing.agents_config import AgentsConfigError, load_agents_config
 from handoff.routing.config import RoutingConfigError, load_routing_config
 from infra.env import SettingsError
+from infra.redis_client import RedisUnavailable
 from service.settings import AgentCliSettings
 
 
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         AgentsConfigError,
         RoutingConfigError,
         UnknownAgent,
-        handoff_store.HandoffStoreError,
+        RedisUnavailable,
     ) as error:
         print(error, file=sys.stderr)
         return 2

@@ -1,12 +1,16 @@
-"""The service's aiohttp application factory (loopback-only for now)."""
+"""The service's aiohttp application factory (loopback-only for now): the middlewares, the
+routes (service/routes.py), and what is opened and closed with the app in its cleanup_ctx
+(Redis, the knowledge base and its watcher, the handoff desk and its SLA watchdog)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -14,15 +18,17 @@ from handoff import store as handoff_store
 from handoff.routing.agents_config import load_agents_config
 from handoff.routing.config import load_routing_config
 from handoff.ticket.extract import Nlp, english_nlp
+from infra.clock import Clock, utc_now
 from knowledge_base import insights
 from knowledge_base.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from knowledge_base.library import KnowledgeBase
-from service import agent_views, handoff_views, kb_views, nlu_views, sla_watchdog
+from service import sla_watchdog
 from service.agent_auth import AGENT_PREFIX, agent_auth
-from service.handoff_desk import Clock, HandoffDesk, serialised, utc_now
+from service.desk import HandoffDesk, RasaEndpoint
 from service.keys import EMBEDDER, HANDOFF, INSIGHTS, KNOWLEDGE_BASE, SETTINGS
 from service.middleware import json_errors, token_auth
 from service.request_parsing import MAX_BODY_BYTES
+from service.routes import ROUTES
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,33 +54,7 @@ def create_app(
     app.cleanup_ctx.append(_redis(settings))
     app.cleanup_ctx.append(_knowledge_base(settings, embedder_factory))
     app.cleanup_ctx.append(_handoff(settings, nlp_factory, clock))
-    app.router.add_get("/health", kb_views.health)
-    app.router.add_post("/kb/search", kb_views.search)
-    app.router.add_post("/kb/feedback", kb_views.feedback)
-    app.router.add_get("/kb/articles", kb_views.articles)
-    app.router.add_get("/kb/unanswered", kb_views.unanswered)
-    app.router.add_post("/nlu/embed", nlu_views.embed)
-    app.router.add_post("/handoff/tickets", handoff_views.create_ticket)
-    app.router.add_post("/handoff/tickets/{ticket_id}/cancel", handoff_views.cancel_ticket)
-    app.router.add_get("/handoff/conversations/{conversation_id}", handoff_views.conversation)
-    app.router.add_get("/handoff/conversations/{conversation_id}/takeover", handoff_views.takeover)
-    app.router.add_post("/handoff/conversations/{conversation_id}/csat", handoff_views.rate_chat)
-    app.router.add_delete("/handoff/customers/{customer_id}", handoff_views.erase_customer)
-    app.router.add_put("/agent/presence", agent_views.set_presence)
-    app.router.add_get("/agent/me", agent_views.me)
-    app.router.add_get("/agent/queues", agent_views.queues)
-    app.router.add_get("/agent/tickets", agent_views.list_tickets)
-    app.router.add_get("/agent/tickets/{ticket_id}", agent_views.get_ticket)
-    for action, view in (
-        ("claim", agent_views.claim),
-        ("reply", agent_views.reply),
-        ("note", agent_views.note),
-        ("transfer", agent_views.transfer),
-        ("escalate", agent_views.escalate),
-        ("resolve", agent_views.resolve),
-        ("handback", agent_views.hand_back),
-    ):
-        app.router.add_post(f"/agent/tickets/{{ticket_id}}/{action}", view)
+    app.add_routes(ROUTES)
     return app
 
 
@@ -127,6 +107,7 @@ def _handoff(
             routing=routing,
             agents=agents,
             nlp=serialised(nlp) if nlp is not None else None,
+            rasa=RasaEndpoint(settings.rasa_url, settings.rasa_timeout),
             clock=clock,
             retention=timedelta(days=settings.handoff_retention_days),
         )
@@ -141,3 +122,15 @@ def _handoff(
         await store.close()
 
     return context
+
+
+def serialised(nlp: Nlp) -> Nlp:
+    """The pipeline behind a lock: tickets are built in worker threads, and one spaCy pipeline
+    is not meant to be called from several threads at once."""
+    lock = threading.Lock()
+
+    def call(text: str) -> Any:
+        with lock:
+            return nlp(text)
+
+    return call

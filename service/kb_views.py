@@ -10,23 +10,15 @@ from typing import Any
 from aiohttp import web
 
 from handoff.privacy.redact import redact_text
+from infra.redis_client import RedisUnavailable
 from knowledge_base.index import Match, SearchResult
-from knowledge_base.insights import InsightStoreError, Miss, now
+from knowledge_base.insights import Miss, now
+from service.errors import json_error
 from service.keys import INSIGHTS, KNOWLEDGE_BASE, SETTINGS
-from service.middleware import json_error
-from service.request_parsing import CONVERSATION_ID, read_json_object
+from service.request_parsing import conversation_id_in_body, read_json_object
 
 log = logging.getLogger(__name__)
 ARTICLE_ID = re.compile(r"^[a-z0-9-]{1,100}$")
-
-
-def conversation_id_of(body: dict[str, Any]) -> str:
-    conversation_id = body.get("conversation_id", "unknown")
-    if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
-        raise json_error(
-            web.HTTPBadRequest, "conversation_id must be 1-128 letters, digits or ._:@-"
-        )
-    return conversation_id
 
 
 def match_json(match: Match, base_url: str, with_answer: bool) -> dict[str, Any]:
@@ -65,7 +57,7 @@ async def search(request: web.Request) -> web.Response:
         raise json_error(
             web.HTTPBadRequest, f"query is longer than {settings.max_query_chars} characters"
         )
-    conversation_id = conversation_id_of(body)
+    conversation_id = conversation_id_in_body(body, default="unknown")
     # Card numbers, security codes and passwords are masked before the query is searched,
     # echoed in the answer or recorded as unanswered.
     query = redact_text(query.strip())
@@ -89,7 +81,7 @@ async def _record_miss(request: web.Request, result: SearchResult, conversation_
     )
     try:
         await request.app[INSIGHTS].record_miss(miss)
-    except InsightStoreError as error:
+    except RedisUnavailable as error:
         log.error("could not record an unanswered question: %s", error)
         return False
     return True
@@ -107,7 +99,7 @@ async def feedback(request: web.Request) -> web.Response:
         raise json_error(web.HTTPNotFound, f"no article {article_id!r}")
     try:
         await request.app[INSIGHTS].record_feedback(article_id, helpful)
-    except InsightStoreError as error:
+    except RedisUnavailable as error:
         raise json_error(web.HTTPServiceUnavailable, f"feedback not saved: {error}") from None
     return web.json_response({"article_id": article_id, "helpful": helpful, "recorded": True})
 
@@ -118,7 +110,7 @@ async def articles(request: web.Request) -> web.Response:
     ids = sorted(state.index.articles)
     try:
         counts = await request.app[INSIGHTS].feedback_counts(ids)
-    except InsightStoreError as error:
+    except RedisUnavailable as error:
         raise json_error(web.HTTPServiceUnavailable, str(error)) from None
     listing = [
         {
@@ -144,7 +136,7 @@ async def unanswered(request: web.Request) -> web.Response:
         raise json_error(web.HTTPBadRequest, "limit must be a whole number from 1 to 500")
     try:
         rows = await request.app[INSIGHTS].top_unanswered(int(raw_limit))
-    except InsightStoreError as error:
+    except RedisUnavailable as error:
         raise json_error(web.HTTPServiceUnavailable, str(error)) from None
     return web.json_response(
         {"questions": [{"question": row.question, "times_asked": row.times_asked} for row in rows]}
@@ -156,7 +148,7 @@ async def health(request: web.Request) -> web.Response:
     redis_ok = True
     try:
         await request.app[INSIGHTS].ping()
-    except InsightStoreError:
+    except RedisUnavailable:
         redis_ok = False
     body = {
         "status": "ok" if redis_ok else "degraded",

@@ -5,7 +5,7 @@ from aiohttp import web
 from knowledge_base.embeddings import Embedder
 from knowledge_base.insights import InsightStore
 from knowledge_base.library import KnowledgeBase
-from service.handoff_desk import HandoffDesk
+from service.desk import HandoffDesk
 from service.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)

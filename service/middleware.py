@@ -9,13 +9,12 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from infra.http_errors import error_message, kept_headers
+from service.errors import DESK_ERRORS, desk_error_answer, json_error
+
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC_PATHS = frozenset({"/health"})
-
-
-def json_error(status: type[web.HTTPException], message: str) -> web.HTTPException:
-    return status(text=web.json_response({"error": message}).text, content_type="application/json")
 
 
 def token_auth(token: str, own_auth_prefixes: tuple[str, ...] = ()) -> Middleware:
@@ -37,8 +36,9 @@ def token_auth(token: str, own_auth_prefixes: tuple[str, ...] = ()) -> Middlewar
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """aiohttp's own errors (404 route, 405 method, 413 body) as JSON too, their headers kept
-    (405's Allow). The catch-all only keeps a bug's traceback out of the answer: bad input is
-    refused where it is parsed (service/request_parsing.py)."""
+    (405's Allow); what the desk refuses as its status (service/errors.py). The catch-all only
+    keeps a bug's traceback out of the answer: bad input is refused where it is parsed
+    (service/request_parsing.py and the views)."""
     try:
         return await handler(request)
     except web.HTTPException as exc:
@@ -47,21 +47,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return web.json_response(
             {"error": error_message(request, exc)}, status=exc.status, headers=kept_headers(exc)
         )
+    except DESK_ERRORS as error:
+        raise desk_error_answer(error) from None
     except Exception:
         log.exception("unexpected error while handling %s %s", request.method, request.path)
         raise json_error(
             web.HTTPInternalServerError, "internal error; it has been logged"
         ) from None
-
-
-def error_message(request: web.Request, error: web.HTTPException) -> str:
-    if isinstance(error, web.HTTPMethodNotAllowed):
-        allowed = ", ".join(sorted(error.allowed_methods))
-        return f"{request.method} is not allowed on {request.path}; use {allowed}"
-    return error.text or error.reason
-
-
-def kept_headers(error: web.HTTPException) -> dict[str, str]:
-    """The error's own headers (Allow, Retry-After) without those of its plain-text body."""
-    dropped = {"content-type", "content-length"}
-    return {name: value for name, value in error.headers.items() if name.lower() not in dropped}

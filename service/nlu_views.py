@@ -12,8 +12,8 @@ import numpy as np
 from aiohttp import web
 
 from knowledge_base.embeddings import Embedder
+from service.errors import json_error
 from service.keys import EMBEDDER
-from service.middleware import json_error
 from service.request_parsing import read_json_object
 
 MAX_TEXTS = 64

@@ -1,4 +1,5 @@
-"""Request parsing for every view: the one JSON body reader and the checks of path parameters.
+"""Request parsing for every view: the one JSON body reader, the checks of path parameters and
+of the fields several views read.
 
 A body is read only after authentication (the middlewares run first) and answers the caller's
 mistakes with a 4xx JSON error, never a 500:
@@ -8,9 +9,8 @@ mistakes with a 4xx JSON error, never a 500:
          nested deeper than MAX_DEPTH, or not a JSON object
 
 Nesting is measured on the text before it is parsed, so a body like `[[[[...` never reaches
-the parser's recursion. Lone UTF-16 surrogates (JSON `"\\ud800"`: half an emoji, which a
-browser can send when it cuts a message) cannot be encoded as UTF-8 for Redis, the tokenizer
-or a log; they become U+FFFD, so the message is still answered and stored.
+the parser's recursion, and lone UTF-16 surrogates become U+FFFD (infra/json_text.py, which the
+gateway's socket.io codec shares).
 """
 
 from __future__ import annotations
@@ -18,42 +18,23 @@ from __future__ import annotations
 import json
 import math
 import re
-from itertools import accumulate
 from typing import Any
 
 from aiohttp import web
 
-from service.middleware import json_error
+from infra.json_text import MAX_DEPTH, nesting_depth, without_lone_surrogates
+from service.errors import bad_request, json_error
 
 MAX_BODY_BYTES = 96 * 1024  # a batch of NLU texts; single questions are capped in their view
-MAX_DEPTH = 32  # a Rasa tracker, the deepest body the service takes, nests about 8 levels
 CHUNK_BYTES = 64 * 1024
 CONVERSATION_ID = re.compile(r"^[\w.:@-]{1,128}$")
+CONVERSATION_ID_RULE = "conversation_id must be 1-128 letters, digits or ._:@-"
 TICKET_ID = re.compile(r"^[\w.-]{1,64}$")
-
-# An unterminated string runs to the end of the text (the parser refuses such a body anyway):
-# requiring the closing quote would make the scan quadratic on a body of escaped quotes.
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
-_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
-_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-REPLACEMENT_CHARACTER = "\ufffd"
 
 
 class BodyError(ValueError):
     """A body the service refuses; the message tells the caller why."""
-
-
-def nesting_depth(text: str) -> int:
-    """How deep arrays and objects nest in JSON text (brackets inside strings do not count)."""
-    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
-    return max(0, max(accumulate(_BRACKET_STEP[bracket] for bracket in brackets), default=0))
-
-
-def without_lone_surrogates(text: str) -> str:
-    """The text with each lone UTF-16 surrogate replaced by U+FFFD (valid text is unchanged)."""
-    return _LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, text)
 
 
 def parse_json_object(data: bytes) -> dict[str, Any]:
@@ -97,17 +78,31 @@ async def read_json_object(
 def conversation_id_in_path(request: web.Request) -> str:
     conversation_id = request.match_info["conversation_id"]
     if not CONVERSATION_ID.match(conversation_id):
-        raise json_error(
-            web.HTTPBadRequest, "conversation_id must be 1-128 letters, digits or ._:@-"
-        )
+        raise bad_request(CONVERSATION_ID_RULE)
     return conversation_id
 
 
 def ticket_id_in_path(request: web.Request) -> str:
     ticket_id = request.match_info["ticket_id"]
     if not TICKET_ID.match(ticket_id):
-        raise json_error(web.HTTPBadRequest, "ticket ids are 1-64 letters, digits or ._-")
+        raise bad_request("ticket ids are 1-64 letters, digits or ._-")
     return ticket_id
+
+
+def conversation_id_in_body(body: dict[str, Any], default: str | None = None) -> str:
+    """The body's `conversation_id` (`default` when absent, if there is one)."""
+    conversation_id = body.get("conversation_id", default)
+    if not isinstance(conversation_id, str) or not CONVERSATION_ID.match(conversation_id):
+        raise bad_request(CONVERSATION_ID_RULE)
+    return conversation_id
+
+
+def text_field(body: dict[str, Any], name: str, max_chars: int) -> str:
+    """A non-empty text field of at most `max_chars` characters, stripped."""
+    text = body.get(name)
+    if not isinstance(text, str) or not text.strip() or len(text) > max_chars:
+        raise bad_request(f"{name} must be non-empty text of at most {max_chars} chars")
+    return text.strip()
 
 
 async def _read_body(request: web.Request, max_bytes: int) -> bytes:

@@ -17,9 +17,10 @@ from datetime import datetime
 
 from handoff import lifecycle
 from handoff.routing.sla import Breach, SlaKind, TicketClock, re_escalate
-from handoff.store import HandoffStoreError
-from handoff.ticket_record import RecordFormatError, TicketRecord, parse_time
-from service.handoff_desk import HandoffDesk, place
+from handoff.ticket_record import RecordFormatError, TicketRecord
+from infra.clock import parse_time
+from infra.redis_client import RedisUnavailable
+from service.desk import HandoffDesk
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +36,13 @@ async def run(desk: HandoffDesk, interval: float, purge_interval: float) -> None
             if loop.time() >= next_purge:
                 await purge(desk)
                 next_purge = loop.time() + purge_interval
-        except HandoffStoreError as error:
+        except RedisUnavailable as error:
             log.warning("SLA watchdog: %s; trying again in %.1f s", error, interval)
         except Exception:  # a bug must not stop every future breach: log it, keep watching
             log.exception("SLA watchdog: unexpected error; trying again in %.1f s", interval)
         if task is not None and task.cancelling():
             # Cancelled while Redis was answering: redis-py can turn that cancellation into a
-            # timeout error (an OSError, so a HandoffStoreError here). Stop as asked anyway;
+            # timeout error (an OSError, so a RedisUnavailable here). Stop as asked anyway;
             # otherwise the app's shutdown would wait for this task forever.
             raise asyncio.CancelledError
         await asyncio.sleep(interval)
@@ -95,7 +96,7 @@ async def _fire(desk: HandoffDesk, member: str, now: datetime) -> int:
         updated.priority,
     )
     if updated.status == "waiting":
-        await place(desk, updated, now, may_go_offline=False)
+        await desk.place(updated, now, may_go_offline=False)
     return 1
 
 

@@ -313,7 +313,7 @@ function sendText(action, field) {
 
 function bindActions() {
   $("claim").addEventListener("click", () => act("claim"));
-  $("hand-back").addEventListener("click", () => act("handback"));
+  $("hand-back").addEventListener("click", () => act("hand_back"));
   onSubmit("reply-form", () => sendText("reply", $("reply-text")));
   $("reply-text").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {

@@ -19,21 +19,27 @@ import redis.asyncio as redis
 from handoff.store import retention
 from handoff.store.agents import AgentStore, RedisAgentStore
 from handoff.store.incidents import IncidentStore, RedisIncidentStore
-from handoff.store.tickets import AtCapacity, RedisTicketStore, Reservation, TicketStore
+from handoff.store.tickets import (
+    AtCapacity,
+    OutboxEvent,
+    RedisTicketStore,
+    Reservation,
+    TicketStore,
+)
 from infra import redis_client
 from infra.redis_client import RedisUnavailable
 
 __all__ = [
+    "AgentStore",
     "AtCapacity",
     "HandoffStore",
-    "HandoffStoreError",
+    "IncidentStore",
+    "OutboxEvent",
     "RedisUnavailable",
     "Reservation",
+    "TicketStore",
     "create",
 ]
-
-HandoffStoreError = RedisUnavailable
-"""The name service/ still catches; the same exception as RedisUnavailable."""
 
 
 class HandoffStore:

@@ -20,9 +20,8 @@ import redis.asyncio as redis
 
 from handoff.routing.assignment import Presence
 from handoff.store import keys as keys
+from handoff.vocabulary import AGENT_PRESENCES
 from infra.redis_client import guard
-
-PRESENCES: tuple[Presence, ...] = ("online", "away", "offline")
 
 
 def token_hash(token: str) -> str:
@@ -63,8 +62,8 @@ class RedisAgentStore(AgentStore):
         self._redis = client
 
     async def set_presence(self, agent_id: str, presence: Presence, now: datetime) -> None:
-        if presence not in PRESENCES:
-            raise ValueError(f"presence must be one of {', '.join(PRESENCES)}")
+        if presence not in AGENT_PRESENCES:
+            raise ValueError(f"presence must be one of {', '.join(AGENT_PRESENCES)}")
         async with guard():
             await self._redis.hset(
                 keys.agent(agent_id), mapping={"presence": presence, "presence_at": now.isoformat()}
@@ -84,7 +83,7 @@ class RedisAgentStore(AgentStore):
             presence = fields.get("presence", "offline")
             assigned = fields.get("last_assigned_at")
             states[agent_id] = AgentState(
-                presence=presence if presence in PRESENCES else "offline",
+                presence=presence if presence in AGENT_PRESENCES else "offline",
                 open_tickets=frozenset(open_tickets),
                 last_assigned_at=datetime.fromisoformat(assigned) if assigned else None,
                 presence_at=fields.get("presence_at"),

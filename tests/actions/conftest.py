@@ -23,7 +23,7 @@ class StandInService:
         self.status = 200
         self.ticket_answer: dict[str, Any] = {}
         self.cancel_status = 200
-        self.conversation_answer: dict[str, Any] = {"state": "bot"}
+        self.conversation_answer: dict[str, Any] = {"conversation_state": "bot"}
         self.takeover_answer: dict[str, Any] | None = None  # None: 404, no handoff
 
     def app(self) -> web.Application:

@@ -61,7 +61,7 @@ async def test_when_the_service_is_down_the_customer_is_told_and_how_to_reach_th
 
 @pytest.mark.parametrize("state", WITH_PEOPLE)
 async def test_while_a_person_has_the_conversation_the_bot_says_nothing(service, state) -> None:  # type: ignore[no-untyped-def]
-    service.conversation_answer = {"state": state, "ticket_id": "T-1"}
+    service.conversation_answer = {"conversation_state": state, "ticket_id": "T-1"}
     dispatcher = CollectingDispatcher()
     events = await ActionWaitForAgent().run(dispatcher, tracker("hello?", "greet"), {})
     assert dispatcher.messages == []
@@ -71,7 +71,7 @@ async def test_while_a_person_has_the_conversation_the_bot_says_nothing(service,
 
 @pytest.mark.parametrize("state", [s for s in CONVERSATION_STATES if s not in WITH_PEOPLE])
 async def test_after_the_team_hands_back_the_bot_speaks_again(service, state) -> None:  # type: ignore[no-untyped-def]
-    service.conversation_answer = {"state": state}
+    service.conversation_answer = {"conversation_state": state}
     dispatcher = CollectingDispatcher()
     events = await ActionWaitForAgent().run(dispatcher, tracker("hello?", "greet"), {})
     assert "back with" in dispatcher.messages[0]["text"]
@@ -177,7 +177,7 @@ async def test_service_down_at_resume_leaves_it_to_the_next_message(service_down
 
 
 async def test_rasa_missed_the_hand_back_the_next_message_records_the_takeover(service) -> None:  # type: ignore[no-untyped-def]
-    service.conversation_answer = {"state": "bot", "ticket_id": "T-1"}
+    service.conversation_answer = {"conversation_state": "bot", "ticket_id": "T-1"}
     service.takeover_answer = TAKEOVER
     dispatcher = CollectingDispatcher()
     state = tracker("hello?", "greet", slots={"handoff_status": "assigned"})

@@ -112,7 +112,7 @@ async def test_a_hand_back_reaches_the_tracker_and_the_bot_carries_on(
 
     async def handed_off() -> bool:
         state.update(await team.conversation(sid))
-        return state["state"] in ("waiting", "agent")
+        return state["conversation_state"] in ("waiting", "agent")
 
     await until(handed_off, "the conversation was never handed off")
     ticket_id = state["ticket_id"]
@@ -128,7 +128,7 @@ async def test_a_hand_back_reaches_the_tracker_and_the_bot_carries_on(
     await until(reached_the_ticket, "the customer's message never reached the ticket")
     await team.call("POST", f"/agent/tickets/{ticket_id}/reply", agent, {"text": AGENT_REPLY})
     seen = len(widget.bot)
-    back = await team.call("POST", f"/agent/tickets/{ticket_id}/handback", agent)
+    back = await team.call("POST", f"/agent/tickets/{ticket_id}/hand_back", agent)
 
     last = back["ticket"]["status_history"][-1]
     assert (last["by"], last["note"]) == ("assistant", "the assistant took the conversation back")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import get_args
 from zoneinfo import ZoneInfo
 
-from handoff.routing.assignment import Agent, choose_agent, plan_handoff, promise_time
+from handoff.routing.assignment import Agent, Presence, choose_agent, plan_handoff, promise_time
 from handoff.routing.config import load_routing_config
+from handoff.vocabulary import AGENT_PRESENCES
 
 ET = ZoneInfo("America/New_York")
 CONFIG = load_routing_config()
@@ -102,3 +104,7 @@ def test_the_promise_names_the_day_when_it_is_not_today_or_tomorrow() -> None:
     assert promise_time(datetime(2026, 3, 13, 12, 5, tzinfo=ET), schedule, friday_night) == (
         "12:05 PM ET today"
     )
+
+
+def test_an_agents_presence_is_one_of_the_vocabularys() -> None:
+    assert get_args(Presence) == AGENT_PRESENCES

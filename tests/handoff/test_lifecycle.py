@@ -166,7 +166,7 @@ def test_a_record_survives_its_redis_form() -> None:
 
 def test_a_resolved_chat_is_rated_once_with_a_masked_comment() -> None:
     resolved = lifecycle.resolve(claimed(), "priya", "answered", now=NOW)
-    rated = lifecycle.rate(resolved, 4, f"  quick! my card is {CARD}  ", now=NOW)
+    rated = lifecycle.record_csat(resolved, 4, f"  quick! my card is {CARD}  ", now=NOW)
 
     assert rated.csat is not None and rated.csat.rating == 4
     assert rated.csat.comment is not None and CARD not in rated.csat.comment
@@ -180,16 +180,16 @@ def test_a_resolved_chat_is_rated_once_with_a_masked_comment() -> None:
     assert TicketRecord.from_fields(rated.to_fields()) == rated
     assert rated.to_json()["csat"]["rating"] == 4
     with pytest.raises(lifecycle.Conflict, match="already rated"):
-        lifecycle.rate(rated, 5, None, now=NOW)
+        lifecycle.record_csat(rated, 5, None, now=NOW)
 
 
 def test_only_a_resolved_chat_is_rated_and_the_rating_is_checked() -> None:
     with pytest.raises(lifecycle.Conflict, match="only a resolved chat"):
-        lifecycle.rate(lifecycle.hand_back(claimed(), "priya", now=NOW), 5, None, now=NOW)
+        lifecycle.record_csat(lifecycle.hand_back(claimed(), "priya", now=NOW), 5, None, now=NOW)
     resolved = lifecycle.resolve(claimed(), "priya", "answered", now=NOW)
     for bad in (0, 6, True):
         with pytest.raises(lifecycle.TransitionError, match="from 1 to 5"):
-            lifecycle.rate(resolved, bad, None, now=NOW)
+            lifecycle.record_csat(resolved, bad, None, now=NOW)
     with pytest.raises(lifecycle.TransitionError, match="at most 1000"):
-        lifecycle.rate(resolved, 3, "x" * 1001, now=NOW)
-    assert lifecycle.rate(resolved, 3, "   ", now=NOW).csat.comment is None  # type: ignore[union-attr]
+        lifecycle.record_csat(resolved, 3, "x" * 1001, now=NOW)
+    assert lifecycle.record_csat(resolved, 3, "   ", now=NOW).csat.comment is None  # type: ignore[union-attr]

@@ -110,7 +110,7 @@ async def test_two_agents_claiming_at_once_one_wins_and_one_gets_409(client, age
     winner = next(r for r in responses if r.status == 200)
     owner = (await winner.json())["agent_id"]
     state = await (await client.get("/handoff/conversations/conv-1")).json()
-    assert (state["state"], state["agent_id"]) == ("agent", owner)
+    assert (state["conversation_state"], state["agent_id"]) == ("agent", owner)
 
 
 async def test_reply_note_and_resolve_are_recorded_with_who_and_when(  # type: ignore[no-untyped-def]
@@ -158,7 +158,7 @@ async def test_reply_note_and_resolve_are_recorded_with_who_and_when(  # type: i
         ("resolved", None),
     ]
     state = await (await client.get("/handoff/conversations/conv-1")).json()
-    assert state["state"] == "closed"
+    assert state["conversation_state"] == "closed"
 
 
 async def test_transfer_escalate_and_hand_back(client, agents, redis_client) -> None:  # type: ignore[no-untyped-def]
@@ -182,10 +182,10 @@ async def test_transfer_escalate_and_hand_back(client, agents, redis_client) -> 
     await act(client, agents["dana"], ticket_id, "escalate", 409)  # already with supervisors
 
     await act(client, agents["dana"], ticket_id, "claim")
-    back = await act(client, agents["dana"], ticket_id, "handback")
+    back = await act(client, agents["dana"], ticket_id, "hand_back")
     assert back["ticket"]["status"] == "handed_back"
     state = await (await client.get("/handoff/conversations/conv-1")).json()
-    assert (state["state"], state["status"]) == ("bot", "handed_back")
+    assert (state["conversation_state"], state["status"]) == ("bot", "handed_back")
     me = await (await client.get("/agent/me", headers=agents["dana"])).json()
     assert me["load"] == 0
     told = [fields["type"] for _, fields in await redis_client.xrange("handoff:outbox:conv-1")]

@@ -118,7 +118,7 @@ async def test_a_handoff_whose_transcript_holds_half_an_emoji_is_stored(service)
     response = await service.post("/handoff/tickets", **as_json(body))
     assert response.status == 201, await response.text()
     ticket = await (await service.get("/handoff/conversations/conv-1")).json()
-    assert ticket["state"] == "waiting"
+    assert ticket["conversation_state"] == "waiting"
 
 
 @pytest.mark.parametrize(

@@ -69,8 +69,10 @@ def test_every_kind_of_outbox_entry_reaches_the_customer(kind: str) -> None:
 
 def test_the_handoff_status_speaks_in_conversation_states() -> None:
     for state in CONVERSATION_STATES:
-        assert protocol.handoff_status({"state": state})["state"] == state
-    assert protocol.handoff_status({"state": "assigned"})["state"] == "bot"  # a ticket status
+        assert protocol.handoff_status({"conversation_state": state})["state"] == state
+    assigned = protocol.handoff_status({"conversation_state": "assigned"})  # a ticket status
+    assert assigned["state"] == "bot"
+    assert protocol.handoff_status({"state": "agent"})["state"] == "bot"  # the stored name
     assert protocol.handoff_status({})["state"] == "bot"
 
 

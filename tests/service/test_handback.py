@@ -101,7 +101,7 @@ async def test_a_hand_back_tells_rasa_and_its_answer_reaches_the_outbox(  # type
     client, rasa, priya, redis_client
 ) -> None:
     ticket_id = await taken_over(client, priya)
-    back = await post(client, f"/agent/tickets/{ticket_id}/handback", headers=priya)
+    back = await post(client, f"/agent/tickets/{ticket_id}/hand_back", headers=priya)
 
     assert rasa.calls == [
         {
@@ -124,7 +124,7 @@ async def test_a_hand_back_tells_rasa_and_its_answer_reaches_the_outbox(  # type
 
 async def test_the_takeover_is_what_the_resume_action_reads(client, priya) -> None:  # type: ignore[no-untyped-def]
     ticket_id = await taken_over(client, priya)
-    await post(client, f"/agent/tickets/{ticket_id}/handback", headers=priya)
+    await post(client, f"/agent/tickets/{ticket_id}/hand_back", headers=priya)
 
     response = await client.get("/handoff/conversations/conv-1/takeover")
     assert response.status == 200
@@ -158,14 +158,14 @@ async def test_rasa_failing_inside_is_recorded_and_the_hand_back_stands(  # type
 ) -> None:
     rasa.answer = []  # what Rasa's webhook answers when processing failed
     ticket_id = await taken_over(client, priya)
-    back = await post(client, f"/agent/tickets/{ticket_id}/handback", headers=priya)
+    back = await post(client, f"/agent/tickets/{ticket_id}/hand_back", headers=priya)
 
     assert back["ticket"]["status"] == "handed_back"
     note = back["ticket"]["status_history"][-1]["note"]
     assert note.startswith("the assistant could not be told (Rasa did not run the resume action")
     assert [entry["type"] for entry in await outbox(redis_client)][-1] == "handed_back"
     state = await (await client.get("/handoff/conversations/conv-1")).json()
-    assert state["state"] == "bot"
+    assert state["conversation_state"] == "bot"
 
 
 async def test_rasa_down_is_recorded_and_the_hand_back_stands(  # type: ignore[no-untyped-def]
@@ -174,7 +174,7 @@ async def test_rasa_down_is_recorded_and_the_hand_back_stands(  # type: ignore[n
     settings = handoff_settings(redis_url, articles_dir)  # RASA_URL: nothing listens
     client = await start_app(aiohttp_client, settings, embedder, MovableClock(AFTER_THE_TRACKER))
     ticket_id = await taken_over(client, priya)
-    back = await post(client, f"/agent/tickets/{ticket_id}/handback", headers=priya)
+    back = await post(client, f"/agent/tickets/{ticket_id}/hand_back", headers=priya)
 
     assert back["ticket"]["status"] == "handed_back"
     note = back["ticket"]["status_history"][-1]["note"]
@@ -232,7 +232,7 @@ async def test_csat_refuses_bad_input_unknown_conversations_and_hand_backs(clien
     assert bad_id.status in (400, 404)
 
     ticket_id = await taken_over(client, priya)
-    await post(client, f"/agent/tickets/{ticket_id}/handback", headers=priya)
+    await post(client, f"/agent/tickets/{ticket_id}/hand_back", headers=priya)
     handed_back = await post(client, path, {"rating": 4}, status=409)
     assert "only a resolved chat" in handed_back["error"]
 

@@ -176,7 +176,7 @@ async def test_an_online_agent_with_the_skill_and_room_gets_the_chat(client, red
     assert (answer["queue_position"], answer["expected_wait_seconds"]) == (None, 0)
     assert answer["message"].startswith("Sam Whitfield from Devices and technical support")
     state = await (await client.get("/handoff/conversations/conv-1")).json()
-    assert (state["state"], state["agent_id"]) == ("agent", "sam")
+    assert (state["conversation_state"], state["agent_id"]) == ("agent", "sam")
 
 
 async def test_a_full_agent_is_skipped_and_then_the_ticket_waits(client, redis_url) -> None:  # type: ignore[no-untyped-def]
@@ -213,7 +213,7 @@ async def test_after_hours_the_customer_is_told_honestly_when_and_how(client, cl
     )
     assert "if you leave your email address here" in asked["message"]
     state = await (await client.get("/handoff/conversations/conv-2")).json()
-    assert (state["state"], state["offline"]) == ("waiting", True)
+    assert (state["conversation_state"], state["offline"]) == ("waiting", True)
 
 
 async def test_the_customer_can_withdraw_only_while_waiting(client) -> None:  # type: ignore[no-untyped-def]
@@ -229,7 +229,7 @@ async def test_the_customer_can_withdraw_only_while_waiting(client) -> None:  # 
     assert again.status == 409
     assert unknown.status == 404
     state = await (await client.get("/handoff/conversations/conv-1")).json()
-    assert (state["state"], state["status"]) == ("bot", "cancelled")
+    assert (state["conversation_state"], state["status"]) == ("bot", "cancelled")
     fresh = await open_ticket(client, handoff_body(conversation(HUB, "still broken")))
     assert fresh["ticket_id"] != answer["ticket_id"]
 
@@ -239,7 +239,7 @@ async def test_a_conversation_without_a_ticket_belongs_to_the_bot(client) -> Non
     assert response.status == 200
     assert await response.json() == {
         "conversation_id": "never-handed-off",
-        "state": "bot",
+        "conversation_state": "bot",
         "ticket_id": None,
         "agent_id": None,
         "updated_at": None,
@@ -291,7 +291,7 @@ async def test_a_reservation_whose_request_died_is_taken_over(client, clock) -> 
 
     assert answer["ticket_id"] != "tk-crashed"
     state = await (await client.get("/handoff/conversations/conv-1")).json()
-    assert (state["state"], state["ticket_id"]) == ("waiting", answer["ticket_id"])
+    assert (state["conversation_state"], state["ticket_id"]) == ("waiting", answer["ticket_id"])
 
 
 async def test_a_conversation_that_breaks_the_ticket_schema_is_a_400(client) -> None:  # type: ignore[no-untyped-def]

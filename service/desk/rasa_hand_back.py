@@ -30,15 +30,16 @@ from typing import Any
 import aiohttp
 
 from handoff import lifecycle
-from handoff.store import HandoffStoreError
+from handoff.store import TicketStore
 from handoff.ticket_record import TicketRecord
-from service.handoff_desk import HandoffDesk
+from handoff.vocabulary import ASSISTANT_ANSWER, HANDED_BACK, RESOLVED
+from infra.clock import Clock
+from infra.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/rest/webhook"
-PAYLOADS = {"handed_back": "/handed_back", "resolved": "/handoff_resolved"}
+PAYLOADS = {HANDED_BACK: "/handed_back", RESOLVED: "/handoff_resolved"}
 RESUMED_MARKER = "handoff_resumed"
-BOT_ENTRY = "bot"
 
 
 class AssistantNotTold(RuntimeError):
@@ -51,7 +52,7 @@ class RasaEndpoint:
     timeout: float = 15.0
 
 
-def handback_message(record: TicketRecord) -> dict[str, Any]:
+def hand_back_message(record: TicketRecord) -> dict[str, Any]:
     """The webhook body for a closed ticket's conversation."""
     payload = PAYLOADS.get(record.status)
     if payload is None:
@@ -85,7 +86,7 @@ def outbox_entries(replies: list[Mapping[str, Any]], record: TicketRecord) -> li
         if not isinstance(text, str) or not text.strip():
             continue
         entry = {
-            "type": BOT_ENTRY,
+            "type": ASSISTANT_ANSWER,
             "ticket_id": record.ticket_id,
             "text": text,
             "at": record.ticket.updated_at,
@@ -101,13 +102,13 @@ def outbox_entries(replies: list[Mapping[str, Any]], record: TicketRecord) -> li
     return entries
 
 
-async def tell_rasa(rasa: RasaEndpoint, record: TicketRecord) -> list[Mapping[str, Any]]:
+async def post_hand_back(rasa: RasaEndpoint, record: TicketRecord) -> list[Mapping[str, Any]]:
     """Send the hand-back message; Rasa's replies for the customer."""
     timeout = aiohttp.ClientTimeout(total=rasa.timeout)
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
             async with session.post(
-                rasa.url + WEBHOOK_PATH, json=handback_message(record)
+                rasa.url + WEBHOOK_PATH, json=hand_back_message(record)
             ) as reply:
                 if reply.status != 200:
                     raise AssistantNotTold(f"Rasa answered HTTP {reply.status}")
@@ -117,30 +118,30 @@ async def tell_rasa(rasa: RasaEndpoint, record: TicketRecord) -> list[Mapping[st
     return checked_replies(answer, record.ticket_id)
 
 
-async def return_to_assistant(
-    desk: HandoffDesk, rasa: RasaEndpoint, record: TicketRecord
+async def tell_rasa(
+    tickets: TicketStore, rasa: RasaEndpoint, record: TicketRecord, clock: Clock
 ) -> TicketRecord:
     """Tell Rasa, deliver its answer, and record the outcome in the ticket's history. Never
     raises: the hand-back has happened whatever Rasa does."""
     try:
-        replies = await tell_rasa(rasa, record)
+        replies = await post_hand_back(rasa, record)
         entries = outbox_entries(replies, record)
         if entries:
-            await desk.store.tickets.add_to_outbox(record.conversation_id, entries)
+            await tickets.add_to_outbox(record.conversation_id, entries)
         note = "the assistant took the conversation back"
     except AssistantNotTold as error:
         log.warning("ticket %s: the assistant was not told: %s", record.ticket_id, error)
         note = f"the assistant could not be told ({error}); it notices on the next message"
-    except HandoffStoreError as error:
+    except RedisUnavailable as error:
         log.warning(
             "ticket %s: the assistant's answer was not delivered: %s", record.ticket_id, error
         )
         note = "the assistant's answer could not be delivered (store unavailable)"
-    now = desk.now()
+    now = clock()
     try:
-        return await desk.store.tickets.update(
+        return await tickets.update(
             record.ticket_id, lambda current: lifecycle.assistant_note(current, note, now=now)
         )
-    except (HandoffStoreError, LookupError) as error:
+    except (RedisUnavailable, LookupError) as error:
         log.warning("ticket %s: history not updated: %s", record.ticket_id, error)
         return record

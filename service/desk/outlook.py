@@ -1,7 +1,8 @@
 """What the customer is told about a ticket: queue position, expected wait, who and when.
 
 Builds the answer of `POST /handoff/tickets` (and `GET /handoff/conversations/{id}`) from the
-stored ticket, the team queue, the agents online and recent handling times.
+stored ticket, the team queue, the agents online and recent handling times, and what the
+gateway and the Rasa action read of a conversation (`conversation_json`).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from typing import Any
 from handoff.routing.assignment import promise_time
 from handoff.routing.intake import NextStep, Outlook, customer_message
 from handoff.routing.sla import WaitEstimate, estimate_wait
-from handoff.ticket_record import TicketRecord, parse_time
-from service.handoff_desk import HandoffDesk
+from handoff.ticket_record import TicketRecord
+from infra.clock import parse_time
+from service.desk.base import DeskBase
 
 
 async def describe(
-    desk: HandoffDesk, record: TicketRecord, *, created: bool, now: datetime
+    desk: DeskBase, record: TicketRecord, *, created: bool, now: datetime
 ) -> dict[str, Any]:
     team = desk.routing.teams[record.team]
     position = await desk.store.tickets.queue_position(record)
@@ -69,7 +71,7 @@ def _outlook(record: TicketRecord) -> Outlook:
 
 
 async def _expected_wait(
-    desk: HandoffDesk, record: TicketRecord, position: int | None, now: datetime
+    desk: DeskBase, record: TicketRecord, position: int | None, now: datetime
 ) -> WaitEstimate | None:
     """None once the ticket is closed; zero when an agent has it; until the promised time when
     offline; otherwise from the queue, the chats in progress and recent handling times."""
@@ -91,11 +93,17 @@ async def _expected_wait(
 
 
 def conversation_json(state: dict[str, str], record: TicketRecord | None) -> dict[str, Any]:
-    """What the gateway (and the Rasa action) need to route a customer's message."""
+    """What the gateway (and the Rasa action) need to route a customer's message. The stored
+    conversation says `state`; the answer names it `conversation_state`."""
     if not state:
-        return {"state": "bot", "ticket_id": None, "agent_id": None, "updated_at": None}
+        return {
+            "conversation_state": "bot",
+            "ticket_id": None,
+            "agent_id": None,
+            "updated_at": None,
+        }
     body: dict[str, Any] = {
-        "state": state.get("state", "bot"),
+        "conversation_state": state.get("state", "bot"),
         "ticket_id": state.get("ticket_id") or None,
         "agent_id": state.get("agent_id") or None,
         "updated_at": state.get("updated_at") or None,

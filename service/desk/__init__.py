@@ -1,0 +1,40 @@
+"""The handoff desk: the service's application layer, where every use case of the handoff runs
+top to bottom. A view parses the request, calls one method of `HandoffDesk` and renders what it
+returns; what the desk refuses becomes an HTTP answer in one place (service/errors.py).
+
+    base.py            the desk's parts, the agent pool, one ticket change, placing a ticket
+    tickets.py         the customer's side: open_ticket, conversation, cancel, takeover,
+                       save_csat, erase_customer
+    agent_actions.py   the agent's side: presence, queues, tickets, claim, reply, note,
+                       transfer, escalate, resolve, hand_back
+    rasa_hand_back.py  after resolve and hand_back: tell Rasa, deliver its answer
+    outlook.py         what the customer is told about a ticket (position, wait, who, when)
+    errors.py          what the desk refuses
+
+The desk composes the pure handoff core (handoff/: build_ticket, route, detect_incident,
+plan_handoff, estimate_wait, the lifecycle's transitions) with the store's interfaces
+(handoff.store: `HandoffStore` and its `TicketStore`, `AgentStore`, `IncidentStore`). The clock
+is injected (`clock`), so tests can move time.
+"""
+
+from __future__ import annotations
+
+from service.desk.agent_actions import AgentActions, TeamQueue
+from service.desk.errors import HandoffPending, InvalidRequest, NotFound
+from service.desk.rasa_hand_back import RasaEndpoint
+from service.desk.tickets import HandoffRequest, TicketDesk
+
+__all__ = [
+    "HandoffDesk",
+    "HandoffPending",
+    "HandoffRequest",
+    "InvalidRequest",
+    "NotFound",
+    "RasaEndpoint",
+    "TeamQueue",
+]
+
+
+class HandoffDesk(TicketDesk, AgentActions):
+    """Every use case of the handoff, one method each: the customer's side (tickets.py) and the
+    agent's (agent_actions.py), on the parts they share (base.py)."""

@@ -1,0 +1,150 @@
+"""What every part of the handoff desk shares: its parts (the store, the routing and agents
+files, spaCy, the clock, Rasa's address), the agent pool, the outbox entry that tells the
+customer what an agent did, one change of a ticket by id, and placing a waiting ticket.
+
+Placing (`place`): a waiting ticket is offered to the least-loaded online agent with the skill;
+else it waits in its team queue; else (team closed, nobody online) it goes offline with a
+follow-up promise. A new ticket, a transferred or escalated one and a breached one are placed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from handoff import lifecycle
+from handoff.routing.agents_config import AgentsConfig
+from handoff.routing.assignment import Agent, plan_handoff
+from handoff.routing.config import RoutingConfig
+from handoff.store import AtCapacity, HandoffStore, OutboxEvent
+from handoff.ticket.extract import Nlp
+from handoff.ticket_record import TicketRecord
+from handoff.vocabulary import AGENT_JOINED
+from infra.clock import Clock, utc_now
+from service.desk.errors import NotFound
+from service.desk.rasa_hand_back import RasaEndpoint
+
+ASSIGN_ATTEMPTS = 3
+Step = Callable[[TicketRecord], TicketRecord]
+"""One pure transition of handoff/lifecycle.py, with its arguments bound."""
+
+
+@dataclass
+class DeskBase:
+    store: HandoffStore
+    routing: RoutingConfig
+    agents: AgentsConfig
+    nlp: Nlp | None
+    """spaCy for the ticket's context (None: patterns only), called from worker threads."""
+    rasa: RasaEndpoint
+    clock: Clock = utc_now
+    """What the desk takes as now (tests move it)."""
+    retention: timedelta = timedelta(days=90)
+    pending_wait: float = 10.0
+    """Seconds to wait for a ticket another request is creating before taking over."""
+    incident_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def agent_pool(self) -> list[Agent]:
+        """Every agent of the agents file with their presence and load from Redis."""
+        profiles = list(self.agents.agents.values())
+        states = await self.store.agents.states([profile.id for profile in profiles])
+        return [
+            Agent(
+                id=profile.id,
+                teams=profile.teams,
+                presence=states[profile.id].presence,
+                max_concurrent=profile.max_concurrent,
+                active_chats=states[profile.id].load,
+                last_assigned_at=states[profile.id].last_assigned_at,
+            )
+            for profile in profiles
+        ]
+
+    def agent_event(
+        self, kind: str, record: TicketRecord, agent_id: str, **extra: str
+    ) -> dict[str, str]:
+        """An outbox entry for the customer's side (the gateway delivers it); `kind` is one of
+        handoff.vocabulary.OUTBOX_EVENTS."""
+        profile = self.agents.agents.get(agent_id)
+        return {
+            "type": kind,
+            "ticket_id": record.ticket_id,
+            "agent_id": agent_id,
+            "agent_name": profile.name if profile else agent_id,
+            "at": record.ticket.updated_at,
+            **extra,
+        }
+
+    async def change_ticket(
+        self,
+        ticket_id: str,
+        step: Step,
+        *,
+        capacity: tuple[str, int] | None = None,
+        outbox: OutboxEvent | None = None,
+    ) -> TicketRecord:
+        """Run one transition on a stored ticket, atomically; NotFound when there is none."""
+        try:
+            return await self.store.tickets.update(
+                ticket_id, step, capacity=capacity, outbox=outbox
+            )
+        except LookupError:
+            raise NotFound(f"no ticket {ticket_id}") from None
+
+    async def place(
+        self, record: TicketRecord, now: datetime, *, may_go_offline: bool = True
+    ) -> TicketRecord:
+        """The waiting ticket with an agent, in its queue, or offline - unless `may_go_offline`
+        is False (a ticket moved later keeps what the customer was told)."""
+        for _ in range(ASSIGN_ATTEMPTS):
+            if record.status != "waiting":
+                return record
+            pool = await self.agent_pool()
+            plan = plan_handoff(record.team, record.priority, pool, self.routing, now)
+            if plan.outcome == "queue":
+                return record
+            if plan.outcome == "offline" and (record.offline or not may_go_offline):
+                return record
+            if plan.outcome == "offline":
+                assert plan.follow_up_by is not None
+                why = "nobody with the skill is online" if plan.team_open else "the team is closed"
+                return await self._go_offline(record.ticket_id, plan.follow_up_by, why, now)
+            assert plan.agent is not None
+            assigned = await self._assign(record.ticket_id, plan.agent, now)
+            if assigned is not None:
+                return assigned
+        return record
+
+    async def _go_offline(
+        self, ticket_id: str, follow_up_by: datetime, why: str, now: datetime
+    ) -> TicketRecord:
+        def offline(record: TicketRecord) -> TicketRecord:
+            return lifecycle.go_offline(record, follow_up_by, why, now=now)
+
+        return await self.store.tickets.update(ticket_id, offline)
+
+    async def _assign(self, ticket_id: str, agent: Agent, now: datetime) -> TicketRecord | None:
+        """The ticket assigned to `agent`; None when the agent filled up meanwhile (try again);
+        the ticket as it is when someone else took it first."""
+
+        def assign(record: TicketRecord) -> TicketRecord:
+            return lifecycle.assign(record, agent.id, now=now, by="assistant")
+
+        def joined(record: TicketRecord) -> dict[str, str]:
+            return self.agent_event(AGENT_JOINED, record, agent.id)
+
+        try:
+            record = await self.store.tickets.update(
+                ticket_id, assign, capacity=(agent.id, agent.max_concurrent), outbox=joined
+            )
+        except AtCapacity:
+            return None
+        except lifecycle.Conflict:
+            return await self.store.tickets.get(ticket_id)
+        await self.store.agents.mark_assigned(agent.id, now)
+        return record

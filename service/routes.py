@@ -1,0 +1,35 @@
+"""Every route of the service, in one table: method, path, view (a GET answers HEAD too).
+docs/openapi.yaml describes the same routes; tests/service/test_openapi.py keeps them equal."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from service import agent_views, handoff_views, kb_views, nlu_views
+
+ROUTES = (
+    web.get("/health", kb_views.health),
+    web.post("/kb/search", kb_views.search),
+    web.post("/kb/feedback", kb_views.feedback),
+    web.get("/kb/articles", kb_views.articles),
+    web.get("/kb/unanswered", kb_views.unanswered),
+    web.post("/nlu/embed", nlu_views.embed),
+    web.post("/handoff/tickets", handoff_views.create_ticket),
+    web.post("/handoff/tickets/{ticket_id}/cancel", handoff_views.cancel_ticket),
+    web.get("/handoff/conversations/{conversation_id}", handoff_views.conversation),
+    web.get("/handoff/conversations/{conversation_id}/takeover", handoff_views.takeover),
+    web.post("/handoff/conversations/{conversation_id}/csat", handoff_views.save_csat),
+    web.delete("/handoff/customers/{customer_id}", handoff_views.erase_customer),
+    web.put("/agent/presence", agent_views.set_presence),
+    web.get("/agent/me", agent_views.me),
+    web.get("/agent/queues", agent_views.queues),
+    web.get("/agent/tickets", agent_views.list_tickets),
+    web.get("/agent/tickets/{ticket_id}", agent_views.get_ticket),
+    web.post("/agent/tickets/{ticket_id}/claim", agent_views.claim),
+    web.post("/agent/tickets/{ticket_id}/reply", agent_views.reply),
+    web.post("/agent/tickets/{ticket_id}/note", agent_views.note),
+    web.post("/agent/tickets/{ticket_id}/transfer", agent_views.transfer),
+    web.post("/agent/tickets/{ticket_id}/escalate", agent_views.escalate),
+    web.post("/agent/tickets/{ticket_id}/resolve", agent_views.resolve),
+    web.post("/agent/tickets/{ticket_id}/hand_back", agent_views.hand_back),
+)
