@@ -10,7 +10,6 @@ from __future__ import annotations
 import abc
 import json
 import re
-import time
 from dataclasses import asdict, dataclass
 
 import redis.asyncio as redis
@@ -122,7 +121,3 @@ async def create(
     return RedisInsightStore(
         await redis_client.connect_checked(redis_url, timeout_seconds=timeout_seconds)
     )
-
-
-def now() -> float:
-    return time.time()

@@ -27,7 +27,7 @@ step "unit tests: bot env (actions, Rasa components)" "$BOT/pytest" tests/action
 # Rasa warns that responses only actions send (utter_default, utter_kb_unavailable,
 # utter_ask_order_number and the handoff actions' replies) are "not used in any story or rule",
 # and that handed_back / handoff_resolved have no NLU examples and no rules (only the service
-# sends them, service/rasa_handback.py; the EscalationPolicy answers them); any other warning
+# sends them, service/desk/rasa_hand_back.py; the EscalationPolicy answers them); any other warning
 # fails the step.
 validate_bot() {
     local output

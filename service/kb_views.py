@@ -10,9 +10,10 @@ from typing import Any
 from aiohttp import web
 
 from handoff.privacy.redact import redact_text
+from infra.clock import utc_now
 from infra.redis_client import RedisUnavailable
 from knowledge_base.index import Match, SearchResult
-from knowledge_base.insights import Miss, now
+from knowledge_base.insights import Miss
 from service.errors import json_error
 from service.keys import INSIGHTS, KNOWLEDGE_BASE, SETTINGS
 from service.request_parsing import conversation_id_in_body, read_json_object
@@ -77,7 +78,7 @@ async def _record_miss(request: web.Request, result: SearchResult, conversation_
         conversation_id=conversation_id,
         closest_article_id=best.article.id if best else None,
         closest_score=best.score if best else None,
-        at=now(),
+        at=utc_now().timestamp(),
     )
     try:
         await request.app[INSIGHTS].record_miss(miss)

@@ -61,7 +61,7 @@ def service_spec(config: StackConfig) -> ProcessSpec:
             "SERVICE_PORT": str(config.service_port),
             "SERVICE_TOKEN": config.service_token,
             "REDIS_URL": config.redis.url,
-            "RASA_URL": config.rasa_url,  # hand-backs are told to Rasa (service/rasa_handback.py)
+            "RASA_URL": config.rasa_url,  # service/desk/rasa_hand_back.py tells Rasa
             "KB_EMBEDDING_CACHE_DIR": str(config.var_dir / "cache" / "embeddings"),
             "HF_HUB_OFFLINE": "1",
         }
