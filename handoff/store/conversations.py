@@ -4,7 +4,7 @@ of its keys, tickets or transactions.
 - `state`: who has the conversation (`handoff.vocabulary.CONVERSATION_STATES`; empty: nobody
   has handed it off, the assistant has it).
 - `append_customer_message`: what the customer writes while people have the chat goes into
-  the open ticket's transcript (handoff/customer_messages.py).
+  the open ticket's transcript (the transition is handoff/customer_messages.py's).
 - `read_outbox`: what the team sent the customer after a cursor (stream entry ids), waiting up
   to `OUTBOX_BLOCK_SECONDS` for something new.
 - `open_feed`: a reader of the live feed of ticket changes (ids, team, status, owner; never
@@ -21,9 +21,12 @@ import abc
 from datetime import datetime
 from typing import Any
 
-from handoff.customer_messages import MessageNotDelivered, append_customer_message
+from handoff.customer_messages import MessageNotDelivered, add_customer_message
+from handoff.lifecycle import Conflict
 from handoff.store import keys as keys
 from handoff.store.tickets import RedisTicketStore, TicketStore
+from handoff.ticket_record import TicketRecord
+from handoff.vocabulary import WITH_PEOPLE
 from infra import redis_client
 from infra.redis_client import guard
 
@@ -33,8 +36,10 @@ __all__ = [
     "FeedReader",
     "MessageNotDelivered",
     "RedisConversations",
+    "append_customer_message",
 ]
 
+PENDING_TICKET_WAIT = 3.0  # seconds to wait for a ticket that is being created
 OUTBOX_BLOCK_SECONDS = 1.0
 OUTBOX_READ_COUNT = 50
 FEED_READ_COUNT = 100
@@ -150,3 +155,33 @@ class RedisConversations(ConversationPort):
 def _entries(batches: Any) -> list[Entry]:
     """XREAD's answer for one stream, flattened."""
     return [(entry_id, fields) for _, entries in batches or [] for entry_id, fields in entries]
+
+
+async def append_customer_message(
+    tickets: TicketStore, conversation_id: str, text: str, *, now: datetime
+) -> TicketRecord | None:
+    """Append to the conversation's open ticket; None when it has none (the state moved on, or
+    the ticket was closed meanwhile). Raises MessageNotDelivered when the ticket the state
+    names does not appear within `PENDING_TICKET_WAIT` seconds."""
+    state = await tickets.conversation(conversation_id)
+    ticket_id = state.get("ticket_id")
+    if not ticket_id or state.get("state") not in WITH_PEOPLE:
+        return None
+
+    def append(record: TicketRecord) -> TicketRecord:
+        return add_customer_message(record, text, now=now)
+
+    try:
+        return await tickets.update(ticket_id, append)
+    except Conflict:
+        return None
+    except LookupError:
+        pass  # reserved and not stored yet, or lost: wait for it a moment
+    if await tickets.wait_for(ticket_id, PENDING_TICKET_WAIT) is None:
+        raise MessageNotDelivered(f"conversation {conversation_id} has no ticket {ticket_id}")
+    try:
+        return await tickets.update(ticket_id, append)
+    except Conflict:
+        return None
+    except LookupError as error:
+        raise MessageNotDelivered(f"ticket {ticket_id} disappeared") from error

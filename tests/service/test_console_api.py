@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.console import setup_console
 from gateway.server import create_app as create_gateway
-from handoff.customer_messages import append_customer_message
+from handoff.store.conversations import append_customer_message
 from handoff.store.tickets import RedisTicketStore
 from stack.supervisor import free_port
 from tests.service.console_support import EventStream, console_settings

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from handoff.customer_messages import append_customer_message
+from handoff.store.conversations import append_customer_message
 from service.keys import HANDOFF
 from tests.service.handoff_support import (
     HUB,

@@ -11,7 +11,7 @@ import pytest
 import redis.asyncio as redis
 
 from handoff import lifecycle
-from handoff.customer_messages import MessageNotDelivered, append_customer_message
+from handoff.store.conversations import MessageNotDelivered, append_customer_message
 from handoff.store.tickets import RedisTicketStore
 from tests.service.handoff_support import HUB, OPEN_HOURS
 from tests.service.test_handoff_store import record
