@@ -22,7 +22,8 @@ step "lint (ruff)" "$SERVICE/ruff" check .
 step "types (mypy)" "$SERVICE/mypy"
 step "import rules (import-linter)" "$SERVICE/lint-imports"
 step "module and function sizes" "$SERVICE/python" scripts/check_sizes.py
-step "unit tests: service env" "$SERVICE/pytest" tests/service tests/handoff tests/infra -q -p no:cacheprovider
+step "unit tests: service env" "$SERVICE/pytest" tests/service tests/gateway tests/knowledge_base \
+    tests/handoff tests/infra tests/stack tests/benchmarks -q -p no:cacheprovider
 step "unit tests: bot env (actions, Rasa components)" "$BOT/pytest" tests/actions tests/rasa_extensions -q -p no:cacheprovider
 # Rasa warns that responses only actions send (utter_default, utter_kb_unavailable,
 # utter_ask_order_number and the handoff actions' replies) are "not used in any story or rule",

@@ -16,7 +16,7 @@ from handoff.detection.conversation import customer_turns
 from handoff.privacy.identity import sign_customer
 from stack.supervisor import Stack
 from tests.e2e.client import Customer
-from tests.handoff.escalation_stories import EscalationStory, load_stories
+from tests.support.escalation_stories import EscalationStory, load_stories
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
 STORIES = load_stories()

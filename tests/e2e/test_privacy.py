@@ -19,7 +19,7 @@ import redis.asyncio as redis
 
 from stack.supervisor import Stack
 from tests.e2e.client import Customer, texts
-from tests.redis_contents import every_value
+from tests.support.redis_contents import every_value
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
 

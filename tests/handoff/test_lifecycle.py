@@ -15,7 +15,7 @@ from handoff.ticket.builder import build_ticket
 from handoff.ticket.model import Routing
 from handoff.ticket_record import TicketRecord
 from infra.clock import parse_time
-from tests.handoff.rasa_tracker import TrackerBuilder
+from tests.support.rasa_tracker import TrackerBuilder
 
 CONFIG = load_routing_config()
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)  # Tuesday 10:00 ET, open

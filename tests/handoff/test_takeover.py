@@ -12,7 +12,7 @@ from handoff.takeover import takeover_json
 from handoff.ticket.builder import build_ticket
 from handoff.ticket.model import Routing
 from handoff.ticket_record import TicketRecord
-from tests.handoff.rasa_tracker import TrackerBuilder
+from tests.support.rasa_tracker import TrackerBuilder
 
 CONFIG = load_routing_config()
 NOW = datetime(2026, 3, 14, 14, 0, tzinfo=timezone.utc)

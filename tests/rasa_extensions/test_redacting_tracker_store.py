@@ -25,7 +25,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from handoff.privacy.redact import redact_value
 from rasa_extensions.redacting_tracker_store import MaskingMemo, RedactingRedisTrackerStore
-from tests.redis_server import redis_server
+from tests.support.redis_server import redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CARD = "4111 1111 1111 1111"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.service.handoff_support import (
+from tests.support.handoff import (
     HUB,
     PAYMENT,
     agent_headers,

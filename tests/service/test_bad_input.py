@@ -12,9 +12,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from gateway.server import create_app as create_gateway
-from tests.service.console_support import console_settings
-from tests.service.gateway_support import gateway_settings
-from tests.service.handoff_support import HUB, agent_headers, conversation, handoff_body
+from tests.gateway.console_support import console_settings
+from tests.gateway.support import gateway_settings
+from tests.support.handoff import HUB, agent_headers, conversation, handoff_body
 
 # About 40 KB each, under every body limit: Python's json module recurses once per level.
 NESTED_BODIES = {

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from handoff.store.conversations import append_customer_message
 from service.keys import HANDOFF
-from tests.service.handoff_support import (
+from tests.support.handoff import (
     HUB,
     MovableClock,
     agent_headers,

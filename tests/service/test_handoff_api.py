@@ -9,9 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from service.keys import HANDOFF
-from tests.redis_server import redis_server
-from tests.service.conftest import TOKEN
-from tests.service.handoff_support import (
+from tests.conftest import TOKEN
+from tests.support.handoff import (
     AFTER_HOURS,
     BULBS,
     CAMERA,
@@ -27,6 +26,7 @@ from tests.service.handoff_support import (
     handoff_settings,
     start_app,
 )
+from tests.support.redis_server import redis_server
 
 RESPONSE_FIELDS = {
     "ticket_id",

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.redis_contents import every_value, every_value_text
-from tests.service.handoff_support import (
+from tests.support.handoff import (
     CARD,
     CARD_DIGITS,
     HUB,
@@ -20,6 +19,7 @@ from tests.service.handoff_support import (
     go_online,
     handoff_body,
 )
+from tests.support.redis_contents import every_value, every_value_text
 
 
 @pytest.fixture

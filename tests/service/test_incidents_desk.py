@@ -8,8 +8,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from handoff.ticket_record import TicketRecord
-from tests.handoff.rasa_tracker import TrackerBuilder
-from tests.service.handoff_support import MovableClock, handoff_body
+from tests.support.handoff import MovableClock, handoff_body
+from tests.support.rasa_tracker import TrackerBuilder
 
 PERSON_REQUESTS = (
     "I want to talk to a person",

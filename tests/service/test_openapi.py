@@ -12,7 +12,7 @@ import yaml
 from handoff.vocabulary import CONVERSATION_STATES, TAKEOVER_OUTCOMES, TICKET_STATUSES
 from service.app import create_app
 from service.settings import PROJECT_ROOT, Settings
-from tests.service.conftest import TOKEN
+from tests.conftest import TOKEN
 
 DOCUMENT = PROJECT_ROOT / "docs" / "openapi.yaml"
 METHODS = {"get", "put", "post", "delete", "patch"}

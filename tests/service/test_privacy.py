@@ -10,7 +10,7 @@ import pytest
 import redis.asyncio as redis
 
 from knowledge_base.insights import Miss, RedisInsightStore
-from tests.redis_contents import every_value_text
+from tests.support.redis_contents import every_value_text
 
 CARD_FORMS = ("4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111")
 UNANSWERABLE = "can I pay a parking fine in Tokyo with my card 4111-1111-1111-1111, cvv 123?"

@@ -6,7 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from tests.service.conftest import TOKEN
+from tests.conftest import TOKEN
 
 
 async def test_search_answers_with_the_article_title_link_and_section(client) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from handoff import store as handoff_store
 from handoff.store import HandoffStore
 from handoff.ticket_record import TicketRecord
 from service.settings import Settings
-from tests.service.handoff_support import (
+from tests.support.handoff import (
     HUB,
     OPEN_HOURS,
     MovableClock,

@@ -24,7 +24,7 @@ from handoff.store.incidents import (
 )
 from handoff.ticket.builder import build_ticket
 from handoff.ticket.model import Ticket
-from tests.handoff.rasa_tracker import TrackerBuilder
+from tests.support.rasa_tracker import TrackerBuilder
 
 SETTINGS = load_routing_config().incidents  # 3 customers within 30 minutes, similarity 0.5
 IGNORE = SETTINGS.ignore_words

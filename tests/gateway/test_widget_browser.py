@@ -25,11 +25,10 @@ from handoff import lifecycle
 from handoff import store as handoff_store
 from service.app import create_app as create_service
 from stack.supervisor import free_port
+from tests.conftest import TOKEN
 from tests.e2e.browser import Screenshots
-from tests.service.conftest import TOKEN
-from tests.service.gateway_support import conversation_of, gateway_settings, stand_in_rasa
-from tests.service.handoff_support import OPEN_HOURS, MovableClock, handoff_settings
-from tests.service.test_handoff_store import PAYMENT, record
+from tests.gateway.support import conversation_of, gateway_settings, stand_in_rasa
+from tests.support.handoff import OPEN_HOURS, PAYMENT, MovableClock, handoff_settings, record
 
 XSS = [
     "<script>alert('script')</script>",

@@ -15,8 +15,8 @@ from gateway.server import create_app as create_gateway
 from handoff.store.conversations import append_customer_message
 from handoff.store.tickets import RedisTicketStore
 from tests.e2e.browser import Screenshots
-from tests.service.console_support import console_settings
-from tests.service.handoff_support import (
+from tests.gateway.console_support import console_settings
+from tests.support.handoff import (
     HUB,
     agent_headers,
     conversation,

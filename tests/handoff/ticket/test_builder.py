@@ -26,7 +26,7 @@ from handoff.ticket.model import (
     ticket_schema,
 )
 from handoff.ticket.summary import first_request
-from tests.handoff.rasa_tracker import TrackerBuilder
+from tests.support.rasa_tracker import TrackerBuilder
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)
 CARD_FORMS = ("4242 4242 4242 4242", "4242-4242-4242-4242", "4242424242424242")

@@ -4,7 +4,7 @@ import pytest
 
 from handoff.ticket.model import ArticleShown, BotTurn, Button, CustomerTurn, Entity
 from handoff.ticket.transcript import TrackerFormatError, read_tracker
-from tests.handoff.rasa_tracker import TrackerBuilder
+from tests.support.rasa_tracker import TrackerBuilder
 
 ORDER_ENTITY = {"entity": "order_number", "value": "HL-482913", "start": 21, "end": 30}
 

@@ -9,7 +9,7 @@ import pytest
 from knowledge_base.articles import load_articles
 from knowledge_base.index import SearchIndex
 from knowledge_base.library import KnowledgeBase
-from tests.service.conftest import SAMPLE_ARTICLES
+from tests.conftest import SAMPLE_ARTICLES
 
 THRESHOLD = 0.5
 

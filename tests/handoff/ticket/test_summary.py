@@ -11,7 +11,7 @@ from handoff.escalation_file import load_decision_config, load_frustration_confi
 from handoff.sentiment import vader_polarity
 from handoff.ticket.model import ArticleShown, ContextItem, CustomerTurn
 from handoff.ticket.summary import summarise, tried_line, wants_line, why_it_escalated
-from tests.handoff.escalation_stories import EscalationStory, load_stories
+from tests.support.escalation_stories import EscalationStory, load_stories
 
 TURNS = (
     CustomerTurn(1, "hello", None, "greet"),

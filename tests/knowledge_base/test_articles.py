@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from knowledge_base.articles import ArticleError, load_articles, parse_article
-from tests.service.conftest import SAMPLE_ARTICLES
+from tests.conftest import SAMPLE_ARTICLES
 
 GOOD = """---
 id: return-policy

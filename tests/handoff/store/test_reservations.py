@@ -13,8 +13,7 @@ import redis.asyncio as redis
 from handoff import lifecycle
 from handoff.store.conversations import MessageNotDelivered, append_customer_message
 from handoff.store.tickets import RedisTicketStore
-from tests.service.handoff_support import HUB, OPEN_HOURS
-from tests.service.test_handoff_store import record
+from tests.support.handoff import HUB, OPEN_HOURS, record
 
 
 @pytest.fixture

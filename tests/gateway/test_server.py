@@ -18,8 +18,7 @@ from handoff import lifecycle
 from handoff import store as handoff_store
 from handoff.privacy.identity import sign_customer
 from stack.supervisor import free_port
-from tests.redis_server import redis_server
-from tests.service.gateway_support import (
+from tests.gateway.support import (
     ORIGIN,
     SECRET,
     FakeRasa,
@@ -29,8 +28,8 @@ from tests.service.gateway_support import (
     stand_in_rasa,
     wait_for,
 )
-from tests.service.handoff_support import OPEN_HOURS
-from tests.service.test_handoff_store import PAYMENT, record
+from tests.support.handoff import OPEN_HOURS, PAYMENT, record
+from tests.support.redis_server import redis_server
 
 
 @pytest.fixture

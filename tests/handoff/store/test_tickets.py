@@ -5,26 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import redis.asyncio as redis
 
 from handoff import lifecycle
 from handoff import store as handoff_store
-from handoff.privacy.identity import CustomerContext
-from handoff.routing.config import load_routing_config
-from handoff.routing.intake import routing_request
-from handoff.routing.rules import ArticleTried, route
 from handoff.store import AtCapacity, HandoffStore
-from handoff.ticket.builder import build_ticket
-from handoff.ticket.model import Routing
 from handoff.ticket_record import TicketRecord
 from infra.redis_client import RedisUnavailable
 from stack.supervisor import free_port
-from tests.service.handoff_support import HUB, OPEN_HOURS, PAYMENT, Topic, conversation, decision
-
-ROUTING = load_routing_config()
+from tests.support.handoff import HUB, OPEN_HOURS, PAYMENT, record
 
 
 @pytest.fixture
@@ -32,32 +24,6 @@ async def store(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[Hand
     opened = await handoff_store.create(redis_url)
     yield opened
     await opened.close()
-
-
-def record(
-    topic: Topic,
-    conversation_id: str,
-    at: datetime = OPEN_HOURS,
-    customer_id: str | None = None,
-    tier: str | None = None,
-) -> TicketRecord:
-    """A built, routed ticket record, as the service stores it."""
-    tracker = conversation(topic, conversation_id=conversation_id).tracker()
-    customer = CustomerContext(customer_id, tier) if customer_id else None
-    ticket = build_ticket(
-        tracker,
-        decision(4),
-        ticket_id=f"tk-{conversation_id}",
-        conversation_id=conversation_id,
-        channel="rest",
-        customer=customer,
-        now=at,
-        nlp=None,
-    )
-    articles = {HUB.article_id: ArticleTried(HUB.article_id, "devices")}
-    routed = route(routing_request(ticket, articles), ROUTING, at)
-    ticket = ticket.with_routing(Routing.from_dict(routed.to_dict()), at=at, by="router")
-    return TicketRecord(ticket=ticket, idempotency_key="turn-4")
 
 
 async def test_concurrent_reservations_of_one_escalation_agree_on_one_ticket(store) -> None:  # type: ignore[no-untyped-def]

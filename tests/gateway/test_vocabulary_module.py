@@ -16,8 +16,8 @@ from playwright.async_api import Page
 from gateway.server import create_app
 from gateway.web import STATIC_DIR, VOCABULARY_PATH
 from handoff import vocabulary
-from tests.service.gateway_support import gateway_settings
-from tests.service.test_gateway_web import assert_security_headers
+from tests.gateway.support import gateway_settings
+from tests.gateway.test_web import assert_security_headers
 
 EXPORT = re.compile(r"^export const (\w+) = (?:Object\.freeze\((.*)\)|(.*));$")
 STRING_ARRAY = re.compile(r"\[\s*(\"[\w-]*\"(?:\s*,\s*\"[\w-]*\")+)\s*,?\s*\]")

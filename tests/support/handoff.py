@@ -9,12 +9,19 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from handoff.privacy.identity import CustomerContext
+from handoff.routing.config import load_routing_config
+from handoff.routing.intake import routing_request
+from handoff.routing.rules import ArticleTried, route
+from handoff.ticket.builder import build_ticket
+from handoff.ticket.model import Routing
+from handoff.ticket_record import TicketRecord
 from knowledge_base.embeddings import Embedder
 from service.agents import issue_token
 from service.app import create_app
 from service.settings import PROJECT_ROOT, AgentCliSettings, Settings
-from tests.handoff.rasa_tracker import TrackerBuilder
-from tests.service.conftest import TOKEN
+from tests.conftest import TOKEN
+from tests.support.rasa_tracker import TrackerBuilder
 
 # Tuesday 10 March 2026: 10:00 ET (open, 08:00-20:00) and 22:00 ET (closed).
 OPEN_HOURS = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
@@ -156,3 +163,32 @@ def handoff_body(
         "customer": copy.deepcopy(customer),
         "channel": "rest",
     }
+
+
+ROUTING = load_routing_config()
+
+
+def record(
+    topic: Topic,
+    conversation_id: str,
+    at: datetime = OPEN_HOURS,
+    customer_id: str | None = None,
+    tier: str | None = None,
+) -> TicketRecord:
+    """A built, routed ticket record, as the service stores it."""
+    tracker = conversation(topic, conversation_id=conversation_id).tracker()
+    customer = CustomerContext(customer_id, tier) if customer_id else None
+    ticket = build_ticket(
+        tracker,
+        decision(4),
+        ticket_id=f"tk-{conversation_id}",
+        conversation_id=conversation_id,
+        channel="rest",
+        customer=customer,
+        now=at,
+        nlp=None,
+    )
+    articles = {HUB.article_id: ArticleTried(HUB.article_id, "devices")}
+    routed = route(routing_request(ticket, articles), ROUTING, at)
+    ticket = ticket.with_routing(Routing.from_dict(routed.to_dict()), at=at, by="router")
+    return TicketRecord(ticket=ticket, idempotency_key="turn-4")

@@ -14,7 +14,7 @@ from handoff.routing.intake import (
 )
 from handoff.routing.rules import Amount, ArticleTried
 from handoff.ticket.builder import build_ticket
-from tests.handoff.rasa_tracker import TrackerBuilder
+from tests.support.rasa_tracker import TrackerBuilder
 
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
 

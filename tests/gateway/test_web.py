@@ -14,7 +14,7 @@ import redis.asyncio as redis
 
 from gateway.server import create_app
 from gateway.web import CONTENT_SECURITY_POLICY, STATIC_DIR, WIDGET_FILES
-from tests.service.gateway_support import ORIGIN, gateway_settings
+from tests.gateway.support import ORIGIN, gateway_settings
 
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "

@@ -21,7 +21,7 @@ from handoff.routing.config import (
 from handoff.routing.incidents import Escalation, detect_incident
 from handoff.routing.rules import Amount, ArticleTried, RoutingRequest, route
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ET = ZoneInfo("America/New_York")
 TUESDAY_10AM = datetime(2026, 3, 10, 10, 0, tzinfo=ET)
 CONFIG = load_routing_config()

@@ -18,9 +18,9 @@ from gateway.server import create_app as create_gateway
 from handoff.store.conversations import append_customer_message
 from handoff.store.tickets import RedisTicketStore
 from stack.supervisor import free_port
-from tests.service.console_support import EventStream, console_settings
-from tests.service.gateway_support import ORIGIN, Widget, conversation_of
-from tests.service.handoff_support import (
+from tests.gateway.console_support import EventStream, console_settings
+from tests.gateway.support import ORIGIN, Widget, conversation_of
+from tests.support.handoff import (
     HUB,
     PAYMENT,
     Topic,

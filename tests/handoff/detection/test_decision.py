@@ -16,7 +16,7 @@ from handoff.escalation_file import load_decision_config, load_frustration_confi
 from handoff.privacy.identity import CustomerContext
 from handoff.sentiment import vader_polarity
 from knowledge_base.embeddings import SentenceTransformerEmbedder
-from tests.handoff.escalation_stories import EscalationStory, load_stories
+from tests.support.escalation_stories import EscalationStory, load_stories
 
 MISS = ("action_answer_from_kb",)
 STORIES = load_stories()

@@ -18,8 +18,7 @@ from handoff.customer_messages import add_customer_message
 from handoff.routing.config import load_routing_config
 from handoff.store import HandoffStore
 from handoff.store.conversations import RedisConversations
-from tests.service.handoff_support import HUB, OPEN_HOURS, PAYMENT
-from tests.service.test_handoff_store import record
+from tests.support.handoff import HUB, OPEN_HOURS, PAYMENT, record
 
 ROUTING = load_routing_config()
 

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import ClientResponse
 
 from gateway.settings import GatewaySettings
-from tests.service.gateway_support import gateway_settings
+from tests.gateway.support import gateway_settings
 
 UNUSED_RASA = "http://127.0.0.1:9"  # the console never talks to Rasa
 

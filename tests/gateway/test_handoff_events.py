@@ -22,8 +22,8 @@ from handoff import store as handoff_store
 from handoff.ticket_record import TicketRecord
 from service.app import create_app as create_service
 from stack.supervisor import free_port
-from tests.service.conftest import TOKEN
-from tests.service.gateway_support import (
+from tests.conftest import TOKEN
+from tests.gateway.support import (
     ORIGIN,
     Widget,
     conversation_of,
@@ -31,8 +31,7 @@ from tests.service.gateway_support import (
     stand_in_rasa,
     wait_for,
 )
-from tests.service.handoff_support import OPEN_HOURS, MovableClock, handoff_settings
-from tests.service.test_handoff_store import PAYMENT, record
+from tests.support.handoff import OPEN_HOURS, PAYMENT, MovableClock, handoff_settings, record
 
 AGENT = "maya"  # handoff/routing/agents.yml: Maya Okafor, billing
 

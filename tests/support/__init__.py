@@ -1,0 +1,1 @@
+"""Helpers the tests share: a throwaway Redis, tracker and ticket builders, Redis dumps."""
