@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Self
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
@@ -96,3 +96,21 @@ async def guard() -> AsyncIterator[None]:
 async def await_reply(result: Awaitable[Any] | Any) -> Any:
     """redis-py types its commands as `Awaitable[T] | T`; on the asyncio client they await."""
     return await result
+
+
+class OnOneConnection:
+    """A store on one Redis client it owns: `open` connects and checks Redis answers (raising
+    RedisUnavailable), `ping` for health checks, `close` on shutdown."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._redis = client
+
+    @classmethod
+    async def open(cls, url: str, *, timeout_seconds: float = TIMEOUT_SECONDS) -> Self:
+        return cls(await connect_checked(url, timeout_seconds=timeout_seconds))
+
+    async def ping(self) -> None:
+        await ping(self._redis)
+
+    async def close(self) -> None:
+        await self._redis.aclose()

@@ -12,8 +12,6 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
-import redis.asyncio as redis
-
 from handoff.privacy.redact import redact_text
 from infra import redis_client
 from infra.redis_client import guard
@@ -63,10 +61,7 @@ class InsightStore(abc.ABC):
     async def close(self) -> None: ...
 
 
-class RedisInsightStore(InsightStore):
-    def __init__(self, client: redis.Redis) -> None:
-        self._redis = client
-
+class RedisInsightStore(redis_client.OnOneConnection, InsightStore):
     async def record_miss(self, miss: Miss) -> None:
         # Masked here too, whoever the caller: normalising first would break card numbers up.
         question = redact_text(miss.question)
@@ -107,17 +102,9 @@ class RedisInsightStore(InsightStore):
             for article_id, row in zip(article_ids, rows, strict=True)
         }
 
-    async def ping(self) -> None:
-        await redis_client.ping(self._redis)
-
-    async def close(self) -> None:
-        await self._redis.aclose()
-
 
 async def create(
     redis_url: str, timeout_seconds: float = redis_client.TIMEOUT_SECONDS
 ) -> RedisInsightStore:
     """Connect to Redis and check it answers; raise RedisUnavailable when it does not."""
-    return RedisInsightStore(
-        await redis_client.connect_checked(redis_url, timeout_seconds=timeout_seconds)
-    )
+    return await RedisInsightStore.open(redis_url, timeout_seconds=timeout_seconds)

@@ -42,9 +42,9 @@ __all__ = [
 ]
 
 
-class HandoffStore:
+class HandoffStore(redis_client.OnOneConnection):
     def __init__(self, client: redis.Redis) -> None:
-        self._redis = client
+        super().__init__(client)
         self.tickets: TicketStore = RedisTicketStore(client)
         self.agents: AgentStore = RedisAgentStore(client)
         self.incidents: IncidentStore = RedisIncidentStore(client)
@@ -57,17 +57,9 @@ class HandoffStore:
         """Erasure: remove every handoff key of this customer; returns how many tickets."""
         return await retention.erase_customer(self._redis, customer_id)
 
-    async def ping(self) -> None:
-        await redis_client.ping(self._redis)
-
-    async def close(self) -> None:
-        await self._redis.aclose()
-
 
 async def create(
     redis_url: str, timeout_seconds: float = redis_client.TIMEOUT_SECONDS
 ) -> HandoffStore:
     """Connect to Redis and check it answers; raise RedisUnavailable when it does not."""
-    return HandoffStore(
-        await redis_client.connect_checked(redis_url, timeout_seconds=timeout_seconds)
-    )
+    return await HandoffStore.open(redis_url, timeout_seconds=timeout_seconds)
