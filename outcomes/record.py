@@ -1,0 +1,194 @@
+"""The outcome record: how one conversation session ended, the one fact every escalation metric,
+the dashboard and the QA sample are computed from.
+
+A session ends after `inactivity` without a customer message (configurable; widgets that just
+close never say goodbye), and only once no ticket of the session is still open with an agent.
+It ends as exactly one of:
+
+- `contained`: answered without a person (`last_answer_helpful` says whether the customer marked
+  the last answer helpful; `None` when they did not say);
+- `escalated`: a person took it (the escalation's reason, type, team, priority, turn and the
+  decision's signals; the ticket's times, SLA, resolution and surveys);
+- `withdrawn`: the customer cancelled the request for a person before anyone joined;
+- `abandoned`: the customer left after a miss, in the middle of a flow, or while waiting for a
+  person in open hours (`abandoned_at`);
+- `after_hours`: handed off while the team was closed; the team follows up later.
+
+Records are append-only (a Redis stream), one per conversation and session (`key`), and hold no
+customer text: ids, labels, counts, times and ratings only. The JSON form (`to_json`/`from_json`)
+is versioned; a field added later gets a default so older records still read.
+
+Pure and standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+RECORD_VERSION = 1
+
+Outcome = Literal["contained", "escalated", "withdrawn", "abandoned", "after_hours"]
+OUTCOMES: tuple[Outcome, ...] = ("contained", "escalated", "withdrawn", "abandoned", "after_hours")
+AbandonedAt = Literal["after_miss", "mid_flow", "while_waiting"]
+ABANDONED_AT: tuple[AbandonedAt, ...] = ("after_miss", "mid_flow", "while_waiting")
+Audience = Literal["bot", "agent"]
+"""Who a survey was about: the assistant alone, or an agent's chat."""
+
+
+class OutcomeFormatError(ValueError):
+    """A stored outcome record that cannot be read back; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One signal of the escalation decision: its name (handoff/detection), its contribution."""
+
+    name: str
+    contribution: float
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Why and where the session went to a person (from the decision record and routing)."""
+
+    reason: str  # explicit_request | frustration | unresolved | policy
+    escalation_type: str  # functional | hierarchical | priority | automated
+    team: str
+    priority: str
+    turn: int
+    explicit: bool
+    signals: tuple[Signal, ...] = ()
+
+
+@dataclass(frozen=True)
+class TicketTimes:
+    """The ticket's life, as ISO 8601 UTC times (None: did not happen)."""
+
+    ticket_id: str
+    created_at: str
+    first_agent_message_at: str | None = None
+    closed_at: str | None = None
+    closed_as: str | None = None  # resolved | handed_back | cancelled | closed
+    resolution_code: str | None = None
+    agent_id: str | None = None
+    first_response_sla_met: bool | None = None
+    resolution_sla_met: bool | None = None
+    queue_wait_seconds: float | None = None
+    agent_reasks: tuple[str, ...] = ()
+    """What an agent asked for that the ticket already had (order_number, email, amount,
+    what_was_tried): the agent re-ask rate."""
+    escalation_not_needed: bool = False
+    """The agent marked, when resolving, that a person was not needed."""
+
+
+@dataclass(frozen=True)
+class Survey:
+    """The customer's answers: CSAT 1-5, customer effort (CES) 1-7; None when not answered."""
+
+    audience: Audience
+    csat: int | None = None
+    ces: int | None = None
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class OutcomeRecord:
+    conversation_id: str
+    session: str
+    """The session's start time (ISO 8601 UTC): a conversation has one session per Rasa
+    session; with `conversation_id` it makes the record's key."""
+    started_at: str
+    ended_at: str
+    outcome: Outcome
+    channel: str = "widget"
+    turns: int = 0
+    """Customer turns typed or pressed in the session."""
+    first_intent: str | None = None
+    """The topic: the intent of the first substantive customer turn."""
+    articles: tuple[str, ...] = ()
+    """Knowledge-base articles shown, in order."""
+    misses: int = 0
+    last_answer_helpful: bool | None = None
+    abandoned_at: AbandonedAt | None = None
+    escalation: Escalation | None = None
+    ticket: TicketTimes | None = None
+    survey: Survey | None = None
+    customer_key: str | None = None
+    """A keyed hash of the verified customer's id (never the id itself): repeat contacts and
+    first-contact resolution. None for anonymous customers."""
+    frustrated_without_offer: bool = False
+    """Frustration signals fired but no person was offered: a QA sampling rule."""
+    version: int = RECORD_VERSION
+
+    @property
+    def key(self) -> str:
+        return f"{self.conversation_id}:{self.session}"
+
+    @property
+    def escalated(self) -> bool:
+        return self.escalation is not None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> OutcomeRecord:
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise OutcomeFormatError(f"not JSON: {error}") from error
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: object) -> OutcomeRecord:
+        if not isinstance(data, Mapping):
+            raise OutcomeFormatError("an outcome record is a JSON object")
+        problems = []
+        for name in ("conversation_id", "session", "started_at", "ended_at"):
+            if not isinstance(data.get(name), str) or not data[name]:
+                problems.append(f"{name} must be non-empty text")
+        if data.get("outcome") not in OUTCOMES:
+            problems.append(f"outcome must be one of {', '.join(OUTCOMES)}")
+        if data.get("abandoned_at") not in (None, *ABANDONED_AT):
+            problems.append(f"abandoned_at must be one of {', '.join(ABANDONED_AT)}")
+        if problems:
+            raise OutcomeFormatError("; ".join(problems))
+        try:
+            return _build(cls, data)
+        except (TypeError, ValueError) as error:
+            raise OutcomeFormatError(str(error)) from error
+
+
+def _build(cls: type[OutcomeRecord], data: Mapping[str, Any]) -> OutcomeRecord:
+    known = {f.name for f in fields(cls)}
+    values = {name: value for name, value in data.items() if name in known}
+    escalation = values.get("escalation")
+    if escalation is not None:
+        signals = tuple(Signal(**signal) for signal in escalation.get("signals", ()))
+        values["escalation"] = Escalation(**{**escalation, "signals": signals})
+    ticket = values.get("ticket")
+    if ticket is not None:
+        reasks = tuple(ticket.get("agent_reasks", ()))
+        values["ticket"] = TicketTimes(**{**ticket, "agent_reasks": reasks})
+    if values.get("survey") is not None:
+        values["survey"] = Survey(**values["survey"])
+    values["articles"] = tuple(values.get("articles", ()))
+    return cls(**values)
+
+
+__all__ = [
+    "ABANDONED_AT",
+    "OUTCOMES",
+    "AbandonedAt",
+    "Audience",
+    "Escalation",
+    "Outcome",
+    "OutcomeFormatError",
+    "OutcomeRecord",
+    "Signal",
+    "Survey",
+    "TicketTimes",
+]
