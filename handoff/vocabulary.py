@@ -63,3 +63,7 @@ CSAT = "csat"
 CSAT_RATINGS = (1, 2, 3, 4, 5)
 """The widget's buttons, what the gateway accepts and what the ticket keeps: 1 poor, 5 great."""
 MAX_CSAT_COMMENT_CHARS = 1000
+
+ROLES = ("agent", "supervisor", "content")
+"""What a person of the team may open: agents work tickets; supervisors also see the dashboard
+and review conversations; the content team works on the articles."""

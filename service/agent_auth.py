@@ -3,7 +3,8 @@
 Every path under /agent/ needs `Authorization: Bearer <agent token>` (401 when missing, wrong,
 or the agent is no longer in the agents file; 503 when Redis cannot say). What an agent may see
 and do is the desk's to decide (service/desk/agent_actions.py: their teams' tickets and their
-own, 403 otherwise).
+own, 403 otherwise); routes for a role (the dashboard, the QA review: `supervisor`) call
+`require_role` first.
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ def agent_auth() -> Middleware:
         return await handler(request)
 
     return middleware
+
+
+def require_role(request: web.Request, *roles: str) -> AgentProfile:
+    """The calling agent, when their role is one of `roles` (handoff.vocabulary.ROLES); else
+    403 with a JSON error."""
+    agent = request[AGENT]
+    if agent.role not in roles:
+        raise json_error(
+            web.HTTPForbidden, f"this needs the {' or '.join(roles)} role; you are {agent.role}"
+        )
+    return agent
 
 
 async def _agent_of(request: web.Request) -> AgentProfile:

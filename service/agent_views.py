@@ -37,6 +37,7 @@ async def me(request: web.Request) -> web.Response:
         {
             "id": agent.id,
             "name": agent.name,
+            "role": agent.role,
             "teams": sorted(agent.teams),
             "presence": state.presence,
             "load": state.load,

@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from handoff.vocabulary import ROLES
 from infra.config_checks import Checker
 from infra.yaml_config import load_yaml_config
 
@@ -31,6 +32,8 @@ class AgentProfile:
     name: str
     teams: frozenset[str]
     max_concurrent: int
+    role: str = "agent"
+    """One of handoff.vocabulary.ROLES: `supervisor` may open the dashboard and the QA review."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def parse_agents_config(data: object, teams: Collection[str]) -> AgentsConfig:
 
 def _agent(check: Checker, raw: object, name: str, teams: Collection[str]) -> AgentProfile | None:
     spec = check.mapping(raw, name)
-    check.known(spec, ("id", "name", "teams", "max_concurrent"), f"{name}.")
+    check.known(spec, ("id", "name", "teams", "max_concurrent", "role"), f"{name}.")
     agent_id = spec.get("id")
     if not isinstance(agent_id, str) or not AGENT_ID.match(agent_id):
         check.add(f"{name}.id={agent_id!r} must be lower-case letters, digits, - or _")
@@ -87,4 +90,12 @@ def _agent(check: Checker, raw: object, name: str, teams: Collection[str]) -> Ag
         name=check.text(spec.get("name"), f"{name}.name"),
         teams=frozenset(skills),
         max_concurrent=check.whole(spec.get("max_concurrent"), f"{name}.max_concurrent", 1, 50),
+        role=_role(check, spec.get("role", "agent"), f"{name}.role"),
     )
+
+
+def _role(check: Checker, role: object, name: str) -> str:
+    if role not in ROLES:
+        check.add(f"{name}={role!r} must be one of {', '.join(ROLES)}")
+        return "agent"
+    return str(role)

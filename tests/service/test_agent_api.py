@@ -70,6 +70,7 @@ async def test_me_shows_presence_load_and_capacity(client, agents) -> None:  # t
     me = await (await client.get("/agent/me", headers=agents["priya"])).json()
     assert me["presence"] == "online"
     assert (me["load"], me["capacity"], me["teams"]) == (1, 3, ["technical"])
+    assert me["role"] == "agent"
     assert "answered" in me["resolution_codes"]
     bad = await client.put("/agent/presence", json={"presence": "busy"}, headers=agents["priya"])
     assert bad.status == 400

@@ -45,3 +45,18 @@ def test_every_problem_is_reported_at_once() -> None:
         "'Fixed it' must be a lower-case word",
     ):
         assert problem in message
+
+
+def test_an_agent_has_a_role_and_a_wrong_one_is_refused() -> None:
+    routing = load_routing_config()
+    shipped = load_agents_config(DEFAULT_AGENTS_PATH, routing.teams)
+    assert shipped.agents["dana"].role == "supervisor"
+    assert shipped.agents["maya"].role == "agent"  # the default
+    raw = {
+        "agents": [
+            {"id": "ann", "name": "Ann", "teams": ["billing"], "max_concurrent": 2, "role": "boss"}
+        ],
+        "resolution_codes": ["answered"],
+    }
+    with pytest.raises(AgentsConfigError, match="role='boss' must be one of agent, supervisor"):
+        parse_agents_config(raw, routing.teams)
