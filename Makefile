@@ -21,8 +21,9 @@ run: train ## Run the whole assistant (Redis, service, action server, Rasa); Ctr
 shell: ## Chat with the running assistant from this terminal (needs `make run` in another one)
 	@$(SERVICE_PY) -m stack chat
 
-test: train ## Run the whole test suite: lint, unit, Rasa validation + conversation tests, end-to-end, browser
+test: train ## Run the whole test suite: lint, unit, Rasa validation + conversation tests, end-to-end, browser, Prometheus
 	@scripts/bootstrap.sh browser
+	@scripts/bootstrap.sh prometheus
 	@scripts/test.sh
 
 lint: setup ## ruff, mypy, the import rules (import-linter) and the size limits

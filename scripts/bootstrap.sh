@@ -4,9 +4,11 @@
 #   .venv/service  Python 3.11 with the service (aiohttp, redis, sentence-transformers)
 #   redis-server   Debian package (installed with apt-get when missing and running as root)
 #   chromium       Debian package, for the browser tests only (target `browser`; make test)
+#   prometheus     Debian package, for the monitoring end-to-end test only (target `prometheus`;
+#                  make test); the test starts its own server on a free port
 # Idempotent: each environment is stamped with a hash of what defines it, so a second run with
 # nothing changed only checks the stamps.
-# Usage: scripts/bootstrap.sh [bot|service|redis|browser|all]
+# Usage: scripts/bootstrap.sh [bot|service|redis|browser|prometheus|all]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -95,6 +97,19 @@ ensure_chromium() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 }
 
+ensure_prometheus() {
+    if [ -x /usr/bin/prometheus ]; then
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        die "/usr/bin/prometheus is missing (tests/e2e/test_prometheus.py starts it). Run as root so this script can 'apt-get install prometheus', or install it yourself."
+    fi
+    say "installing prometheus from Debian (for the monitoring test)"
+    apt-get update -qq
+    # no node exporter: the test scrapes only the stack's own /metrics
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+}
+
 # One setup at a time: two `make` commands started together would otherwise run pip in the
 # same environment at once and break it.
 mkdir -p "$ROOT/var"
@@ -111,10 +126,11 @@ case "$what" in
     service) make_env service 3.11 "service,dev" "torch==2.13.0" ;;
     redis) if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi ;;
     browser) ensure_chromium ;;
+    prometheus) ensure_prometheus ;;
     all)
         if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi
         make_env service 3.11 "service,dev" "torch==2.13.0"
         make_env bot 3.10 "bot,bot-dev"
         ;;
-    *) die "unknown target '$what' (expected bot, service, redis, browser or all)" ;;
+    *) die "unknown target '$what' (expected bot, service, redis, browser, prometheus or all)" ;;
 esac
