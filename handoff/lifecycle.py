@@ -105,9 +105,19 @@ def escalate(
     return _requeue(record, agent_id, to_team, skill_team, "hierarchical", why, now)
 
 
-def resolve(record: TicketRecord, agent_id: str, code: str, *, now: datetime) -> TicketRecord:
+def resolve(
+    record: TicketRecord,
+    agent_id: str,
+    code: str,
+    *,
+    now: datetime,
+    escalation_needed: bool = True,
+) -> TicketRecord:
+    """The owner closes the chat with a resolution code; `escalation_needed=False`: they say
+    a person was not needed for it."""
     _require_owner(record, agent_id, "resolve")
-    return _close(record, "resolved", agent_id, f"resolved: {code}", now)
+    closed = _close(record, "resolved", agent_id, f"resolved: {code}", now)
+    return replace(closed, escalation_needed=escalation_needed)
 
 
 def hand_back(record: TicketRecord, agent_id: str, *, now: datetime) -> TicketRecord:

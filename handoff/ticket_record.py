@@ -2,7 +2,8 @@
 
 The ticket (handoff/ticket/model.py) is what an agent reads; the record adds who owns it now, when
 it was first answered and closed, the SLA breaches already fired, the private notes, whether
-it went to the offline path, and the customer's satisfaction rating (CSAT) of a resolved chat.
+it went to the offline path, the customer's satisfaction rating (CSAT) of a resolved chat, and
+whether the resolving agent said a person was needed at all (`escalation_needed`).
 Pure: `to_fields`/`from_fields` give the flat string form the store keeps in one Redis hash,
 `sla_timers` and `conversation_state` derive the store's indexes.
 """
@@ -68,6 +69,9 @@ class TicketRecord:
     fired_breaches: tuple[str, ...] = ()
     notes: tuple[Note, ...] = ()
     csat: Csat | None = None
+    escalation_needed: bool = True
+    """False when the agent who resolved the chat marked that a person was not needed (the
+    over-escalation QA sample and metric)."""
 
     @property
     def ticket_id(self) -> str:
@@ -153,6 +157,7 @@ class TicketRecord:
             "fired_breaches": json.dumps(list(self.fired_breaches)),
             "notes": json.dumps([asdict(note) for note in self.notes], ensure_ascii=False),
             "csat": json.dumps(asdict(self.csat), ensure_ascii=False) if self.csat else "",
+            "escalation_needed": "1" if self.escalation_needed else "0",
         }
 
     @classmethod
@@ -169,6 +174,7 @@ class TicketRecord:
                 fired_breaches=tuple(json.loads(fields.get("fired_breaches") or "[]")),
                 notes=tuple(Note(**note) for note in json.loads(fields.get("notes") or "[]")),
                 csat=Csat(**json.loads(fields["csat"])) if fields.get("csat") else None,
+                escalation_needed=fields.get("escalation_needed") != "0",
             )
         except (KeyError, TypeError, ValueError) as error:
             raise RecordFormatError(f"unreadable ticket record: {error}") from error
@@ -184,5 +190,6 @@ class TicketRecord:
             "follow_up_by": self.follow_up_by,
             "notes": [asdict(note) for note in self.notes],
             "csat": asdict(self.csat) if self.csat else None,
+            "escalation_needed": self.escalation_needed,
             "conversation_state": self.conversation_state,
         }

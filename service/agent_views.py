@@ -102,10 +102,14 @@ async def escalate(request: web.Request) -> web.Response:
 
 
 async def resolve(request: web.Request) -> web.Response:
-    code = (await read_json_object(request)).get("resolution_code")
+    body = await read_json_object(request)
+    code, needed = body.get("resolution_code"), body.get("escalation_needed", True)
     if not isinstance(code, str):
         raise bad_request("resolution_code must be text")
-    record = await request.app[HANDOFF].resolve(request[AGENT], ticket_id_in_path(request), code)
+    if not isinstance(needed, bool):
+        raise bad_request("escalation_needed must be true or false")
+    desk, ticket_id = request.app[HANDOFF], ticket_id_in_path(request)
+    record = await desk.resolve(request[AGENT], ticket_id, code, escalation_needed=needed)
     return web.json_response(ticket_json(record))
 
 

@@ -21,7 +21,7 @@
  *   (data-speaker: customer, bot, agent), notes, note, history, claim, reply-form, reply-text,
  *   reply-send, note-form, note-text, note-add, transfer-form, transfer-team, transfer-submit,
  *   escalate-form, escalate-reason, escalate-submit, resolve-form, resolve-code,
- *   resolve-submit, hand-back
+ *   resolve-not-needed, resolve-submit, hand-back
  */
 
 import { ApiError, api, explain, openEvents } from "./console-api.js";
@@ -326,7 +326,11 @@ function bindActions() {
   onSubmit("escalate-form", () => act(
     "escalate", { reason: $("escalate-reason").value.trim() }, () => { $("escalate-reason").value = ""; },
   ));
-  onSubmit("resolve-form", () => act("resolve", { resolution_code: $("resolve-code").value }));
+  onSubmit("resolve-form", () => act(
+    "resolve",
+    { resolution_code: $("resolve-code").value, escalation_needed: !$("resolve-not-needed").checked },
+    () => { $("resolve-not-needed").checked = false; },
+  ));
 }
 
 // ---- live events ----------------------------------------------------------------------------------

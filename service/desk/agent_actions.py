@@ -138,14 +138,19 @@ class AgentActions(DeskBase):
         record = await self._act("escalate", agent, ticket_id, escalated, ESCALATED)
         return await self.place(record, self.now(), may_go_offline=False)
 
-    async def resolve(self, agent: AgentProfile, ticket_id: str, code: str) -> TicketRecord:
-        """The agent closes the chat with a resolution code; Rasa takes the conversation back."""
+    async def resolve(
+        self, agent: AgentProfile, ticket_id: str, code: str, *, escalation_needed: bool = True
+    ) -> TicketRecord:
+        """The agent closes the chat with a resolution code (and, `escalation_needed=False`,
+        says a person was not needed); Rasa takes the conversation back."""
         if code not in self.agents.resolution_codes:
             codes = ", ".join(self.agents.resolution_codes)
             raise InvalidRequest(f"resolution_code must be one of {codes}")
 
         def resolved(record: TicketRecord) -> TicketRecord:
-            return lifecycle.resolve(record, agent.id, code, now=self.now())
+            return lifecycle.resolve(
+                record, agent.id, code, now=self.now(), escalation_needed=escalation_needed
+            )
 
         record = await self._act("resolve", agent, ticket_id, resolved, RESOLVED)
         await self._record_handling_time(record)
