@@ -201,7 +201,7 @@ def test_an_agent_resolved_chat_is_escalated_with_its_times_and_sla() -> None:
     # the refund's order number and amount were in the ticket; the agent did not ask again
     assert times.agent_reasks == ()
     assert record.turns == 3  # neither the init payload nor the hand-back message
-    assert record.ended_at >= resolved.closed_at
+    assert record.ended_at >= (resolved.closed_at or "")
 
 
 def test_the_agent_marking_no_person_needed_and_re_asking_reach_the_record() -> None:
@@ -405,6 +405,10 @@ def test_the_stored_tracker_and_the_api_tracker_give_the_same_record() -> None:
     builder = greeted()
     builder.user(QUESTION, "report_problem")
     builder.kb_answer("hub-offline", "Hearthly Hub offline or blinking", 0.83).feedback(True)
-    common = {"conversation_id": "conv-1", "now": at(builder), "customer_key_secret": SECRET}
+    common: dict[str, Any] = {
+        "conversation_id": "c",
+        "now": at(builder),
+        "customer_key_secret": SECRET,
+    }
 
     assert classify(builder.tracker(), [], **common) == classify(stored_form(builder), [], **common)
