@@ -21,6 +21,13 @@ Both directions are masked:
 - `deserialise_tracker` masks what it reads, so a conversation stored before this store was
   configured is masked the next time it is read and saved.
 
+Every save also marks the conversation active for the outcome records (docs/escalation-
+management.md): one `ZADD outcomes:active {conversation_id: now}` on Rasa's own Redis client,
+after the tracker is stored; the service's outcome watchdog records a session once it has been
+idle long enough. The key's name comes from outcomes/keys.py, which both environments import;
+`OUTCOME_RECORDING=0` in Rasa's environment turns the mark off (`make bench-outcomes` measures
+a turn with and without it).
+
 Careful: Rasa falls back to an in-memory tracker store, with only a warning, when this module
 cannot be imported or raises AttributeError while being built; the end-to-end privacy test
 checks that the masked tracker really is in Redis.
@@ -30,8 +37,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -40,6 +50,9 @@ from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from handoff.privacy.redact import SECRET_LABELS, redact_text, redact_value
+from outcomes import keys as outcome_keys
+
+log = logging.getLogger(__name__)
 
 # redact_text changes only text holding a digit (cards, IBANs, security codes, PINs) or a
 # password label; every other string is kept without running its patterns. A stored tracker
@@ -57,9 +70,20 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.masking = MaskingMemo(MEMO_SIZE)
+        self.marks_activity = outcome_keys.recording_enabled(os.environ)
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         await super().save(self.redacted(tracker), timeout)
+        if self.marks_activity:
+            self.mark_active(tracker.sender_id)
+
+    def mark_active(self, conversation_id: str) -> None:
+        """The conversation spoke now: its outcome is recorded once it is idle long enough."""
+        try:
+            self.red.zadd(outcome_keys.ACTIVE, {conversation_id: time.time()})
+        except Exception:  # redis-py's errors (the bot env's import rules keep redis out of here)
+            # The tracker itself is stored; only this session's outcome record may be missed.
+            log.exception("could not mark conversation %s active", conversation_id)
 
     def redacted(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
         """A masked copy of the tracker, rebuilt exactly as a tracker read from Redis is."""

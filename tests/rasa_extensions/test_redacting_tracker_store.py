@@ -4,6 +4,7 @@ continue as before."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from handoff.privacy.redact import redact_value
+from outcomes import keys as outcome_keys
 from rasa_extensions.redacting_tracker_store import MaskingMemo, RedactingRedisTrackerStore
 from tests.support.redis_server import redis_server
 
@@ -286,3 +288,41 @@ async def test_a_long_conversation_is_masked_the_same_when_the_memo_is_cold_or_w
     assert stored(raw_redis, "customer-1") == warm
     assert_no_card(warm)
     assert len(store.masking) > 0
+
+
+async def test_every_save_marks_the_conversation_active_for_its_outcome(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain
+) -> None:
+    before = time.time()
+    await store.save(card_conversation(domain))
+    first = raw_redis.zscore(outcome_keys.ACTIVE, "customer-1")
+    assert first is not None and before <= first <= time.time()
+
+    tracker = card_conversation(domain)
+    tracker.update_with_events(customer_turn("and one more question"), domain)
+    await store.save(tracker)
+    latest = raw_redis.zscore(outcome_keys.ACTIVE, "customer-1")
+    assert latest is not None and latest >= first
+    assert raw_redis.zcard(outcome_keys.ACTIVE) == 1
+
+
+async def test_recording_off_marks_nothing(
+    domain: Domain, redis_port: int, raw_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(outcome_keys.RECORDING_SETTING, "0")
+    quiet = RedactingRedisTrackerStore(domain, host="127.0.0.1", port=redis_port, db=0)
+
+    await quiet.save(card_conversation(domain))
+
+    assert raw_redis.exists("tracker:customer-1")
+    assert raw_redis.zcard(outcome_keys.ACTIVE) == 0
+
+
+async def test_a_failed_mark_does_not_fail_the_turn(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain
+) -> None:
+    raw_redis.set(outcome_keys.ACTIVE, "not a sorted set")  # ZADD answers WRONGTYPE
+
+    await store.save(card_conversation(domain))
+
+    assert raw_redis.exists("tracker:customer-1")
