@@ -26,7 +26,8 @@ from service import sla_watchdog
 from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.desk import HandoffDesk, RasaEndpoint
 from service.keys import EMBEDDER, HANDOFF, INSIGHTS, KNOWLEDGE_BASE, SETTINGS
-from service.middleware import json_errors, token_auth
+from service.middleware import json_errors, request_timing, token_auth
+from service.prometheus import METRICS, ServiceMetrics
 from service.request_parsing import MAX_BODY_BYTES
 from service.routes import ROUTES
 from service.settings import Settings
@@ -42,8 +43,10 @@ def create_app(
 ) -> web.Application:
     """`nlp_factory` gives the spaCy pipeline for ticket context (None: patterns only);
     `clock` is what the handoff takes as now (tests move it)."""
+    metrics = ServiceMetrics()
     app = web.Application(
         middlewares=[
+            request_timing(metrics),
             json_errors,
             token_auth(settings.service_token, own_auth_prefixes=(AGENT_PREFIX,)),
             agent_auth(),
@@ -51,6 +54,7 @@ def create_app(
         client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings
+    app[METRICS] = metrics
     app.cleanup_ctx.append(_redis(settings))
     app.cleanup_ctx.append(_knowledge_base(settings, embedder_factory))
     app.cleanup_ctx.append(_handoff(settings, nlp_factory, clock))
@@ -111,6 +115,7 @@ def _handoff(
             clock=clock,
             retention=timedelta(days=settings.handoff_retention_days),
         )
+        desk.metrics = app[METRICS]
         app[HANDOFF] = desk
         watchdog = asyncio.create_task(
             sla_watchdog.run(desk, settings.sla_watchdog_interval, settings.handoff_purge_interval)

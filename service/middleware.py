@@ -1,9 +1,11 @@
-"""Cross-cutting request handling: internal-token auth and JSON errors instead of bare 500s."""
+"""Cross-cutting request handling: internal-token auth, JSON errors instead of bare 500s, and
+the time of every request for Prometheus."""
 
 from __future__ import annotations
 
 import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -11,6 +13,7 @@ from aiohttp.typedefs import Middleware
 
 from infra.http_errors import error_message, kept_headers
 from service.errors import DESK_ERRORS, desk_error_answer, json_error
+from service.prometheus import ServiceMetrics
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -54,3 +57,31 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         raise json_error(
             web.HTTPInternalServerError, "internal error; it has been logged"
         ) from None
+
+
+def request_timing(metrics: ServiceMetrics) -> Middleware:
+    """Every answered request's time by method, route pattern (`/agent/tickets/{ticket_id}`,
+    never the path: ids stay out of the labels) and status; outermost, so it sees the status the
+    client gets. A request the client abandoned (cancelled) is not counted."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+
+        def record(status: int) -> None:
+            metrics.record_request(request.method, route, status, time.perf_counter() - started)
+
+        try:
+            response = await handler(request)
+        except web.HTTPException as error:
+            record(error.status)
+            raise
+        except Exception:
+            record(500)
+            raise
+        record(response.status)
+        return response
+
+    return middleware

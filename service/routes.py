@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from service import agent_views, handoff_views, kb_views, nlu_views
+from service import agent_views, handoff_views, kb_views, nlu_views, prometheus
 
 ROUTES = (
     web.get("/health", kb_views.health),
+    web.get("/metrics", prometheus.metrics_page),
     web.post("/kb/search", kb_views.search),
     web.post("/kb/feedback", kb_views.feedback),
     web.get("/kb/articles", kb_views.articles),

@@ -88,13 +88,16 @@ async def _fire(desk: HandoffDesk, member: str, now: datetime) -> int:
         updated = await desk.store.tickets.update(ticket_id, breach)
     except (LookupError, lifecycle.Conflict):
         return 0  # another replica applied it, or the ticket changed meanwhile
+    kind = member.split("|")[1]
     log.warning(
         "SLA breach on ticket %s (%s): now team %s, priority %s",
         ticket_id,
-        member.split("|")[1],
+        kind,
         updated.team,
         updated.priority,
     )
+    if desk.metrics is not None:
+        desk.metrics.record_breach(kind, record.team)
     if updated.status == "waiting":
         await desk.place(updated, now, may_go_offline=False)
     return 1

@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from handoff import lifecycle
 from handoff.privacy.identity import CustomerContext
@@ -35,6 +36,9 @@ from infra.redis_client import RedisUnavailable
 from service.desk.base import DeskBase
 from service.desk.errors import HandoffPending, NotFound
 from service.desk.outlook import conversation_json, describe
+
+if TYPE_CHECKING:
+    from service.prometheus import ServiceMetrics
 
 log = logging.getLogger(__name__)
 OUTLOOK_KEYS = (
@@ -60,6 +64,9 @@ class HandoffRequest:
 
 
 class TicketDesk(DeskBase):
+    metrics: ServiceMetrics | None = None
+    """Where new tickets and surveys are counted (service/prometheus.py; the app sets it)."""
+
     async def open_ticket(
         self, request: HandoffRequest, articles: Mapping[str, ArticleTried]
     ) -> tuple[dict[str, Any], bool]:
@@ -67,8 +74,11 @@ class TicketDesk(DeskBase):
         this call created the ticket. Raises TrackerFormatError or TicketFormatError for a
         conversation that cannot be read, HandoffPending while another request creates it,
         RedisUnavailable saying that the handoff was not saved."""
+        started = time.perf_counter()
         try:
             record, created = await self._ticket_for(request, articles)
+            if created and self.metrics is not None:
+                self.metrics.record_new_ticket(record, time.perf_counter() - started)
             return await describe(self, record, created=created, now=self.now()), created
         except RedisUnavailable as error:
             raise RedisUnavailable(f"the handoff could not be saved: {error}") from error
@@ -109,11 +119,14 @@ class TicketDesk(DeskBase):
         if not ticket_id:
             raise lifecycle.Conflict(NOTHING_TO_RATE)
         try:
-            return await self.store.tickets.update(
+            rated = await self.store.tickets.update(
                 ticket_id, lambda record: lifecycle.record_csat(record, rating, comment, now=now)
             )
         except LookupError:
             raise lifecycle.Conflict(NOTHING_TO_RATE) from None
+        if self.metrics is not None:
+            self.metrics.record_survey("agent")
+        return rated
 
     async def erase_customer(self, customer_id: str) -> int:
         """Erasure on request: every handoff key of this (verified) customer goes; returns how
