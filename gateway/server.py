@@ -32,6 +32,7 @@ from aiohttp import web
 from gateway import packet_json, protocol
 from gateway.console import setup_console
 from gateway.handoff_events import HandoffEvents
+from gateway.prometheus import TO_TEAM, GatewayMetrics, setup_metrics
 from gateway.service_client import ServiceClient
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
@@ -62,6 +63,7 @@ class Gateway:
         conversations: ConversationPort,
         http: aiohttp.ClientSession,
         clock: Clock = utc_now,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self.settings = settings
         self.sio = sio
@@ -69,11 +71,13 @@ class Gateway:
         self.conversations = conversations  # everything of the handoff's
         self.http = http
         self.clock = clock
+        self.metrics = metrics or GatewayMetrics()
         self.store = GatewayStore(client, settings.session_ttl_seconds)
         self.pumps: dict[str, asyncio.Task[None]] = {}
         self.members: dict[str, set[str]] = {}  # conversation id -> socket ids here
         # python-socketio runs handlers concurrently: one conversation's messages go in order
         self.locks: dict[str, asyncio.Lock] = {}
+        self.metrics.count_sockets_with(lambda: sum(map(len, self.members.values())))
         service = ServiceClient(http, settings.service_url, settings.service_token)
         self.handoff = HandoffEvents(sio, conversations, service, self._error)
         self.refresher: asyncio.Task[None] | None = None
@@ -203,9 +207,10 @@ class Gateway:
         state = await self.conversations.state(conversation_id)
         if state.get("state") in WITH_PEOPLE:
             try:
-                appended = await self.conversations.append_customer_message(
-                    conversation_id, text, now=self.clock()
-                )
+                with self.metrics.relay_seconds.labels(TO_TEAM).time():
+                    appended = await self.conversations.append_customer_message(
+                        conversation_id, text, now=self.clock()
+                    )
             except MessageNotDelivered as error:
                 log.error("a message for the team was not delivered: %s", error)
                 await self._notice(sid, "not_delivered", NOT_DELIVERED)
@@ -226,9 +231,10 @@ class Gateway:
         }
         url = f"{self.settings.rasa_url}/webhooks/rest/webhook"
         try:
-            async with self.http.post(url, json=body) as response:
-                response.raise_for_status()
-                replies = await response.json()
+            with self.metrics.reply_seconds.time():
+                async with self.http.post(url, json=body) as response:
+                    response.raise_for_status()
+                    replies = await response.json()
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             log.error("Rasa did not answer conversation %s: %s", conversation_id, error)
             await self._trouble(sid)
@@ -259,6 +265,7 @@ class Gateway:
                     message = protocol.outbox_message(fields)
                     if message is not None:
                         await self.sio.emit("bot_uttered", message, room=conversation_id)
+                        self.metrics.delivered(entry_id)
                     if message is not None and message.get("sender") == "bot":
                         # the assistant's buttons after a hand-back are its offer, too
                         await self.store.set_offered(
@@ -346,8 +353,9 @@ GATEWAY = web.AppKey("gateway", Gateway)
 
 
 def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Application:
-    """The gateway's aiohttp app: socket.io under /socket.io/, GET /health, the demo page and
-    the widget's files (gateway/web.py), security headers on every response."""
+    """The gateway's aiohttp app: socket.io under /socket.io/, GET /health, GET /metrics with
+    METRICS_TOKEN (gateway/prometheus.py), the demo page and the widget's files (gateway/web.py),
+    security headers on every response."""
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         cors_allowed_origins=list(settings.allowed_origins),
@@ -356,6 +364,7 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
     )
     app = web.Application(client_max_size=64 * 1024)
     sio.attach(app)
+    metrics = GatewayMetrics()
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         client = await redis_client.connect_checked(settings.redis_url)
@@ -363,7 +372,7 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
         http = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout_seconds)
         )
-        gateway = Gateway(settings, sio, client, conversations, http, clock)
+        gateway = Gateway(settings, sio, client, conversations, http, clock, metrics)
         app[GATEWAY] = gateway
         gateway.start()
         yield
@@ -382,5 +391,6 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
     app.cleanup_ctx.append(context)
     app.router.add_get("/health", health)
     setup_console(app, settings)
+    setup_metrics(app, settings.metrics_token, metrics)
     setup_web(app)
     return app

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 from infra.env import EnvReader
 
 DEFAULT_PORT = 8400
+MIN_SECRET_LENGTH = 24
 # What a customer reads when their message got no answer (Rasa, an action or Redis failed).
 # It promises nothing about what was kept; GATEWAY_TROUBLE_MESSAGE sets the company's own.
 DEFAULT_TROUBLE_MESSAGE = (
@@ -45,6 +46,8 @@ class GatewaySettings:
     rasa_timeout_seconds: float = 30.0
     status_interval_seconds: float = 10.0
     trouble_message: str = DEFAULT_TROUBLE_MESSAGE
+    metrics_token: str = ""
+    """The bearer token Prometheus sends for GET /metrics (METRICS_TOKEN); empty: no /metrics."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
@@ -62,6 +65,12 @@ class GatewaySettings:
             read.add(
                 "CUSTOMER_SIGNING_SECRET must be a secret of at least 24 characters "
                 "(make run generates one in var/secrets/customer_signing_secret)"
+            )
+        metrics_token = env.get("METRICS_TOKEN", "")
+        if metrics_token and len(metrics_token) < MIN_SECRET_LENGTH:
+            read.add(
+                f"METRICS_TOKEN must be a secret of at least {MIN_SECRET_LENGTH} characters "
+                "(make run generates one in var/secrets/metrics_token)"
             )
         origins = _allowed_origins(read, port)
         init_payload = env.get("GATEWAY_INIT_PAYLOAD", "/greet")
@@ -95,6 +104,7 @@ class GatewaySettings:
             rasa_timeout_seconds=number("GATEWAY_RASA_TIMEOUT", "30", float, 0.5, 300),
             status_interval_seconds=number("GATEWAY_STATUS_INTERVAL", "10", float, 0.05, 3600),
             trouble_message=trouble_message,
+            metrics_token=metrics_token,
         )
         read.raise_problems()
         return settings

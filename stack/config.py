@@ -64,6 +64,9 @@ class StackConfig:
     # shared with the company's backend, which signs customer identity (handoff/privacy/identity.py)
     customer_signing_secret: str
     gateway_port: int = 8400
+    # the bearer token Prometheus sends for the gateway's GET /metrics (the service's /metrics
+    # takes the service token)
+    metrics_token: str = ""
     # GATEWAY_* settings (host, allowed origins, limits...) passed through to the gateway
     gateway: dict[str, str] = field(default_factory=dict)
     # KB_* settings passed through to the service (e.g. KB_ARTICLES_DIR, KB_ANSWER_THRESHOLD)
@@ -113,6 +116,7 @@ class StackConfig:
             customer_signing_secret=env.get("CUSTOMER_SIGNING_SECRET")
             or generated_secret(var_dir, "customer_signing_secret"),
             gateway_port=ports["GATEWAY_PORT"],
+            metrics_token=env.get("METRICS_TOKEN") or generated_secret(var_dir, "metrics_token"),
             gateway={
                 name: value
                 for name, value in env.items()

@@ -106,6 +106,7 @@ def gateway_spec(config: StackConfig) -> ProcessSpec:
             "SERVICE_URL": config.service_url,
             "SERVICE_TOKEN": config.service_token,
             "CUSTOMER_SIGNING_SECRET": config.customer_signing_secret,
+            "METRICS_TOKEN": config.metrics_token,
         }
         | config.gateway
     )
