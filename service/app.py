@@ -1,6 +1,7 @@
 """The service's aiohttp application factory (loopback-only for now): the middlewares, the
 routes (service/routes.py), and what is opened and closed with the app in its cleanup_ctx
-(Redis, the knowledge base and its watcher, the handoff desk and its SLA watchdog)."""
+(Redis, the knowledge base and its watcher, the handoff desk and its SLA watchdog, the
+outcome watchdog)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from infra.clock import Clock, utc_now
 from knowledge_base import insights
 from knowledge_base.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from knowledge_base.library import KnowledgeBase
-from service import sla_watchdog
+from outcomes import store as outcome_store
+from service import outcome_watchdog, sla_watchdog
 from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.desk import HandoffDesk, RasaEndpoint
 from service.keys import EMBEDDER, HANDOFF, INSIGHTS, KNOWLEDGE_BASE, SETTINGS
@@ -58,6 +60,7 @@ def create_app(
     app.cleanup_ctx.append(_redis(settings))
     app.cleanup_ctx.append(_knowledge_base(settings, embedder_factory))
     app.cleanup_ctx.append(_handoff(settings, nlp_factory, clock))
+    app.cleanup_ctx.append(_outcomes(settings, clock))
     app.add_routes(ROUTES)
     return app
 
@@ -124,6 +127,34 @@ def _handoff(
         watchdog.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watchdog
+        await store.close()
+
+    return context
+
+
+def _outcomes(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The outcome store and its watchdog (after the handoff's context: it reads the tickets),
+    which is cancelled cleanly on shutdown."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        config = settings.outcomes
+        store = await outcome_store.create(
+            settings.redis_url,
+            retention=timedelta(days=config.retention_days),
+            max_records=config.max_records,
+        )
+        watchdog = outcome_watchdog.OutcomeWatchdog(
+            outcomes=store,
+            tickets=app[HANDOFF].store.tickets,
+            clock=clock,
+            inactivity=timedelta(seconds=config.inactivity_seconds),
+            customer_key_secret=config.customer_key_secret,
+        )
+        task = asyncio.create_task(outcome_watchdog.run(watchdog, config.watchdog_interval))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         await store.close()
 
     return context

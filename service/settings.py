@@ -3,8 +3,10 @@ infra/env.py's reader, which the gateway and the stack share)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from handoff.routing.agents_config import DEFAULT_AGENTS_PATH
@@ -14,6 +16,45 @@ from infra.env import SettingsError as SettingsError  # still imported from here
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKEN_LENGTH = 24
+
+
+@dataclass(frozen=True)
+class OutcomeSettings:
+    """How sessions end and their outcome records are kept (docs/escalation-management.md)."""
+
+    inactivity_seconds: float = 1800.0
+    """A session ends this long after the conversation's last activity (widgets just close)."""
+    watchdog_interval: float = 30.0
+    retention_days: int = 365
+    """Records (and the per-session marks and surveys) are kept this long."""
+    max_records: int = 1_000_000
+    """The stream's length bound (about 1 KB of Redis memory per record)."""
+    customer_key_secret: bytes = field(default=b"", repr=False)
+    """The key of the customer-id hash in the records (CUSTOMER_KEY_SECRET; derived from the
+    service token when not set)."""
+
+    @classmethod
+    def from_env(cls, read: EnvReader, service_token: str) -> OutcomeSettings:
+        number = read.number
+        secret = read.env.get("CUSTOMER_KEY_SECRET", "")
+        if secret and len(secret) < MIN_TOKEN_LENGTH:
+            read.add(f"CUSTOMER_KEY_SECRET must be at least {MIN_TOKEN_LENGTH} characters")
+        return cls(
+            inactivity_seconds=number("OUTCOME_INACTIVITY_SECONDS", "1800", float, 0.5, 604800),
+            watchdog_interval=number("OUTCOME_WATCHDOG_INTERVAL", "30", float, 0.05, 3600),
+            retention_days=int(number("OUTCOME_RETENTION_DAYS", "365", int, 1, 3650)),
+            max_records=int(
+                number("OUTCOME_STREAM_MAX_RECORDS", "1000000", int, 1000, 100_000_000)
+            ),
+            customer_key_secret=secret.encode() if secret else derived_key(service_token),
+        )
+
+
+def derived_key(service_token: str) -> bytes:
+    """A key of its own for hashing customer ids, from the service token (stable while the
+    token is; set CUSTOMER_KEY_SECRET to keep the hashes across a token change)."""
+    label = b"support-assistant outcomes customer key"
+    return hmac.new(service_token.encode(), label, hashlib.sha256).digest()
 
 
 @dataclass(frozen=True)
@@ -36,6 +77,7 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     """Rasa's server on loopback: a hand-back is told to it through its REST webhook."""
     rasa_timeout: float = 15.0
+    outcomes: OutcomeSettings = OutcomeSettings()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -75,6 +117,7 @@ class Settings:
             handoff_purge_interval=number("HANDOFF_PURGE_INTERVAL", "3600", float, 1.0, 86400.0),
             rasa_url=rasa_url,
             rasa_timeout=number("HANDOFF_RASA_TIMEOUT", "15", float, 0.1, 120.0),
+            outcomes=OutcomeSettings.from_env(read, token),
         )
         read.raise_problems()
         return settings

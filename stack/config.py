@@ -20,6 +20,8 @@ BOT_ENV = ROOT / ".venv" / "bot" / "bin"
 SERVICE_ENV = ROOT / ".venv" / "service" / "bin"
 MODEL_DIR = ROOT / "bot" / "models"
 MODEL_NAME = "assistant"
+SERVICE_SETTINGS = ("AGENTS_FILE", "SLA_WATCHDOG_INTERVAL", "CUSTOMER_KEY_SECRET")
+"""Settings passed through to the service when set, besides HANDOFF_* and OUTCOME_*."""
 
 
 class StackConfigError(SettingsError):
@@ -71,7 +73,8 @@ class StackConfig:
     gateway: dict[str, str] = field(default_factory=dict)
     # KB_* settings passed through to the service (e.g. KB_ARTICLES_DIR, KB_ANSWER_THRESHOLD)
     knowledge_base: dict[str, str] = field(default_factory=dict)
-    # HANDOFF_*, AGENTS_FILE and SLA_WATCHDOG_INTERVAL passed through to the service when set
+    # HANDOFF_*, AGENTS_FILE, SLA_WATCHDOG_INTERVAL, OUTCOME_* and CUSTOMER_KEY_SECRET passed
+    # through to the service when set
     handoff: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -126,7 +129,7 @@ class StackConfig:
             handoff={
                 name: value
                 for name, value in env.items()
-                if name.startswith("HANDOFF_") or name in ("AGENTS_FILE", "SLA_WATCHDOG_INTERVAL")
+                if name.startswith(("HANDOFF_", "OUTCOME_")) or name in SERVICE_SETTINGS
             },
         )
 
