@@ -1,7 +1,7 @@
 """The service's aiohttp application factory (loopback-only for now): the middlewares, the
 routes (service/routes.py), and what is opened and closed with the app in its cleanup_ctx
 (Redis, the knowledge base and its watcher, the handoff desk and its SLA watchdog, the
-outcome watchdog)."""
+outcome watchdog, the analytics' outcome cache and its follower)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ from outcomes import store as outcome_store
 from service import outcome_watchdog, sla_watchdog
 from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.desk import HandoffDesk, RasaEndpoint
-from service.keys import EMBEDDER, HANDOFF, INSIGHTS, KNOWLEDGE_BASE, SETTINGS
+from service.desk.analytics import Analytics
+from service.desk.outcome_cache import FOLLOW_SECONDS, OutcomeCache
+from service.keys import ANALYTICS, EMBEDDER, HANDOFF, INSIGHTS, KNOWLEDGE_BASE, SETTINGS
 from service.middleware import json_errors, request_timing, token_auth
 from service.prometheus import METRICS, ServiceMetrics
 from service.request_parsing import MAX_BODY_BYTES
@@ -61,6 +63,7 @@ def create_app(
     app.cleanup_ctx.append(_knowledge_base(settings, embedder_factory))
     app.cleanup_ctx.append(_handoff(settings, nlp_factory, clock))
     app.cleanup_ctx.append(_outcomes(settings, clock))
+    app.cleanup_ctx.append(_analytics(settings))
     app.add_routes(ROUTES)
     return app
 
@@ -155,6 +158,24 @@ def _outcomes(settings: Settings, clock: Clock) -> Callable[[web.Application], A
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await store.close()
+
+    return context
+
+
+def _analytics(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The supervisor's analytics on the handoff desk, with an outcome cache that follows the
+    outcome stream in the background (service/desk/outcome_cache.py)."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        store = await outcome_store.create(settings.redis_url)
+        cache = OutcomeCache(store, max_records=settings.outcomes.max_records)
+        app[ANALYTICS] = Analytics(cache, app[HANDOFF])
+        follower = asyncio.create_task(cache.follow(FOLLOW_SECONDS))
+        yield
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
         await store.close()
 
     return context

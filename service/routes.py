@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from service import agent_views, handoff_views, kb_views, nlu_views, prometheus
+from service import agent_views, analytics_views, handoff_views, kb_views, nlu_views, prometheus
 
 ROUTES = (
     web.get("/health", kb_views.health),
@@ -33,4 +33,11 @@ ROUTES = (
     web.post("/agent/tickets/{ticket_id}/escalate", agent_views.escalate),
     web.post("/agent/tickets/{ticket_id}/resolve", agent_views.resolve),
     web.post("/agent/tickets/{ticket_id}/hand_back", agent_views.hand_back),
+    # the supervisor's analytics (role supervisor)
+    web.get("/agent/analytics/metrics", analytics_views.metrics),
+    web.get("/agent/analytics/series", analytics_views.series),
+    web.get("/agent/analytics/conversations", analytics_views.conversations),
+    web.get("/agent/analytics/agents", analytics_views.agents),
+    web.get("/agent/analytics/live", analytics_views.live),
+    web.get("/agent/analytics/export.csv", analytics_views.export_csv),
 )
