@@ -37,6 +37,10 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
             "GATEWAY_PORT": str(free_port()),
             "KB_ARTICLES_DIR": str(articles),
             "KB_RELOAD_INTERVAL": "0.25",
+            # a session ends after a few idle seconds, so tests see outcome records (a handoff
+            # must be claimed within this, or the watchdog records it as waited for in vain)
+            "OUTCOME_INACTIVITY_SECONDS": "5",
+            "OUTCOME_WATCHDOG_INTERVAL": "0.5",
         },
         var_dir=var_dir,
     )

@@ -6,7 +6,8 @@ frustrated and is handed off, and sees the wait; an agent signed in to the conso
 ticket arrive live with its context, claims it; they chat both ways (the bot stays silent); the
 customer reloads mid-chat and the chat goes on; the agent resolves and the customer answers the
 CSAT question. Then the same customer asks for a person again, the agent hands the chat back,
-and the bot answers again. Screenshots: var/results/browser/<test name>/ (tests/e2e/browser.py).
+and the bot answers again; the session ends in an outcome record without any of their words.
+Screenshots: var/results/browser/<test name>/ (tests/e2e/browser.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from playwright.async_api import Browser, Page, expect
 from handoff import store as handoff_store
 from stack.supervisor import Stack
 from tests.e2e.browser import Screenshots
+from tests.e2e.test_outcomes import assert_no_words_in_the_stream, record_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
 
@@ -245,3 +247,11 @@ async def test_customer_and_agent_journey(browser: Browser, stack: Stack) -> Non
     await expect(answer).not_to_be_empty()
     assert await customer.locator(f"{BOT} [data-testid=sw-link]").count() >= 2
     await shots.take(customer, "widget-bot-answers-again")
+
+    # The session ends in an outcome record (the stack ends sessions after a few idle seconds):
+    # the handoff with its ticket, and nothing the customer or the agent wrote.
+    ticket = json.loads((await stored_ticket(stack, ticket_id))["ticket"])
+    record = await record_of(stack, ticket["conversation_id"])
+    assert record.escalation is not None and record.ticket is not None
+    assert record.ticket.ticket_id in (ticket_id, second)
+    await assert_no_words_in_the_stream(stack, QUESTION, typed, *FRUSTRATED, "Maya sorted it")
