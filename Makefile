@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SERVICE_PY := .venv/service/bin/python
 BOT := .venv/bot/bin
 
-.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking eval-oos eval-frustration clean
+.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes eval-oos eval-frustration clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ bench-relay: train ## Live-chat relay latency through the gateway: customer -> c
 
 bench-masking: setup ## Masking cost per message (adversarial and ordinary) and per tracker save, in the bot env; JSON in benchmarks/results/masking.json
 	@$(BOT)/python -m benchmarks.masking
+
+bench-outcomes: train ## A turn's latency through Rasa with outcome recording on vs off, side by side (bar: p95 +<= 2 ms); JSON in benchmarks/results/outcome_recording.json
+	@$(SERVICE_PY) -m benchmarks.outcome_recording --messages 200
 
 clean: ## Remove virtual envs, trained models, caches and runtime data (var/)
 	rm -rf .venv bot/models var .pytest_cache .ruff_cache .mypy_cache
