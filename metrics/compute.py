@@ -43,6 +43,7 @@ from outcomes.record import ABANDONED_AT, OUTCOMES
 Part = Literal["numerator", "denominator"]
 PARTS: tuple[Part, ...] = ("numerator", "denominator")
 Figure = Rate | Distribution
+NO_FILTERS = Filters()
 ALWAYS_LISTED = {"outcomes": OUTCOMES, "abandonment_by_where": ABANDONED_AT}
 """Breakdowns whose every group is listed, at 0 too, so a dashboard's tiles stay put."""
 
@@ -117,30 +118,24 @@ class Metrics:
 
 
 class Tally:
-    """Facts of sessions counted into figures (collected first, counted once at the end)."""
+    """Facts of sessions counted into figures (collected in one Facts, counted at the end)."""
 
     def __init__(self) -> None:
         self.sessions = self.anonymous = self.reviewed = 0
-        self.rate_facts: list[tuple[str, bool]] = []
-        self.group_facts: list[tuple[str, str, bool]] = []
-        self.share_facts: list[str] = []
-        self.share_hit_facts: list[tuple[str, str]] = []
-        self.values: dict[str, list[float]] = {name: [] for name in DISTRIBUTIONS}
+        self.found = Facts()
 
-    def add(self, session: Session, found: Facts, context: Context) -> None:
+    def add(self, session: Session, context: Context) -> None:
         self.sessions += 1
         self.anonymous += session.record.customer_key is None
         self.reviewed += session.key in context.verdicts
-        self.rate_facts += found.rates
-        self.group_facts += found.groups
-        self.share_facts += found.shares
-        self.share_hit_facts += found.share_hits
-        for name, value in found.values:
-            self.values[name].append(value)
+        facts(session, context, self.found)
 
     def metrics(self, window: Window, filters: Filters, context: Context) -> Metrics:
-        distributions = {name: Distribution.of(values) for name, values in self.values.items()}
-        rates = Counter(self.rate_facts)
+        values: dict[str, list[float]] = {name: [] for name in DISTRIBUTIONS}
+        for name, value in self.found.values:
+            values[name].append(value)
+        distributions = {name: Distribution.of(found) for name, found in values.items()}
+        rates = Counter(self.found.rates)
         return Metrics(
             window=window,
             filters=filters,
@@ -161,7 +156,7 @@ class Tally:
 
     def _breakdowns(self) -> dict[str, dict[str, Rate]]:
         grouped: dict[str, dict[str, list[int]]] = {name: {} for name in GROUPED}
-        for (name, group, hit), count in Counter(self.group_facts).items():
+        for (name, group, hit), count in Counter(self.found.groups).items():
             counts = grouped[name].setdefault(group, [0, 0])
             counts[0] += count if hit else 0
             counts[1] += count
@@ -169,11 +164,11 @@ class Tally:
             name: _ordered({group: Rate(*counts) for group, counts in groups.items()})
             for name, groups in grouped.items()
         }
-        totals = Counter(self.share_facts)
+        totals = Counter(self.found.shares)
         hits: dict[str, dict[str, int]] = {
             name: dict.fromkeys(ALWAYS_LISTED.get(name, ()), 0) for name in SHARES
         }
-        for (name, group), count in Counter(self.share_hit_facts).items():
+        for (name, group), count in Counter(self.found.share_hits).items():
             hits[name][group] = count
         for name, by_group in hits.items():
             rates = {group: Rate(count, totals[name]) for group, count in by_group.items()}
@@ -186,13 +181,16 @@ def compute(
 ) -> Metrics:
     tally = Tally()
     for session in selected(sessions, window, filters):
-        tally.add(session, facts(session, context), context)
+        tally.add(session, context)
     return tally.metrics(window, filters, context)
 
 
 def selected(sessions: Iterable[Session], window: Window, filters: Filters) -> Iterator[Session]:
     """The sessions that started in the window and pass the filters."""
     start, end = window.start_ts, window.end_ts
+    if filters == NO_FILTERS:
+        yield from (session for session in sessions if start <= session.start < end)
+        return
     for session in sessions:
         if start <= session.start < end and filters.matches(session.record):
             yield session

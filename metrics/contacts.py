@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from metrics.sessions import Session
 from outcomes.record import OutcomeRecord
@@ -41,13 +42,20 @@ def identity(record: OutcomeRecord) -> str:
     return record.customer_key or f"conversation:{record.conversation_id}"
 
 
-def topics(record: OutcomeRecord) -> frozenset[str]:
-    found = set()
-    if record.first_intent:
-        found.add(f"intent:{record.first_intent}")
-    if record.escalation is not None:
-        found.add(f"team:{record.escalation.team}")
-    return frozenset(found)
+def topics(record: OutcomeRecord) -> tuple[str | None, str | None]:
+    """The first intent and the team handed to (None: none)."""
+    return record.first_intent or None, record.escalation.team if record.escalation else None
+
+
+def has_topic(record: OutcomeRecord) -> bool:
+    return bool(record.first_intent) or record.escalation is not None
+
+
+def same_topic(one: tuple[str | None, str | None], other: tuple[str | None, str | None]) -> bool:
+    """Whether two sessions' topics share the intent or the team."""
+    return (one[0] is not None and one[0] == other[0]) or (
+        one[1] is not None and one[1] == other[1]
+    )
 
 
 def find_contacts(sessions: Sequence[Session]) -> Contacts:
@@ -64,12 +72,14 @@ def find_contacts(sessions: Sequence[Session]) -> Contacts:
 
 def _link(own: list[Session], followed_up: set[str], repeats: set[str]) -> None:
     """One customer's sessions: mark the ones followed up on a shared topic, and the repeats."""
-    own.sort(key=lambda session: (session.start, session.key))
+    own.sort(key=attrgetter("start", "key"))
+    subjects = [topics(session.record) for session in own]
     for index, session in enumerate(own):
-        shared = topics(session.record)
-        for later in own[index + 1 :]:
-            if later.start > session.end + REPEAT_SECONDS:
+        until = session.end + REPEAT_SECONDS
+        for later_index in range(index + 1, len(own)):
+            later = own[later_index]
+            if later.start > until:
                 break
             repeats.add(later.key)
-            if shared & topics(later.record):
+            if same_topic(subjects[index], subjects[later_index]):
                 followed_up.add(session.key)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from metrics.contacts import Contacts, topics
+from metrics.contacts import Contacts, has_topic
 from metrics.sessions import Session
 from metrics.verdicts import VERDICTS, Verdict
 from outcomes.record import OUTCOMES, OutcomeRecord, TicketTimes
@@ -110,8 +110,11 @@ class Facts:
     values: list[tuple[str, float]] = field(default_factory=list)
 
 
-def facts(session: Session, context: Context) -> Facts:
-    record, found = session.record, Facts()
+def facts(session: Session, context: Context, into: Facts | None = None) -> Facts:
+    """What the session counts toward, added to `into` (a tally collecting many sessions' facts
+    saves making lists per session) or to new Facts."""
+    record = session.record
+    found = Facts() if into is None else into
     _outcome_facts(record, found)
     _contact_facts(session, context.contacts, found)
     if record.ticket is not None:
@@ -166,7 +169,7 @@ def _outcome_facts(record: OutcomeRecord, found: Facts) -> None:
 def _contact_facts(session: Session, contacts: Contacts, found: Facts) -> None:
     key = session.key
     found.rates.append(("repeat_contact", key in contacts.repeats))
-    if topics(session.record):
+    if has_topic(session.record):
         found.rates.append(("fcr", key not in contacts.followed_up))
 
 

@@ -8,14 +8,16 @@ Pure and standard library only.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from infra.clock import parse_time
 from outcomes.record import OutcomeRecord
 
 
-@dataclass(frozen=True, slots=True)
-class Session:
+class Session(NamedTuple):
+    """(A named tuple: made 100,000 times per load, several times faster than a frozen
+    dataclass.)"""
+
     record: OutcomeRecord
     key: str
     """The record's key: "{conversation_id}:{session}"."""
