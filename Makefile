@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SERVICE_PY := .venv/service/bin/python
 BOT := .venv/bot/bin
 
-.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes eval-oos eval-frustration clean
+.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes eval-oos eval-frustration eval-escalation tune-escalation clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -62,6 +62,12 @@ bench-masking: setup ## Masking cost per message (adversarial and ordinary) and 
 
 bench-outcomes: train ## A turn's latency through Rasa with outcome recording on vs off, side by side (bar: p95 +<= 2 ms); JSON in benchmarks/results/outcome_recording.json
 	@$(SERVICE_PY) -m benchmarks.outcome_recording --messages 200
+
+eval-escalation: setup ## Replay the shipped escalation policy over the QA verdicts (data/escalation_verdicts): P/R/F1, over/under; JSON in benchmarks/results/escalation_eval.json
+	@$(SERVICE_PY) -m benchmarks.escalation_eval
+
+tune-escalation: setup ## Fit the escalation weights/thresholds to the verdicts (cross-validated); a proposed escalation.yml diff in var/results/escalation_tuning, never applied
+	@$(SERVICE_PY) -m benchmarks.escalation_tune
 
 clean: ## Remove virtual envs, trained models, caches and runtime data (var/)
 	rm -rf .venv bot/models var .pytest_cache .ruff_cache .mypy_cache
