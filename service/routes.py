@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from service import agent_views, analytics_views, handoff_views, kb_views, nlu_views, prometheus
+from service import (
+    agent_views,
+    analytics_views,
+    handoff_views,
+    kb_views,
+    nlu_views,
+    prometheus,
+    review_views,
+)
 
 ROUTES = (
     web.get("/health", kb_views.health),
@@ -40,4 +48,13 @@ ROUTES = (
     web.get("/agent/analytics/agents", analytics_views.agents),
     web.get("/agent/analytics/live", analytics_views.live),
     web.get("/agent/analytics/export.csv", analytics_views.export_csv),
+    # the QA review (role supervisor; an agent reads only their own scorecards)
+    web.get("/agent/review/queue", review_views.queue),
+    web.get("/agent/review/conversations/{conversation_id}/{session}", review_views.conversation),
+    web.post(
+        "/agent/review/conversations/{conversation_id}/{session}/verdict",
+        review_views.give_verdict,
+    ),
+    web.post("/agent/review/tickets/{ticket_id}/scorecard", review_views.score_ticket),
+    web.get("/agent/review/scorecards", review_views.scorecards),
 )
