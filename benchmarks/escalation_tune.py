@@ -12,9 +12,9 @@ replay over the stories' recorded cases, as `rasa test` would need a retrained m
 
 Writes to `--out`: `escalation.yml` (the shipped file with the fitted numbers changed, comments
 kept), `escalation.diff` (what to review), `report.json` (the parameters before and after, the
-figures before and after on both splits, the cross-validation, the stories, the conversations
-whose result changed). Applying it is a person's decision: copy the file over the shipped one
-(README: "QA review and tuning the escalation policy").
+figures before and after on both splits, the cross-validation, each change alone, the stories,
+the conversations whose result changed). Applying it is a person's decision: copy the file
+over the shipped one (README: "QA review and tuning the escalation policy").
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from review.evaluate import replay_all, story_regressions, summary
 from review.proposal import proposed_text, unified_diff
 from review.replay import load_decider, with_config
 from review.seed import SEED_CASES, load_seed
-from review.tuning import changed_parameters, cross_validate, fit
+from review.tuning import changed_parameters, cross_validate, fit, set_value
 from stack.config import ROOT
 
 OUT = ROOT / "var" / "results" / "escalation_tuning"
@@ -59,6 +59,23 @@ def changed_cases(before: dict, after: dict) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def each_change_alone(
+    cases: list, shipped: Any, changes: dict[str, list[float]]
+) -> dict[str, dict[str, Any]]:
+    """Each fitted change applied on its own to the shipped values: which part does what."""
+    alone: dict[str, dict[str, Any]] = {}
+    for path, (_, value) in changes.items():
+        decider = with_config(shipped, set_value(shipped.config, path, value))
+        alone[path] = {
+            split: summary(replay_all([c for c in cases if c.split == split], decider))
+            for split in ("tuning", "held_out")
+        }
+        alone[path]["stories_regressed"] = sorted(
+            name for name, problems in story_regressions(cases, decider).items() if problems
+        )
+    return alone
 
 
 def run(cases_path: Path, config: Path, out: Path) -> dict[str, Any]:
@@ -103,6 +120,7 @@ def run(cases_path: Path, config: Path, out: Path) -> dict[str, Any]:
             "regressed": sorted(name for name, problems in stories.items() if problems),
             "problems": {name: problems for name, problems in stories.items() if problems},
         },
+        "each_change_alone": each_change_alone(cases, shipped, changes),
         "changed_conversations": [
             *changed_cases(before["tuning"], after["tuning"]),
             *changed_cases(before["held_out"], after["held_out"]),
@@ -128,6 +146,12 @@ def headline(report: dict[str, Any]) -> str:
         f"folds): P {cv['precision']:.3f} R {cv['recall']:.3f} F1 {cv['f1']:.3f}"
     )
     lines.append(f"changed: {report['changed_parameters'] or 'nothing'}")
+    for path, alone in report["each_change_alone"].items():
+        lines.append(
+            f"  {path} alone: F1 tuning {alone['tuning']['f1']:.3f}, held-out "
+            f"{alone['held_out']['f1']:.3f}; stories regressed: "
+            f"{alone['stories_regressed'] or 'none'}"
+        )
     stories = report["stories"]
     lines.append(
         f"stories regressed with the tuned values: {stories['regressed'] or 'none'} "
