@@ -121,3 +121,20 @@ def test_capture_stops_at_the_first_hand_back_and_takes_the_latest_session() -> 
 def test_an_unreadable_tracker_is_refused(tracker: object, problem: str) -> None:
     with pytest.raises(CaseFormatError, match=problem):
         case_from_tracker(tracker)  # type: ignore[arg-type]
+
+
+def test_the_case_has_the_session_key_of_the_outcome_record() -> None:
+    """A session holding only the service's hand-back message belongs to the one before, for
+    the review case as for the outcome record (outcomes/session.py)."""
+    from outcomes.session import read_session
+
+    builder = TrackerBuilder("conv-10").session_start()
+    builder.user("I want a person", "request_human").action("action_handoff").listen()
+    builder.session_start()
+    builder.user("/handed_back", "handed_back", 1.0).listen()
+    for tracker in (builder.tracker(), two_misses_tracker().tracker()):
+        stored = {"name": tracker["sender_id"], "events": tracker["events"]}
+        session = read_session(stored)
+        assert session is not None
+        assert case_from_tracker(stored).session == session.key
+    assert [t.text for t in case_from_tracker(builder.tracker()).turns] == ["I want a person"]
