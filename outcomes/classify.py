@@ -1,10 +1,11 @@
 """How a conversation session ended: its outcome record, decided from the masked Rasa tracker
 and the session's tickets. Pure: the clock, the tickets and the survey are passed in.
 
-The session is read by outcomes/session.py. Its tickets are those it names (the
-`handoff_ticket_id` slot, the `takeover` slot) or the caller adds (the conversation's current
-ticket), created after the session started; the latest one is the session's escalation, so a
-conversation handed back and escalated again gives one record, with the second escalation.
+Sessions are read by outcomes/session.py (`classify` takes the latest, `classify_session` any
+one). A session's tickets are those it names (the `handoff_ticket_id` slot, the `takeover`
+slot) or the caller adds (the conversation's current ticket), created while it lasted; the
+latest one is the session's escalation, so a conversation handed back and escalated again
+gives one record, with the second escalation.
 
     latest ticket cancelled by the customer                 -> withdrawn
     offline (the team was closed) and no agent ever joined  -> after_hours
@@ -89,11 +90,32 @@ def classify(
     customer_key_secret: bytes,
     survey: Survey | None = None,
 ) -> OutcomeRecord | None:
-    """The session's outcome record; None when there is nothing to record (no customer turn
-    and no ticket: e.g. a widget opened and closed)."""
+    """The latest session's outcome record; None when there is nothing to record (no customer
+    turn and no ticket: e.g. a widget opened and closed)."""
     session = read_session(tracker)
     if session is None:
         return None
+    return classify_session(
+        session,
+        tickets,
+        conversation_id=conversation_id,
+        now=now,
+        customer_key_secret=customer_key_secret,
+        survey=survey,
+    )
+
+
+def classify_session(
+    session: Session,
+    tickets: Sequence[TicketRecord],
+    *,
+    conversation_id: str,
+    now: datetime,
+    customer_key_secret: bytes,
+    survey: Survey | None = None,
+) -> OutcomeRecord | None:
+    """One session's outcome record (outcomes/session.py reads the sessions); None when there
+    is nothing to record."""
     own = session_tickets(session, tickets)
     if not session.spoken_turns and not own:
         return None
@@ -121,11 +143,17 @@ def classify(
 
 
 def session_tickets(session: Session, tickets: Sequence[TicketRecord]) -> list[TicketRecord]:
-    """The session's tickets, oldest first: created after it started (a ticket of an earlier
-    session carried over in the slots does not count)."""
+    """The session's tickets, oldest first: created after it started and before the next
+    session did (a ticket of an earlier session carried over in the slots does not count)."""
     started = parse_time(session.started_at)
+    ended = parse_time(session.next_started_at) if session.next_started_at else None
     unique = {record.ticket_id: record for record in tickets}
-    own = [r for r in unique.values() if parse_time(r.ticket.created_at) >= started]
+    own = [
+        record
+        for record in unique.values()
+        if started <= parse_time(record.ticket.created_at)
+        and (ended is None or parse_time(record.ticket.created_at) < ended)
+    ]
     return sorted(own, key=lambda record: parse_time(record.ticket.created_at))
 
 

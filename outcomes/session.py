@@ -1,10 +1,10 @@
-"""The conversation session an outcome is recorded for, read from a masked Rasa tracker.
+"""The conversation sessions outcomes are recorded for, read from a masked Rasa tracker.
 
 Takes the tracker as Rasa's Redis tracker store keeps it (`{"name", "events"}`: no slots, so
 the slots are replayed from the events) or as `GET /conversations/{id}/tracker` gives it. The
-session is the latest one with a customer message: a session that holds only the service's
-hand-back message (Rasa started a new session because the takeover outlasted its session
-expiry) belongs to the session before it. The session's key is its start time (the
+sessions to record are Rasa's sessions with a customer message: one that holds only the
+service's hand-back message (Rasa started a new session because the takeover outlasted its
+session expiry) belongs to the session before it. A session's key is its start time (the
 `session_started` event's timestamp, ISO 8601 UTC; the first event's for a tracker without
 one). The transcript, the articles shown and the hand-back markers are read as the ticket
 builder and the escalation policy read them (handoff/ticket/transcript.py,
@@ -14,7 +14,7 @@ handoff/detection/conversation.py). Pure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from handoff.detection.conversation import OUTCOME_SLOT, TAKEOVER_SLOT, is_hand_back_marker
@@ -62,6 +62,8 @@ class Session:
     slots: Mapping[str, Any]
     """The slots at the session's end."""
     input_channel: str | None
+    next_started_at: str | None = None
+    """When the next session with a customer message started (None: this is the latest)."""
 
     @property
     def spoken_turns(self) -> tuple[CustomerTurn, ...]:
@@ -73,18 +75,26 @@ class Session:
 
 
 def read_session(tracker: Mapping[str, Any]) -> Session | None:
-    """The session to record; None when the tracker has no customer message at all."""
+    """The latest session to record; None when the tracker has no customer message at all."""
+    sessions = read_sessions(tracker)
+    return sessions[-1] if sessions else None
+
+
+def read_sessions(tracker: Mapping[str, Any]) -> list[Session]:
+    """Every session to record, oldest first: those with a customer message (a session that
+    holds only the hand-back belongs to the one before). Each but the latest is over: a later
+    one started."""
     events = tracker_events(tracker)
-    spans = session_spans(events)
-    with_customer = [
+    spans = [
         (start, end)
-        for start, end in spans
+        for start, end in session_spans(events)
         if any(_is_customer_message(event) for event in events[start:end])
     ]
-    if not with_customer:
-        return None
-    start, end = with_customer[-1]
-    return _session(events, start, end)
+    sessions = [_session(events, start, end) for start, end in spans]
+    return [
+        replace(session, next_started_at=later.started_at)
+        for session, later in zip(sessions, sessions[1:], strict=False)
+    ] + sessions[-1:]
 
 
 def tracker_events(tracker: Mapping[str, Any]) -> list[Mapping[str, Any]]:

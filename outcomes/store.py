@@ -155,15 +155,16 @@ class OutcomeStore(redis_client.OnOneConnection):
         holds_saved_survey: bool = False,
     ) -> bool:
         """Append the record once per session (False: it was written before) and stop watching
-        the conversation unless it was active after `idle_before` (None: whatever it did).
-        `holds_saved_survey`: the record carries the survey saved for its session."""
+        the conversation unless it was active after `idle_before` (None: keep watching it, for
+        an earlier session of a conversation that went on). `holds_saved_survey`: the record
+        carries the survey saved for its session."""
         names = [
             keys.written(record.conversation_id, record.session),
             keys.STREAM,
             keys.ACTIVE,
             keys.survey(record.conversation_id, record.session),
         ]
-        cutoff = idle_before.timestamp() if idle_before is not None else now.timestamp()
+        cutoff = idle_before.timestamp() if idle_before is not None else 0.0
         args: list[str | int] = [
             record.to_json(),
             record.key,

@@ -12,7 +12,9 @@ Rasa's tracker store marks a conversation active on every save (`outcomes:active
   later; the hand-back to the assistant marks the conversation active again anyway;
 - otherwise it decides the outcome (outcomes/classify.py) with the session's saved survey and
   writes it once (outcomes/store.py); a session with nothing to record (a widget opened and
-  closed) is just no longer watched.
+  closed) is just no longer watched;
+- a conversation that came back after Rasa's session expiry has several sessions: the earlier
+  ones are over and are written too (once each, whenever the conversation is settled).
 
 Any number of service replicas may run it: a session's record is written once whoever gets
 there first, and a conversation active again meanwhile stays watched.
@@ -26,10 +28,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handoff.store import TicketStore
+from handoff.ticket_record import TicketRecord
 from infra.clock import Clock
 from infra.redis_client import RedisUnavailable
-from outcomes.classify import classify, must_wait, session_tickets
-from outcomes.session import read_session
+from outcomes.classify import classify_session, must_wait, session_tickets
+from outcomes.session import Session, read_sessions
 from outcomes.store import OutcomeStore
 
 log = logging.getLogger(__name__)
@@ -60,21 +63,41 @@ class OutcomeWatchdog:
         return written
 
     async def settle(self, conversation_id: str, now: datetime, cutoff: datetime) -> int:
-        """Write the conversation's session record if it is over; 1 when this call wrote it."""
+        """Write the records of the conversation's sessions that are over; returns how many
+        this call wrote. Every session but the latest is over (a later one started); the
+        latest is, unless a person still owes the customer an answer."""
         tracker = await self.outcomes.tracker(conversation_id)
-        session = read_session(tracker) if tracker is not None else None
-        if tracker is None or session is None:
+        sessions = read_sessions(tracker) if tracker is not None else []
+        if not sessions:
             await self.outcomes.forget(conversation_id, cutoff)
             return 0
         current = (await self.tickets.conversation(conversation_id)).get("ticket_id")
-        ticket_ids = list(dict.fromkeys([*session.ticket_ids, *([current] if current else [])]))
-        tickets = session_tickets(session, await self.tickets.many(ticket_ids))
-        if must_wait(tickets, now, self.inactivity):
+        named = [ticket_id for session in sessions for ticket_id in session.ticket_ids]
+        ticket_ids = list(dict.fromkeys([*named, *([current] if current else [])]))
+        tickets = await self.tickets.many(ticket_ids)
+        latest = sessions[-1]
+        if must_wait(session_tickets(latest, tickets), now, self.inactivity):
             await self.outcomes.snooze(conversation_id, now)
-            return 0
+            sessions = sessions[:-1]
+        written = 0
+        for session in sessions:
+            last = session is latest
+            written += await self._record(conversation_id, session, tickets, now, cutoff, last)
+        return written
+
+    async def _record(
+        self,
+        conversation_id: str,
+        session: Session,
+        tickets: list[TicketRecord],
+        now: datetime,
+        cutoff: datetime,
+        latest: bool,
+    ) -> int:
+        """Write one session's record (after the latest, stop watching the conversation)."""
         survey = await self.outcomes.saved_survey(conversation_id, session.key)
-        record = classify(
-            tracker,
+        record = classify_session(
+            session,
             tickets,
             conversation_id=conversation_id,
             now=now,
@@ -82,10 +105,14 @@ class OutcomeWatchdog:
             survey=survey,
         )
         if record is None:
-            await self.outcomes.forget(conversation_id, cutoff)
+            if latest:
+                await self.outcomes.forget(conversation_id, cutoff)
             return 0
         wrote = await self.outcomes.write(
-            record, now=now, idle_before=cutoff, holds_saved_survey=survey is not None
+            record,
+            now=now,
+            idle_before=cutoff if latest else None,
+            holds_saved_survey=survey is not None,
         )
         if wrote:
             log.info("outcome of %s recorded: %s", conversation_id, record.outcome)

@@ -22,8 +22,10 @@ MIN_TOKEN_LENGTH = 24
 class OutcomeSettings:
     """How sessions end and their outcome records are kept (docs/escalation-management.md)."""
 
-    inactivity_seconds: float = 1800.0
-    """A session ends this long after the conversation's last activity (widgets just close)."""
+    inactivity_seconds: float = 3600.0
+    """A session ends this long after the conversation's last activity (widgets just close):
+    at least Rasa's session expiry (bot/domain/session.yml, 60 minutes), so a customer who
+    comes back after the record is in a session of its own, not in one already recorded."""
     watchdog_interval: float = 30.0
     retention_days: int = 365
     """Records (and the per-session marks and surveys) are kept this long."""
@@ -40,7 +42,7 @@ class OutcomeSettings:
         if secret and len(secret) < MIN_TOKEN_LENGTH:
             read.add(f"CUSTOMER_KEY_SECRET must be at least {MIN_TOKEN_LENGTH} characters")
         return cls(
-            inactivity_seconds=number("OUTCOME_INACTIVITY_SECONDS", "1800", float, 0.5, 604800),
+            inactivity_seconds=number("OUTCOME_INACTIVITY_SECONDS", "3600", float, 0.5, 604800),
             watchdog_interval=number("OUTCOME_WATCHDOG_INTERVAL", "30", float, 0.05, 3600),
             retention_days=int(number("OUTCOME_RETENTION_DAYS", "365", int, 1, 3650)),
             max_records=int(

@@ -11,8 +11,9 @@ import pytest
 
 from handoff import lifecycle
 from handoff.ticket_record import Csat
-from outcomes.classify import classify, customer_key, must_wait
+from outcomes.classify import classify, classify_session, customer_key, must_wait
 from outcomes.record import OutcomeRecord, Survey
+from outcomes.session import read_sessions
 from tests.outcomes.conversations import (
     QUESTION,
     REFUND,
@@ -412,3 +413,24 @@ def test_the_stored_tracker_and_the_api_tracker_give_the_same_record() -> None:
     }
 
     assert classify(builder.tracker(), [], **common) == classify(stored_form(builder), [], **common)
+
+
+def test_every_session_of_a_conversation_is_recorded_with_its_own_tickets() -> None:
+    builder = greeted()
+    ticket = handed_off(asks_for_a_person(builder), "tk-1", turn=4)
+    wait(builder, 2 * 3600)  # Rasa's session expired; the customer comes back
+    builder.session_start().user("how do I return a bulb", "ask_question")
+    builder.kb_answer("returns", "Returns", 0.8)
+
+    first, second = read_sessions(stored_form(builder))
+    common: dict[str, Any] = {"conversation_id": "c", "now": at(builder)}
+    common["customer_key_secret"] = b"k"
+    earlier = classify_session(first, [ticket], **common)
+    latest = classify_session(second, [ticket], **common)
+
+    assert first.next_started_at == second.started_at and second.next_started_at is None
+    assert earlier is not None and latest is not None
+    assert (earlier.outcome, earlier.abandoned_at) == ("abandoned", "while_waiting")
+    assert earlier.ticket is not None and earlier.ticket.ticket_id == "tk-1"
+    assert (latest.outcome, latest.ticket, latest.articles) == ("contained", None, ("returns",))
+    assert earlier.session != latest.session

@@ -12,7 +12,7 @@ TOKEN = "t" * 32
 
 def test_defaults() -> None:
     outcomes = Settings.from_env({"SERVICE_TOKEN": TOKEN}).outcomes
-    assert (outcomes.inactivity_seconds, outcomes.watchdog_interval) == (1800.0, 30.0)
+    assert (outcomes.inactivity_seconds, outcomes.watchdog_interval) == (3600.0, 30.0)
     assert (outcomes.retention_days, outcomes.max_records) == (365, 1_000_000)
 
 

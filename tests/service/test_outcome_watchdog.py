@@ -197,3 +197,40 @@ async def test_the_running_service_records_idle_sessions(  # type: ignore[no-unt
 
     (entry,) = await redis_client.xrange(keys.STREAM)
     assert OutcomeRecord.from_json(entry[1]["record"]).conversation_id == "live-1"
+
+
+async def test_a_conversation_that_came_back_gets_a_record_per_session(
+    outcomes: OutcomeStore, tickets: RedisTicketStore, redis_client: redis.Redis
+) -> None:
+    builder = greeted()
+    builder.user(QUESTION, "report_problem").kb_answer("hub-offline", "Hub offline", 0.8)
+    builder.clock += 2 * 3600  # back after Rasa's session expiry, before the watchdog looked
+    builder.session_start().user("how do I return a bulb", "ask_question")
+    builder.kb_miss([("returns", "Returns", 0.3)])
+    last = await saved(redis_client, builder)
+
+    assert await watchdog(outcomes, tickets, last + timedelta(hours=1)).tick() == 2
+    assert await watchdog(outcomes, tickets, last + timedelta(hours=2)).tick() == 0
+
+    first, second = await records(outcomes)
+    assert (first.outcome, first.articles) == ("contained", ("hub-offline",))
+    assert (second.outcome, second.abandoned_at) == ("abandoned", "after_miss")
+    assert first.session < second.session
+
+
+async def test_an_earlier_session_is_recorded_while_the_latest_waits_for_its_agent(
+    outcomes: OutcomeStore, tickets: RedisTicketStore, redis_client: redis.Redis
+) -> None:
+    builder = greeted()
+    builder.user(QUESTION, "report_problem").kb_answer("hub-offline", "Hub offline", 0.8)
+    builder.clock += 2 * 3600
+    builder.session_start()
+    ticket = handed_off(asks_for_a_person(builder), "tk-1", turn=3)
+    await tickets.add(lifecycle.assign(ticket, "maya", now=at(builder), by="maya"))
+    last = await saved(redis_client, builder)
+
+    assert await watchdog(outcomes, tickets, last + timedelta(hours=1)).tick() == 1
+
+    (record,) = await records(outcomes)
+    assert record.outcome == "contained"
+    assert await redis_client.zscore(keys.ACTIVE, "conv-1") is not None  # still watched
