@@ -4,6 +4,9 @@ all under `review:` (apart from Rasa's `tracker:`, the handoff's `handoff:`, the
 
     review:case:{conversation}:{session}   string  the review case JSON (masked); sampled or
                                                    reviewed cases are kept, others expire
+    review:record:{conversation}:{session} string  its outcome record JSON (no customer text),
+                                                   kept as long as the case: a survey answered
+                                                   later can still get the session sampled
     review:sample:{conversation}:{session} string  the queue entry JSON (why it was sampled)
     review:queue                           zset    sampled sessions not yet reviewed, score
                                                    sampled at (Unix seconds)
@@ -27,6 +30,7 @@ from datetime import datetime, timedelta
 import redis.asyncio as redis
 
 from infra.redis_client import OnOneConnection, await_reply, guard
+from outcomes.record import OutcomeRecord
 from review.case import ReviewCase
 from review.queue import QueueEntry
 from review.scorecards import Scorecard
@@ -38,11 +42,21 @@ VERDICTS = PREFIX + "verdicts"
 SCORECARDS = PREFIX + "scorecards"
 MAX_LISTED = 500
 
-# KEYS: verdict, verdicts, queue, case; ARGV: verdict json, session key, time
+# KEYS: verdict, verdicts, queue, case, record; ARGV: verdict json, session key, time
 SAVE_VERDICT = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('PERSIST', KEYS[4])
+redis.call('PERSIST', KEYS[5])
+return 1
+"""
+# KEYS: sample, queue, case, record; ARGV: sample json, session key, time
+QUEUE_SAMPLE = """
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
+redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[2])
+redis.call('PERSIST', KEYS[3])
 redis.call('PERSIST', KEYS[4])
 return 1
 """
@@ -57,6 +71,10 @@ return 1
 
 def case_key(key: str) -> str:
     return f"{PREFIX}case:{key}"
+
+
+def record_key(key: str) -> str:
+    return f"{PREFIX}record:{key}"
 
 
 def sample_key(key: str) -> str:
@@ -82,13 +100,27 @@ def _seconds(at: str) -> float:
 class ReviewStore(abc.ABC):
     @abc.abstractmethod
     async def save_case(
-        self, case: ReviewCase, sample: QueueEntry | None, keep_unsampled: timedelta
+        self,
+        case: ReviewCase,
+        record: OutcomeRecord,
+        sample: QueueEntry | None,
+        keep_unsampled: timedelta,
     ) -> bool:
-        """Keep the case (kept for good when sampled, else for `keep_unsampled`) and queue the
-        sample; False when the session's case was already kept (nothing changes)."""
+        """Keep the case and its outcome record (for good when sampled, else for
+        `keep_unsampled`) and queue the sample; False when the session's case was already kept
+        (nothing changes)."""
 
     @abc.abstractmethod
     async def case(self, key: str) -> ReviewCase | None: ...
+
+    @abc.abstractmethod
+    async def record(self, key: str) -> OutcomeRecord | None:
+        """The outcome record kept with the session's case."""
+
+    @abc.abstractmethod
+    async def queue_sample(self, sample: QueueEntry) -> bool:
+        """Queue a session sampled after its case was kept (a late survey), keeping its case and
+        record for good; False when it was already sampled or has no case (nothing changes)."""
 
     @abc.abstractmethod
     async def queue(self, limit: int) -> tuple[int, list[QueueEntry]]:
@@ -129,14 +161,20 @@ class RedisReviewStore(OnOneConnection, ReviewStore):
         super().__init__(client)
         self._save_verdict = client.register_script(SAVE_VERDICT)
         self._save_scorecard = client.register_script(SAVE_SCORECARD)
+        self._queue_sample = client.register_script(QUEUE_SAMPLE)
 
     async def save_case(
-        self, case: ReviewCase, sample: QueueEntry | None, keep_unsampled: timedelta
+        self,
+        case: ReviewCase,
+        record: OutcomeRecord,
+        sample: QueueEntry | None,
+        keep_unsampled: timedelta,
     ) -> bool:
         expiry = None if sample else max(1, int(keep_unsampled.total_seconds()))
         async with guard():
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.set(case_key(case.key), case.to_json(), nx=True, ex=expiry)
+                pipe.set(record_key(case.key), record.to_json(), nx=True, ex=expiry)
                 if sample is not None:
                     pipe.set(sample_key(case.key), sample.to_json(), nx=True)
                     pipe.zadd(QUEUE, {case.key: _seconds(sample.sampled_at)}, nx=True)
@@ -147,6 +185,19 @@ class RedisReviewStore(OnOneConnection, ReviewStore):
         async with guard():
             text = await await_reply(self._redis.get(case_key(key)))
         return ReviewCase.from_json(text) if text else None
+
+    async def record(self, key: str) -> OutcomeRecord | None:
+        async with guard():
+            text = await await_reply(self._redis.get(record_key(key)))
+        return OutcomeRecord.from_json(text) if text else None
+
+    async def queue_sample(self, sample: QueueEntry) -> bool:
+        keys = [sample_key(sample.key), QUEUE, case_key(sample.key), record_key(sample.key)]
+        async with guard():
+            queued = await self._queue_sample(
+                keys=keys, args=[sample.to_json(), sample.key, _seconds(sample.sampled_at)]
+            )
+        return bool(queued)
 
     async def queue(self, limit: int) -> tuple[int, list[QueueEntry]]:
         async with guard():
@@ -165,7 +216,13 @@ class RedisReviewStore(OnOneConnection, ReviewStore):
         return QueueEntry.from_json(text) if text else None
 
     async def save_verdict(self, verdict: Verdict) -> bool:
-        keys = [verdict_key(verdict.key), VERDICTS, QUEUE, case_key(verdict.key)]
+        keys = [
+            verdict_key(verdict.key),
+            VERDICTS,
+            QUEUE,
+            case_key(verdict.key),
+            record_key(verdict.key),
+        ]
         async with guard():
             saved = await self._save_verdict(
                 keys=keys, args=[verdict.to_json(), verdict.key, _seconds(verdict.at)]

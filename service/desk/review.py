@@ -12,6 +12,7 @@ the Redis store is review/store.py; the tickets come from the handoff store.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import statistics
@@ -26,7 +27,7 @@ from handoff.routing.agents_config import AgentProfile
 from handoff.store import TicketStore
 from infra.clock import Clock, iso_utc, utc_now
 from metrics.verdicts import Verdict as MetricsVerdict
-from outcomes.record import OutcomeRecord
+from outcomes.record import OutcomeRecord, Survey
 from review import store as review_store
 from review.capture import case_from_tracker
 from review.case import CaseFormatError, ReviewCase
@@ -89,8 +90,20 @@ class ReviewDesk:
             return None
         reasons = sampled_by(record, self.rules)
         sample = queue_entry(record, reasons, iso_utc(self.clock())) if reasons else None
-        await self.store.save_case(case, sample, self.keep_unsampled)
+        await self.store.save_case(case, record, sample, self.keep_unsampled)
         return case
+
+    async def survey_answered(self, conversation_id: str, session: str, survey: Survey) -> bool:
+        """A survey answered after the session's record was written: the session is sampled
+        when the rules pick it now (a low CSAT or effort score). True when this queued it."""
+        record = await self.store.record(f"{conversation_id}:{session}")
+        if record is None:
+            return False  # no case kept (or it expired): nothing to review
+        answered = dataclasses.replace(record, survey=survey)
+        reasons = sampled_by(answered, self.rules)
+        if not reasons:
+            return False
+        return await self.store.queue_sample(queue_entry(answered, reasons, iso_utc(self.clock())))
 
     async def queue(self, limit: int = QUEUE_LIMIT) -> tuple[int, list[QueueEntry]]:
         return await self.store.queue(limit)

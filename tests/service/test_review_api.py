@@ -4,13 +4,15 @@ stored twice."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from outcomes.record import Escalation, OutcomeRecord, TicketTimes
+from outcomes.record import Escalation, OutcomeRecord, Survey, TicketTimes
+from review.sampling import share
 from service.desk.review import ReviewDesk, review_context
 from service.keys import REVIEW
 from tests.conftest import TOKEN
@@ -81,6 +83,27 @@ async def test_the_watchdogs_capture_queues_a_sampled_session_once(client, peopl
     assert "escalation_not_needed" in entry["sampled_by"]
     assert entry["ticket_id"] == "tk-1"
     assert (entry["outcome"], entry["escalation_turn"]) == ("escalated", 2)
+
+
+async def test_a_low_survey_after_the_record_puts_the_session_in_the_queue(client, people) -> None:  # type: ignore[no-untyped-def]
+    contained = dataclasses.replace(
+        escalated("conv-8"), outcome="contained", escalation=None, ticket=None
+    )
+    assert share("contained", contained.key) >= 0.05  # the 5 % of contained sessions leave it out
+    review = desk(client)
+    assert await review.capture(contained, two_misses_tracker("conv-8").tracker()) is not None
+    assert (await review.queue())[0] == 0
+
+    happy = await review.survey_answered("conv-8", SESSION, Survey("bot", csat=5, ces=7))
+    unknown = await review.survey_answered("conv-none", SESSION, Survey("bot", csat=1))
+    unhappy = await review.survey_answered("conv-8", SESSION, Survey("bot", csat=1))
+    again = await review.survey_answered("conv-8", SESSION, Survey("bot", ces=1))
+
+    assert (happy, unknown, unhappy, again) == (False, False, True, False)
+    queue = await answer(await client.get("/agent/review/queue", headers=people["dana"]), 200)
+    assert [(e["key"], e["sampled_by"]) for e in queue["queue"]] == [
+        (f"conv-8:{SESSION}", ["low_csat"])
+    ]
 
 
 async def test_a_supervisor_reads_the_transcript_with_every_turns_decision(client, people) -> None:  # type: ignore[no-untyped-def]
