@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SERVICE_PY := .venv/service/bin/python
 BOT := .venv/bot/bin
 
-.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes eval-oos eval-frustration eval-escalation tune-escalation clean
+.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes bench-metrics eval-oos eval-frustration eval-escalation tune-escalation clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ bench-masking: setup ## Masking cost per message (adversarial and ordinary) and 
 
 bench-outcomes: train ## A turn's latency through Rasa with outcome recording on vs off, side by side (bar: p95 +<= 2 ms); JSON in benchmarks/results/outcome_recording.json
 	@$(SERVICE_PY) -m benchmarks.outcome_recording --messages 200
+
+bench-metrics: setup ## Every escalation metric over 100,000 generated outcome records (bar <= 2 s), and through the service's cache; JSON in benchmarks/results/metrics_speed.json
+	@$(SERVICE_PY) -m benchmarks.metrics_speed
 
 eval-escalation: setup ## Replay the shipped escalation policy over the QA verdicts (data/escalation_verdicts): P/R/F1, over/under; JSON in benchmarks/results/escalation_eval.json
 	@$(SERVICE_PY) -m benchmarks.escalation_eval

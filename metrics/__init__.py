@@ -9,6 +9,7 @@ functions from outcome records (outcomes/record.py) and QA verdicts.
     rates.py        the figures' shapes: Rate (numerator / denominator), Distribution
     compute.py      the metrics of a window, one metric over time, the sessions behind a figure
     agents.py       per-agent figures
+    bulk.py         a pause of the garbage collector around the bulk steps
 
 None of these modules does I/O: the service reads the records (service/desk/analytics.py).
 """

@@ -22,9 +22,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
-from metrics.sessions import Session
+from metrics.bulk import collector_paused
 from outcomes.record import OutcomeRecord
+
+if TYPE_CHECKING:
+    from metrics.sessions import Session
 
 REPEAT_DAYS = 7
 REPEAT_SECONDS = REPEAT_DAYS * 86400.0
@@ -59,15 +63,16 @@ def same_topic(one: tuple[str | None, str | None], other: tuple[str | None, str 
 
 
 def find_contacts(sessions: Sequence[Session]) -> Contacts:
-    customers: dict[str, list[Session]] = {}
-    for session in sessions:
-        customers.setdefault(identity(session.record), []).append(session)
-    followed_up: set[str] = set()
-    repeats: set[str] = set()
-    for own in customers.values():
-        if len(own) > 1:
-            _link(own, followed_up, repeats)
-    return Contacts(frozenset(followed_up), frozenset(repeats))
+    with collector_paused():  # many small objects, no cycles (metrics/bulk.py)
+        customers: dict[str, list[Session]] = {}
+        for session in sessions:
+            customers.setdefault(identity(session.record), []).append(session)
+        followed_up: set[str] = set()
+        repeats: set[str] = set()
+        for own in customers.values():
+            if len(own) > 1:
+                _link(own, followed_up, repeats)
+        return Contacts(frozenset(followed_up), frozenset(repeats))
 
 
 def _link(own: list[Session], followed_up: set[str], repeats: set[str]) -> None:

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from metrics.contacts import Contacts, has_topic
-from metrics.sessions import Session
 from metrics.verdicts import VERDICTS, Verdict
 from outcomes.record import OUTCOMES, OutcomeRecord, TicketTimes
+
+if TYPE_CHECKING:
+    from metrics.sessions import Session
 
 RATES: dict[str, str] = {
     "containment": "sessions answered without a person / sessions",
@@ -86,6 +89,9 @@ SESSION_SHARES = (
 )
 """The breakdowns over all sessions."""
 AUDIENCES = ("bot", "agent")
+T = TypeVar("T")
+_SHARED: dict[Any, Any] = {}
+MAX_SHARED = 100_000
 NO_VALUE = "none"
 """The group of a session without one (abandoned with no place recorded)."""
 
@@ -110,21 +116,67 @@ class Facts:
     values: list[tuple[str, float]] = field(default_factory=list)
 
 
+class RecordFacts(NamedTuple):
+    """The facts that follow from the record alone, made once per record (metrics/sessions.py)
+    of shared tuples: a computation over 100,000 sessions then mostly copies references."""
+
+    rates: tuple[tuple[str, bool], ...]
+    groups: tuple[tuple[str, str, bool], ...]
+    shares: tuple[str, ...]
+    share_hits: tuple[tuple[str, str], ...]
+    values: tuple[tuple[str, float], ...]
+
+
 def facts(session: Session, context: Context, into: Facts | None = None) -> Facts:
     """What the session counts toward, added to `into` (a tally collecting many sessions' facts
-    saves making lists per session) or to new Facts."""
-    record = session.record
+    saves making lists per session) or to new Facts: the record's own facts, then who came
+    back and the QA verdict."""
     found = Facts() if into is None else into
+    own = session.facts
+    found.rates += own.rates
+    found.groups += own.groups
+    found.shares += own.shares
+    found.share_hits += own.share_hits
+    found.values += own.values
+    key, contacts = session.key, context.contacts
+    found.rates.append(REPEAT_CONTACT[key in contacts.repeats])
+    if has_topic(session.record):
+        found.rates.append(FIRST_CONTACT_RESOLVED[key not in contacts.followed_up])
+    verdict = context.verdicts.get(key)
+    if verdict is not None:
+        found.rates += VERDICT_RATES[verdict.verdict]
+    return found
+
+
+def record_facts(
+    record: OutcomeRecord,
+    ticket_created: float | None,
+    first_agent_message: float | None,
+    ticket_closed: float | None,
+) -> RecordFacts:
+    """The facts of one record; the ticket's times as POSIX seconds."""
+    found = Facts()
     _outcome_facts(record, found)
-    _contact_facts(session, context.contacts, found)
     if record.ticket is not None:
-        _ticket_facts(session, record.ticket, found)
+        times = (ticket_created, first_agent_message, ticket_closed)
+        _ticket_facts(record.ticket, times, found)
     if record.survey is not None:
         _survey_facts(record, found)
-    verdict = context.verdicts.get(session.key)
-    if verdict is not None:
-        found.rates += [(f"{kind}_escalation", verdict.verdict == kind) for kind in VERDICTS]
-    return found
+    return RecordFacts(
+        _shared(found.rates),
+        _shared(found.groups),
+        tuple(found.shares),  # names: the same strings already
+        _shared(found.share_hits),
+        tuple(found.values),
+    )
+
+
+def _shared(items: list[T]) -> tuple[T, ...]:
+    """The items as the one copy of each kept in _SHARED (labels are few; while the table is
+    under its bound)."""
+    if len(_SHARED) >= MAX_SHARED:
+        return tuple(items)
+    return tuple(map(_SHARED.setdefault, items, items))
 
 
 def _outcome_rates(outcome: str, escalated: bool) -> tuple[tuple[str, bool], ...]:
@@ -143,6 +195,11 @@ OUTCOME_RATES = {
     for escalated in (False, True)
 }
 """The outcome rates' facts, made once (a few hundred thousand tuples less per 100,000)."""
+REPEAT_CONTACT = {hit: ("repeat_contact", hit) for hit in (False, True)}
+FIRST_CONTACT_RESOLVED = {hit: ("fcr", hit) for hit in (False, True)}
+VERDICT_RATES = {
+    given: tuple((f"{kind}_escalation", given == kind) for kind in VERDICTS) for given in VERDICTS
+}
 
 
 def _outcome_facts(record: OutcomeRecord, found: Facts) -> None:
@@ -166,14 +223,9 @@ def _outcome_facts(record: OutcomeRecord, found: Facts) -> None:
         found.groups.append(("escalation_by_article", record.articles[-1], escalated))
 
 
-def _contact_facts(session: Session, contacts: Contacts, found: Facts) -> None:
-    key = session.key
-    found.rates.append(("repeat_contact", key in contacts.repeats))
-    if has_topic(session.record):
-        found.rates.append(("fcr", key not in contacts.followed_up))
-
-
-def _ticket_facts(session: Session, ticket: TicketTimes, found: Facts) -> None:
+def _ticket_facts(
+    ticket: TicketTimes, times: tuple[float | None, float | None, float | None], found: Facts
+) -> None:
     if ticket.first_response_sla_met is not None:
         found.rates.append(("sla_first_response", ticket.first_response_sla_met))
     if ticket.resolution_sla_met is not None:
@@ -183,17 +235,19 @@ def _ticket_facts(session: Session, ticket: TicketTimes, found: Facts) -> None:
         found.rates.append(("agent_reask", bool(kinds)))
         found.shares.append("agent_reask_by_kind")
         found.share_hits += [("agent_reask_by_kind", kind) for kind in kinds]
-    created = session.ticket_created or session.start
+    created, first_message, closed = times
     wait = max(ticket.queue_wait_seconds or 0.0, 0.0)
     if ticket.queue_wait_seconds is not None:
         found.values.append(("queue_wait_seconds", wait))
-    if session.first_agent_message is not None:
-        first = max(session.first_agent_message - created, 0.0)
+    if created is None:
+        return
+    if first_message is not None:
+        first = max(first_message - created, 0.0)
         found.values.append(("first_response_seconds", first))
         if ticket.agent_id is not None:
             found.values.append(("agent_first_response_seconds", max(first - wait, 0.0)))
-    if session.ticket_closed is not None and ticket.closed_as in CLOSED_BY_PEOPLE:
-        resolution = max(session.ticket_closed - created, 0.0)
+    if closed is not None and ticket.closed_as in CLOSED_BY_PEOPLE:
+        resolution = max(closed - created, 0.0)
         found.values.append(("resolution_seconds", resolution))
         if ticket.agent_id is not None:
             found.values.append(("handling_seconds", max(resolution - wait, 0.0)))

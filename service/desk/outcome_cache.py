@@ -22,7 +22,7 @@ from typing import Protocol
 
 from infra.redis_client import RedisUnavailable
 from metrics.contacts import Contacts, find_contacts
-from metrics.sessions import Session
+from metrics.sessions import Session, sessions_of
 from outcomes.record import OutcomeRecord
 from outcomes.store import MAX_RECORDS, StreamItem, fold
 
@@ -116,9 +116,9 @@ class OutcomeCache:
             if not isinstance(item, OutcomeRecord) and item.key in self._sessions:
                 changed.setdefault(item.key, self._sessions[item.key].record)
         fold(changed, items)
-        for key, record in changed.items():
+        for key, session in zip(changed, sessions_of(changed.values()), strict=True):
             self._sessions.pop(key, None)  # a record read again moves to the end
-            self._sessions[key] = Session.of(record)
+            self._sessions[key] = session
         while len(self._sessions) > self._max_records:
             del self._sessions[next(iter(self._sessions))]
         self._version += 1
