@@ -29,7 +29,7 @@ from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.desk import HandoffDesk, RasaEndpoint
 from service.desk.analytics import Analytics
 from service.desk.outcome_cache import FOLLOW_SECONDS, OutcomeCache
-from service.keys import ANALYTICS, EMBEDDER, HANDOFF, INSIGHTS, KNOWLEDGE_BASE, SETTINGS
+from service.keys import ANALYTICS, EMBEDDER, HANDOFF, INSIGHTS, KNOWLEDGE_BASE, REVIEW, SETTINGS
 from service.middleware import json_errors, request_timing, token_auth
 from service.prometheus import METRICS, ServiceMetrics
 from service.request_parsing import MAX_BODY_BYTES
@@ -170,7 +170,10 @@ def _analytics(settings: Settings) -> Callable[[web.Application], AsyncIterator[
     async def context(app: web.Application) -> AsyncIterator[None]:
         store = await outcome_store.create(settings.redis_url)
         cache = OutcomeCache(store, max_records=settings.outcomes.max_records)
-        app[ANALYTICS] = Analytics(cache, app[HANDOFF])
+        analytics = Analytics(cache, app[HANDOFF])
+        if REVIEW in app:  # the QA review's verdicts and QA scores (service/desk/review.py)
+            analytics.review = app[REVIEW]
+        app[ANALYTICS] = analytics
         follower = asyncio.create_task(cache.follow(FOLLOW_SECONDS))
         yield
         follower.cancel()
