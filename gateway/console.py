@@ -7,9 +7,12 @@
     GET  /console/api/events          Server-Sent Events of the agent's tickets (gateway/feed.py)
 
 The gateway holds no agent state: the service authenticates every call (401 missing or wrong
-token, 403 another team's ticket) and its status and error JSON come back unchanged. The proxy
-takes bodies of at most 64 KB (413 beyond), only GET, POST and PUT (405 otherwise), paths of
-plain segments, and answers 503 JSON when the service cannot be reached. It does not parse a
+token, 403 another team's ticket) and its status and error JSON come back unchanged, and so do
+the supervisor's CSV exports (`text/csv` with their Content-Disposition); the query string is
+passed on as the browser sent it. The proxy takes bodies of at most 64 KB (413 beyond), only
+GET, POST and PUT (405 otherwise), paths of at most 5 plain segments (ids: letters, digits and
+`._:@-`, so a review session's start time fits), and answers 503 JSON when the service cannot be
+reached. It does not parse a
 body: it passes it on as JSON, and the service reads it only after the token is checked (a
 stranger gets 401 whatever the body; an agent's body that is not a JSON object gets the
 service's 400, service/request_parsing.py). Every call, the event stream included, takes a
@@ -27,9 +30,11 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from gateway import feed
 from gateway.sessions import GatewayStore
@@ -42,8 +47,10 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 ALLOWED_METHODS = ("GET", "POST", "PUT")
 MAX_BODY_BYTES = 64 * 1024
-MAX_SEGMENTS = 4
-SEGMENT = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")  # no "." or ".." segments
+MAX_SEGMENTS = 5  # review/conversations/{conversation_id}/{session}/verdict
+SEGMENT = re.compile(r"^[A-Za-z0-9_:@-][A-Za-z0-9_.:@-]{0,127}$")  # no "." or ".." segments
+PASSED_TYPES = ("application/json", "text/csv")
+"""What the service may answer: JSON, or a supervisor's CSV export."""
 SERVICE_TIMEOUT_SECONDS = 10.0
 MAX_STREAMS = 500  # open event streams per gateway process (each holds a Redis connection)
 
@@ -115,28 +122,37 @@ async def proxy(request: web.Request) -> web.StreamResponse:
     if isinstance(body, web.Response):
         return body
     console = request.app[CONSOLE]
-    url = f"{console.settings.service_url}/agent/{'/'.join(segments)}"
-    headers = {"Accept": "application/json"}
+    url = _service_url(console.settings.service_url, segments, request.rel_url.raw_query_string)
+    headers = {"Accept": "application/json, text/csv"}
     if "Authorization" in request.headers:
         headers["Authorization"] = request.headers["Authorization"]
     if body is not None:
         headers["Content-Type"] = "application/json"
     try:
-        async with console.http.request(
-            request.method, url, params=request.query, data=body, headers=headers
-        ) as answer:
+        async with console.http.request(request.method, url, data=body, headers=headers) as answer:
             payload, status, content_type = await answer.read(), answer.status, answer.content_type
+            disposition = answer.headers.get("Content-Disposition")
     except (aiohttp.ClientError, TimeoutError) as error:
         log.warning("console: the service did not answer %s: %s", request.method, error)
         return json_error(503, "the agent service is not available; try again shortly")
-    if content_type != "application/json":
+    if content_type not in PASSED_TYPES:
         return json_error(502, f"the agent service answered {status} without JSON")
+    passed = {"Cache-Control": "no-store"}
+    if disposition and content_type == "text/csv":
+        passed["Content-Disposition"] = disposition
     return web.Response(
         body=payload,
         status=status,
-        content_type="application/json",
-        headers={"Cache-Control": "no-store"},
+        content_type=content_type,
+        charset="utf-8" if content_type == "text/csv" else None,
+        headers=passed,
     )
+
+
+def _service_url(base: str, segments: list[str], raw_query: str) -> URL:
+    """The agent API's URL: each (checked) segment quoted again, the query as it came."""
+    path = "/".join(quote(segment, safe=":@") for segment in segments)
+    return URL(f"{base}/agent/{path}" + (f"?{raw_query}" if raw_query else ""), encoded=True)
 
 
 async def events(request: web.Request) -> web.StreamResponse:
