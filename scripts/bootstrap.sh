@@ -6,9 +6,12 @@
 #   chromium       Debian package, for the browser tests only (target `browser`; make test)
 #   prometheus     Debian package, for the monitoring end-to-end test only (target `prometheus`;
 #                  make test); the test starts its own server on a free port
+#   web/node_modules  the browser libraries the gateway serves (uPlot for the supervisor
+#                  dashboard's charts), `npm ci` from web/package-lock.json (target `web`); Node.js
+#                  and npm from Debian when missing. Ignored by git: never committed
 # Idempotent: each environment is stamped with a hash of what defines it, so a second run with
 # nothing changed only checks the stamps.
-# Usage: scripts/bootstrap.sh [bot|service|redis|browser|prometheus|all]
+# Usage: scripts/bootstrap.sh [bot|service|redis|browser|prometheus|web|all]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -110,6 +113,31 @@ ensure_prometheus() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 }
 
+# web/node_modules from the lock file, stamped with the hash of web/package*.json.
+ensure_web() {
+    local stamp_file="$ROOT/web/node_modules/.stamp" stamp log="$ROOT/var/log/setup-web.log"
+    stamp="$(cat "$ROOT/web/package.json" "$ROOT/web/package-lock.json" | sha256sum | cut -c1-16)"
+    if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ]; then
+        say "web libraries are up to date ($ROOT/web/node_modules)"
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        if [ "$(id -u)" -ne 0 ]; then
+            die "npm is missing (it installs the dashboard's chart library). Run as root so this script can 'apt-get install nodejs npm', or install Node.js yourself."
+        fi
+        say "installing Node.js and npm from Debian (for the dashboard's chart library)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    fi
+    say "installing the web libraries with npm ci (web/package-lock.json)"
+    mkdir -p "$(dirname "$log")"
+    if ! npm ci --prefix "$ROOT/web" --no-audit --no-fund --ignore-scripts >>"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        die "npm ci failed for web/; the full output is in $log"
+    fi
+    echo "$stamp" > "$stamp_file"
+}
+
 # One setup at a time: two `make` commands started together would otherwise run pip in the
 # same environment at once and break it.
 mkdir -p "$ROOT/var"
@@ -127,10 +155,12 @@ case "$what" in
     redis) if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi ;;
     browser) ensure_chromium ;;
     prometheus) ensure_prometheus ;;
+    web) ensure_web ;;
     all)
         if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi
+        ensure_web
         make_env service 3.11 "service,dev" "torch==2.13.0"
         make_env bot 3.10 "bot,bot-dev"
         ;;
-    *) die "unknown target '$what' (expected bot, service, redis, browser, prometheus or all)" ;;
+    *) die "unknown target '$what' (expected bot, service, redis, browser, prometheus, web or all)" ;;
 esac
