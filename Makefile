@@ -61,7 +61,7 @@ bench-masking: setup ## Masking cost per message (adversarial and ordinary) and 
 	@$(BOT)/python -m benchmarks.masking
 
 bench-outcomes: train ## A turn's latency through Rasa with outcome recording on vs off, side by side (bar: p95 +<= 2 ms); JSON in benchmarks/results/outcome_recording.json
-	@$(SERVICE_PY) -m benchmarks.outcome_recording --messages 200
+	@$(SERVICE_PY) -m benchmarks.outcome_recording --messages 300
 
 bench-metrics: setup ## Every escalation metric over 100,000 generated outcome records (bar <= 2 s), and through the service's cache; JSON in benchmarks/results/metrics_speed.json
 	@$(SERVICE_PY) -m benchmarks.metrics_speed
