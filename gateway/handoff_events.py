@@ -4,8 +4,8 @@
   the server after a Rasa reply that handed the chat to people, on session resume, after
   outbox deliveries, and every `status_interval_seconds` while the session waits (sessions with
   a socket on this process);
-- `cancel_handoff`: withdraw a waiting request (the service's ticket cancel);
-- `csat` `{rating, comment?}`: rate a chat an agent resolved -> `csat_saved`.
+- `cancel_handoff`: withdraw a waiting request (the service's ticket cancel).
+(The survey after a resolved chat, CSAT and customer effort, is in gateway/surveys.py.)
 
 The state comes from the service's `GET /handoff/conversations/{id}` (its `conversation_state`);
 when the service is down the gateway says what Redis knows (the state without the queue outlook,
@@ -126,29 +126,6 @@ class HandoffEvents:
             await self._notice(conversation_id, "cancel_refused", ALREADY_JOINED)
         else:
             await self.send_error(sid, "cancel_not_open", NOTHING_TO_CANCEL)
-
-    async def save_csat(self, sid: str, conversation_id: str, data: object) -> None:
-        """Validate a `csat` event and store it through the service; `csat_saved` on success."""
-        try:
-            rating, comment = protocol.parse_csat(data)
-        except protocol.InvalidCsat as error:
-            await self.send_error(sid, "invalid_csat", str(error))
-            return
-        try:
-            saved = await self.service.save_csat(conversation_id, rating, comment)
-        except ServiceRefused as error:
-            if error.status == 400:
-                await self.send_error(sid, "invalid_csat", error.error)
-            else:  # 409 nothing to rate or already rated, 404 never handed off
-                await self.send_error(sid, "csat_not_open", "there is no resolved chat to rate")
-            return
-        except ServiceUnavailable as error:
-            log.error("csat: the service: %s", error)
-            await self.send_error(sid, "unavailable", "the rating could not be saved; try again")
-            return
-        await self.sio.emit(
-            "csat_saved", {"rating": saved.get("rating", rating)}, room=conversation_id
-        )
 
     async def _notice(self, conversation_id: str, event: str, text: str) -> None:
         await self.sio.emit(

@@ -11,7 +11,9 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from handoff.privacy.identity import InvalidIdentity, verify_customer
-from handoff.vocabulary import CONVERSATION_STATES, CSAT_RATINGS, MAX_CSAT_COMMENT_CHARS
+from handoff.vocabulary import CONVERSATION_STATES, MAX_CSAT_COMMENT_CHARS
+from infra.json_text import MAX_DEPTH, nesting_depth
+from outcomes.surveys import CES_SCALE, CSAT_SCALE
 
 # Rasa unpacks a text starting with "/" (after str.strip) as an intent with entities
 # (RegexMessageHandler). A zero-width space in front keeps it plain text for NLU; it is not
@@ -33,7 +35,9 @@ def text_for_rasa(text: str, offered_payloads: Collection[str], init_payload: st
 
 
 def verified_metadata(metadata: object, signing_secret: str) -> dict[str, Any]:
-    """Only verified customer claims reach Rasa; every other metadata key is dropped."""
+    """Only verified customer claims reach Rasa; every other metadata key is dropped. Rasa's
+    channel accepts the metadata as a JSON string too (unreadable: none)."""
+    metadata = _json_object(metadata)
     if isinstance(metadata, Mapping) and isinstance(metadata.get("customer"), Mapping):
         try:
             verify_customer(metadata, signing_secret)
@@ -48,6 +52,17 @@ def verified_metadata(metadata: object, signing_secret: str) -> dict[str, Any]:
             }
         }
     return {}
+
+
+def _json_object(metadata: object) -> object:
+    if isinstance(metadata, str):
+        if nesting_depth(metadata) > MAX_DEPTH:
+            return {}
+        try:
+            return json.loads(metadata)
+        except ValueError:
+            return {}
+    return metadata
 
 
 def bot_messages(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -135,8 +150,8 @@ def outbox_message(entry: Mapping[str, str]) -> dict[str, Any] | None:
     return {"text": notice, "sender": "system", "agent_name": name, "event": kind}
 
 
-class InvalidCsat(ValueError):
-    """A `csat` event the gateway refuses (the message says why)."""
+class InvalidSurvey(ValueError):
+    """A `survey` event the gateway refuses (the message says why)."""
 
 
 def handoff_status(conversation: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,22 +180,77 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def parse_csat(data: object) -> tuple[int, str | None]:
-    """(rating, comment) of a `csat` event: a whole number 1-5 and an optional comment of at
-    most 1000 characters (blank means none)."""
+SURVEY_QUESTIONS = (
+    {
+        "name": "csat",
+        "text": "How satisfied are you with the help you got?",
+        "scale": list(CSAT_SCALE),
+        "low": "Very unsatisfied",
+        "high": "Very satisfied",
+    },
+    {
+        "name": "ces",
+        "text": "How easy was it to get your issue handled?",
+        "scale": list(CES_SCALE),
+        "low": "Very difficult",
+        "high": "Very easy",
+    },
+)
+"""The widget's survey: CSAT and customer effort (CES), each with its scale and wording."""
+SURVEY_FIELDS = ("csat", "ces", "skipped", "comment")
+
+
+def survey_request(status: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The `survey_request` payload for the service's survey status, or None when the session
+    has no survey open (or it was answered)."""
+    audience = status.get("audience")
+    session = status.get("session")
+    if not status.get("open") or audience not in ("bot", "agent") or not isinstance(session, str):
+        return None
+    return {
+        "session": session,
+        "audience": audience,
+        "questions": [dict(question) for question in SURVEY_QUESTIONS],
+        "comment": audience == "agent",
+    }
+
+
+def parse_survey(data: object) -> dict[str, Any]:
+    """The answers of a `survey` event as the service takes them: csat 1-5 and/or ces 1-7 (a
+    comment of at most 1000 characters may go with them), or `skipped: true` alone."""
     if not isinstance(data, Mapping):
-        raise InvalidCsat('csat needs an object like {"rating": 5, "comment": "..."}')
-    rating = data.get("rating")
-    if isinstance(rating, bool) or not isinstance(rating, int) or rating not in CSAT_RATINGS:
-        raise InvalidCsat("rating must be a whole number from 1 to 5")
+        raise InvalidSurvey(
+            'survey needs an object like {"csat": 5, "ces": 6} or {"skipped": true}'
+        )
+    unknown = sorted(str(name)[:40] for name in data if name not in SURVEY_FIELDS)
+    if unknown:
+        raise InvalidSurvey(f"unknown survey fields: {', '.join(unknown)}")
+    skipped = data.get("skipped", False)
+    if not isinstance(skipped, bool):
+        raise InvalidSurvey("skipped must be true or false")
+    answers: dict[str, Any] = {}
+    for name, (low, high) in (("csat", CSAT_SCALE), ("ces", CES_SCALE)):
+        value = data.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidSurvey(f"{name} must be a whole number from {low} to {high}")
+        answers[name] = value
     comment = data.get("comment")
-    if comment is None:
-        return rating, None
-    if not isinstance(comment, str):
-        raise InvalidCsat("comment must be text")
-    if len(comment) > MAX_CSAT_COMMENT_CHARS:
-        raise InvalidCsat(f"comment can be at most {MAX_CSAT_COMMENT_CHARS} characters")
-    return rating, comment.strip() or None
+    if comment is not None:
+        if not isinstance(comment, str):
+            raise InvalidSurvey("comment must be text")
+        if len(comment) > MAX_CSAT_COMMENT_CHARS:
+            raise InvalidSurvey(f"comment can be at most {MAX_CSAT_COMMENT_CHARS} characters")
+        if comment.strip():
+            answers["comment"] = comment.strip()
+    if skipped:
+        if answers:
+            raise InvalidSurvey("a skipped survey has no answers")
+        return {"skipped": True}
+    if "csat" not in answers and "ces" not in answers:
+        raise InvalidSurvey("answer csat (1-5) or ces (1-7), or skip the survey")
+    return answers
 
 
 def quick_reply_payloads(message: Mapping[str, Any]) -> list[str]:

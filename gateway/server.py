@@ -9,8 +9,10 @@ the conversation (its state is one of `handoff.vocabulary.WITH_PEOPLE`), into th
 transcript instead. What the team sends (the conversation's outbox) is delivered to every socket
 of the conversation as `bot_uttered` with `sender` "agent" or "system". The gateway reaches the
 handoff only through its port (handoff/store/conversations.py). The handoff's
-own events (`handoff_status`, `cancel_handoff`, `csat`) are in gateway/handoff_events.py; the
-demo page, the widget's files and the security headers in gateway/web.py.
+own events (`handoff_status`, `cancel_handoff`) are in gateway/handoff_events.py, the survey
+(`survey_request`, `survey` -> `survey_saved`: after "Yes, that helped" and after an agent
+resolved the chat) in gateway/surveys.py; the demo page, the widget's files and the security
+headers in gateway/web.py.
 
 Errors reach the client as a `gateway_error` event `{"code", "message"[, "retry_after"]}`.
 """
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -36,12 +37,13 @@ from gateway.prometheus import TO_TEAM, GatewayMetrics, setup_metrics
 from gateway.service_client import ServiceClient
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
+from gateway.surveys import HELPFUL_PAYLOAD, SurveyEvents
 from gateway.web import setup_web
 from handoff.store.conversations import ConversationPort, MessageNotDelivered, RedisConversations
-from handoff.vocabulary import WITH_PEOPLE
+from handoff.vocabulary import RESOLVED, WITH_PEOPLE
 from infra import redis_client
 from infra.clock import Clock, utc_now
-from infra.json_text import MAX_DEPTH, nesting_depth, without_lone_surrogates
+from infra.json_text import MAX_DEPTH, without_lone_surrogates
 from infra.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
@@ -80,13 +82,14 @@ class Gateway:
         self.metrics.count_sockets_with(lambda: sum(map(len, self.members.values())))
         service = ServiceClient(http, settings.service_url, settings.service_token)
         self.handoff = HandoffEvents(sio, conversations, service, self._error)
+        self.surveys = SurveyEvents(sio, service, self._error)
         self.refresher: asyncio.Task[None] | None = None
         sio.on("connect", self.connect)
         sio.on("disconnect", self.disconnect)
         sio.on("session_request", self.session_request)
         sio.on("user_uttered", self.user_uttered)
         sio.on("cancel_handoff", self.cancel_handoff)
-        sio.on("csat", self.csat)
+        sio.on("survey", self.survey)
         sio.on(packet_json.REFUSED_EVENT, self.packet_refused)
 
     def start(self) -> None:
@@ -135,8 +138,7 @@ class Gateway:
         self.members.setdefault(conversation_id, set()).add(sid)
         if conversation_id not in self.pumps or self.pumps[conversation_id].done():
             self.pumps[conversation_id] = asyncio.create_task(self._pump_outbox(conversation_id))
-        # the conversation id only: the session id is the customer's secret, and the socket
-        # ids are engine.io's connection secrets
+        # the conversation id only: the session id and socket ids are the customer's secrets
         log.info("%s conversation %s", "resumed" if issued.resumed else "new", conversation_id)
         if issued.resumed:
             await self.handoff.send_status(conversation_id, to=sid)
@@ -174,10 +176,10 @@ class Gateway:
             async with self.locks.setdefault(conversation_id, asyncio.Lock()):
                 await self.handoff.cancel(sid, conversation_id)
 
-    async def csat(self, sid: str, data: object = None) -> None:
+    async def survey(self, sid: str, data: object = None) -> None:
         conversation_id = await self._confirmed_conversation(sid)
         if conversation_id and await self._within_limit(sid, "session", conversation_id):
-            await self.handoff.save_csat(sid, conversation_id, data)
+            await self.surveys.save(sid, conversation_id, data)
 
     async def _confirmed_conversation(self, sid: str) -> str | None:
         conversation_id = (await self.sio.get_session(sid)).get("conversation_id")
@@ -225,9 +227,7 @@ class Gateway:
         body = {
             "sender": conversation_id,
             "message": protocol.text_for_rasa(text, offered, self.settings.init_payload),
-            "metadata": protocol.verified_metadata(
-                _json_object(metadata), self.settings.customer_signing_secret
-            ),
+            "metadata": protocol.verified_metadata(metadata, self.settings.customer_signing_secret),
         }
         url = f"{self.settings.rasa_url}/webhooks/rest/webhook"
         try:
@@ -249,6 +249,8 @@ class Gateway:
             await self.sio.emit("bot_uttered", message, room=conversation_id)
         if (await self.conversations.state(conversation_id)).get("state") in WITH_PEOPLE:
             await self.handoff.send_status(conversation_id)
+        elif body["message"] == HELPFUL_PAYLOAD:  # the customer pressed "Yes, that helped"
+            await self.surveys.offer(conversation_id)
 
     async def _pump_outbox(self, conversation_id: str) -> None:
         """Deliver the team's messages to the conversation's sockets while any is connected
@@ -275,6 +277,8 @@ class Gateway:
                     await self.store.set_outbox_cursor(conversation_id, cursor)
                 if entries:
                     await self.handoff.send_status(conversation_id)
+                if any(fields.get("type") == RESOLVED for _, fields in entries):
+                    await self.surveys.offer(conversation_id)  # an agent resolved the chat
             except RedisUnavailable as error:
                 log.warning("outbox delivery paused: %s", error)
                 await asyncio.sleep(OUTBOX_RETRY_SECONDS)
@@ -335,18 +339,6 @@ def _address(environ: dict[str, Any]) -> str:
     request = environ.get("aiohttp.request")
     remote = getattr(request, "remote", None)
     return str(remote or environ.get("REMOTE_ADDR") or "unknown")
-
-
-def _json_object(metadata: object) -> object:
-    """Metadata as sent: Rasa's channel accepts it as a JSON string too (unreadable: none)."""
-    if isinstance(metadata, str):
-        if nesting_depth(metadata) > MAX_DEPTH:
-            return {}
-        try:
-            return json.loads(metadata)
-        except ValueError:
-            return {}
-    return metadata
 
 
 GATEWAY = web.AppKey("gateway", Gateway)

@@ -1,6 +1,6 @@
 """The gateway's client of the service's internal handoff API (loopback, service token):
 a conversation's state with its queue outlook, withdrawing a waiting request, and the
-customer's rating (CSAT) of a chat an agent resolved.
+customer's survey (whether one is open for the conversation's session; the answers).
 
 Failures are typed: `ServiceUnavailable` (not reachable, timed out, 5xx, not JSON) and
 `ServiceRefused` (a 4xx answer, with the service's status and its `error` text). The token is
@@ -44,14 +44,14 @@ class ServiceClient:
         """`POST /handoff/tickets/{id}/cancel`: 409 once an agent has it."""
         return await self._call("POST", f"/handoff/tickets/{quote(ticket_id)}/cancel")
 
-    async def save_csat(
-        self, conversation_id: str, rating: int, comment: str | None
-    ) -> dict[str, Any]:
-        """`POST /handoff/conversations/{id}/csat`: 409 when there is nothing (left) to rate."""
+    async def survey_status(self, conversation_id: str) -> dict[str, Any]:
+        """`GET /handoff/conversations/{id}/survey`: open, audience, answered (404: no session)."""
+        return await self._call("GET", f"/handoff/conversations/{quote(conversation_id)}/survey")
+
+    async def save_survey(self, conversation_id: str, answers: dict[str, Any]) -> dict[str, Any]:
+        """`POST /handoff/conversations/{id}/survey`: 409 when none is open or it was answered."""
         return await self._call(
-            "POST",
-            f"/handoff/conversations/{quote(conversation_id)}/csat",
-            {"rating": rating, "comment": comment},
+            "POST", f"/handoff/conversations/{quote(conversation_id)}/survey", answers
         )
 
     async def _call(

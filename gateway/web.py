@@ -52,7 +52,10 @@ CONTENT_TYPES = {
 # The files a browser may fetch, by URL folder. The agent console adds its own names here.
 WIDGET_FILES = frozenset(
     {"widget.js", "widget.css"}
-    | {f"widget-{part}.js" for part in ("chat", "dom", "panel", "render", "socket", "store")}
+    | {
+        f"widget-{part}.js"
+        for part in ("chat", "dom", "panel", "render", "socket", "store", "survey")
+    }
 )
 # widget.js imports its modules; on another site's page that import is cross-origin (CORS).
 # They are public files without credentials, so any origin may read them.

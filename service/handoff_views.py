@@ -1,7 +1,7 @@
 """Internal handoff API (service token): open a ticket, withdraw it, read a conversation's state
-and its latest takeover, save the customer's rating (CSAT) of a resolved chat, erase a
-customer's handoff data. Each view parses the request, calls one method of the handoff desk
-(service/desk/) and renders its answer.
+and its latest takeover, the customer's survey (whether one is open; the answers: CSAT and
+customer effort), erase a customer's handoff data. Each view parses the request, calls one
+method of the handoff desk (service/desk/) and renders its answer.
 
 Called by the Rasa action server (actions/handoff.py) and the gateway. A tracker can be
 larger than the app's general body limit, so these bodies are read with their own limit.
@@ -16,11 +16,10 @@ from aiohttp import web
 
 from handoff.privacy.identity import CUSTOMER_ID, TIER, CustomerContext
 from handoff.routing.rules import ArticleTried
-from handoff.vocabulary import CSAT_RATINGS, MAX_CSAT_COMMENT_CHARS
 from knowledge_base.library import KnowledgeBase
 from service.desk import HandoffRequest
 from service.errors import bad_request
-from service.keys import HANDOFF, KNOWLEDGE_BASE
+from service.keys import HANDOFF, KNOWLEDGE_BASE, REVIEW
 from service.request_parsing import (
     conversation_id_in_body,
     conversation_id_in_path,
@@ -60,21 +59,18 @@ async def takeover(request: web.Request) -> web.Response:
     return web.json_response(await request.app[HANDOFF].takeover(conversation_id_in_path(request)))
 
 
-async def save_csat(request: web.Request) -> web.Response:
-    """The customer's rating of the conversation's latest ticket, once it is resolved."""
+async def survey_status(request: web.Request) -> web.Response:
+    """Whether the latest session may be surveyed now, about whom, and whether it was."""
+    status = await request.app[HANDOFF].survey_status(conversation_id_in_path(request))
+    return web.json_response(status.to_json())
+
+
+async def save_survey(request: web.Request) -> web.Response:
+    """The customer's survey answers (CSAT 1-5, CES 1-7, or skipped), once per session."""
     conversation_id = conversation_id_in_path(request)
-    rating, comment = parse_csat(await read_json_object(request))
-    record = await request.app[HANDOFF].save_csat(conversation_id, rating, comment)
-    assert record.csat is not None
-    return web.json_response(
-        {
-            "conversation_id": conversation_id,
-            "ticket_id": record.ticket_id,
-            "rating": record.csat.rating,
-            "comment": record.csat.comment,
-            "rated_at": record.csat.at,
-        }
-    )
+    body = await read_json_object(request)
+    saved = await request.app[HANDOFF].save_survey(conversation_id, body, request.app.get(REVIEW))
+    return web.json_response(saved, status=201)
 
 
 async def erase_customer(request: web.Request) -> web.Response:
@@ -84,19 +80,6 @@ async def erase_customer(request: web.Request) -> web.Response:
         raise bad_request("customer ids are 1-128 letters, digits or . @ : + - _")
     erased = await request.app[HANDOFF].erase_customer(customer_id)
     return web.json_response({"customer_id": customer_id, "tickets_erased": erased})
-
-
-def parse_csat(body: dict[str, Any]) -> tuple[int, str | None]:
-    rating, comment = body.get("rating"), body.get("comment")
-    if isinstance(rating, bool) or not isinstance(rating, int) or rating not in CSAT_RATINGS:
-        raise bad_request(
-            f"rating must be a whole number from {CSAT_RATINGS[0]} to {CSAT_RATINGS[-1]}"
-        )
-    if comment is not None and (
-        not isinstance(comment, str) or len(comment) > MAX_CSAT_COMMENT_CHARS
-    ):
-        raise bad_request(f"comment must be text of at most {MAX_CSAT_COMMENT_CHARS} characters")
-    return rating, comment
 
 
 def parse_handoff_request(body: dict[str, Any]) -> HandoffRequest:

@@ -6,6 +6,7 @@
 import { installPanel } from "./widget-panel.js";
 import { installRendering } from "./widget-render.js";
 import { SocketClient } from "./widget-socket.js";
+import { installSurvey } from "./widget-survey.js";
 import { Store } from "./widget-store.js";
 import { CONVERSATION_STATES, WITH_PEOPLE } from "./vocabulary.js";
 
@@ -33,6 +34,7 @@ function Widget(config) {
 
 installPanel(Widget);
 installRendering(Widget);
+installSurvey(Widget);
 
 // ---------------------------------------------------------------- opening and closing
 
@@ -120,9 +122,7 @@ Widget.prototype.greetIfNew = function () {
 // ---------------------------------------------------------------- sending
 
 Widget.prototype.sendText = function (text, shown) {
-  if (this.store.data.csat === "saved") {
-    this.store.data.csat = "none"; // the thank-you goes once the chat moves on
-  }
+  this.surveyMovedOn(); // the thank-you goes once the chat moves on
   this.addMessage({ sender: "customer", text: shown });
   this.clearQuickReplies();
   if (this.sessionReady) {
@@ -167,13 +167,10 @@ Widget.prototype.onEvent = function (name, data) {
     this.onBotUttered(data || {});
   } else if (name === "handoff_status") {
     this.onHandoffStatus(data || {});
-  } else if (name === "csat_saved") {
-    this.store.data.csat = "saved";
-    this.store.save();
-    this.renderCsat();
-    if (!this.panel.hidden) {
-      this.csatCard.firstChild.focus(); // the form that had focus is gone
-    }
+  } else if (name === "survey_request") {
+    this.onSurveyRequest(data || {});
+  } else if (name === "survey_saved") {
+    this.onSurveySaved(data || {});
   } else if (name === "gateway_error") {
     this.onError(data || {});
   }
@@ -204,11 +201,6 @@ Widget.prototype.onBotUttered = function (data) {
   }
   this.clearQuickReplies();
   this.addMessage(message);
-  if (data.event === "resolved") {
-    this.store.data.csat = "open";
-    this.store.save();
-    this.renderCsat();
-  }
   if (this.panel.hidden) {
     this.unread += 1;
     this.renderUnread();
@@ -236,14 +228,7 @@ Widget.prototype.onError = function (error) {
   this.hideTyping();
   var text = typeof error.message === "string" ? error.message : "Something went wrong.";
   this.cancelButton.disabled = false; // whatever failed can be tried again
-  if (this.csatSubmit) {
-    this.csatSubmit.disabled = false;
-  }
-  if (error.code === "invalid_csat" || error.code === "csat_not_open") {
-    if (this.csatError) {
-      this.csatError.textContent =
-        error.code === "csat_not_open" ? "This chat can no longer be rated." : text;
-    }
+  if (this.onSurveyError(error.code, text)) {
     return;
   }
   this.showError(text.charAt(0).toUpperCase() + text.slice(1) + ".");

@@ -1,14 +1,11 @@
 // How the support widget shows the conversation: messages (bot text with links, everything
-// people typed as text), quick replies, the handoff banner, the CSAT card, errors, the unread
-// count and the typing indicator.
+// people typed as text), quick replies, the handoff banner, errors, the unread count and the
+// typing indicator. The survey card is drawn by widget-survey.js.
 
 import { el, linkify } from "./widget-dom.js";
 import { MAX_STORED_MESSAGES } from "./widget-store.js";
-import { CSAT_RATINGS, MAX_CSAT_COMMENT_CHARS } from "./vocabulary.js";
 
 const TYPING_TIMEOUT_MS = 30000;
-const LOWEST_RATING = CSAT_RATINGS[0];
-const HIGHEST_RATING = CSAT_RATINGS[CSAT_RATINGS.length - 1];
 
 export function installRendering(Widget) {
 
@@ -24,7 +21,7 @@ export function installRendering(Widget) {
     } else {
       this.log.appendChild(this.renderMessage(message));
     }
-    this.renderCsat();
+    this.renderSurvey();
     this.scrollToEnd();
   };
 
@@ -42,7 +39,7 @@ export function installRendering(Widget) {
       this.log.appendChild(this.renderMessage(messages[i], i === messages.length - 1));
     }
     this.renderStatus();
-    this.renderCsat();
+    this.renderSurvey();
     this.root.setAttribute("data-handoff-state", (this.store.data.handoff || {}).state || "bot");
   };
 
@@ -137,119 +134,6 @@ export function installRendering(Widget) {
     this.status.hidden = !text;
     this.cancelButton.hidden = handoff.state !== "waiting";
     this.cancelButton.disabled = false;
-  };
-
-  Widget.prototype.renderCsat = function () {
-    if (this.csatCard) {
-      this.csatCard.remove();
-      this.csatCard = null;
-      this.csatError = null;
-    }
-    var csat = this.store.data.csat;
-    if (csat === "saved") {
-      var thanks = el("p", {
-        className: "sw-csat-thanks",
-        "data-testid": "sw-csat-thanks",
-        tabindex: "-1",
-        text: "Thank you for your feedback!",
-      });
-      this.csatCard = el("li", { className: "sw-csat", "data-testid": "sw-csat" }, [thanks]);
-    } else if (csat === "open") {
-      this.csatCard = this.buildCsatQuestion();
-    }
-    if (this.csatCard) {
-      this.log.appendChild(this.csatCard);
-    }
-  };
-
-  // A toggle button per rating (1 to 5); onChoose(rating) when one is pressed.
-  function buildRatings(onChoose) {
-    var ratings = el("div", {
-      className: "sw-csat-ratings",
-      role: "group",
-      "aria-label": "Rating from " + LOWEST_RATING + " (poor) to " + HIGHEST_RATING + " (great)",
-    });
-    CSAT_RATINGS.forEach(function (rating) {
-      ratings.appendChild(
-        el("button", {
-          type: "button",
-          className: "sw-csat-rating",
-          "data-testid": "sw-csat-rating",
-          "data-rating": String(rating),
-          "aria-pressed": "false",
-          "aria-label": rating + " out of " + HIGHEST_RATING,
-          text: String(rating),
-        })
-      );
-    });
-    ratings.addEventListener("click", function (event) {
-      var button = event.target.closest(".sw-csat-rating");
-      if (!button) {
-        return;
-      }
-      var buttons = ratings.querySelectorAll(".sw-csat-rating");
-      for (var i = 0; i < buttons.length; i += 1) {
-        buttons[i].setAttribute("aria-pressed", buttons[i] === button ? "true" : "false");
-      }
-      onChoose(Number(button.getAttribute("data-rating")));
-    });
-    return ratings;
-  }
-
-  Widget.prototype.buildCsatQuestion = function () {
-    var widget = this;
-    var chosen = null;
-    var ratings = buildRatings(function (rating) {
-      chosen = rating;
-      widget.csatSubmit.disabled = false;
-    });
-    var comment = el("textarea", {
-      className: "sw-csat-comment",
-      "data-testid": "sw-csat-comment",
-      "aria-label": "Anything you'd like to add? (optional)",
-      placeholder: "Anything you'd like to add? (optional)",
-      maxlength: String(MAX_CSAT_COMMENT_CHARS),
-      rows: "2",
-    });
-    this.csatSubmit = el("button", {
-      type: "submit",
-      className: "sw-csat-submit",
-      "data-testid": "sw-csat-submit",
-      text: "Send rating",
-      disabled: true,
-    });
-    this.csatError = el("p", {
-      className: "sw-csat-error",
-      "data-testid": "sw-csat-error",
-      role: "alert",
-    });
-    var form = el("form", { className: "sw-csat-form" }, [
-      el("p", { className: "sw-csat-question", text: "How did we do?" }),
-      ratings,
-      comment,
-      this.csatSubmit,
-      this.csatError,
-    ]);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      if (!chosen) {
-        widget.csatError.textContent =
-          "Choose a rating from " + LOWEST_RATING + " to " + HIGHEST_RATING + ".";
-        return;
-      }
-      var text = comment.value.trim();
-      var payload = { rating: chosen };
-      if (text) {
-        payload.comment = text;
-      }
-      widget.csatError.textContent = "";
-      widget.csatSubmit.disabled = true;
-      if (!widget.socket.emit("csat", payload)) {
-        widget.csatError.textContent = "Not connected; try again in a moment.";
-        widget.csatSubmit.disabled = false;
-      }
-    });
-    return el("li", { className: "sw-csat", "data-testid": "sw-csat" }, [form]);
   };
 
   Widget.prototype.showError = function (text) {

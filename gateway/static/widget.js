@@ -11,16 +11,20 @@
  *   title, subtitle, welcome        header texts and the first line shown in an empty chat
  *   initPayload (data-init-payload) sent once when a new chat is first opened ("/greet")
  *   open (data-open="true")         open the panel on page load
+ *   botCsat (data-bot-csat="false") leave CSAT out of the survey after "Yes, that helped"
+ *                                   (the effort question stays); default: asked
  *   customer (JSON only)            {id, tier, signature}: claims the site's backend signed
  *
  * This file reads the options and imports the widget's modules from its own folder:
  * widget-chat.js (state and events), widget-panel.js (elements), widget-render.js (drawing),
- * widget-socket.js (the socket.io client), widget-store.js (localStorage), widget-dom.js.
+ * widget-survey.js (the survey card), widget-socket.js (the socket.io client), widget-store.js
+ * (localStorage), widget-dom.js.
  *
  * It talks socket.io v4 (engine.io 4 over WebSocket) to the gateway: session_request ->
- * session_confirm, user_uttered -> bot_uttered, plus handoff_status, cancel_handoff, csat ->
- * csat_saved and gateway_error. Session id, the last 100 messages, the handoff state and an
- * open CSAT question are kept in localStorage, so a reload continues the same chat.
+ * session_confirm, user_uttered -> bot_uttered, plus handoff_status, cancel_handoff,
+ * survey_request, survey -> survey_saved and gateway_error. Session id, the last 100 messages,
+ * the handoff state and the survey (asked once per session) are kept in localStorage, so a
+ * reload continues the same chat.
  * Everything a customer or agent typed is rendered with textContent; only bot messages get
  * links, and only to http(s) addresses.
  *
@@ -37,8 +41,10 @@
  *   sw-status      handoff banner (data-state), with sw-status-text and
  *   sw-cancel-handoff  the "cancel request" button while waiting
  *   sw-input, sw-send  the text box and the send button     sw-error   the last error notice
- *   sw-csat        the rating card: sw-csat-rating (data-rating 1-5, aria-pressed),
- *                  sw-csat-comment, sw-csat-submit, sw-csat-error, sw-csat-thanks
+ *   sw-survey      the survey card (data-audience bot | agent): sw-csat and sw-ces (the two
+ *                  questions) with sw-csat-rating / sw-ces-rating (data-rating, aria-pressed),
+ *                  sw-csat-comment (agent chats), sw-survey-submit, sw-survey-skip,
+ *                  sw-survey-error, sw-survey-thanks (data-state saved | already | closed)
  * window.supportWidget is the running widget; window.supportWidget.store.data.sessionId the
  * session (tests read it to write into the conversation's outbox).
  */
@@ -58,6 +64,7 @@
       welcome: "Hi! Ask me anything.",
       initPayload: "/greet",
       open: false,
+      botCsat: true,
       customer: null,
       config: "support-widget-config",
       gateway: new URL(tag.src, document.baseURI).origin,
@@ -84,6 +91,10 @@
     if (data.open !== undefined) {
       config.open = data.open === "true";
     }
+    if (data.botCsat !== undefined) {
+      config.botCsat = data.botCsat !== "false";
+    }
+    config.botCsat = config.botCsat !== false;
     var gateway = new URL(String(config.gateway), document.baseURI);
     if (gateway.protocol !== "https:" && gateway.protocol !== "http:") {
       throw new Error("support widget: gateway must be an http(s) address");

@@ -1,6 +1,6 @@
 """The customer's side of the desk: a new ticket (built, routed, stored and placed), what the
-customer is told about it, withdrawing it, the takeover for the assistant, the CSAT rating, and
-erasing a customer's handoff data.
+customer is told about it, withdrawing it, the takeover for the assistant, the survey (CSAT and
+customer effort; the rules in service/desk/surveys.py), and erasing a customer's handoff data.
 
 A new ticket, top to bottom (`open_ticket`): the tracker is packaged as a masked ticket and
 checked against the published schema (in a worker thread: spaCy and the build never run on the
@@ -33,6 +33,9 @@ from handoff.ticket.builder import build_ticket
 from handoff.ticket.model import Routing, Ticket, validate_ticket_dict
 from handoff.ticket_record import TicketRecord
 from infra.redis_client import RedisUnavailable
+from outcomes.session import read_session
+from outcomes.surveys import SecondSurvey
+from service.desk import surveys
 from service.desk.base import DeskBase
 from service.desk.errors import HandoffPending, NotFound
 from service.desk.outlook import conversation_json, describe
@@ -51,7 +54,6 @@ OUTLOOK_KEYS = (
 )
 """What the conversation's answer adds from the outlook while its ticket is open: what the
 widget tells a waiting customer."""
-NOTHING_TO_RATE = "the conversation has no resolved chat to rate"
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class HandoffRequest:
 class TicketDesk(DeskBase):
     metrics: ServiceMetrics | None = None
     """Where new tickets and surveys are counted (service/prometheus.py; the app sets it)."""
+    outcomes: surveys.SurveyStore | None = None
+    """Where surveys are kept (outcomes/store.py's OutcomeStore; the app sets it)."""
 
     async def open_ticket(
         self, request: HandoffRequest, articles: Mapping[str, ArticleTried]
@@ -107,26 +111,73 @@ class TicketDesk(DeskBase):
         names = {agent.id: agent.name for agent in self.agents.agents.values()}
         return takeover_json(record, names)
 
-    async def save_csat(
-        self, conversation_id: str, rating: int, comment: str | None
-    ) -> TicketRecord:
-        """The customer's rating of the conversation's latest ticket, once it is resolved."""
-        now = self.now()
-        state = await self.store.tickets.conversation(conversation_id)
-        if not state:
-            raise NotFound(f"no conversation {conversation_id}")
-        ticket_id = state.get("ticket_id")
-        if not ticket_id:
-            raise lifecycle.Conflict(NOTHING_TO_RATE)
+    async def survey_status(self, conversation_id: str) -> surveys.SurveyStatus:
+        """Whether the conversation's latest session may be surveyed now, about whom, and
+        whether it was (NotFound: no conversation with a customer message)."""
+        tracker = await self._outcomes().tracker(conversation_id)
+        session = read_session(tracker) if tracker is not None else None
+        if session is None:
+            raise NotFound(f"no conversation {conversation_id} with a customer message")
+        saved = await self._outcomes().saved_survey(conversation_id, session.key)
+        current = (await self.store.tickets.conversation(conversation_id)).get("ticket_id")
+        ticket_ids = list(dict.fromkeys([*session.ticket_ids, *([current] if current else [])]))
         try:
-            rated = await self.store.tickets.update(
+            audience = surveys.survey_audience(session, await self.store.tickets.many(ticket_ids))
+        except surveys.NoSurvey as error:
+            return surveys.SurveyStatus(conversation_id, session.key, None, bool(saved), str(error))
+        return surveys.SurveyStatus(conversation_id, session.key, audience, saved is not None)
+
+    async def save_survey(
+        self,
+        conversation_id: str,
+        body: Mapping[str, Any],
+        review: surveys.SurveyListener | None = None,
+    ) -> dict[str, Any]:
+        """Keep the customer's answers (or that they skipped) for the latest session, once:
+        NoSurvey or SurveyAlreadyAnswered (409), InvalidRequest (400), NotFound (404). An agent
+        chat's CSAT goes on its ticket too; `review` hears of a survey answered after the
+        session's outcome record was written."""
+        status = await self.survey_status(conversation_id)
+        if status.answered:
+            raise surveys.SurveyAlreadyAnswered("this conversation's survey is already recorded")
+        if status.audience is None:
+            raise surveys.NoSurvey(status.reason or "no survey is open")
+        survey, comment = surveys.parse_answers(body, status.audience)
+        now = self.now()
+        try:
+            late = await self._outcomes().save_survey(
+                conversation_id, status.session, survey, now=now
+            )
+        except SecondSurvey:
+            raise surveys.SurveyAlreadyAnswered(
+                "this conversation's survey is already recorded"
+            ) from None
+        if status.audience == "agent" and survey.csat is not None:
+            await self._rate_ticket(conversation_id, survey.csat, comment)
+        if self.metrics is not None:
+            self.metrics.record_survey(status.audience, skipped=survey.skipped)
+        if late and review is not None:
+            await review.survey_answered(conversation_id, status.session, survey)
+        return surveys.survey_json(conversation_id, status.session, survey)
+
+    async def _rate_ticket(self, conversation_id: str, rating: int, comment: str | None) -> None:
+        """The agent chat's CSAT on its ticket, for the console (a ticket rated before keeps
+        its rating)."""
+        now = self.now()
+        ticket_id = (await self.store.tickets.conversation(conversation_id)).get("ticket_id")
+        if not ticket_id:
+            return
+        try:
+            await self.store.tickets.update(
                 ticket_id, lambda record: lifecycle.record_csat(record, rating, comment, now=now)
             )
-        except LookupError:
-            raise lifecycle.Conflict(NOTHING_TO_RATE) from None
-        if self.metrics is not None:
-            self.metrics.record_survey("agent")
-        return rated
+        except (LookupError, lifecycle.Conflict) as error:
+            log.warning("the survey's CSAT was not put on ticket %s: %s", ticket_id, error)
+
+    def _outcomes(self) -> surveys.SurveyStore:
+        if self.outcomes is None:
+            raise RedisUnavailable("surveys are not available: the outcome store is not open")
+        return self.outcomes
 
     async def erase_customer(self, customer_id: str) -> int:
         """Erasure on request: every handoff key of this (verified) customer goes; returns how

@@ -18,7 +18,8 @@ from gateway.server import create_app as create_gateway
 from handoff.store.conversations import append_customer_message
 from handoff.store.tickets import RedisTicketStore
 from stack.supervisor import free_port
-from tests.gateway.console_support import EventStream, console_settings
+from tests.conftest import TOKEN
+from tests.gateway.console_support import EventStream, console_settings, service_app
 from tests.gateway.support import ORIGIN, Widget, conversation_of
 from tests.support.handoff import (
     HUB,
@@ -27,14 +28,17 @@ from tests.support.handoff import (
     agent_headers,
     conversation,
     handoff_body,
+    handoff_settings,
 )
 
 SECRET_WORDS = "my hub code is 4417 and it blinks"
 
 
 @pytest.fixture
-def service(handoff_client: TestClient) -> TestClient:
-    return handoff_client
+async def service(aiohttp_client, redis_url, articles_dir, embedder, redis_client, clock):  # type: ignore[no-untyped-def]
+    """The real service with the QA review opened (the review paths reach it)."""
+    app = service_app(handoff_settings(redis_url, articles_dir), embedder, clock)
+    return await aiohttp_client(app, headers={"Authorization": f"Bearer {TOKEN}"})
 
 
 @pytest.fixture
@@ -161,9 +165,48 @@ async def test_methods_outside_get_post_put_are_405_and_odd_paths_404(gateway, a
         assert "error" in await refused.json()
     posted_events = await gateway.post("/console/api/events", headers=agents["priya"])
     assert posted_events.status == 405
-    for odd in ("..%2F..%2Fhandoff%2Fcustomers%2Fc-1", "tickets/.hidden", "a/b/c/d/e"):
+    for odd in ("..%2F..%2Fhandoff%2Fcustomers%2Fc-1", "tickets/.hidden", "a/b/c/d/e/f"):
         answer = await call(gateway, "GET", odd, 404, headers=agents["priya"])
         assert answer == {"error": "no such console API path"}
+
+
+async def test_csv_exports_and_query_strings_pass_through_and_agents_get_the_403(  # type: ignore[no-untyped-def]
+    gateway, redis_url, agents
+) -> None:
+    supervisor = await agent_headers(redis_url, "dana")
+    query = "view=agents&window=custom&from=2026-03-01&to=2026-03-07&tz=Europe%2FBerlin"
+
+    exported = await gateway.get(f"/console/api/analytics/export.csv?{query}", headers=supervisor)
+    metrics = await call(
+        gateway, "GET", "analytics/metrics?window=30d&team=billing", 200, headers=supervisor
+    )
+    refused = await call(gateway, "GET", "analytics/metrics", 403, headers=agents["maya"])
+    bad_window = await call(gateway, "GET", "analytics/metrics?window=9d", 400, headers=supervisor)
+    twice = await call(gateway, "GET", "analytics/live?within=5&within=6", 400, headers=supervisor)
+
+    assert exported.status == 200, await exported.text()
+    assert exported.content_type == "text/csv"
+    assert exported.headers["Content-Disposition"].startswith('attachment; filename="agents-')
+    assert exported.headers["Cache-Control"] == "no-store"
+    assert (await exported.text()).splitlines()[0].startswith("agent_id,")
+    assert metrics["window"]["name"] == "30d" and metrics["filters"]["team"] == "billing"
+    assert "supervisor" in refused["error"]
+    assert "window must be one of" in bad_window["error"]
+    assert "more than once" in twice["error"]
+
+
+async def test_review_paths_with_a_session_time_reach_the_service(gateway, redis_url) -> None:  # type: ignore[no-untyped-def]
+    supervisor = await agent_headers(redis_url, "dana")
+    path = "review/conversations/conv-1@shop:x/2026-03-14T09:20:00.000Z"
+
+    case = await gateway.get(f"/console/api/{path}", headers=supervisor)
+    verdict = await gateway.post(
+        f"/console/api/{path}/verdict", json={"verdict": "right"}, headers=supervisor
+    )
+
+    for answer in (case, verdict):  # the service's own answer: no such case (not the proxy's)
+        assert answer.status == 404, await answer.text()
+        assert "no review case for conv-1@shop:x" in (await answer.json())["error"]
 
 
 async def test_oversize_and_non_json_bodies_are_refused_with_json(gateway, service, agents) -> None:  # type: ignore[no-untyped-def]

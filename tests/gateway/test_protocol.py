@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from gateway import protocol
@@ -96,3 +98,69 @@ def test_settings_are_validated_once_with_every_problem_listed() -> None:
     )
     assert settings.host == "127.0.0.1"
     assert settings.allowed_origins == ("http://127.0.0.1:8400", "http://localhost:8400")
+
+
+@pytest.mark.parametrize(
+    ("data", "answers"),
+    [
+        ({"csat": 5, "ces": 7}, {"csat": 5, "ces": 7}),
+        ({"csat": 1}, {"csat": 1}),
+        ({"ces": 1, "skipped": False}, {"ces": 1}),
+        ({"csat": 4, "comment": "  Quick and kind.  "}, {"csat": 4, "comment": "Quick and kind."}),
+        ({"csat": 4, "comment": "   "}, {"csat": 4}),
+        ({"skipped": True}, {"skipped": True}),
+    ],
+)
+def test_survey_answers_in_range_pass(data: dict[str, object], answers: dict[str, object]) -> None:
+    assert protocol.parse_survey(data) == answers
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ({"csat": 0}, "csat must be a whole number from 1 to 5"),
+        ({"csat": 6}, "csat must be a whole number from 1 to 5"),
+        ({"ces": 0}, "ces must be a whole number from 1 to 7"),
+        ({"ces": 8}, "ces must be a whole number from 1 to 7"),
+        ({"csat": "5"}, "csat must be a whole number"),
+        ({"csat": 4.5}, "csat must be a whole number"),
+        ({"ces": True}, "ces must be a whole number"),
+        ({}, "answer csat (1-5) or ces (1-7), or skip"),
+        ({"comment": "only words"}, "answer csat (1-5) or ces (1-7), or skip"),
+        ({"skipped": True, "ces": 3}, "a skipped survey has no answers"),
+        ({"skipped": "yes"}, "skipped must be true or false"),
+        ({"csat": 5, "rating": 5}, "unknown survey fields: rating"),
+        ({"csat": 5, "comment": 7}, "comment must be text"),
+        ({"csat": 5, "comment": "x" * 1001}, "comment can be at most 1000 characters"),
+        ("five stars", "survey needs an object"),
+        ([5, 7], "survey needs an object"),
+    ],
+)
+def test_survey_answers_out_of_range_are_refused(data: object, says: str) -> None:
+    with pytest.raises(protocol.InvalidSurvey, match=re.escape(says)):
+        protocol.parse_survey(data)
+
+
+def test_a_survey_request_is_made_only_for_an_open_survey() -> None:
+    status = {"session": "2026-03-14T09:20:05.000Z", "open": True, "audience": "bot"}
+    request = protocol.survey_request(status)
+    assert request is not None
+    assert (request["audience"], request["session"], request["comment"]) == (
+        "bot",
+        "2026-03-14T09:20:05.000Z",
+        False,
+    )
+    by_name = {question["name"]: question for question in request["questions"]}
+    assert by_name["csat"]["scale"] == [1, 5] and by_name["ces"]["scale"] == [1, 7]
+    assert by_name["ces"]["text"] == "How easy was it to get your issue handled?"
+    assert protocol.survey_request({**status, "audience": "agent"})["comment"] is True  # type: ignore[index]
+    assert protocol.survey_request({**status, "open": False}) is None
+    assert protocol.survey_request({**status, "audience": None}) is None
+
+
+def test_the_helpful_payload_is_the_assistants_yes_that_helped_button() -> None:
+    from actions import kb_messages
+    from gateway.surveys import HELPFUL_PAYLOAD
+
+    titles = {button["payload"]: button["title"] for button in kb_messages.FEEDBACK_BUTTONS}
+    assert titles[HELPFUL_PAYLOAD] == "Yes, that helped"

@@ -1,15 +1,19 @@
 """The widget in a real browser (Debian's chromium) on the gateway's demo page, with real Redis
-and stand-in Rasas (one echoes the customer, one hands off like the action server): what people
-type stays inert text, links are http(s) only, quick replies send their payload, a reload
-continues the same chat; with the real service app: the queue notice, cancelling, an agent's
-messages and the CSAT question. Screenshots go to var/results/browser/widget-*.
+and stand-in Rasas (one echoes the customer, one hands off like the action server and keeps
+its tracker in Redis as Rasa does): what people type stays inert text, links are http(s) only,
+quick replies send their payload, a reload continues the same chat; with the real service app:
+the queue notice, cancelling, an agent's messages, and the survey (CSAT and effort) after an
+agent resolved the chat and after "Yes, that helped", asked once. Screenshots go to
+var/results/browser/widget-*.
 (The whole customer/agent journey with the real stack is in tests/e2e.)"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +25,18 @@ from playwright.async_api import Page
 
 from gateway.server import create_app
 from gateway.sessions import session_key
+from gateway.surveys import HELPFUL_PAYLOAD
 from handoff import lifecycle
 from handoff import store as handoff_store
-from service.app import create_app as create_service
+from outcomes import keys
 from stack.supervisor import free_port
 from tests.conftest import TOKEN
 from tests.e2e.browser import Screenshots
+from tests.gateway.console_support import service_app
 from tests.gateway.support import conversation_of, gateway_settings, stand_in_rasa
+from tests.outcomes.conversations import stored_form
 from tests.support.handoff import OPEN_HOURS, PAYMENT, MovableClock, handoff_settings, record
+from tests.support.rasa_tracker import TrackerBuilder
 
 XSS = [
     "<script>alert('script')</script>",
@@ -211,16 +219,36 @@ async def test_the_widget_works_from_the_keyboard(site, page, redis_client) -> N
 
 @dataclass
 class HandoffRasa:
-    """Rasa whose handoff action opens a ticket (as the action server does) on "person"."""
+    """Rasa whose handoff action opens a ticket (as the action server does) on "person", that
+    answers a question with an article and the feedback buttons, and keeps its tracker in Redis
+    (`tracker:{id}`, as Rasa's tracker store does: the service reads it for the survey)."""
 
     store: Any
+    client: redis.Redis
+    trackers: dict[str, TrackerBuilder] = field(default_factory=dict)
 
     async def webhook(self, request: web.Request) -> web.Response:
         body = await request.json()
-        if "person" in body["message"]:
-            await self.store.tickets.add(record(PAYMENT, body["sender"]))
-            return web.json_response([{"text": "I'm passing you to our team."}])
-        return web.json_response([{"text": "Hi! How can I help?"}])
+        sender, text = body["sender"], body["message"]
+        start = (OPEN_HOURS - timedelta(minutes=10)).timestamp()
+        builder = self.trackers.setdefault(sender, TrackerBuilder(sender, start).session_start())
+        if "person" in text:
+            await self.store.tickets.add(record(PAYMENT, sender))
+            builder.user(text, "request_human").action("action_handoff").listen()
+            reply: dict[str, Any] = {"text": "I'm passing you to our team."}
+        elif text == HELPFUL_PAYLOAD:
+            builder.feedback(helpful=True).bot("Glad that helped!").listen()
+            reply = {"text": "Glad that helped!"}
+        elif text.startswith("/"):
+            builder.user(text, "greet").bot("Hi! How can I help?").listen()
+            reply = {"text": "Hi! How can I help?"}
+        else:
+            builder.user(text, "refund_request")
+            builder.kb_answer("refund-timeline", "When will I get my refund?", 0.82)
+            helpful = [{"title": "Yes, that helped", "payload": HELPFUL_PAYLOAD}]
+            reply = {"text": "Refunds take 3-5 business days.", "buttons": helpful}
+        await self.client.set(keys.tracker(sender), json.dumps(stored_form(builder)))
+        return web.json_response([reply])
 
 
 @pytest.fixture
@@ -230,13 +258,9 @@ async def handoff_site(
     """The demo page on a gateway in front of the real service app and a handing-off Rasa."""
     store = await handoff_store.create(redis_url)
     rasa_app = web.Application()
-    rasa_app.router.add_post("/webhooks/rest/webhook", HandoffRasa(store).webhook)
-    service_app = create_service(
-        handoff_settings(redis_url, articles_dir),
-        embedder_factory=lambda: embedder,
-        clock=MovableClock(),
-    )
-    servers = [TestServer(rasa_app, host="127.0.0.1"), TestServer(service_app, host="127.0.0.1")]
+    rasa_app.router.add_post("/webhooks/rest/webhook", HandoffRasa(store, redis_client).webhook)
+    service = service_app(handoff_settings(redis_url, articles_dir), embedder, MovableClock())
+    servers = [TestServer(rasa_app, host="127.0.0.1"), TestServer(service, host="127.0.0.1")]
     for server in servers:
         await server.start_server()
     port = free_port()
@@ -306,17 +330,72 @@ async def test_an_agent_joins_chats_resolves_and_the_customer_rates(  # type: ig
         ticket_id, lambda r: lifecycle.resolve(r, "maya", "answered", now=OPEN_HOURS)
     )
     await redis_client.xadd(outbox, {"type": "resolved", "agent_name": "Maya Okafor"})
-    await page.wait_for_selector("[data-testid=sw-csat-submit]")
-    assert await page.locator("[data-testid=sw-csat-submit]").is_disabled()  # choose first
+    survey = page.locator("[data-testid=sw-survey][data-audience=agent]")
+    await survey.wait_for()
+    submit = page.locator("[data-testid=sw-survey-submit]")
+    assert await submit.is_disabled()  # choose first
+    assert await page.locator("[data-testid=sw-csat-rating]").count() == 5
+    assert await page.locator("[data-testid=sw-ces-rating]").count() == 7
+    assert "How easy was it to get your issue handled?" in (await survey.text_content() or "")
     await page.click("[data-testid=sw-csat-rating][data-rating='5']")
+    await page.click("[data-testid=sw-ces-rating][data-rating='6']")
     await page.fill("[data-testid=sw-csat-comment]", "Quick and kind.")
-    await shots.take(page, "csat")
-    await page.click("[data-testid=sw-csat-submit]")
-    await page.wait_for_selector("[data-testid=sw-csat-thanks]")
+    await shots.take(page, "survey")
+    await submit.click()
+    await page.wait_for_selector("[data-testid=sw-survey-thanks][data-state=saved]")
     stored = await store.tickets.get(ticket_id)
     assert stored.csat is not None and stored.csat.rating == 5
+    assert stored.csat.comment == "Quick and kind."
     await page.reload()  # the thank-you survives a reload, the question does not come back
     await page.click("[data-testid=sw-launcher]")
-    assert await page.locator("[data-testid=sw-csat-thanks]").is_visible()
+    assert await page.locator("[data-testid=sw-survey-thanks]").is_visible()
     assert await page.locator("[data-testid=sw-csat-rating]").count() == 0
     await shots.take(page, "thanks")
+
+
+async def test_after_yes_that_helped_the_survey_is_answered_by_keyboard_once(  # type: ignore[no-untyped-def]
+    handoff_site, page
+) -> None:
+    url, _ = handoff_site
+    shots = Screenshots("widget-bot-survey")
+    await _open_chat(page, url)
+    await _send(page, "how long do refunds take?", replies=2)
+    await page.click("[data-testid=sw-quick-reply]")
+    survey = page.locator("[data-testid=sw-survey][data-audience=bot]")
+    await survey.wait_for()
+    assert await page.locator("[data-testid=sw-csat-comment]").count() == 0  # agent chats only
+    await shots.take(page, "asked")
+    await page.focus("[data-testid=sw-csat-rating][data-rating='4']")
+    await page.keyboard.press("Enter")
+    await page.keyboard.press("Tab")  # to the effort question's buttons, in order
+    for _ in range(6):
+        await page.keyboard.press("Tab")
+    focused = await page.evaluate("document.activeElement.dataset.testid")
+    assert focused == "sw-ces-rating"
+    await page.keyboard.press("Space")
+    pressed = survey.locator("[aria-pressed=true]")
+    assert await pressed.count() == 2
+    await page.focus("[data-testid=sw-survey-submit]")
+    await page.keyboard.press("Enter")
+    thanks = page.locator("[data-testid=sw-survey-thanks][data-state=saved]")
+    await thanks.wait_for()
+    await shots.take(page, "thanks")
+
+    # the same session: "Yes, that helped" again asks nothing
+    await _send(page, "and for an exchange?", replies=4)  # greeting, answer, glad, answer
+    await page.locator("[data-testid=sw-quick-reply]").last.click()
+    await _count_at_least(page, "[data-sender=bot]", 5)
+    await asyncio.sleep(0.5)  # time for a survey_request, had one been sent
+    assert await page.locator("[data-testid=sw-survey]").count() == 0
+
+
+async def test_the_survey_can_be_skipped(handoff_site, page) -> None:  # type: ignore[no-untyped-def]
+    url, _ = handoff_site
+    await _open_chat(page, url)
+    await _send(page, "how long do refunds take?", replies=2)
+    await page.click("[data-testid=sw-quick-reply]")
+    await page.locator("[data-testid=sw-survey]").wait_for()
+    await page.click("[data-testid=sw-survey-skip]")
+    await page.locator("[data-testid=sw-survey]").wait_for(state="detached")
+    stored = await page.evaluate("window.supportWidget.store.data.survey.state")
+    assert stored == "skipped"

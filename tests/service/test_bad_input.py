@@ -26,7 +26,7 @@ SERVICE_BODY_ROUTES = [
     ("POST", "/kb/feedback"),
     ("POST", "/nlu/embed"),
     ("POST", "/handoff/tickets"),
-    ("POST", "/handoff/conversations/conv-1/csat"),
+    ("POST", "/handoff/conversations/conv-1/survey"),
 ]
 AGENT_BODY_ROUTES = [
     ("PUT", "/agent/presence"),
