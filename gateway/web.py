@@ -1,5 +1,7 @@
 """The gateway's web side: the demo page at `/`, the widget's files under `/widget/`, other
-browser files of gateway/static/ under `/static/` (an explicit allow-list), the handoff's
+browser files of gateway/static/ under `/static/` (an explicit allow-list), the browser
+libraries scripts/bootstrap.sh installs with npm under `/vendor/` (uPlot for the supervisor
+dashboard's charts, with its licence; web/node_modules, never committed), the handoff's
 vocabulary as an ES module for both (`/widget/vocabulary.js`, made from handoff/vocabulary.py),
 security headers on every response, and JSON errors instead of aiohttp's plain-text pages.
 
@@ -23,6 +25,13 @@ from handoff import vocabulary
 from infra.http_errors import error_message, kept_headers
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+WEB_LIBRARIES = Path(__file__).resolve().parents[1] / "web" / "node_modules"
+VENDOR_FILES = {
+    "uplot.js": "uplot/dist/uPlot.esm.js",
+    "uplot.css": "uplot/dist/uPlot.min.css",
+    "uplot-LICENSE.txt": "uplot/LICENSE",
+}
+"""The libraries' files a browser may fetch under /vendor/, by name (web/package.json)."""
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -48,6 +57,7 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",
 }
 # The files a browser may fetch, by URL folder. The agent console adds its own names here.
 WIDGET_FILES = frozenset(
@@ -62,8 +72,13 @@ WIDGET_FILES = frozenset(
 WIDGET_HEADERS = {"Access-Control-Allow-Origin": "*"}
 STATIC_FILES = frozenset(
     {"demo.css", "console.js", "console.css"}
-    | {f"console-{part}.js" for part in ("api", "dom", "sound", "ticket")}
-)
+    | {
+        f"console-{part}.js"
+        for part in (
+            "api", "dom", "sound", "ticket", "views", "dashboard", "board", "charts", "review",
+        )
+    }
+)  # fmt: skip
 # The widget's and the console's modules import the handoff's words from here: no copies.
 VOCABULARY_PATH = "/widget/vocabulary.js"
 # Embedding sites fetch the widget on every page view: a short cache, revalidated by ETag.
@@ -81,6 +96,7 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get(VOCABULARY_PATH, vocabulary_file)  # before /widget/{name}
     app.router.add_get("/widget/{name}", widget_file)
     app.router.add_get("/static/{name}", static_file)
+    app.router.add_get("/vendor/{name}", vendor_file)
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -119,6 +135,24 @@ async def widget_file(request: web.Request) -> web.StreamResponse:
 
 async def static_file(request: web.Request) -> web.StreamResponse:
     return _allowed(request.match_info["name"], STATIC_FILES)
+
+
+async def vendor_file(request: web.Request) -> web.StreamResponse:
+    """A browser library installed by `scripts/bootstrap.sh web` (404 until it has run)."""
+    relative = VENDOR_FILES.get(request.match_info["name"])
+    if relative is None:
+        raise web.HTTPNotFound()
+    path = WEB_LIBRARIES / relative
+    if not path.is_file():
+        return web.json_response(
+            {"error": "the browser libraries are not installed: run scripts/bootstrap.sh web"},
+            status=404,
+        )
+    headers = {
+        "Content-Type": CONTENT_TYPES.get(path.suffix, "text/plain; charset=utf-8"),
+        "Cache-Control": ASSET_CACHE,
+    }
+    return web.FileResponse(path, headers=headers)
 
 
 async def vocabulary_file(request: web.Request) -> web.StreamResponse:

@@ -37,6 +37,41 @@ export async function api(token, method, path, body) {
   return data;
 }
 
+/* A CSV export (GET): saved as the file the service names (Content-Disposition); the token
+   stays in the header, so the browser gets the file from memory, not from a link. */
+export async function download(token, path) {
+  let response;
+  try {
+    response = await fetch("/console/api/" + path, {
+      headers: { Authorization: "Bearer " + token, Accept: "text/csv" },
+      cache: "no-store",
+    });
+  } catch (error) {
+    throw new ApiError(0, "the console cannot reach the gateway");
+  }
+  if (!response.ok) {
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = null;
+    }
+    throw new ApiError(response.status, (data && data.error) || response.statusText);
+  }
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const named = /filename="([^"]+)"/.exec(disposition);
+  const name = named ? named[1] : "export.csv";
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  return name;
+}
+
 /* What to tell the agent about a failed call. */
 export function explain(error) {
   const detail = error.message || "unknown error";

@@ -3,7 +3,9 @@
  * third-party code). This module holds the state and wires the page: signing in and out,
  * presence and load, the live queues, the ticket lists, the open ticket's actions and the live
  * events. console-api.js talks to the gateway, console-ticket.js draws the open ticket,
- * console-dom.js builds nodes (createElement/textContent only), console-sound.js beeps.
+ * console-dom.js builds nodes (createElement/textContent only), console-sound.js beeps;
+ * console-views.js switches views (#tickets, #dashboard, #review, #scorecards): the
+ * supervisor dashboard (console-dashboard.js) and the QA review (console-review.js).
  *
  * The token is kept in sessionStorage (this tab only) and sent only in the Authorization
  * header; signing out forgets it.
@@ -17,17 +19,19 @@
  *   ticket-owner, sla-first-response, sla-resolution, ticket-summary, escalation-reason,
  *   escalation-reasons, escalation-reason-item, escalation-type, decision-record,
  *   decision-explanation, routing-reasons, signals, signal, context, context-item, articles,
- *   article, transcript, turn
- *   (data-speaker: customer, bot, agent), notes, note, history, claim, reply-form, reply-text,
- *   reply-send, note-form, note-text, note-add, transfer-form, transfer-team, transfer-submit,
- *   escalate-form, escalate-reason, escalate-submit, resolve-form, resolve-code,
- *   resolve-not-needed, resolve-submit, hand-back
+ *   article, transcript, turn (data-speaker: customer, bot, agent), notes, note, history,
+ *   claim, reply-form, reply-text, reply-send, note-form, note-text, note-add, transfer-form,
+ *   transfer-team, transfer-submit, escalate-form, escalate-reason, escalate-submit,
+ *   resolve-form, resolve-code, resolve-not-needed, resolve-submit, hand-back;
+ *   nav-tickets, nav-dashboard, nav-review, nav-scorecards (aria-current on the open view),
+ *   tickets-view; the dashboard's in console-dashboard.js, the review's in console-review.js
  */
 
 import { ApiError, api, explain, openEvents } from "./console-api.js";
 import { $, clear, element, words } from "./console-dom.js";
 import { beep, unlockAudio } from "./console-sound.js";
 import { dueText, hideTicket, renderTicket, summaryOf } from "./console-ticket.js";
+import { startViews } from "./console-views.js";
 
 const TOKEN_KEY = "agentConsoleToken";
 const TITLE = "Agent console";
@@ -48,6 +52,7 @@ const state = {
 };
 
 const call = (method, path, body) => api(state.token, method, path, body);
+const views = startViews(call, () => state.token);
 
 function showNotice(text) {
   $("notice").textContent = text;
@@ -98,6 +103,7 @@ async function signIn(token) {
   $("app").hidden = false;
   applyMe(me);
   fillChoices(me);
+  views.signedIn(me);
   await refreshAll();
   state.events = openEvents(token, {
     onEvent: (name, data) => { if (name === "ticket") onTicketChange(data); },
@@ -116,6 +122,7 @@ function signOut(message) {
   });
   state.newUntil.clear();
   showNotice("");
+  views.signedOut();
   $("app").hidden = true;
   $("sign-in").hidden = false;
   $("sign-in-error").textContent = message || "";

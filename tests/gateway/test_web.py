@@ -160,3 +160,32 @@ def test_the_widget_never_parses_strings_as_html_or_code(name: str) -> None:
         assert sink not in source, sink
     assert not re.search(r"new Function\b", source)
     assert "javascript:" not in source.lower()
+
+
+async def test_the_chart_library_is_served_from_web_node_modules_with_its_licence(http) -> None:  # type: ignore[no-untyped-def]
+    library = await http.get("/vendor/uplot.js")
+    style = await http.get("/vendor/uplot.css")
+    licence = await http.get("/vendor/uplot-LICENSE.txt")
+    unknown = await http.get("/vendor/uPlot.iife.js")
+
+    assert library.status == 200, "run scripts/bootstrap.sh web"
+    assert library.headers["Content-Type"].startswith("text/javascript")
+    assert "export { uPlot as default }" in await library.text()
+    assert_security_headers(library)
+    assert style.status == 200 and style.headers["Content-Type"].startswith("text/css")
+    assert licence.status == 200 and "MIT" in await licence.text()
+    assert unknown.status == 404
+
+
+def test_the_dashboards_tiles_name_metrics_that_exist() -> None:
+    import re
+
+    from metrics.definitions import DISTRIBUTIONS, GROUPED, RATES, SHARES
+
+    script = (STATIC_DIR / "console-dashboard.js").read_text(encoding="utf-8")
+    charts = (STATIC_DIR / "console-charts.js").read_text(encoding="utf-8")
+    tiles = re.findall(r'^  \["([a-z_]+)", "', script, flags=re.MULTILINE)
+    lines = re.findall(r'\["([a-z_]+)", "[^"]+", "#', charts)
+    assert len(tiles) >= 20 and len(lines) == 6
+    known = set(RATES) | set(DISTRIBUTIONS) | set(GROUPED) | set(SHARES)
+    assert set(tiles + lines) <= known, set(tiles + lines) - known
