@@ -1,5 +1,5 @@
 /*
- * The supervisor dashboard (#dashboard): for a window (today, 7 days, 30 days, from-to) and
+ * The supervisor dashboard (#dashboard, #dashboard/30d): for a window (today, 7 days, 30 days, from-to) and
  * filters (team, intent, channel), the rates and the times and scores of
  * GET /agent/analytics/metrics as tiles, the escalation breakdowns, charts over time
  * (console-charts.js), the live queues and SLA-at-risk tickets and the per-agent figures
@@ -330,6 +330,7 @@ export function createDashboard(call, token) {
   return {
     open(args, me) {
       if (!state.ready) setup(me);
+      if (["today", "7d", "30d"].includes(args[0])) $("scope-window").value = args[0]; // #dashboard/30d
       $("dashboard-title").focus();
       load();
     },

@@ -2,7 +2,7 @@
  * The console's views, one at a time, chosen by the address's fragment so each can be
  * bookmarked and the Back button works:
  *   #tickets (default)                      the agent's queues, lists and open ticket
- *   #dashboard                              the supervisor dashboard (console-dashboard.js)
+ *   #dashboard[/today|7d|30d]               the supervisor dashboard (console-dashboard.js)
  *   #review, #review/{conversation}/{session}[?ticket=ID]   the QA review (console-review.js)
  *   #scorecards                             the signed-in person's own scorecards
  * The Dashboard and QA review links show only for role supervisor; anyone who opens those
