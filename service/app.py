@@ -136,8 +136,8 @@ def _handoff(
 
 
 def _outcomes(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
-    """The outcome store and its watchdog (after the handoff's context: it reads the tickets),
-    which is cancelled cleanly on shutdown."""
+    """The outcome store (the desk keeps surveys in it) and its watchdog (after the handoff's
+    context: it reads the tickets), which is cancelled cleanly on shutdown."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         config = settings.outcomes
@@ -146,6 +146,7 @@ def _outcomes(settings: Settings, clock: Clock) -> Callable[[web.Application], A
             retention=timedelta(days=config.retention_days),
             max_records=config.max_records,
         )
+        app[HANDOFF].outcomes = store
         watchdog = outcome_watchdog.OutcomeWatchdog(
             outcomes=store,
             tickets=app[HANDOFF].store.tickets,
