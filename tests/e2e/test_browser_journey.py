@@ -5,8 +5,9 @@ a customer on the demo page asks a question and gets an article, is not helped, 
 frustrated and is handed off, and sees the wait; an agent signed in to the console sees the
 ticket arrive live with its context, claims it; they chat both ways (the bot stays silent); the
 customer reloads mid-chat and the chat goes on; the agent resolves and the customer answers the
-CSAT question. Then the same customer asks for a person again, the agent hands the chat back,
-and the bot answers again; the session ends in an outcome record without any of their words.
+survey (CSAT and effort). Then the same customer asks for a person again, the agent hands the
+chat back, and the bot answers again; the session ends in an outcome record with the survey
+and without any of their words.
 Screenshots: var/results/browser/<test name>/ (tests/e2e/browser.py).
 """
 
@@ -23,7 +24,7 @@ from playwright.async_api import Browser, Page, expect
 from handoff import store as handoff_store
 from stack.supervisor import Stack
 from tests.e2e.browser import Screenshots
-from tests.e2e.test_outcomes import assert_no_words_in_the_stream, record_of
+from tests.e2e.test_outcomes import assert_no_words_in_the_stream, folded_record, record_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
 
@@ -215,16 +216,19 @@ async def test_customer_and_agent_journey(browser: Browser, stack: Stack) -> Non
     assert await customer.locator(BOT).count() == bot_messages, "the bot spoke during the takeover"
     await shots.take(customer, "widget-after-reload")
 
-    # The agent resolves; the customer answers the CSAT question.
+    # The agent resolves; the customer answers the survey (CSAT and effort) about the agent.
     await agent.get_by_test_id("resolve-code").select_option("refund_issued")
     await agent.get_by_test_id("resolve-submit").click()
     await expect(agent.get_by_test_id("ticket-status")).to_have_text("resolved", timeout=LIVE)
-    await expect(customer.get_by_test_id("sw-csat")).to_be_visible(timeout=LIVE)
+    survey = customer.locator("[data-testid=sw-survey][data-audience=agent]")
+    await expect(survey).to_be_visible(timeout=LIVE)
     await customer.locator("[data-testid=sw-csat-rating][data-rating='5']").click()
+    await customer.locator("[data-testid=sw-ces-rating][data-rating='6']").click()
     await customer.get_by_test_id("sw-csat-comment").fill("Maya sorted it in minutes.")
     await shots.take(customer, "widget-csat")
-    await customer.get_by_test_id("sw-csat-submit").click()
-    await expect(customer.get_by_test_id("sw-csat-thanks")).to_be_visible(timeout=LIVE)
+    await customer.get_by_test_id("sw-survey-submit").click()
+    thanks = customer.locator("[data-testid=sw-survey-thanks][data-state=saved]")
+    await expect(thanks).to_be_visible(timeout=LIVE)
     csat = json.loads((await stored_ticket(stack, ticket_id))["csat"])
     assert (csat["rating"], csat["comment"]) == (5, "Maya sorted it in minutes.")
     await shots.take(customer, "widget-csat-thanks")
@@ -249,9 +253,12 @@ async def test_customer_and_agent_journey(browser: Browser, stack: Stack) -> Non
     await shots.take(customer, "widget-bot-answers-again")
 
     # The session ends in an outcome record (the stack ends sessions after a few idle seconds):
-    # the handoff with its ticket, and nothing the customer or the agent wrote.
+    # the handoff with its ticket and the survey, and nothing the customer or the agent wrote.
     ticket = json.loads((await stored_ticket(stack, ticket_id))["ticket"])
     record = await record_of(stack, ticket["conversation_id"])
     assert record.escalation is not None and record.ticket is not None
     assert record.ticket.ticket_id in (ticket_id, second)
+    surveyed = await folded_record(stack, record.key)  # in the record, or appended after it
+    assert surveyed.survey is not None
+    assert (surveyed.survey.audience, surveyed.survey.csat, surveyed.survey.ces) == ("agent", 5, 6)
     await assert_no_words_in_the_stream(stack, QUESTION, typed, *FRUSTRATED, "Maya sorted it")

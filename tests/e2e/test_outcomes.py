@@ -19,6 +19,7 @@ import redis.asyncio as redis
 
 from outcomes import keys
 from outcomes.record import OutcomeRecord
+from outcomes.store import create, fold
 from stack.supervisor import Stack
 from tests.e2e.client import Widget
 from tests.e2e.test_handback import ESCALATION, Team, until
@@ -57,6 +58,22 @@ async def record_of(stack: Stack, conversation_id: str) -> OutcomeRecord:
             return found[0]
         assert asyncio.get_running_loop().time() < deadline, f"no record for {conversation_id}"
         await asyncio.sleep(0.25)
+
+
+async def folded_record(stack: Stack, key: str) -> OutcomeRecord:
+    """The session's record with what came after it (a late survey), as readers see it."""
+    store = await create(stack.config.redis.url)
+    try:
+        records: dict[str, OutcomeRecord] = {}
+        cursor = "0-0"
+        while True:
+            items, cursor = await store.read(cursor)
+            if not items:
+                break
+            fold(records, items)
+    finally:
+        await store.close()
+    return records[key]
 
 
 async def assert_no_words_in_the_stream(stack: Stack, *words: str) -> None:
