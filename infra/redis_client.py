@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any, Self
+from typing import Any, TypeVar
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
@@ -98,6 +98,9 @@ async def await_reply(result: Awaitable[Any] | Any) -> Any:
     return await result
 
 
+_Store = TypeVar("_Store", bound="OnOneConnection")
+
+
 class OnOneConnection:
     """A store on one Redis client it owns: `open` connects and checks Redis answers (raising
     RedisUnavailable), `ping` for health checks, `close` on shutdown."""
@@ -106,7 +109,9 @@ class OnOneConnection:
         self._redis = client
 
     @classmethod
-    async def open(cls, url: str, *, timeout_seconds: float = TIMEOUT_SECONDS) -> Self:
+    async def open(
+        cls: type[_Store], url: str, *, timeout_seconds: float = TIMEOUT_SECONDS
+    ) -> _Store:
         return cls(await connect_checked(url, timeout_seconds=timeout_seconds))
 
     async def ping(self) -> None:
