@@ -178,6 +178,12 @@ class OutcomeStore(redis_client.OnOneConnection):
         async with guard():
             return bool(await self._write(keys=names, args=args))
 
+    async def is_written(self, conversation_id: str, session: str) -> bool:
+        """Whether the session's record is written (within the retention)."""
+        async with guard():
+            found = await await_reply(self._redis.exists(keys.written(conversation_id, session)))
+        return bool(found)
+
     async def forget(self, conversation_id: str, idle_before: datetime) -> bool:
         """Stop watching a conversation with nothing to record, unless active again since."""
         async with guard():

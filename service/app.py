@@ -1,7 +1,7 @@
 """The service's aiohttp application factory (loopback-only for now): the middlewares, the
 routes (service/routes.py), and what is opened and closed with the app in its cleanup_ctx
-(Redis, the knowledge base and its watcher, the handoff desk and its SLA watchdog, the
-outcome watchdog, the analytics' outcome cache and its follower)."""
+(Redis, the knowledge base and its watcher, the handoff desk and its SLA watchdog, the QA
+review desk, the outcome watchdog, the analytics' outcome cache and its follower)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.desk import HandoffDesk, RasaEndpoint
 from service.desk.analytics import Analytics
 from service.desk.outcome_cache import FOLLOW_SECONDS, OutcomeCache
+from service.desk.review import review_context
 from service.keys import ANALYTICS, EMBEDDER, HANDOFF, INSIGHTS, KNOWLEDGE_BASE, REVIEW, SETTINGS
 from service.middleware import json_errors, request_timing, token_auth
 from service.prometheus import METRICS, ServiceMetrics
@@ -52,7 +53,11 @@ def create_app(
         middlewares=[
             request_timing(metrics),
             json_errors,
-            token_auth(settings.service_token, own_auth_prefixes=(AGENT_PREFIX,)),
+            token_auth(
+                settings.service_token,
+                own_auth_prefixes=(AGENT_PREFIX,),
+                metrics_token=settings.metrics_token,
+            ),
             agent_auth(),
         ],
         client_max_size=MAX_BODY_BYTES,
@@ -62,6 +67,7 @@ def create_app(
     app.cleanup_ctx.append(_redis(settings))
     app.cleanup_ctx.append(_knowledge_base(settings, embedder_factory))
     app.cleanup_ctx.append(_handoff(settings, nlp_factory, clock))
+    app.cleanup_ctx.append(review_context(settings, clock))
     app.cleanup_ctx.append(_outcomes(settings, clock))
     app.cleanup_ctx.append(_analytics(settings))
     app.add_routes(ROUTES)
@@ -136,8 +142,9 @@ def _handoff(
 
 
 def _outcomes(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
-    """The outcome store (the desk keeps surveys in it) and its watchdog (after the handoff's
-    context: it reads the tickets), which is cancelled cleanly on shutdown."""
+    """The outcome store (the desk keeps surveys in it) and its watchdog, which is cancelled
+    cleanly on shutdown; after the handoff's context (it reads the tickets) and the review's
+    (it keeps each finished session's review case)."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         config = settings.outcomes
@@ -153,6 +160,8 @@ def _outcomes(settings: Settings, clock: Clock) -> Callable[[web.Application], A
             clock=clock,
             inactivity=timedelta(seconds=config.inactivity_seconds),
             customer_key_secret=config.customer_key_secret,
+            review=app.get(REVIEW),
+            on_recorded=app[METRICS].record_outcome,
         )
         task = asyncio.create_task(outcome_watchdog.run(watchdog, config.watchdog_interval))
         yield

@@ -10,9 +10,10 @@ Rasa's tracker store marks a conversation active on every save (`outcomes:active
 - while a person still owes the customer an answer (an agent has the chat, or the customer
   waits in a queue in open hours and wrote to it recently) it looks again one inactivity
   later; the hand-back to the assistant marks the conversation active again anyway;
-- otherwise it decides the outcome (outcomes/classify.py) with the session's saved survey and
-  writes it once (outcomes/store.py); a session with nothing to record (a widget opened and
-  closed) is just no longer watched;
+- otherwise it decides the outcome (outcomes/classify.py) with the session's saved survey,
+  lets the QA review keep the session's case (`ReviewDesk.capture`, service/desk/review.py)
+  and writes the record once (outcomes/store.py); a session with nothing to record (a widget
+  opened and closed) is just no longer watched;
 - a conversation that came back after Rasa's session expiry has several sessions: the earlier
   ones are over and are written too (once each, whenever the conversation is settled).
 
@@ -24,20 +25,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from handoff.store import TicketStore
 from handoff.ticket_record import TicketRecord
 from infra.clock import Clock
 from infra.redis_client import RedisUnavailable
 from outcomes.classify import classify_session, must_wait, session_tickets
+from outcomes.record import OutcomeRecord
 from outcomes.session import Session, read_sessions
 from outcomes.store import OutcomeStore
 
 log = logging.getLogger(__name__)
 BATCH = 100
 """Conversations settled per tick at most (the longest idle first)."""
+
+
+class CaseCapture(Protocol):
+    """The QA review's hook (service/desk/review.py `ReviewDesk.capture`): keep the finished
+    session's review case and sample it, before its record is written (safe to repeat)."""
+
+    async def capture(self, record: OutcomeRecord, tracker: Mapping[str, Any]) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,9 @@ class OutcomeWatchdog:
     clock: Clock
     inactivity: timedelta
     customer_key_secret: bytes
+    review: CaseCapture | None = None
+    on_recorded: Callable[[str], None] | None = None
+    """Told each written record's outcome (the Prometheus counter)."""
 
     async def tick(self) -> int:
         """Settle the conversations idle now; returns how many records this call wrote."""
@@ -68,7 +82,7 @@ class OutcomeWatchdog:
         latest is, unless a person still owes the customer an answer."""
         tracker = await self.outcomes.tracker(conversation_id)
         sessions = read_sessions(tracker) if tracker is not None else []
-        if not sessions:
+        if tracker is None or not sessions:
             await self.outcomes.forget(conversation_id, cutoff)
             return 0
         current = (await self.tickets.conversation(conversation_id)).get("ticket_id")
@@ -82,19 +96,27 @@ class OutcomeWatchdog:
         written = 0
         for session in sessions:
             last = session is latest
-            written += await self._record(conversation_id, session, tickets, now, cutoff, last)
+            if await self.outcomes.is_written(conversation_id, session.key):
+                if last:  # active again after its record: nothing more to write
+                    await self.outcomes.forget(conversation_id, cutoff)
+                continue
+            written += await self._record(
+                conversation_id, tracker, session, tickets, now, cutoff, last
+            )
         return written
 
     async def _record(
         self,
         conversation_id: str,
+        tracker: Mapping[str, Any],
         session: Session,
         tickets: list[TicketRecord],
         now: datetime,
         cutoff: datetime,
         latest: bool,
     ) -> int:
-        """Write one session's record (after the latest, stop watching the conversation)."""
+        """Write one session's record, its review case first (after the latest session, stop
+        watching the conversation)."""
         survey = await self.outcomes.saved_survey(conversation_id, session.key)
         record = classify_session(
             session,
@@ -108,6 +130,7 @@ class OutcomeWatchdog:
             if latest:
                 await self.outcomes.forget(conversation_id, cutoff)
             return 0
+        await self._capture(record, tracker)
         wrote = await self.outcomes.write(
             record,
             now=now,
@@ -116,7 +139,20 @@ class OutcomeWatchdog:
         )
         if wrote:
             log.info("outcome of %s recorded: %s", conversation_id, record.outcome)
+            if self.on_recorded is not None:
+                self.on_recorded(record.outcome)
         return int(wrote)
+
+    async def _capture(self, record: OutcomeRecord, tracker: Mapping[str, Any]) -> None:
+        """The review case; a bug there is logged and never costs the outcome record."""
+        if self.review is None:
+            return
+        try:
+            await self.review.capture(record, tracker)
+        except RedisUnavailable:
+            raise
+        except Exception:
+            log.exception("review case of %s not kept", record.key)
 
 
 async def run(watchdog: OutcomeWatchdog, interval: float) -> None:

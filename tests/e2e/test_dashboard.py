@@ -93,11 +93,6 @@ async def test_a_supervisor_sees_real_conversations_on_the_dashboard(
     SEEN.update(supervisor=supervisor, review=link, conversation_id=escalated_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="service/app.py does not open the review desk (review_context) and the outcome "
-    "watchdog does not capture review cases yet: drop this mark once they do",
-)
 async def test_the_handed_off_conversation_opens_in_the_qa_review(
     stack: Stack, browser: Browser
 ) -> None:

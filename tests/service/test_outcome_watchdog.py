@@ -234,3 +234,66 @@ async def test_an_earlier_session_is_recorded_while_the_latest_waits_for_its_age
     (record,) = await records(outcomes)
     assert record.outcome == "contained"
     assert await redis_client.zscore(keys.ACTIVE, "conv-1") is not None  # still watched
+
+
+class Review:
+    """A stand-in for the QA review desk's capture hook."""
+
+    def __init__(self, fails: bool = False) -> None:
+        self.captured: list[tuple[str, str]] = []
+        self.fails = fails
+
+    async def capture(self, record: OutcomeRecord, tracker: Any) -> None:
+        self.captured.append((record.key, tracker["name"]))
+        if self.fails:
+            raise RuntimeError("a bug in the review")
+
+
+async def test_the_review_keeps_each_finished_session_once_before_its_record(
+    outcomes: OutcomeStore, tickets: RedisTicketStore, redis_client: redis.Redis
+) -> None:
+    builder = greeted()
+    builder.user(QUESTION, "report_problem").kb_answer("hub-offline", "Hub offline", 0.8)
+    last = await saved(redis_client, builder)
+    review = Review()
+    later = Clock(last + INACTIVITY * 2)
+    dog = OutcomeWatchdog(outcomes, tickets, later, INACTIVITY, SECRET, review)
+
+    assert await dog.tick() == 1
+    await redis_client.zadd(keys.ACTIVE, {"conv-1": last.timestamp()})  # a retry, say
+    assert await dog.tick() == 0
+
+    (record,) = await records(outcomes)
+    assert review.captured == [(record.key, "conv-1")]
+
+
+async def test_a_bug_in_the_review_never_costs_the_record(
+    outcomes: OutcomeStore, tickets: RedisTicketStore, redis_client: redis.Redis
+) -> None:
+    builder = greeted()
+    builder.user(QUESTION, "report_problem").kb_answer("hub-offline", "Hub offline", 0.8)
+    last = await saved(redis_client, builder)
+    review = Review(fails=True)
+    later = Clock(last + INACTIVITY * 2)
+    dog = OutcomeWatchdog(outcomes, tickets, later, INACTIVITY, SECRET, review)
+
+    assert await dog.tick() == 1
+    assert len(review.captured) == 1
+
+
+async def test_each_written_record_is_counted_once(
+    outcomes: OutcomeStore, tickets: RedisTicketStore, redis_client: redis.Redis
+) -> None:
+    builder = greeted()
+    builder.user(QUESTION, "report_problem").kb_answer("hub-offline", "Hub offline", 0.8)
+    last = await saved(redis_client, builder)
+    counted: list[str] = []
+    later = Clock(last + INACTIVITY * 2)
+    dog = OutcomeWatchdog(outcomes, tickets, later, INACTIVITY, SECRET, on_recorded=counted.append)
+
+    assert await dog.tick() == 1
+    await redis_client.zadd(keys.ACTIVE, {"conv-1": last.timestamp()})
+    assert await dog.tick() == 0
+
+    (record,) = await records(outcomes)
+    assert counted == [record.outcome]
