@@ -20,16 +20,32 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC_PATHS = frozenset({"/health"})
 
 
-def token_auth(token: str, own_auth_prefixes: tuple[str, ...] = ()) -> Middleware:
+METRICS_PATH = "/metrics"
+
+
+def token_auth(
+    token: str, own_auth_prefixes: tuple[str, ...] = (), metrics_token: str = ""
+) -> Middleware:
     """The service token on every path except the public ones and those under a prefix that
-    authenticates on its own (the agent API's per-agent tokens)."""
+    authenticates on its own (the agent API's per-agent tokens). GET /metrics also takes the
+    metrics token, which is good for nothing else (what Prometheus holds)."""
     expected = f"Bearer {token}".encode()
+    for_metrics = f"Bearer {metrics_token}".encode() if metrics_token else None
+
+    def allowed(request: web.Request) -> bool:
+        given = request.headers.get("Authorization", "").encode()
+        if hmac.compare_digest(given, expected):
+            return True
+        return (
+            for_metrics is not None
+            and request.path == METRICS_PATH
+            and hmac.compare_digest(given, for_metrics)
+        )
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path not in PUBLIC_PATHS and not request.path.startswith(own_auth_prefixes):
-            given = request.headers.get("Authorization", "").encode()
-            if not hmac.compare_digest(given, expected):
+            if not allowed(request):
                 raise json_error(web.HTTPUnauthorized, "missing or wrong service token")
         return await handler(request)
 

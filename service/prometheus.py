@@ -1,5 +1,5 @@
-"""The service's Prometheus metrics and its `/metrics` page (behind the service token, which
-Prometheus sends as a bearer token). One registry per app, so tests can build several apps in one
+"""The service's Prometheus metrics and its `/metrics` page (behind METRICS_TOKEN, which
+Prometheus sends as a bearer token and which opens nothing else, or the service token). One registry per app, so tests can build several apps in one
 process. Every name starts with `support_`; times are in seconds; label values come from the
 project's vocabulary and config (outcomes, reasons, escalation types, teams), never from
 customer input or ids:

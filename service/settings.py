@@ -80,6 +80,9 @@ class Settings:
     """Rasa's server on loopback: a hand-back is told to it through its REST webhook."""
     rasa_timeout: float = 15.0
     outcomes: OutcomeSettings = OutcomeSettings()
+    metrics_token: str = ""
+    """A bearer token good for GET /metrics only (METRICS_TOKEN), so Prometheus need not hold the
+    service token; the service token is taken there too."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -100,6 +103,12 @@ class Settings:
         base_url = read.http_url("KB_ARTICLE_BASE_URL", "https://help.hearthly.example/articles")
         handoff_files = _handoff_files(read)
         rasa_url = read.http_url("RASA_URL", "http://127.0.0.1:5005")
+        metrics_token = env.get("METRICS_TOKEN", "")
+        if metrics_token and len(metrics_token) < MIN_TOKEN_LENGTH:
+            read.add(
+                f"METRICS_TOKEN must be a secret of at least {MIN_TOKEN_LENGTH} characters "
+                "(make run generates one in var/secrets/metrics_token)"
+            )
         settings = cls(
             host=env.get("SERVICE_HOST", "127.0.0.1"),
             port=read.port("SERVICE_PORT", 8300),
@@ -120,6 +129,7 @@ class Settings:
             rasa_url=rasa_url,
             rasa_timeout=number("HANDOFF_RASA_TIMEOUT", "15", float, 0.1, 120.0),
             outcomes=OutcomeSettings.from_env(read, token),
+            metrics_token=metrics_token,
         )
         read.raise_problems()
         return settings

@@ -66,8 +66,8 @@ class StackConfig:
     # shared with the company's backend, which signs customer identity (handoff/privacy/identity.py)
     customer_signing_secret: str
     gateway_port: int = 8400
-    # the bearer token Prometheus sends for the gateway's GET /metrics (the service's /metrics
-    # takes the service token)
+    # the bearer token Prometheus sends for GET /metrics on the gateway and the service (good for
+    # nothing else)
     metrics_token: str = ""
     # GATEWAY_* settings (host, allowed origins, limits...) passed through to the gateway
     gateway: dict[str, str] = field(default_factory=dict)

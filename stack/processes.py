@@ -60,6 +60,7 @@ def service_spec(config: StackConfig) -> ProcessSpec:
             "SERVICE_HOST": "127.0.0.1",
             "SERVICE_PORT": str(config.service_port),
             "SERVICE_TOKEN": config.service_token,
+            "METRICS_TOKEN": config.metrics_token,  # Prometheus' token for GET /metrics only
             "REDIS_URL": config.redis.url,
             "RASA_URL": config.rasa_url,  # service/desk/rasa_hand_back.py tells Rasa
             "KB_EMBEDDING_CACHE_DIR": str(config.var_dir / "cache" / "embeddings"),

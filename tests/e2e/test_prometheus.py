@@ -34,7 +34,7 @@ def scrape_config(stack: Stack, folder: Path) -> dict[str, Any]:
     """Both targets every second; each token from a file only its owner can read."""
     jobs = []
     for job, address, token in (
-        ("support-service", f"127.0.0.1:{stack.config.service_port}", stack.config.service_token),
+        ("support-service", f"127.0.0.1:{stack.config.service_port}", stack.config.metrics_token),
         ("support-gateway", f"127.0.0.1:{stack.config.gateway_port}", stack.config.metrics_token),
     ):
         credentials = folder / f"{job}.token"

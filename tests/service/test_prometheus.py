@@ -46,6 +46,34 @@ def value(found: Samples, name: str, **labels: str) -> float | None:
     return found.get((name, frozenset(labels.items())))
 
 
+async def test_prometheus_token_reads_the_metrics_and_nothing_else(
+    aiohttp_client: Any, redis_url: str, articles_dir: Any, embedder: Any, clock: Any
+) -> None:
+    from tests.support.handoff import handoff_settings, start_app
+
+    metrics_token = "metrics-" + "m" * 24
+    settings = handoff_settings(redis_url, articles_dir, METRICS_TOKEN=metrics_token)
+    client = await start_app(aiohttp_client, settings, embedder, clock)
+    prometheus = {"Authorization": f"Bearer {metrics_token}"}
+
+    response = await client.get("/metrics", headers=prometheus)
+    assert response.status == 200
+    assert "support_conversations_total" in await response.text()
+    for path in ("/kb/unanswered", "/kb/articles"):
+        response = await client.get(path, headers=prometheus)
+        assert response.status == 401, path
+    response = await client.post("/handoff/tickets", json={}, headers=prometheus)
+    assert response.status == 401
+
+
+def test_a_short_metrics_token_is_refused(redis_url: str, articles_dir: Any) -> None:
+    from infra.env import SettingsError
+    from tests.support.handoff import handoff_settings
+
+    with pytest.raises(SettingsError, match="METRICS_TOKEN must be a secret of at least 24"):
+        handoff_settings(redis_url, articles_dir, METRICS_TOKEN="short")
+
+
 async def open_ticket(client: Any, conversation_id: str) -> dict[str, Any]:
     body = handoff_body(conversation(HUB, conversation_id=conversation_id))
     response = await client.post("/handoff/tickets", json=body)
