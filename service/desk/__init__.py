@@ -4,12 +4,18 @@ returns; what the desk refuses becomes an HTTP answer in one place (service/erro
 
     base.py            the desk's parts, the agent pool, one ticket change, placing a ticket
     tickets.py         the customer's side: open_ticket, conversation, cancel, takeover,
-                       save_csat, erase_customer
+                       survey_status, save_survey, erase_customer
+    surveys.py         the survey's rules (CSAT and effort): who may be asked, about whom
     agent_actions.py   the agent's side: presence, queues, tickets, claim, reply, note,
                        transfer, escalate, resolve, hand_back
     rasa_hand_back.py  after resolve and hand_back: tell Rasa, deliver its answer
     outlook.py         what the customer is told about a ticket (position, wait, who, when)
     errors.py          what the desk refuses
+    review.py          the QA review desk (its own app key): capture and sample finished
+                       sessions, the queue, verdicts, scorecards
+    analytics.py       the supervisor's figures (metrics/) over the outcome cache
+    outcome_cache.py   the outcome records followed from their stream, for the analytics
+    live.py            the live queues and SLA-at-risk tickets of the dashboard
 
 The desk composes the pure handoff core (handoff/: build_ticket, route, detect_incident,
 plan_handoff, estimate_wait, the lifecycle's transitions) with the store's interfaces
