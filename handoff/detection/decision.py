@@ -268,6 +268,8 @@ class EscalationDecider:
         found: list[EvidenceSignal] = []
 
         def add(name: str, weight: float, strength: float, evidence: str) -> None:
+            if weight == 0:  # a signal switched off in escalation.yml is no evidence
+                return
             found.append(
                 EvidenceSignal(name, "unresolved", weight, strength, turn.number, evidence)
             )
