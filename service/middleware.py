@@ -44,9 +44,9 @@ def token_auth(
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path not in PUBLIC_PATHS and not request.path.startswith(own_auth_prefixes):
-            if not allowed(request):
-                raise json_error(web.HTTPUnauthorized, "missing or wrong service token")
+        own_auth = request.path in PUBLIC_PATHS or request.path.startswith(own_auth_prefixes)
+        if not own_auth and not allowed(request):
+            raise json_error(web.HTTPUnauthorized, "missing or wrong service token")
         return await handler(request)
 
     return middleware

@@ -1,8 +1,8 @@
-"""The service's Prometheus metrics and its `/metrics` page (behind METRICS_TOKEN, which
-Prometheus sends as a bearer token and which opens nothing else, or the service token). One registry per app, so tests can build several apps in one
-process. Every name starts with `support_`; times are in seconds; label values come from the
-project's vocabulary and config (outcomes, reasons, escalation types, teams), never from
-customer input or ids:
+"""The service's Prometheus metrics and its `/metrics` page (behind METRICS_TOKEN, which Prometheus
+sends as a bearer token and which opens nothing else, or the service token). One registry per
+app, so tests can build several apps in one process. Every name starts with `support_`; times are
+in seconds; label values come from the project's vocabulary and config (outcomes, reasons,
+escalation types, teams), never from customer input or ids:
 
     support_conversations_total{outcome}          sessions ended, by outcome (outcomes.record)
     support_escalations_total{reason, escalation_type, team}
