@@ -24,12 +24,15 @@ from knowledge_base import insights
 from knowledge_base.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from knowledge_base.library import KnowledgeBase
 from outcomes import store as outcome_store
+from review import store as review_store
+from review.replay import load_decider
+from review.sampling import load_sampling_rules
 from service import outcome_watchdog, sla_watchdog
 from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.desk import HandoffDesk, RasaEndpoint
 from service.desk.analytics import Analytics
 from service.desk.outcome_cache import FOLLOW_SECONDS, OutcomeCache
-from service.desk.review import review_context
+from service.desk.review import ReviewDesk
 from service.keys import ANALYTICS, EMBEDDER, HANDOFF, INSIGHTS, KNOWLEDGE_BASE, REVIEW, SETTINGS
 from service.middleware import json_errors, request_timing, token_auth
 from service.prometheus import METRICS, ServiceMetrics
@@ -67,7 +70,7 @@ def create_app(
     app.cleanup_ctx.append(_redis(settings))
     app.cleanup_ctx.append(_knowledge_base(settings, embedder_factory))
     app.cleanup_ctx.append(_handoff(settings, nlp_factory, clock))
-    app.cleanup_ctx.append(review_context(settings, clock))
+    app.cleanup_ctx.append(_review(settings, clock))
     app.cleanup_ctx.append(_outcomes(settings, clock))
     app.cleanup_ctx.append(_analytics(settings))
     app.add_routes(ROUTES)
@@ -136,6 +139,28 @@ def _handoff(
         watchdog.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watchdog
+        await store.close()
+
+    return context
+
+
+def _review(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The QA review desk: its Redis store, the sampling rules (review/sampling.yml) and the
+    shipped escalation decision; after the handoff's context (it reads the tickets) and before
+    the outcome watchdog's (which calls `capture`)."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        rules = await asyncio.to_thread(load_sampling_rules)
+        decider = await asyncio.to_thread(load_decider)
+        store = await review_store.create(settings.redis_url)
+        app[REVIEW] = ReviewDesk(
+            store=store,
+            tickets=app[HANDOFF].store.tickets,
+            rules=rules,
+            decider=decider,
+            clock=clock,
+        )
+        yield
         await store.close()
 
     return context

@@ -11,15 +11,14 @@ the Redis store is review/store.py; the tickets come from the handoff store.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import re
 import statistics
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from handoff.detection.decision import EscalationDecider
 from handoff.lifecycle import Conflict, NotAllowed
@@ -28,20 +27,15 @@ from handoff.store import TicketStore
 from infra.clock import Clock, iso_utc, utc_now
 from metrics.verdicts import Verdict as MetricsVerdict
 from outcomes.record import OutcomeRecord, Survey
-from review import store as review_store
 from review.capture import case_from_tracker
 from review.case import CaseFormatError, ReviewCase
 from review.queue import QueueEntry, queue_entry
-from review.replay import decisions, load_decider
-from review.sampling import SamplingRule, load_sampling_rules, sampled_by
+from review.replay import decisions
+from review.sampling import SamplingRule, sampled_by
 from review.scorecards import Scorecard, ScorecardError, agent_trend, parse_scorecard, team_summary
 from review.store import ReviewStore
 from review.verdicts import Verdict, VerdictError, parse_verdict
 from service.desk.errors import InvalidRequest, NotFound
-from service.settings import Settings
-
-if TYPE_CHECKING:
-    from aiohttp import web
 
 log = logging.getLogger(__name__)
 SESSION = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
@@ -187,28 +181,3 @@ class ReviewDesk:
         if case is None:
             raise NotFound(f"no review case for {conversation_id} session {session}")
         return case
-
-
-def review_context(
-    settings: Settings, clock: Clock = utc_now
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    """The app's cleanup context for the review desk: its Redis store, the sampling rules
-    (review/sampling.yml) and the shipped escalation decision; after the handoff's context
-    (it reads the tickets) and before the outcome watchdog's (which calls `capture`)."""
-    from service.keys import HANDOFF, REVIEW  # the keys module imports this one
-
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        rules = await asyncio.to_thread(load_sampling_rules)
-        decider = await asyncio.to_thread(load_decider)
-        store = await review_store.create(settings.redis_url)
-        app[REVIEW] = ReviewDesk(
-            store=store,
-            tickets=app[HANDOFF].store.tickets,
-            rules=rules,
-            decider=decider,
-            clock=clock,
-        )
-        yield
-        await store.close()
-
-    return context

@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from handoff import lifecycle
 from handoff.privacy.identity import CustomerContext
@@ -39,9 +39,6 @@ from service.desk import surveys
 from service.desk.base import DeskBase
 from service.desk.errors import HandoffPending, NotFound
 from service.desk.outlook import conversation_json, describe
-
-if TYPE_CHECKING:
-    from service.prometheus import ServiceMetrics
 
 log = logging.getLogger(__name__)
 OUTLOOK_KEYS = (
@@ -65,8 +62,18 @@ class HandoffRequest:
     channel: str
 
 
+class DeskCounters(Protocol):
+    """What the desk and its SLA watchdog count (service/prometheus.py's ServiceMetrics)."""
+
+    def record_new_ticket(self, record: TicketRecord, seconds: float) -> None: ...
+
+    def record_survey(self, audience: str, *, skipped: bool = False) -> None: ...
+
+    def record_breach(self, kind: str, team: str) -> None: ...
+
+
 class TicketDesk(DeskBase):
-    metrics: ServiceMetrics | None = None
+    metrics: DeskCounters | None = None
     """Where new tickets and surveys are counted (service/prometheus.py; the app sets it)."""
     outcomes: surveys.SurveyStore | None = None
     """Where surveys are kept (outcomes/store.py's OutcomeStore; the app sets it)."""

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import ClientResponse, web
 
 from gateway.settings import GatewaySettings
-from outcomes import store as outcome_store
 from service.app import create_app
-from service.desk.review import review_context
-from service.keys import HANDOFF
 from service.settings import Settings
 from tests.gateway.support import gateway_settings
 
@@ -24,23 +21,8 @@ UNUSED_RASA = "http://127.0.0.1:9"  # the console never talks to Rasa
 
 
 def service_app(settings: Settings, embedder: Any, clock: Any) -> web.Application:
-    """The real service app with the QA review desk and the survey's outcome store, each opened
-    here only while the app factory does not open it itself."""
-    app = create_app(settings, embedder_factory=lambda: embedder, clock=clock)
-    if not any("review_context" in getattr(c, "__qualname__", "") for c in app.cleanup_ctx):
-        app.cleanup_ctx.append(review_context(settings, clock))
-
-    async def surveys(app: web.Application) -> AsyncIterator[None]:
-        store = None
-        if app[HANDOFF].outcomes is None:
-            store = await outcome_store.create(settings.redis_url)
-            app[HANDOFF].outcomes = store
-        yield
-        if store is not None:
-            await store.close()
-
-    app.cleanup_ctx.append(surveys)
-    return app
+    """The real service app (it opens the QA review desk and the survey's outcome store)."""
+    return create_app(settings, embedder_factory=lambda: embedder, clock=clock)
 
 
 def console_settings(redis_url: str, service_url: str, **extra: str) -> GatewaySettings:

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from outcomes.record import Escalation, OutcomeRecord, Survey, TicketTimes
 from review.sampling import share
-from service.desk.review import ReviewDesk, review_context
+from service.desk.review import ReviewDesk
 from service.keys import REVIEW
 from tests.conftest import TOKEN
 from tests.review.support import two_misses_tracker
@@ -41,13 +41,11 @@ def escalated(conversation_id: str = "conv-7") -> OutcomeRecord:
 async def client(
     aiohttp_client, redis_url, articles_dir, embedder, redis_client, clock
 ) -> TestClient:  # type: ignore[no-untyped-def]
-    """The real service with the review desk (added here until the app factory opens it)."""
+    """The real service, which opens the review desk."""
     from service.app import create_app
 
     settings = handoff_settings(redis_url, articles_dir)
     app = create_app(settings, embedder_factory=lambda: embedder, clock=clock)
-    if not any("review_context" in getattr(c, "__qualname__", "") for c in app.cleanup_ctx):
-        app.cleanup_ctx.append(review_context(settings, clock))
     return await aiohttp_client(app, headers={"Authorization": f"Bearer {TOKEN}"})
 
 
