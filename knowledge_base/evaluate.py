@@ -1,125 +1,195 @@
-"""Measure knowledge-base retrieval on a labelled question set.
+"""Measure knowledge-base retrieval on labelled question sets.
 
-    python -m knowledge_base.evaluate data/kb_questions.yml [--articles DIR] [--threshold T]
+    python -m knowledge_base.evaluate data/kb_questions.yml data/kb_customer_questions.yml
+        [--articles DIR] [--threshold T] [--show-errors] [--json benchmarks/results/kb_eval.json]
 
-Reports, for answerable questions, top-1 and top-3 article accuracy and how many would be
-answered (score above the threshold); for questions the help centre cannot answer, how many
-correctly fall below the threshold. A threshold sweep shows the trade-off.
+For each set: top-1 and top-3 article accuracy on answerable questions, how many would be
+answered with the right article (score at or above the threshold), and how many questions the
+help centre cannot answer correctly fall below it; for a set with a tuning/test split, each part
+apart and by kind of question. A threshold sweep (on the tuning part when there is one) shows the
+trade-off. The figures are computed in knowledge_base.eval_figures; this module runs the search.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import platform
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from infra.yaml_config import load_yaml_mapping
 from knowledge_base.articles import load_articles
 from knowledge_base.embeddings import CachedEmbedder, SentenceTransformerEmbedder
-from knowledge_base.index import SearchIndex, SearchResult
+from knowledge_base.eval_figures import (
+    Labelled,
+    Retrieved,
+    headline,
+    labelled_from_rows,
+    miss_reason,
+    report,
+)
+from knowledge_base.index import SearchIndex
 
 KNOWLEDGE_BASE = Path(__file__).resolve().parent
+ROOT = KNOWLEDGE_BASE.parent
 
-
-@dataclass(frozen=True)
-class Labelled:
-    text: str
-    expected: str | None
+Search = Callable[[str], Retrieved]
 
 
 def load_questions(path: Path) -> list[Labelled]:
     data = load_yaml_mapping(path, "question set")
-    return [Labelled(str(row["text"]), row.get("expected")) for row in data["questions"]]
+    return labelled_from_rows(data["questions"])
 
 
-def report(questions: list[Labelled], results: list[SearchResult], threshold: float) -> dict:
-    answerable = [(q, r) for q, r in zip(questions, results, strict=True) if q.expected]
-    unanswerable = [(q, r) for q, r in zip(questions, results, strict=True) if not q.expected]
+def index_search(index: SearchIndex, threshold: float) -> Search:
+    def search(text: str) -> Retrieved:
+        result = index.search(text, threshold)
+        ids = tuple(match.article.id for match in result.matches)
+        return Retrieved(ids, result.best.score if result.best else 0.0)
 
-    def ids(result: SearchResult) -> list[str]:
-        return [match.article.id for match in result.matches]
+    return search
 
-    def top_score(result: SearchResult) -> float:
-        return result.best.score if result.best else 0.0
 
-    top1 = sum(ids(r)[:1] == [q.expected] for q, r in answerable)
-    top3 = sum(q.expected in ids(r)[:3] for q, r in answerable)
-    answered_right = sum(
-        ids(r)[:1] == [q.expected] and top_score(r) >= threshold for q, r in answerable
-    )
-    abstained = sum(top_score(r) < threshold for _, r in unanswerable)
-    return {
-        "threshold": threshold,
-        "answerable": len(answerable),
-        "top1_accuracy": round(top1 / len(answerable), 4),
-        "top3_accuracy": round(top3 / len(answerable), 4),
-        "answered_correctly": round(answered_right / len(answerable), 4),
-        "unanswerable": len(unanswerable),
-        "unanswerable_below_threshold": round(abstained / max(1, len(unanswerable)), 4),
-    }
+def evaluate_set(
+    questions: Sequence[Labelled], search: Search, threshold: float
+) -> tuple[list[Retrieved], dict[str, Any]]:
+    """Search every question, timing each search; the results and the set's report."""
+    timings, results = [], []
+    for question in questions:
+        started = time.perf_counter()
+        results.append(search(question.text))
+        timings.append((time.perf_counter() - started) * 1000)
+    set_report = report(questions, results, threshold)
+    timings.sort()
+    set_report["search_ms_p50"] = round(statistics.median(timings), 2)
+    set_report["search_ms_p95"] = round(timings[int(0.95 * (len(timings) - 1))], 2)
+    return results, set_report
+
+
+def set_names(paths: Sequence[Path]) -> list[str]:
+    """Each set's name in the results: its file name without .yml (the path when two clash)."""
+    stems = [path.stem for path in paths]
+    return [
+        stem if stems.count(stem) == 1 else str(path)
+        for stem, path in zip(stems, paths, strict=True)
+    ]
+
+
+SetRun = tuple[list[Labelled], list[Retrieved]]
+
+
+def evaluate_files(
+    paths: Sequence[Path], search: Search, threshold: float
+) -> tuple[dict[str, Any], dict[str, SetRun]]:
+    """The results of every question set (the headline figures and each set's report), and
+    each set's questions with what the search returned for them."""
+    reports, runs = {}, {}
+    for name, path in zip(set_names(paths), paths, strict=True):
+        questions = load_questions(path)
+        retrieved, reports[name] = evaluate_set(questions, search, threshold)
+        reports[name]["path"] = str(path)
+        runs[name] = (questions, retrieved)
+    return {"threshold": threshold, "figures": headline(reports), "sets": reports}, runs
+
+
+def _percent(value: float | None) -> str:
+    return "   -  " if value is None else f"{100 * value:5.1f}%"
+
+
+def print_set(name: str, set_report: dict[str, Any]) -> None:
+    print(f"\n== {name} ({set_report['path']})")
+    print("part / kind           n  top-1   top-3   answered-right  unanswerable-below")
+    for part, row in set_report["parts"].items():
+        rows = [(part, row)]
+        if part != "all" or len(set_report["parts"]) == 1:
+            rows += [
+                (f"  {kind}", kind_row) for kind, kind_row in set_report["by_kind"][part].items()
+            ]
+        for label, figures in rows:
+            top1, top3 = figures["top1_accuracy"], figures["top3_accuracy"]
+            print(
+                f"{label:<20}{figures['questions']:>4}  {_percent(top1)}  {_percent(top3)}"
+                f"   {_percent(figures['answered_correctly'])}"
+                f"          {_percent(figures['unanswerable_below_threshold'])}"
+            )
+    print(f"misses by reason: {json.dumps(set_report['misses'])}")
+    print(f"search ms p50 {set_report['search_ms_p50']}, p95 {set_report['search_ms_p95']}")
+    print(f"threshold sweep on the {set_report['sweep_on']} part:")
+    print("  threshold  answered-correctly  unanswerable-below")
+    for row in set_report["sweep"]:
+        print(
+            f"  {row['threshold']:.2f}       {_percent(row['answered_correctly'])}"
+            f"              {_percent(row['unanswerable_below_threshold'])}"
+        )
+
+
+def print_misses(
+    questions: Sequence[Labelled], results: Sequence[Retrieved], threshold: float
+) -> None:
+    for question, retrieved in zip(questions, results, strict=True):
+        reason = miss_reason(question, retrieved, threshold)
+        if reason:
+            print(
+                f"- [{question.split or 'all'}/{question.kind or '-'}] {reason}: {question.text!r}"
+                f" expected={list(question.expected)} got={list(retrieved.article_ids)}"
+                f" top={retrieved.top_score:.2f}"
+            )
+
+
+def command_line(argv: Sequence[str]) -> str:
+    executable = Path(sys.executable)
+    python = str(executable.relative_to(ROOT)) if executable.is_relative_to(ROOT) else "python"
+    return " ".join([python, "-m", "knowledge_base.evaluate", *argv])
+
+
+def write_results(results: dict[str, Any], argv: Sequence[str], path: Path) -> None:
+    """The results file: command, date and machine first, as every benchmark writes them."""
+    stamped = {
+        "command": command_line(argv),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {platform.machine()} Python {platform.python_version()}",
+    } | results
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(stamped, indent=2) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("questions", type=Path)
+    parser.add_argument("questions", type=Path, nargs="+", help="question set files (YAML)")
     parser.add_argument("--articles", type=Path, default=KNOWLEDGE_BASE / "articles")
-    parser.add_argument(
-        "--cache", type=Path, default=KNOWLEDGE_BASE.parent / "var" / "cache" / "embeddings"
-    )
+    parser.add_argument("--cache", type=Path, default=ROOT / "var" / "cache" / "embeddings")
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument(
         "--show-errors", action="store_true", help="list every wrong or doubtful answer"
     )
-    parser.add_argument("--json", type=Path, help="also write the report here")
+    parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
-    questions = load_questions(args.questions)
     articles, errors = load_articles(args.articles)
     if errors:
         print("\n".join(str(error) for error in errors), file=sys.stderr)
         return 1
     embedder = CachedEmbedder(SentenceTransformerEmbedder(), args.cache)
-    index = SearchIndex(articles, embedder, embedder.uncached)
-    timings, results = [], []
-    for question in questions:
-        started = time.perf_counter()
-        results.append(index.search(question.text, args.threshold))
-        timings.append((time.perf_counter() - started) * 1000)
-    summary = report(questions, results, args.threshold)
-    timings.sort()
-    summary["search_ms_p50"] = round(statistics.median(timings), 2)
-    summary["search_ms_p95"] = round(timings[int(0.95 * (len(timings) - 1))], 2)
-    sweep = [report(questions, results, t / 100) for t in range(30, 71, 5)]
-    print(json.dumps(summary, indent=2))
-    print("\nthreshold  answered-correctly  unanswerable-below")
-    for row in sweep:
-        print(
-            f"  {row['threshold']:.2f}        {row['answered_correctly']:.3f}"
-            f"             {row['unanswerable_below_threshold']:.3f}"
-        )
+    search = index_search(SearchIndex(articles, embedder, embedder.uncached), args.threshold)
+    results, runs = evaluate_files(args.questions, search, args.threshold)
+    for name, set_report in results["sets"].items():
+        print_set(name, set_report)
+    print("\n" + json.dumps(results["figures"], indent=2))
     if args.show_errors:
-        for question, result in zip(questions, results, strict=True):
-            best = result.best
-            top = [f"{m.article.id}:{m.score:.2f}" for m in result.matches]
-            wrong = question.expected and (not best or best.article.id != question.expected)
-            false_answer = not question.expected and result.answered
-            missed = (
-                question.expected
-                and best
-                and best.article.id == question.expected
-                and not result.answered
-            )
-            if wrong or false_answer or missed:
-                print(f"- {question.text!r} expected={question.expected} got={top}")
+        for name, (questions, retrieved) in runs.items():
+            print(f"\nmisses in {name}:")
+            print_misses(questions, retrieved, args.threshold)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"summary": summary, "sweep": sweep}, indent=2))
+        write_results(results, argv, args.json)
     return 0
 
 
