@@ -48,6 +48,10 @@ USS ?= ../shared/datasets/uss/MWOZ.txt
 eval-frustration: setup ## Dissatisfied-turn detection on USS MultiWOZ (USS=path), report in var/results/uss_frustration.json
 	@$(SERVICE_PY) -m benchmarks.uss_frustration $(USS) --cross-validate --report var/results/uss_frustration.json
 
+STACKFAQ ?= ../shared/datasets/stackfaq/stackExchange-FAQ.json
+eval-stackfaq: setup ## FAQ retrieval on StackFAQ through the KB index vs MiniLM alone (STACKFAQ=path): P@1, P@5, MRR, MAP; JSON in benchmarks/results/stackfaq.json
+	@$(SERVICE_PY) -m benchmarks.stackfaq $(STACKFAQ) --fields both --json benchmarks/results/stackfaq.json
+
 bench-latency: train ## Reply latency through Rasa: knowledge-base answers vs plain rule responses
 	@$(SERVICE_PY) -m benchmarks.reply_latency
 
