@@ -114,8 +114,19 @@ class SearchIndex:
     def search(self, query: str, threshold: float, limit: int = 3) -> SearchResult:
         if not self.passages or not query.strip():
             return SearchResult(query, threshold, ())
+        return self.ranked(query, threshold, self.passage_scores(query), limit)
+
+    def passage_scores(self, query: str) -> np.ndarray:
+        """The cosine similarity of the query to every passage (in `passages` order)."""
         query_vector = self._query_embedder.embed([query])[0]
-        scores = self._vectors @ query_vector
+        scores: np.ndarray = self._vectors @ query_vector
+        return scores
+
+    def ranked(
+        self, query: str, threshold: float, scores: np.ndarray, limit: int = 3
+    ) -> SearchResult:
+        """The articles by their best ranking passage under `scores` (one per passage; a
+        benchmark may pass scores of its own), each with the section that answers."""
         ranked: dict[str, float] = {}  # article id -> its best ranking passage's score
         for position in np.argsort(-scores):
             passage = self.passages[int(position)]
