@@ -12,7 +12,9 @@ from aiohttp import web
 from handoff.privacy.redact import redact_text
 from infra.clock import utc_now
 from infra.redis_client import RedisUnavailable
-from knowledge_base.index import Match, SearchResult
+from knowledge_base.articles import Article
+from knowledge_base.follow_up import search_in_context
+from knowledge_base.index import Match, SearchIndex, SearchResult
 from knowledge_base.insights import Miss
 from service.errors import json_error
 from service.keys import INSIGHTS, KNOWLEDGE_BASE, SETTINGS
@@ -20,6 +22,7 @@ from service.request_parsing import conversation_id_in_body, read_json_object
 
 log = logging.getLogger(__name__)
 ARTICLE_ID = re.compile(r"^[a-z0-9-]{1,100}$")
+ARTICLE_ID_RULE = "must be an article id: 1-100 lowercase letters, digits and -"
 
 
 def match_json(match: Match, base_url: str, with_answer: bool) -> dict[str, Any]:
@@ -63,12 +66,30 @@ async def search(request: web.Request) -> web.Response:
     # echoed in the answer or recorded as unanswered.
     query = redact_text(query.strip())
     index = request.app[KNOWLEDGE_BASE].state.index
+    context = context_article(body, index)
     loop = asyncio.get_running_loop()
-    result = await loop.run_in_executor(None, index.search, query, settings.answer_threshold)
+    searched = await loop.run_in_executor(
+        None, search_in_context, index, query, settings.answer_threshold, context
+    )
+    result = searched.result
     payload = result_json(result, settings.article_base_url)
+    payload["follow_up"] = searched.follow_up
     if not result.answered:
         payload["miss_recorded"] = await _record_miss(request, result, conversation_id)
     return web.json_response(payload)
+
+
+def context_article(body: dict[str, Any], index: SearchIndex) -> Article | None:
+    """The article the conversation was answered from last (`context_article_id`, optional):
+    a follow-up question leans on it. A malformed id is the caller's mistake (400); an id the
+    index does not publish (an article since removed) is ignored."""
+    article_id = body.get("context_article_id")
+    if article_id is None:
+        return None
+    if not isinstance(article_id, str) or not ARTICLE_ID.match(article_id):
+        raise json_error(web.HTTPBadRequest, f"context_article_id {ARTICLE_ID_RULE}")
+    article = index.articles.get(article_id)
+    return article if article is not None and article.published else None
 
 
 async def _record_miss(request: web.Request, result: SearchResult, conversation_id: str) -> bool:
@@ -93,7 +114,7 @@ async def feedback(request: web.Request) -> web.Response:
     article_id = body.get("article_id")
     helpful = body.get("helpful")
     if not isinstance(article_id, str) or not ARTICLE_ID.match(article_id):
-        raise json_error(web.HTTPBadRequest, "article_id must be an article id")
+        raise json_error(web.HTTPBadRequest, f"article_id {ARTICLE_ID_RULE}")
     if not isinstance(helpful, bool):
         raise json_error(web.HTTPBadRequest, "helpful must be true or false")
     if article_id not in request.app[KNOWLEDGE_BASE].state.index.articles:
