@@ -38,6 +38,9 @@ ACCEPT_INTENTS = frozenset({"affirm"})
 DECLINE_INTENTS = frozenset({"deny"})
 QUESTION_ABOUT_THE_BOT = frozenset({"bot_challenge"})
 MIN_REPEAT_WORDS = 4  # "Did that help?" repeats by design; only longer replies count
+# reply_outcome values meaning the knowledge base had no answer: a fresh question, or a
+# follow-up that leaned on the previous answer ("and for members?"), which counts less.
+MISS_OUTCOMES = frozenset({"miss", "follow_up_miss"})
 
 
 @dataclass
@@ -278,7 +281,7 @@ class EscalationDecider:
             turn.intent == FALLBACK_INTENT or turn.confidence <= limits.fallback_max_confidence
         )
         # A fallback the knowledge base then missed is one failure, counted as the miss.
-        tried = turn.outcome in ("miss", "unavailable")
+        tried = turn.outcome in MISS_OUTCOMES | {"unavailable"}
         if fallback and not tried and turn.intent not in ACCEPT_INTENTS | DECLINE_INTENTS:
             add("nlu_fallback", weights.nlu_fallback, 1.0, f"understood with {turn.confidence:.2f}")
         if turn.intent == NOT_HELPFUL_INTENT:
@@ -301,6 +304,9 @@ class EscalationDecider:
                 add("declined", weights.declined, 1.0, evidence)
         if turn.outcome == "miss":
             add("kb_miss", weights.kb_miss, 1.0, f"no answer for {quote(turn.text)}")
+        elif turn.outcome == "follow_up_miss":
+            evidence = f"no answer for the follow-up {quote(turn.text)}"
+            add("follow_up_miss", weights.follow_up_miss, 1.0, evidence)
         elif turn.outcome == "unavailable":
             add("service_unavailable", weights.service_unavailable, 1.0, "help articles down")
         # The bot repeating itself: the same answer again. A repeated "I couldn't find that" is
@@ -309,7 +315,7 @@ class EscalationDecider:
         if repeated is not None:
             add("bot_repeat", weights.bot_repeat, 1.0, f"same reply as turn {repeated}")
         state.unresolved.extend(found)
-        if turn.outcome in ("miss", "unavailable") or fallback or declined:
+        if turn.outcome in MISS_OUTCOMES | {"unavailable"} or fallback or declined:
             state.open_questions.append(turn)
         if turn.outcome == "answered":
             state.last_answered = turn

@@ -21,6 +21,7 @@ class DecisionWeights:
 
     frustration: float  # x the customer turn's frustration score (the `frustration:` section)
     kb_miss: float
+    follow_up_miss: float  # a miss on a question that leaned on the previous answer
     nlu_fallback: float
     not_helpful: float
     service_unavailable: float

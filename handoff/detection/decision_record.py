@@ -32,7 +32,8 @@ class CustomerTurn:
     vector: tuple[float, ...] | None = None  # unit-length sentence vector, when known
     bot_actions: tuple[str, ...] = ()  # actions the bot ran in reply, in order
     bot_texts: tuple[str, ...] = ()
-    outcome: str | None = None  # "answered" | "miss" | "unavailable" (slot reply_outcome)
+    # "answered" | "miss" | "follow_up_miss" | "unavailable" (slot reply_outcome)
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
