@@ -18,11 +18,13 @@ log = logging.getLogger(__name__)
 async def answer_from_kb(
     dispatcher: CollectingDispatcher, tracker: Tracker, query: str, preface: str | None = None
 ) -> list[EventType]:
-    """Search the knowledge base and reply; on a miss, offer the closest articles."""
+    """Search the knowledge base (with the article answered from last, for follow-ups) and
+    reply; on a miss, offer the closest articles."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     query = query[: messages.MAX_QUERY_CHARS]
+    context = messages.last_answered_article(tracker.get_slot("kb_history"))
     try:
-        result = await service_client().search(query, tracker.sender_id)
+        result = await service_client().search(query, tracker.sender_id, context)
     except ServiceUnavailable as error:
         log.error("knowledge-base search failed for %s: %s", tracker.sender_id, error)
         dispatcher.utter_message(response="utter_kb_unavailable")
@@ -50,7 +52,7 @@ async def answer_from_kb(
         SlotSet("kb_miss_count", misses),
         SlotSet("kb_last_article_id", None),
         SlotSet("kb_history", history),
-        SlotSet("reply_outcome", "miss"),
+        SlotSet("reply_outcome", messages.miss_outcome(result)),
     ]
 
 

@@ -53,8 +53,24 @@ def lookup_record(query: str, result: dict[str, Any], intent: str | None) -> dic
         "title": best["title"] if best else None,
         "score": best["score"] if best else None,
         "candidates": [c["article_id"] for c in result.get("candidates", [])],
+        "follow_up": bool(result.get("follow_up")),
         "feedback": None,
     }
+
+
+def last_answered_article(history: list[dict[str, Any]] | None) -> str | None:
+    """The article the conversation was answered from last (kb_history, which feedback does
+    not clear, unlike kb_last_article_id): the context a follow-up question leans on."""
+    for entry in reversed(history or []):
+        if entry.get("answered") and entry.get("article_id"):
+            return str(entry["article_id"])
+    return None
+
+
+def miss_outcome(result: dict[str, Any]) -> str:
+    """reply_outcome for an unanswered search: a follow-up that leaned on the previous answer
+    counts less against the conversation than a fresh question (escalation.yml)."""
+    return "follow_up_miss" if result.get("follow_up") else "miss"
 
 
 def with_feedback(

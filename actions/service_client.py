@@ -47,8 +47,15 @@ class ServiceClient:
     def __init__(self, settings: ServiceClientSettings) -> None:
         self._settings = settings
 
-    async def search(self, query: str, conversation_id: str) -> dict[str, Any]:
-        return await self._post("/kb/search", {"query": query, "conversation_id": conversation_id})
+    async def search(
+        self, query: str, conversation_id: str, context_article_id: str | None = None
+    ) -> dict[str, Any]:
+        """Search the knowledge base; `context_article_id` (the article answered from last)
+        lets the service read a follow-up ("how much does it cost?") with its topic."""
+        body: dict[str, Any] = {"query": query, "conversation_id": conversation_id}
+        if context_article_id:
+            body["context_article_id"] = context_article_id
+        return await self._post("/kb/search", body)
 
     async def feedback(
         self, article_id: str, helpful: bool, conversation_id: str
