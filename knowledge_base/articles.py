@@ -2,6 +2,11 @@
 
 Pure parsing, no I/O except `load_articles`, which reads a folder and reports every bad file
 instead of stopping at the first one (a typo in one article must not take the others down).
+
+Besides the required fields, the front matter may carry what the content team knows about how
+customers ask: `questions:` (customer-phrased questions the article answers, each a string for
+the article as a whole or `{question: ..., section: <heading>}`) and `synonyms:` (the words
+customers use for the article's things, e.g. "cam" for Sentinel Cam). Retrieval searches both.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ REQUIRED_FIELDS = ("id", "title", "category", "team", "tags", "status", "updated
 ARTICLE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
 HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
+MAX_QUESTIONS = 20
+MAX_QUESTION_LENGTH = 200
+MAX_SYNONYMS = 30
+MAX_SYNONYM_LENGTH = 40
 
 
 class ArticleError(ValueError):
@@ -44,6 +53,14 @@ class Section:
 
 
 @dataclass(frozen=True)
+class ArticleQuestion:
+    """A question the content team says the article answers, in a customer's words."""
+
+    text: str
+    section: str = ""  # the heading of the section that answers it; "" for the whole article
+
+
+@dataclass(frozen=True)
 class Article:
     id: str
     title: str
@@ -54,6 +71,8 @@ class Article:
     updated: dt.date
     sections: tuple[Section, ...] = field(default=())
     source: str = ""
+    questions: tuple[ArticleQuestion, ...] = field(default=())
+    synonyms: tuple[str, ...] = field(default=())
 
     @property
     def published(self) -> bool:
@@ -90,6 +109,7 @@ def parse_article(text: str, source: str) -> Article:
     sections = split_sections(article_id, match.group(2))
     if not sections:
         raise ArticleError(source, "the article has no text")
+    headings = [section.heading for section in sections if section.heading]
     return Article(
         id=article_id,
         title=str(meta["title"]).strip(),
@@ -100,7 +120,79 @@ def parse_article(text: str, source: str) -> Article:
         updated=updated,
         sections=tuple(sections),
         source=source,
+        questions=parse_questions(meta.get("questions"), headings, source),
+        synonyms=parse_synonyms(meta.get("synonyms"), source),
     )
+
+
+def parse_questions(value: object, headings: list[str], source: str) -> tuple[ArticleQuestion, ...]:
+    """The optional `questions:` list: plain strings, or `{question: ..., section: <heading>}`
+    where the heading is one of the article's `## ` headings, spelled as in the article."""
+    if value is None:
+        return ()
+    example = "e.g. ['my hub blinks orange', {question: ..., section: <a ## heading>}]"
+    if not isinstance(value, list):
+        raise ArticleError(source, f"questions must be a list, {example}")
+    if len(value) > MAX_QUESTIONS:
+        raise ArticleError(source, f"questions has {len(value)} entries, at most {MAX_QUESTIONS}")
+    questions = []
+    for number, entry in enumerate(value, start=1):
+        where = f"question {number}"
+        section = ""
+        if isinstance(entry, dict):
+            unknown = sorted(set(entry) - {"question", "section"})
+            if unknown:
+                raise ArticleError(source, f"{where} has unknown keys {unknown}, {example}")
+            section = _text(
+                entry.get("section", ""), f"{where}'s section", source, allow_empty=True
+            )
+            entry = entry.get("question")
+        text = _text(entry, where, source)
+        if len(text) > MAX_QUESTION_LENGTH:
+            raise ArticleError(
+                source, f"{where} is {len(text)} characters long, at most {MAX_QUESTION_LENGTH}"
+            )
+        if section and section not in headings:
+            raise ArticleError(
+                source,
+                f"{where}'s section {section!r} is not a heading of this article"
+                f" (headings: {'; '.join(headings) or 'none'})",
+            )
+        questions.append(ArticleQuestion(text, section))
+    return tuple(questions)
+
+
+def parse_synonyms(value: object, source: str) -> tuple[str, ...]:
+    """The optional `synonyms:` list: short words or phrases, e.g. [cam, security camera]."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ArticleError(source, "synonyms must be a list of words, e.g. [cam, plus]")
+    if len(value) > MAX_SYNONYMS:
+        raise ArticleError(source, f"synonyms has {len(value)} entries, at most {MAX_SYNONYMS}")
+    synonyms = []
+    for number, entry in enumerate(value, start=1):
+        synonym = _text(entry, f"synonym {number}", source)
+        if len(synonym) > MAX_SYNONYM_LENGTH:
+            raise ArticleError(
+                source,
+                f"synonym {synonym!r} is {len(synonym)} characters long,"
+                f" at most {MAX_SYNONYM_LENGTH}",
+            )
+        synonyms.append(synonym)
+    return tuple(synonyms)
+
+
+def _text(value: object, what: str, source: str, allow_empty: bool = False) -> str:
+    """A front-matter string, stripped; numbers are read as text (a synonym may be "4")."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ArticleError(source, f"{what} must be text, not {type(value).__name__}")
+    text = value.strip()
+    if not text and not allow_empty:
+        raise ArticleError(source, f"{what} is empty")
+    return text
 
 
 def split_sections(article_id: str, body: str) -> list[Section]:

@@ -55,9 +55,9 @@ class SearchResult:
 
 def passages_for(article: Article) -> list[Passage]:
     """What gets embedded for one article: each headed section in the article's context, and
-    overview passages (title and tags; title and introduction). An introduction describes the
-    article
-    rather than answering anything, so the overview answers with the first headed section."""
+    overview passages (title, tags and synonyms; title and introduction). An introduction
+    describes the article rather than answering anything, so the overview answers with the
+    first headed section. Each of the article's own `questions:` ranks the article too."""
     answerable = [section for section in article.sections if section.heading] or list(
         article.sections
     )
@@ -67,7 +67,7 @@ def passages_for(article: Article) -> list[Passage]:
         )
         for section in answerable
     ]
-    overview = f"{article.title}. {', '.join(article.tags)}"
+    overview = f"{article.title}. {', '.join(article.tags + article.synonyms)}"
     passages.append(Passage(article, answerable[0], overview, overview=True))
     for intro in (s for s in article.sections if not s.heading):
         text = f"{article.title}. {plain_text(intro.text)}"
@@ -80,6 +80,25 @@ def passages_for(article: Article) -> list[Passage]:
             lead = plain_text(section.text).split("\n")[0][:200]
             text = f"{section.heading} {lead}"
             passages.append(Passage(article, section, text, ranks_article=False))
+    passages.extend(_question_passages(article, answerable))
+    return passages
+
+
+def _question_passages(article: Article, answerable: list[Section]) -> list[Passage]:
+    """The content team's questions, each in its article's context (title, and the heading of
+    the section it names): one naming a section answers with it; one about the whole article is
+    an overview (the best-matching section answers). The context matters: a bare question
+    matches any question worded alike ("how do I cancel my gym"), whatever its topic."""
+    by_heading = {section.heading: section for section in answerable if section.heading}
+    passages = []
+    for question in article.questions:
+        section = by_heading.get(question.section)
+        if section is None:
+            text = f"{article.title}. {question.text}"
+            passages.append(Passage(article, answerable[0], text, overview=True))
+        else:
+            text = f"{article.title}. {section.heading}. {question.text}"
+            passages.append(Passage(article, section, text))
     return passages
 
 

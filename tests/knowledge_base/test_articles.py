@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base.articles import ArticleError, load_articles, parse_article
+from knowledge_base.articles import ArticleError, ArticleQuestion, load_articles, parse_article
 from tests.conftest import SAMPLE_ARTICLES
 
 GOOD = """---
@@ -59,6 +59,59 @@ def test_a_broken_article_is_rejected_with_a_reason_a_writer_can_act_on(change, 
     assert caught.value.source == "broken.md"
 
 
+WITH_QUESTIONS = GOOD.replace(
+    "updated: 2026-10-14\n",
+    """updated: 2026-10-14
+questions:
+  - can I send back something I bought last week
+  - {question: "is it too late to return it after a month", section: "How long do I have?"}
+synonyms: [send back, rma, 30]
+""",
+)
+
+
+def test_questions_and_synonyms_are_read_from_the_front_matter() -> None:
+    article = parse_article(WITH_QUESTIONS, "return-policy.md")
+    assert article.questions == (
+        ArticleQuestion("can I send back something I bought last week", ""),
+        ArticleQuestion("is it too late to return it after a month", "How long do I have?"),
+    )
+    assert article.synonyms == ("send back", "rma", "30")
+    assert [s.heading for s in article.sections] == [
+        s.heading for s in parse_article(GOOD, "x").sections
+    ]
+
+
+def test_questions_and_synonyms_are_optional() -> None:
+    article = parse_article(GOOD, "return-policy.md")
+    assert article.questions == () and article.synonyms == ()
+
+
+@pytest.mark.parametrize(
+    ("field", "problem"),
+    [
+        ("questions: can I return it?", "questions must be a list"),
+        ("questions: ['']", "question 1 is empty"),
+        ("questions: [ok, {question: '  '}]", "question 2 is empty"),
+        ("questions: [[nested]]", "question 1 must be text"),
+        ("questions: [{question: 'when?', section: Refunds}]", "'Refunds' is not a heading"),
+        ("questions: [{question: 'when?', heading: x}]", "unknown keys ['heading']"),
+        (f"questions: [{'x' * 201}]", "201 characters long, at most 200"),
+        ("questions: [" + ", ".join(["q"] * 21) + "]", "21 entries, at most 20"),
+        ("synonyms: cam", "synonyms must be a list"),
+        ("synonyms: [cam, '']", "synonym 2 is empty"),
+        ("synonyms: [{cam: camera}]", "synonym 1 must be text"),
+        (f"synonyms: [{'y' * 41}]", "41 characters long, at most 40"),
+    ],
+)
+def test_bad_questions_or_synonyms_are_rejected_with_a_reason(field: str, problem: str) -> None:
+    text = GOOD.replace("updated: 2026-10-14\n", f"updated: 2026-10-14\n{field}\n")
+    with pytest.raises(ArticleError) as caught:
+        parse_article(text, "broken.md")
+    assert problem in str(caught.value)
+    assert caught.value.source == "broken.md"
+
+
 def test_one_bad_file_does_not_hide_the_good_ones(tmp_path: Path) -> None:
     (tmp_path / "good.md").write_text(GOOD)
     (tmp_path / "bad.md").write_text("no front matter here")
@@ -78,6 +131,8 @@ def test_the_sample_help_centre_is_complete_and_valid() -> None:
     for article in articles:
         assert Path(SAMPLE_ARTICLES / f"{article.id}.md").exists(), "file name must be the id"
         assert len([s for s in article.sections if s.heading]) >= 3, article.id
+        if article.published:
+            assert 3 <= len(article.questions) <= 8, f"{article.id}: the content team's questions"
     assert any(not article.published for article in articles), (
         "keep a draft to prove drafts stay hidden"
     )

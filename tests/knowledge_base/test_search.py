@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from knowledge_base.articles import load_articles
-from knowledge_base.index import SearchIndex
+from knowledge_base.articles import Article, ArticleQuestion, load_articles
+from knowledge_base.index import SearchIndex, passages_for
 from knowledge_base.library import KnowledgeBase
 from tests.conftest import SAMPLE_ARTICLES
 
@@ -102,3 +103,80 @@ def test_a_question_about_one_payment_method_gets_the_list_of_methods(index: Sea
     result = index.search("can I pay with paypal?", THRESHOLD)
     assert result.best is not None and result.best.article.id == "payment-methods"
     assert "PayPal" in result.best.answer
+
+
+# The content team's questions and synonyms (front matter), on a few sample articles stripped
+# of their own, so each test shows what one addition changes.
+NEIGHBOURS = (
+    "hub-offline",
+    "damaged-or-wrong-item",
+    "warranty-claim",
+    "glow-bulbs-not-pairing",
+    "pay-in-4-with-klarna",
+    "payment-methods",
+    "firmware-updates",
+)
+
+
+def _neighbours(**additions: Article) -> list[Article]:
+    articles, _ = load_articles(SAMPLE_ARTICLES)
+    bare = {
+        article.id: dataclasses.replace(article, questions=(), synonyms=())
+        for article in articles
+        if article.id in NEIGHBOURS
+    }
+    return list((bare | additions).values())
+
+
+def _bare(article_id: str) -> Article:
+    return next(article for article in _neighbours() if article.id == article_id)
+
+
+def test_questions_and_synonyms_become_passages() -> None:
+    hub = dataclasses.replace(
+        _bare("hub-offline"),
+        questions=(
+            ArticleQuestion("all my devices say offline"),
+            ArticleQuestion("it blinks orange", "Why is the Hub light blinking amber?"),
+        ),
+        synonyms=("bridge",),
+    )
+    passages = passages_for(hub)
+    overview = next(p for p in passages if p.overview and "hub offline" in p.text)
+    assert overview.text.endswith("reset hub, bridge")
+    whole, section = passages[-2:]
+    assert whole.text == "Hearthly Hub is offline. all my devices say offline"
+    assert whole.overview and whole.ranks_article
+    assert section.text == (
+        "Hearthly Hub is offline. Why is the Hub light blinking amber?. it blinks orange"
+    )
+    assert section.section.heading == "Why is the Hub light blinking amber?"
+    assert not section.overview and section.ranks_article
+
+
+def test_a_question_in_the_front_matter_ranks_its_article_and_answers_with_its_section(
+    embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    query = "the little box by my router went all orange"
+    before = SearchIndex(_neighbours(), embedder).search(query, THRESHOLD)
+    assert before.best is not None and before.best.article.id != "hub-offline"
+
+    heading = "Why is the Hub light blinking amber?"
+    hub = dataclasses.replace(
+        _bare("hub-offline"),
+        questions=(ArticleQuestion("the box next to my router is flashing orange", heading),),
+    )
+    after = SearchIndex(_neighbours(**{"hub-offline": hub}), embedder).search(query, THRESHOLD)
+    assert after.best is not None and after.best.article.id == "hub-offline"
+    assert after.best.section.heading == heading
+    assert after.answered
+
+
+def test_a_synonym_finds_the_article_an_abbreviation_means(embedder) -> None:  # type: ignore[no-untyped-def]
+    before = SearchIndex(_neighbours(), embedder).search("bnpl?", THRESHOLD)
+    assert before.best is not None and before.best.article.id != "pay-in-4-with-klarna"
+
+    klarna = dataclasses.replace(_bare("pay-in-4-with-klarna"), synonyms=("bnpl",))
+    index = SearchIndex(_neighbours(**{"pay-in-4-with-klarna": klarna}), embedder)
+    after = index.search("bnpl?", THRESHOLD)
+    assert after.best is not None and after.best.article.id == "pay-in-4-with-klarna"
