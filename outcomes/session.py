@@ -29,7 +29,8 @@ from handoff.ticket.transcript import (
 )
 
 TICKET_SLOT = "handoff_ticket_id"
-MISSED_OUTCOMES = frozenset({"miss", "unavailable"})
+MISSED_OUTCOMES = frozenset({"miss", "follow_up_miss", "unavailable"})
+"""Knowledge-base outcomes (slot reply_outcome) that mean the turn went unanswered."""
 MISS_ACTIONS = frozenset({"utter_out_of_scope", "action_default_fallback"})
 """Bot actions that mean the assistant could not help with the turn."""
 ASKING_ACTIONS = frozenset({"utter_ask_order_number", "utter_offer_human"})

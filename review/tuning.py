@@ -51,6 +51,7 @@ PARAMETERS = (
     Parameter("resolution_keeps", (0.0, 0.15, 0.3, 0.5)),
     Parameter("weights.frustration", (0.5, 0.75, 1.0, 1.25, 1.5)),
     Parameter("weights.kb_miss", (0.4, 0.5, 0.6, 0.75, 0.9, 1.0, 1.25)),
+    Parameter("weights.follow_up_miss", (0.2, 0.3, 0.375, 0.5, 0.75)),
     Parameter("weights.nlu_fallback", (0.0, 0.1, 0.25, 0.4, 0.5, 0.75)),
     Parameter("weights.not_helpful", (0.4, 0.5, 0.6, 0.75, 0.9, 1.0, 1.25)),
     Parameter("weights.rephrase", (0.0, 0.25, 0.5, 0.75, 1.0)),

@@ -43,6 +43,11 @@ SIGNALS: dict[str, tuple[str, str | None, bool]] = {
         "the help centre had no answer for {n} questions",
         False,
     ),
+    "follow_up_miss": (
+        "a follow-up question to an answer found nothing",
+        "{n} follow-up questions to answers found nothing",
+        False,
+    ),
     "not_helpful": ("said an answer did not help", "said {n} answers did not help", False),
     "rephrase": ("asked the same thing again", None, False),
     "declined": (

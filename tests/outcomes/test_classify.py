@@ -118,6 +118,17 @@ def test_leaving_after_a_miss_is_abandoned_after_miss() -> None:
     assert record.articles == () and record.last_answer_helpful is None
 
 
+def test_leaving_after_a_follow_up_that_found_nothing_is_abandoned_after_miss() -> None:
+    builder = greeted()
+    builder.user("and for members?", "ask_question").action("action_answer_from_kb")
+    builder.bot("I'm not sure which article answers that.").slot("reply_outcome", "follow_up_miss")
+    builder.listen()
+
+    record = decide(builder)
+
+    assert (record.outcome, record.abandoned_at, record.misses) == ("abandoned", "after_miss", 1)
+
+
 def test_leaving_after_an_unhelpful_answer_is_abandoned_after_miss() -> None:
     builder = greeted()
     builder.user(QUESTION, "report_problem")
