@@ -11,8 +11,10 @@ second time with that article's topic (`search_in_context` says which of the two
 - a question that names another product ("what about the doorbell?") gets the previous title
   with the product swapped in, and never the previous article itself: the customer moved on.
 
-Pure: plain functions over the index's public `passage_scores` and `ranked`. No context, no
-change: a question without `context_article_id` is searched exactly as before.
+The products and their nicknames come from the content file knowledge_base/products.yml
+(knowledge_base/products.py). Pure: plain functions over the index's public `passage_scores` and
+`ranked`. No context, no change: a question without `context_article_id` is searched exactly as
+before.
 """
 
 from __future__ import annotations
@@ -22,20 +24,8 @@ from dataclasses import dataclass
 
 from knowledge_base.articles import Article
 from knowledge_base.index import SearchIndex, SearchResult
+from knowledge_base.products import Products
 
-# Product name -> the words customers use for it (whole words, lower case).
-PRODUCTS: dict[str, tuple[str, ...]] = {
-    "Sentinel Cam": ("sentinel cam", "cam", "cams", "camera", "cameras"),
-    "Sentinel Doorbell": ("sentinel doorbell", "doorbell", "doorbells"),
-    "Hearthly Hub": ("hearthly hub", "hub", "hubs"),
-    "Glow bulbs": ("glow bulbs", "glow bulb", "glow", "bulb", "bulbs"),
-    "Hearth Thermostat": ("hearth thermostat", "thermostat", "thermostats"),
-    "Hearthly Plus": ("hearthly plus", "plus", "membership", "subscription"),
-}
-_PRODUCT_WORDS = {
-    name: re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
-    for name, words in PRODUCTS.items()
-}
 # "and for members?", "what about the doorbell?", "how about returns?", "same for Canada?"
 OPENER = re.compile(
     r"^\s*(and|also|but|or|what about|how about|what if|same for|same with)\b",
@@ -78,17 +68,7 @@ class ContextualResult:
     follow_up: bool
 
 
-def product_in(text: str) -> str | None:
-    """The product the text names first (by position), or None."""
-    found = [
-        (match.start(), name)
-        for name, pattern in _PRODUCT_WORDS.items()
-        if (match := pattern.search(text))
-    ]
-    return min(found)[1] if found else None
-
-
-def leans_on_context(question: str) -> bool:
+def leans_on_context(question: str, products: Products) -> bool:
     """Whether the question leans on the previous answer: it opens like a follow-up ("and
     ...?", "what about ...?"), or it is short, names no product of its own and either points
     back ("it", "that") or is a bare question ("how much?")."""
@@ -97,7 +77,7 @@ def leans_on_context(question: str) -> bool:
         return False
     if OPENER.match(question):
         return len(words) <= MAX_FOLLOW_UP_WORDS
-    if len(words) > MAX_FOLLOW_UP_WORDS or product_in(question):
+    if len(words) > MAX_FOLLOW_UP_WORDS or products.named_in(question):
         return False
     if PRONOUN.search(question):
         return True
@@ -105,13 +85,13 @@ def leans_on_context(question: str) -> bool:
     return len(words) <= MAX_BARE_WORDS and asks
 
 
-def context_query(question: str, context: Article) -> ContextQuery | None:
+def context_query(question: str, context: Article, products: Products) -> ContextQuery | None:
     """The question rewritten with the previous article's topic (see the module docstring);
     None when the question brings words the previous article never uses ("and the weather?"
     after the return policy): the title in front would only find that article again."""
-    asked, previous = product_in(question), product_in(context.title)
+    asked, previous = products.named_in(question), products.named_in(context.title)
     if asked and previous and asked != previous:
-        swapped = _PRODUCT_WORDS[previous].sub(asked, context.title, count=1)
+        swapped = products.swap(context.title, previous, asked)
         return ContextQuery(f"{swapped}. {question}", True, excluded_article_id=context.id)
     if previous and PRONOUN.search(question):
         return ContextQuery(PRONOUN.sub(previous, question, count=1), True)
@@ -143,6 +123,7 @@ def search_in_context(
     question: str,
     threshold: float,
     context: Article | None,
+    products: Products,
     limit: int = 3,
 ) -> ContextualResult:
     """The question searched alone, and - when it leans on `context` - with it too. The first
@@ -150,9 +131,9 @@ def search_in_context(
     answered, the one whose closest article scores higher is shown. Both keep the customer's
     own words as `query`."""
     alone = index.search(question, threshold, limit)
-    if context is None or not index.passages or not leans_on_context(question):
+    if context is None or not index.passages or not leans_on_context(question, products):
         return ContextualResult(alone, follow_up=False)
-    rewritten = context_query(question, context)
+    rewritten = context_query(question, context, products)
     if rewritten is None:
         return ContextualResult(alone, follow_up=True)
     scores = index.passage_scores(rewritten.text)

@@ -15,6 +15,7 @@ from pathlib import Path
 from knowledge_base.articles import ArticleError, load_articles
 from knowledge_base.embeddings import Embedder
 from knowledge_base.index import SearchIndex
+from knowledge_base.products import NO_PRODUCTS, Products
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,15 @@ class IndexState:
 
 class KnowledgeBase:
     def __init__(
-        self, folder: Path, embedder: Embedder, query_embedder: Embedder | None = None
+        self,
+        folder: Path,
+        embedder: Embedder,
+        query_embedder: Embedder | None = None,
+        products: Products = NO_PRODUCTS,
     ) -> None:
         self.folder = folder
+        self.products = products
+        """The shop's products (knowledge_base/products.yml), for follow-up questions."""
         self._embedder = embedder
         self._query_embedder = query_embedder
         self._snapshot: Snapshot | None = None

@@ -23,6 +23,7 @@ from infra.clock import Clock, utc_now
 from knowledge_base import insights
 from knowledge_base.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from knowledge_base.library import KnowledgeBase
+from knowledge_base.products import load_products
 from outcomes import store as outcome_store
 from review import store as review_store
 from review.replay import load_decider
@@ -93,10 +94,12 @@ def _knowledge_base(
     async def context(app: web.Application) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         embedder = await loop.run_in_executor(None, embedder_factory)
+        products = await loop.run_in_executor(None, load_products, settings.products_file)
         knowledge_base = KnowledgeBase(
             settings.articles_dir,
             CachedEmbedder(embedder, settings.embedding_cache_dir),
             query_embedder=embedder,  # customers' questions are never cached on disk
+            products=products,
         )
         await loop.run_in_executor(None, knowledge_base.refresh)
         app[KNOWLEDGE_BASE] = knowledge_base

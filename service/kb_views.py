@@ -65,11 +65,18 @@ async def search(request: web.Request) -> web.Response:
     # Card numbers, security codes and passwords are masked before the query is searched,
     # echoed in the answer or recorded as unanswered.
     query = redact_text(query.strip())
-    index = request.app[KNOWLEDGE_BASE].state.index
+    knowledge_base = request.app[KNOWLEDGE_BASE]
+    index = knowledge_base.state.index
     context = context_article(body, index)
     loop = asyncio.get_running_loop()
     searched = await loop.run_in_executor(
-        None, search_in_context, index, query, settings.answer_threshold, context
+        None,
+        search_in_context,
+        index,
+        query,
+        settings.answer_threshold,
+        context,
+        knowledge_base.products,
     )
     result = searched.result
     payload = result_json(result, settings.article_base_url)

@@ -13,6 +13,7 @@ from handoff.routing.agents_config import DEFAULT_AGENTS_PATH
 from handoff.routing.config import DEFAULT_ROUTING_PATH
 from infra.env import EnvReader
 from infra.env import SettingsError as SettingsError  # still imported from here by a gateway test
+from knowledge_base.products import DEFAULT_PRODUCTS_PATH
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKEN_LENGTH = 24
@@ -83,6 +84,8 @@ class Settings:
     metrics_token: str = ""
     """A bearer token good for GET /metrics only (METRICS_TOKEN), so Prometheus need not hold the
     service token; the service token is taken there too."""
+    products_file: Path = DEFAULT_PRODUCTS_PATH
+    """The shop's products and their nicknames, for follow-up questions (KB_PRODUCTS_FILE)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -100,6 +103,9 @@ class Settings:
         )
         if not articles_dir.is_dir():
             read.add(f"KB_ARTICLES_DIR={str(articles_dir)!r} is not a folder")
+        products_file = Path(env.get("KB_PRODUCTS_FILE", DEFAULT_PRODUCTS_PATH))
+        if not products_file.is_file():
+            read.add(f"KB_PRODUCTS_FILE={str(products_file)!r} is not a file")
         base_url = read.http_url("KB_ARTICLE_BASE_URL", "https://help.hearthly.example/articles")
         handoff_files = _handoff_files(read)
         rasa_url = read.http_url("RASA_URL", "http://127.0.0.1:5005")
@@ -130,6 +136,7 @@ class Settings:
             rasa_timeout=number("HANDOFF_RASA_TIMEOUT", "15", float, 0.1, 120.0),
             outcomes=OutcomeSettings.from_env(read, token),
             metrics_token=metrics_token,
+            products_file=products_file,
         )
         read.raise_problems()
         return settings

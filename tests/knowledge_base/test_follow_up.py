@@ -5,16 +5,13 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base.articles import load_articles
-from knowledge_base.follow_up import (
-    context_query,
-    leans_on_context,
-    product_in,
-    search_in_context,
-)
+from knowledge_base.follow_up import context_query, leans_on_context, search_in_context
 from knowledge_base.index import SearchIndex
+from knowledge_base.products import load_products
 from tests.conftest import SAMPLE_ARTICLES
 
 THRESHOLD = 0.5
+PRODUCTS = load_products()  # the sample shop's knowledge_base/products.yml
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +33,7 @@ def index(embedder) -> SearchIndex:  # type: ignore[no-untyped-def]
     ],
 )
 def test_questions_that_lean_on_the_previous_answer(question: str) -> None:
-    assert leans_on_context(question)
+    assert leans_on_context(question, PRODUCTS)
 
 
 @pytest.mark.parametrize(
@@ -53,25 +50,29 @@ def test_questions_that_lean_on_the_previous_answer(question: str) -> None:
     ],
 )
 def test_questions_that_stand_alone(question: str) -> None:
-    assert not leans_on_context(question)
+    assert not leans_on_context(question, PRODUCTS)
 
 
 def test_products_are_found_by_the_words_customers_use() -> None:
-    assert product_in("my cam keeps dropping") == "Sentinel Cam"
-    assert product_in("What's included in Hearthly Plus") == "Hearthly Plus"
-    assert product_in("the doorbell and the camera") == "Sentinel Doorbell"  # the first named
-    assert product_in("Delivery options, costs and times") is None
+    assert PRODUCTS.named_in("my cam keeps dropping") == "Sentinel Cam"
+    assert PRODUCTS.named_in("What's included in Hearthly Plus") == "Hearthly Plus"
+    assert (
+        PRODUCTS.named_in("the doorbell and the camera") == "Sentinel Doorbell"
+    )  # the first named
+    assert PRODUCTS.named_in("Delivery options, costs and times") is None
 
 
 def test_a_pronoun_becomes_the_previous_product(index: SearchIndex) -> None:
-    rewritten = context_query("how much does it cost?", index.articles["plus-benefits"])
+    rewritten = context_query("how much does it cost?", index.articles["plus-benefits"], PRODUCTS)
     assert rewritten is not None
     assert rewritten.text == "how much does Hearthly Plus cost?"
     assert rewritten.faithful and rewritten.excluded_article_id is None
 
 
 def test_another_product_swaps_into_the_previous_title(index: SearchIndex) -> None:
-    rewritten = context_query("what about the doorbell?", index.articles["camera-offline"])
+    rewritten = context_query(
+        "what about the doorbell?", index.articles["camera-offline"], PRODUCTS
+    )
     assert rewritten is not None
     assert rewritten.text.startswith("Sentinel Doorbell is offline or shows no video.")
     assert rewritten.excluded_article_id == "camera-offline"
@@ -79,15 +80,15 @@ def test_another_product_swaps_into_the_previous_title(index: SearchIndex) -> No
 
 def test_without_a_product_the_title_goes_first_but_does_not_overrule(index: SearchIndex) -> None:
     article = index.articles["shipping-options-and-costs"]
-    rewritten = context_query("and for members?", article)
+    rewritten = context_query("and for members?", article, PRODUCTS)
     assert rewritten is not None
     assert rewritten.text == "Delivery options, costs and times: and for members?"
     assert not rewritten.faithful
 
 
 def test_words_the_previous_article_never_uses_get_no_title_in_front(index: SearchIndex) -> None:
-    assert context_query("and the weather?", index.articles["return-policy"]) is None
-    assert context_query("and on weekends?", index.articles["shipping-options-and-costs"])
+    assert context_query("and the weather?", index.articles["return-policy"], PRODUCTS) is None
+    assert context_query("and on weekends?", index.articles["shipping-options-and-costs"], PRODUCTS)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +102,7 @@ def test_words_the_previous_article_never_uses_get_no_title_in_front(index: Sear
 def test_an_unanswerable_follow_up_is_not_answered_with_the_previous_article(
     index: SearchIndex, previous: str, question: str
 ) -> None:
-    searched = search_in_context(index, question, THRESHOLD, index.articles[previous])
+    searched = search_in_context(index, question, THRESHOLD, index.articles[previous], PRODUCTS)
     assert searched.follow_up
     assert not searched.result.answered
 
@@ -119,7 +120,7 @@ def test_an_unanswerable_follow_up_is_not_answered_with_the_previous_article(
 def test_a_follow_up_is_answered_from_the_right_article(
     index: SearchIndex, previous: str, question: str, expected: str
 ) -> None:
-    searched = search_in_context(index, question, THRESHOLD, index.articles[previous])
+    searched = search_in_context(index, question, THRESHOLD, index.articles[previous], PRODUCTS)
     assert searched.follow_up
     assert searched.result.answered
     assert searched.result.best is not None and searched.result.best.article.id == expected
@@ -147,12 +148,12 @@ def test_the_same_follow_ups_alone_miss_or_go_elsewhere(index: SearchIndex) -> N
 def test_a_fresh_question_is_not_changed_by_the_context(
     index: SearchIndex, previous: str, question: str
 ) -> None:
-    searched = search_in_context(index, question, THRESHOLD, index.articles[previous])
+    searched = search_in_context(index, question, THRESHOLD, index.articles[previous], PRODUCTS)
     assert not searched.follow_up
     assert searched.result == index.search(question, THRESHOLD)
 
 
 def test_without_a_context_nothing_changes(index: SearchIndex) -> None:
-    searched = search_in_context(index, "how much does it cost?", THRESHOLD, None)
+    searched = search_in_context(index, "how much does it cost?", THRESHOLD, None, PRODUCTS)
     assert not searched.follow_up
     assert searched.result == index.search("how much does it cost?", THRESHOLD)

@@ -17,10 +17,17 @@ def test_every_problem_is_reported_at_once() -> None:
                 "SERVICE_PORT": "http",
                 "KB_ANSWER_THRESHOLD": "2",
                 "REDIS_URL": "localhost:6379",
+                "KB_PRODUCTS_FILE": "/nowhere/products.yml",
             }
         )
     message = str(caught.value)
-    for name in ("SERVICE_TOKEN", "SERVICE_PORT", "KB_ANSWER_THRESHOLD", "REDIS_URL"):
+    for name in (
+        "SERVICE_TOKEN",
+        "SERVICE_PORT",
+        "KB_ANSWER_THRESHOLD",
+        "REDIS_URL",
+        "KB_PRODUCTS_FILE",
+    ):
         assert name in message
 
 
