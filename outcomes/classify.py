@@ -31,25 +31,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from handoff.ticket.model import AgentTurn, CustomerTurn
+from handoff.ticket.summary import SOCIAL_INTENTS
 from handoff.ticket_record import TicketRecord
 from infra.clock import iso_utc, parse_time
 from outcomes.record import AbandonedAt, Escalation, Outcome, OutcomeRecord, Signal, Survey
 from outcomes.session import ASKING_ACTIONS, Session, read_session
 from outcomes.ticket_times import ticket_times
 
-NOT_A_TOPIC = frozenset(
-    {
-        "greet",
-        "goodbye",
-        "thank",
-        "affirm",
-        "deny",
-        "bot_challenge",
-        "feedback_helpful",
-        "feedback_not_helpful",
-    }
-)
-"""Intents that say nothing about what the customer came for."""
 NOT_HELPFUL_INTENT = "feedback_not_helpful"
 WIDGET_CHANNELS = frozenset({"rest", "socketio"})
 """Rasa's names for the channels the public gateway (the web widget) uses."""
@@ -202,7 +190,7 @@ def escalation_of(record: TicketRecord) -> Escalation:
 def first_intent(session: Session) -> str | None:
     """The topic: the intent of the first customer turn that says what they came for."""
     for turn in session.spoken_turns:
-        if turn.intent and turn.intent not in NOT_A_TOPIC:
+        if turn.intent and turn.intent not in SOCIAL_INTENTS:
             return turn.intent
     return None
 

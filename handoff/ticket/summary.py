@@ -27,7 +27,7 @@ from handoff.detection.frustration import content_words
 from handoff.ticket.model import ArticleShown, ContextItem, CustomerTurn
 from handoff.ticket.why_escalated import WhyEscalated, why_escalated
 
-SMALL_TALK_INTENTS = frozenset(
+SOCIAL_INTENTS = frozenset(
     {
         "greet",
         "goodbye",
@@ -37,10 +37,12 @@ SMALL_TALK_INTENTS = frozenset(
         "bot_challenge",
         "feedback_helpful",
         "feedback_not_helpful",
-        "request_human",
-        "express_frustration",
     }
 )
+"""Intents that say nothing about what the customer came for: greetings, thanks, yes and no,
+feedback on an answer (an outcome record's topic is never one of them, outcomes/classify.py)."""
+SMALL_TALK_INTENTS = SOCIAL_INTENTS | {"request_human", "express_frustration"}
+"""...and asking for a person or venting: no need an agent could act on either."""
 # Intents that name a need in plain words; any other intent (a fallback, a question, a new
 # one) adds nothing an agent can use: the customer's own words say it.
 NEEDS = {
