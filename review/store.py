@@ -25,6 +25,7 @@ store's base class `ReviewStore` is the whole contract; `create` opens the Redis
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import redis.asyncio as redis
@@ -203,12 +204,8 @@ class RedisReviewStore(OnOneConnection, ReviewStore):
         async with guard():
             total = await await_reply(self._redis.zcard(QUEUE))
             keys = await await_reply(self._redis.zrange(QUEUE, 0, max(0, limit - 1)))
-            texts = (
-                await await_reply(self._redis.mget([sample_key(key) for key in keys]))
-                if keys
-                else []
-            )
-        return int(total), [QueueEntry.from_json(text) for text in texts if text]
+            texts = await self._values(keys, sample_key)
+        return int(total), [QueueEntry.from_json(text) for text in texts]
 
     async def sample(self, key: str) -> QueueEntry | None:
         async with guard():
@@ -237,12 +234,8 @@ class RedisReviewStore(OnOneConnection, ReviewStore):
     async def verdicts(self, limit: int = MAX_LISTED) -> list[Verdict]:
         async with guard():
             keys = await await_reply(self._redis.zrevrange(VERDICTS, 0, max(0, limit - 1)))
-            texts = (
-                await await_reply(self._redis.mget([verdict_key(key) for key in keys]))
-                if keys
-                else []
-            )
-        return [Verdict.from_json(text) for text in texts if text]
+            texts = await self._values(keys, verdict_key)
+        return [Verdict.from_json(text) for text in texts]
 
     async def save_scorecard(self, card: Scorecard) -> bool:
         keys = [scorecard_key(card.ticket_id), SCORECARDS, agent_scorecards_key(card.agent_id)]
@@ -256,12 +249,8 @@ class RedisReviewStore(OnOneConnection, ReviewStore):
         index = agent_scorecards_key(agent_id) if agent_id else SCORECARDS
         async with guard():
             tickets = await await_reply(self._redis.zrevrange(index, 0, max(0, limit - 1)))
-            texts = (
-                await await_reply(self._redis.mget([scorecard_key(t) for t in tickets]))
-                if tickets
-                else []
-            )
-        return [Scorecard.from_json(text) for text in texts if text]
+            texts = await self._values(tickets, scorecard_key)
+        return [Scorecard.from_json(text) for text in texts]
 
     async def scorecards_between(
         self, start: datetime, end: datetime, limit: int = 10 * MAX_LISTED
@@ -272,12 +261,16 @@ class RedisReviewStore(OnOneConnection, ReviewStore):
                     SCORECARDS, start.timestamp(), f"({end.timestamp()}", start=0, num=limit
                 )
             )
-            texts = (
-                await await_reply(self._redis.mget([scorecard_key(t) for t in tickets]))
-                if tickets
-                else []
-            )
-        return [Scorecard.from_json(text) for text in texts if text]
+            texts = await self._values(tickets, scorecard_key)
+        return [Scorecard.from_json(text) for text in texts]
+
+    async def _values(self, ids: list[str], key_of: Callable[[str], str]) -> list[str]:
+        """The stored texts of the ids an index listed, in its order; ids whose value has
+        expired since are left out."""
+        if not ids:
+            return []
+        texts = await await_reply(self._redis.mget([key_of(each) for each in ids]))
+        return [text for text in texts if text]
 
 
 async def create(url: str) -> RedisReviewStore:
