@@ -3,6 +3,7 @@ functions from outcome records (outcomes/record.py) and QA verdicts.
 
     sessions.py     a record with its start and end parsed once
     windows.py      time windows (today, 7d, 30d, custom; a time zone), filters, series steps
+    record_facts.py what a record counts toward on its own, made once per record
     definitions.py  what each metric counts, per session (figures and drill-down share it)
     contacts.py     first-contact resolution and repeat contacts across a customer's sessions
     verdicts.py     the QA verdict as the metrics read it (review/ produces it)

@@ -31,10 +31,10 @@ from metrics.definitions import (
     SHARES,
     TIMES,
     Context,
-    Facts,
     facts,
 )
 from metrics.rates import Distribution, Rate
+from metrics.record_facts import Facts
 from metrics.sessions import Session
 from metrics.verdicts import Verdict, latest_by_session
 from metrics.windows import Filters, QueryError, Step, Window, buckets

@@ -1,5 +1,5 @@
 """An outcome record with its times as numbers and its own facts (what it counts toward,
-metrics/definitions.py): what every computation of metrics/ iterates over. Parsing 100,000
+metrics/record_facts.py): what every computation of metrics/ iterates over. Parsing 100,000
 records' times and deciding their facts takes most of a second, so callers that keep records
 (the service's cache) keep them as `Session`s and do it once per record.
 
@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from infra.clock import parse_time
 from metrics.bulk import collector_paused
-from metrics.definitions import RecordFacts, record_facts
+from metrics.record_facts import RecordFacts, record_facts
 from outcomes.record import OutcomeRecord
 
 
