@@ -11,8 +11,11 @@ pipeline for entities, and its intent is kept when a message has no sentence vec
 was unreachable), so the assistant degrades instead of failing.
 
 Put it after DIETClassifier and before FallbackClassifier: the fallback's confidence and
-ambiguity rules then read this component's probabilities. The model is stored as plain arrays
-(coefficients, intercepts, intent names), not a pickle.
+ambiguity rules then read this component's probabilities. Those probabilities are calibrated: a
+temperature fitted at training time by cross-validation (rasa_extensions/calibration.py) undoes
+the thin spread of a model trained on few examples per intent, so the fallback's threshold means
+the same at any data size. The model (rasa_extensions/vector_model.py) is stored as plain arrays
+(coefficients, intercepts, temperature, intent names), not a pickle.
 
 Config: `C` (inverse regularisation strength, sklearn's meaning), `max_iterations`,
 `ranking_length` (how many intents the ranking keeps, as DIET's setting), `ngrams` (false: the
@@ -41,45 +44,33 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 from rasa_extensions.sentence_vector import sentence_vector
+from rasa_extensions.vector_model import (
+    DEFAULT_C,
+    DEFAULT_MAX_ITERATIONS,
+    VectorModel,
+    fit_vector_model,
+)
+
+__all__ = ["VectorIntentClassifier", "VectorModel"]
 
 log = logging.getLogger(__name__)
 WEIGHTS_FILE = "weights.npz"
 INTENTS_FILE = "intents.json"
 
 
-class VectorModel:
-    """A trained multinomial logistic regression as arrays: probabilities without sklearn."""
-
-    def __init__(self, intents: list[str], coefficients: np.ndarray, intercepts: np.ndarray):
-        if len(intents) < 2:
-            raise ValueError("a classifier needs at least two intents")
-        self.intents = intents
-        self.coefficients = coefficients
-        self.intercepts = intercepts
-
-    @property
-    def width(self) -> int:
-        return int(self.coefficients.shape[1])
-
-    def probabilities(self, features: sparse.csr_matrix) -> np.ndarray:
-        scores = np.asarray(features @ self.coefficients.T).reshape(-1) + self.intercepts
-        if len(self.intents) == 2:  # sklearn keeps one row for two classes: P(second intent)
-            second = 1.0 / (1.0 + np.exp(-scores[0]))
-            return np.array([1.0 - second, second])
-        scores = scores - scores.max()
-        exponentials = np.exp(scores)
-        return exponentials / exponentials.sum()
-
-
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class VectorIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"C": 10.0, "max_iterations": 3000, "ranking_length": 10, "ngrams": True}
+        return {
+            "C": DEFAULT_C,
+            "max_iterations": DEFAULT_MAX_ITERATIONS,
+            "ranking_length": 10,
+            "ngrams": True,
+        }
 
     def __init__(
         self,
@@ -116,7 +107,12 @@ class VectorIntentClassifier(GraphComponent, IntentClassifier):
             with model_storage.read_from(resource) as folder:
                 intents = json.loads((folder / INTENTS_FILE).read_text(encoding="utf-8"))
                 with np.load(folder / WEIGHTS_FILE) as weights:
-                    model = VectorModel(intents, weights["coefficients"], weights["intercepts"])
+                    temperature = 1.0  # a model trained before calibration: as it was
+                    if "temperature" in weights.files:
+                        temperature = float(weights["temperature"])
+                    model = VectorModel(
+                        intents, weights["coefficients"], weights["intercepts"], temperature
+                    )
         except (ValueError, FileNotFoundError, OSError, KeyError):
             log.warning("no trained intent vectors stored: DIET's intents are used unchanged")
             model = None
@@ -141,13 +137,11 @@ class VectorIntentClassifier(GraphComponent, IntentClassifier):
                 "VectorIntentClassifier needs sentence vectors for at least two intents: put it "
                 "after ServiceSentenceFeaturizer in the pipeline"
             )
-        regression = LogisticRegression(
-            C=float(self._config["C"]), max_iter=int(self._config["max_iterations"])
-        ).fit(sparse.vstack(rows).tocsr(), np.array(intents, dtype=object))
-        self._model = VectorModel(
-            [str(name) for name in regression.classes_],
-            regression.coef_.astype(np.float32),
-            regression.intercept_.astype(np.float32),
+        self._model, _ = fit_vector_model(
+            sparse.vstack(rows).tocsr(),
+            np.array(intents, dtype=object),
+            float(self._config["C"]),
+            int(self._config["max_iterations"]),
         )
         with self._storage.write_to(self._resource) as folder:
             (folder / INTENTS_FILE).write_text(json.dumps(self._model.intents), encoding="utf-8")
@@ -155,6 +149,7 @@ class VectorIntentClassifier(GraphComponent, IntentClassifier):
                 folder / WEIGHTS_FILE,
                 coefficients=self._model.coefficients,
                 intercepts=self._model.intercepts,
+                temperature=np.float64(self._model.temperature),
             )
         return self._resource
 

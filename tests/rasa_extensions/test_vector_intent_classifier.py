@@ -172,3 +172,53 @@ def test_features_of_another_width_leave_diets_intent(tmp_path: Path) -> None:
     [result] = classifier.process([with_counts(as_diet_left_it("x", near(1, 0.0)), [1.0])])
 
     assert result.get("intent") == {"name": "greet", "confidence": 0.99}
+
+
+def test_the_calibrated_confidence_survives_a_reload(tmp_path: Path) -> None:
+    """Enough examples to cross-validate: the fitted temperature is stored with the weights, and
+    the reloaded model gives the confidences the freshly trained one gave."""
+    storage, resource = LocalModelStorage(tmp_path), Resource("intents")
+    context = ExecutionContext(GraphSchema({}), "test")
+    settings = VectorIntentClassifier.get_default_config()
+    examples = [
+        message(f"{axis} {n}", near(axis, 0.05 * n), f"intent_{axis}")
+        for axis in range(4)
+        for n in range(5)
+    ]
+    fresh = VectorIntentClassifier.create(settings, storage, resource, context)
+    fresh.train(TrainingData(examples))
+    reloaded = VectorIntentClassifier.load(settings, storage, resource, context)
+    query = [0.6, 0.5, 0.1, 0.0]
+
+    [before] = fresh.process([as_diet_left_it("q", query)])
+    [after] = reloaded.process([as_diet_left_it("q", query)])
+
+    weights = weights_of(storage, resource)
+    assert float(weights["temperature"]) != pytest.approx(1.0)
+    assert after.get("intent_ranking") == pytest.approx(before.get("intent_ranking"))
+    intents = sorted(f"intent_{axis}" for axis in range(4))
+    unscaled = VectorModel(intents, weights["coefficients"], weights["intercepts"])
+    row = scipy.sparse.csr_matrix(np.asarray([query]) / np.linalg.norm(query))
+    assert after.get("intent")["confidence"] != pytest.approx(unscaled.probabilities(row).max())
+
+
+def weights_of(storage: LocalModelStorage, resource: Resource) -> dict[str, np.ndarray]:
+    with storage.read_from(resource) as folder, np.load(folder / "weights.npz") as weights:
+        return {name: weights[name] for name in weights.files}
+
+
+def test_a_model_stored_before_calibration_loads_unscaled(tmp_path: Path) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("intents")
+    context = ExecutionContext(GraphSchema({}), "test")
+    with storage.write_to(resource) as folder:
+        (folder / "intents.json").write_text('["deny", "affirm_more", "greet"]')
+        np.savez_compressed(
+            folder / "weights.npz", coefficients=np.eye(3, 4), intercepts=np.zeros(3)
+        )
+    settings = VectorIntentClassifier.get_default_config()
+    classifier = VectorIntentClassifier.load(settings, storage, resource, context)
+
+    [result] = classifier.process([as_diet_left_it("x", [1.0, 0.0, 0.0, 0.0])])
+
+    expected = np.exp(1.0) / (np.exp(1.0) + 2.0)  # softmax of (1, 0, 0): temperature 1
+    assert result.get("intent") == {"name": "deny", "confidence": pytest.approx(expected)}
