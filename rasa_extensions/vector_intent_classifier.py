@@ -11,15 +11,18 @@ pipeline for entities, and its intent is kept when a message has no sentence vec
 was unreachable), so the assistant degrades instead of failing.
 
 Put it after DIETClassifier and before FallbackClassifier: the fallback's confidence and
-ambiguity rules then read this component's probabilities. Those probabilities are calibrated: a
-temperature fitted at training time by cross-validation (rasa_extensions/calibration.py) undoes
-the thin spread of a model trained on few examples per intent, so the fallback's threshold means
-the same at any data size. The model (rasa_extensions/vector_model.py) is stored as plain arrays
-(coefficients, intercepts, temperature, intent names), not a pickle.
+ambiguity rules then read this component's probabilities. With `calibrate: true` they are
+calibrated: a temperature fitted at training time by cross-validation
+(rasa_extensions/calibration.py) undoes the thin spread of a model trained on few examples per
+intent. Off by default: on CLINC150 (BENCHMARKS.md) it raised in-scope accuracy by 2-3 points
+but cut out-of-scope recall by 16-20, as the 0.4 cut also rejects out-of-scope messages the
+uncalibrated model is unsure of; and training fits the regression five more times. The model
+(rasa_extensions/vector_model.py) is stored as plain arrays (coefficients, intercepts,
+temperature, intent names), not a pickle.
 
 Config: `C` (inverse regularisation strength, sklearn's meaning), `max_iterations`,
 `ranking_length` (how many intents the ranking keeps, as DIET's setting), `ngrams` (false: the
-vector alone).
+vector alone), `calibrate` (true: fit the temperature; false, the default: temperature 1).
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ class VectorIntentClassifier(GraphComponent, IntentClassifier):
             "max_iterations": DEFAULT_MAX_ITERATIONS,
             "ranking_length": 10,
             "ngrams": True,
+            "calibrate": False,
         }
 
     def __init__(
@@ -142,6 +146,7 @@ class VectorIntentClassifier(GraphComponent, IntentClassifier):
             np.array(intents, dtype=object),
             float(self._config["C"]),
             int(self._config["max_iterations"]),
+            calibrated=bool(self._config.get("calibrate", False)),
         )
         with self._storage.write_to(self._resource) as folder:
             (folder / INTENTS_FILE).write_text(json.dumps(self._model.intents), encoding="utf-8")

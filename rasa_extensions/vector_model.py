@@ -55,7 +55,7 @@ class VectorModel:
 
 
 def fit_vector_model(
-    features: Any, intents: np.ndarray, c: float, max_iterations: int, calibrated: bool = True
+    features: Any, intents: np.ndarray, c: float, max_iterations: int, calibrated: bool = False
 ) -> tuple[VectorModel, Calibration]:
     """The component's model: a logistic regression on all examples and, when `calibrated`, the
     temperature from k-fold cross-validation of the same regression."""

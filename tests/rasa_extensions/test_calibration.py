@@ -40,7 +40,9 @@ def thin_data(
 
 
 def fitted(rows: np.ndarray, labels: np.ndarray) -> tuple[VectorModel, float]:
-    model, calibration = fit_vector_model(sparse.csr_matrix(rows), labels, 10.0, 3000)
+    model, calibration = fit_vector_model(
+        sparse.csr_matrix(rows), labels, 10.0, 3000, calibrated=True
+    )
     return model, calibration.temperature
 
 
@@ -94,7 +96,7 @@ def test_one_example_per_intent_falls_back_to_no_scaling_and_says_so(
     rows = np.eye(3)
     labels = np.array(["greet", "goodbye", "order_status"], dtype=object)
     with caplog.at_level(logging.WARNING):
-        model, calibration = fit_vector_model(rows, labels, 10.0, 3000)
+        model, calibration = fit_vector_model(rows, labels, 10.0, 3000, calibrated=True)
     assert model.temperature == calibration.temperature == 1.0
     assert calibration.folds == 0
     assert "not calibrated" in caplog.text
@@ -112,7 +114,7 @@ def test_an_intent_missing_from_a_fold_is_not_scored_there() -> None:
     train, train_labels, _, _ = thin_data(intents=10, per_intent=6, seed=4)
     rows = np.vstack([train, train[:1]])
     labels = np.append(train_labels, "rare")  # one example: never in its own fold's training
-    model, calibration = fit_vector_model(rows, labels, 10.0, 3000)
+    model, calibration = fit_vector_model(rows, labels, 10.0, 3000, calibrated=True)
     assert "rare" in model.intents
     assert np.isfinite(calibration.temperature) and calibration.temperature > 0
     assert calibration.folds == 5

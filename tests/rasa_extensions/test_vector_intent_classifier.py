@@ -179,7 +179,7 @@ def test_the_calibrated_confidence_survives_a_reload(tmp_path: Path) -> None:
     the reloaded model gives the confidences the freshly trained one gave."""
     storage, resource = LocalModelStorage(tmp_path), Resource("intents")
     context = ExecutionContext(GraphSchema({}), "test")
-    settings = VectorIntentClassifier.get_default_config()
+    settings = {**VectorIntentClassifier.get_default_config(), "calibrate": True}
     examples = [
         message(f"{axis} {n}", near(axis, 0.05 * n), f"intent_{axis}")
         for axis in range(4)
@@ -222,3 +222,15 @@ def test_a_model_stored_before_calibration_loads_unscaled(tmp_path: Path) -> Non
 
     expected = np.exp(1.0) / (np.exp(1.0) + 2.0)  # softmax of (1, 0, 0): temperature 1
     assert result.get("intent") == {"name": "deny", "confidence": pytest.approx(expected)}
+
+
+def test_calibration_is_off_unless_configured(tmp_path: Path) -> None:
+    examples = [
+        message(f"{axis} {n}", near(axis, 0.05 * n), f"intent_{axis}")
+        for axis in range(4)
+        for n in range(5)
+    ]
+    train(tmp_path, examples)
+
+    storage = LocalModelStorage(tmp_path)
+    assert float(weights_of(storage, Resource("intents"))["temperature"]) == 1.0
