@@ -1,13 +1,17 @@
 """Measure knowledge-base retrieval on labelled question sets.
 
     python -m knowledge_base.evaluate data/kb_questions.yml data/kb_customer_questions.yml
-        [--articles DIR] [--threshold T] [--show-errors] [--json benchmarks/results/kb_eval.json]
+        [--articles DIR] [--answer-threshold T] [--tentative-threshold T] [--show-errors]
+        [--json benchmarks/results/kb_eval.json]
 
 For each set: top-1 and top-3 article accuracy on answerable questions, how many would be
-answered with the right article (score at or above the threshold), and how many questions the
-help centre cannot answer correctly fall below it; for a set with a tuning/test split, each part
-apart and by kind of question. A threshold sweep (on the tuning part when there is one) shows the
-trade-off. The figures are computed in knowledge_base.eval_figures; this module runs the search.
+answered with the right article (score at or above the answer threshold) or tentatively ("did
+you mean ...?", from the tentative threshold), and how many questions the help centre cannot
+answer correctly fall below each; for a set with a tuning/test split, each part apart and by
+kind of question. The thresholds default to the shipped ones (knowledge_base.confidence); the
+thresholds knowledge_base.calibration chooses on the tuning part (never the test part) and a
+sweep of the answer threshold are printed beside them. The figures are computed in
+knowledge_base.eval_figures; this module runs the search.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 from infra.yaml_config import load_yaml_mapping
 from knowledge_base.articles import load_articles
+from knowledge_base.confidence import Thresholds
 from knowledge_base.embeddings import CachedEmbedder, SentenceTransformerEmbedder
 from knowledge_base.eval_figures import (
     Labelled,
@@ -47,9 +52,9 @@ def load_questions(path: Path) -> list[Labelled]:
     return labelled_from_rows(data["questions"])
 
 
-def index_search(index: SearchIndex, threshold: float) -> Search:
+def index_search(index: SearchIndex) -> Search:
     def search(text: str) -> Retrieved:
-        result = index.search(text, threshold)
+        result = index.search(text, Thresholds().answer)
         ids = tuple(match.article.id for match in result.matches)
         return Retrieved(ids, result.best.score if result.best else 0.0)
 
@@ -57,7 +62,7 @@ def index_search(index: SearchIndex, threshold: float) -> Search:
 
 
 def evaluate_set(
-    questions: Sequence[Labelled], search: Search, threshold: float
+    questions: Sequence[Labelled], search: Search, thresholds: Thresholds
 ) -> tuple[list[Retrieved], dict[str, Any]]:
     """Search every question, timing each search; the results and the set's report."""
     timings, results = [], []
@@ -65,7 +70,7 @@ def evaluate_set(
         started = time.perf_counter()
         results.append(search(question.text))
         timings.append((time.perf_counter() - started) * 1000)
-    set_report = report(questions, results, threshold)
+    set_report = report(questions, results, thresholds)
     timings.sort()
     set_report["search_ms_p50"] = round(statistics.median(timings), 2)
     set_report["search_ms_p95"] = round(timings[int(0.95 * (len(timings) - 1))], 2)
@@ -85,17 +90,18 @@ SetRun = tuple[list[Labelled], list[Retrieved]]
 
 
 def evaluate_files(
-    paths: Sequence[Path], search: Search, threshold: float
+    paths: Sequence[Path], search: Search, thresholds: Thresholds
 ) -> tuple[dict[str, Any], dict[str, SetRun]]:
     """The results of every question set (the headline figures and each set's report), and
     each set's questions with what the search returned for them."""
     reports, runs = {}, {}
     for name, path in zip(set_names(paths), paths, strict=True):
         questions = load_questions(path)
-        retrieved, reports[name] = evaluate_set(questions, search, threshold)
+        retrieved, reports[name] = evaluate_set(questions, search, thresholds)
         reports[name]["path"] = str(path)
         runs[name] = (questions, retrieved)
-    return {"threshold": threshold, "figures": headline(reports), "sets": reports}, runs
+    used = {"answer_threshold": thresholds.answer, "tentative_threshold": thresholds.tentative}
+    return {"thresholds": used, "figures": headline(reports), "sets": reports}, runs
 
 
 def _percent(value: float | None) -> str:
@@ -104,7 +110,10 @@ def _percent(value: float | None) -> str:
 
 def print_set(name: str, set_report: dict[str, Any]) -> None:
     print(f"\n== {name} ({set_report['path']})")
-    print("part / kind           n  top-1   top-3   answered-right  unanswerable-below")
+    print(
+        "part / kind           n  top-1   top-3   answered-right  +tentative  unanswerable-below"
+        "  (tentative)"
+    )
     for part, row in set_report["parts"].items():
         rows = [(part, row)]
         if part != "all" or len(set_report["parts"]) == 1:
@@ -116,11 +125,19 @@ def print_set(name: str, set_report: dict[str, Any]) -> None:
             print(
                 f"{label:<20}{figures['questions']:>4}  {_percent(top1)}  {_percent(top3)}"
                 f"   {_percent(figures['answered_correctly'])}"
-                f"          {_percent(figures['unanswerable_below_threshold'])}"
+                f"          {_percent(figures['answered_or_tentative_correctly'])}"
+                f"     {_percent(figures['unanswerable_below_threshold'])}"
+                f"             {_percent(figures['unanswerable_below_tentative'])}"
             )
     print(f"misses by reason: {json.dumps(set_report['misses'])}")
     print(f"search ms p50 {set_report['search_ms_p50']}, p95 {set_report['search_ms_p95']}")
-    print(f"threshold sweep on the {set_report['sweep_on']} part:")
+    calibrated = set_report["calibrated"]
+    print(
+        f"calibrated on the {set_report['sweep_on']} part ({calibrated['questions']} questions):"
+        f" answer threshold {calibrated['answer_threshold']},"
+        f" tentative threshold {calibrated['tentative_threshold']}"
+    )
+    print(f"answer threshold sweep on the {set_report['sweep_on']} part:")
     print("  threshold  answered-correctly  unanswerable-below")
     for row in set_report["sweep"]:
         print(
@@ -167,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("questions", type=Path, nargs="+", help="question set files (YAML)")
     parser.add_argument("--articles", type=Path, default=KNOWLEDGE_BASE / "articles")
     parser.add_argument("--cache", type=Path, default=ROOT / "var" / "cache" / "embeddings")
-    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--answer-threshold", type=float, default=Thresholds().answer)
+    parser.add_argument("--tentative-threshold", type=float, default=Thresholds().tentative)
     parser.add_argument(
         "--show-errors", action="store_true", help="list every wrong or doubtful answer"
     )
@@ -179,15 +197,19 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(str(error) for error in errors), file=sys.stderr)
         return 1
     embedder = CachedEmbedder(SentenceTransformerEmbedder(), args.cache)
-    search = index_search(SearchIndex(articles, embedder, embedder.uncached), args.threshold)
-    results, runs = evaluate_files(args.questions, search, args.threshold)
+    try:
+        thresholds = Thresholds(args.answer_threshold, args.tentative_threshold)
+    except ValueError as error:
+        parser.error(str(error))
+    search = index_search(SearchIndex(articles, embedder, embedder.uncached))
+    results, runs = evaluate_files(args.questions, search, thresholds)
     for name, set_report in results["sets"].items():
         print_set(name, set_report)
     print("\n" + json.dumps(results["figures"], indent=2))
     if args.show_errors:
         for name, (questions, retrieved) in runs.items():
             print(f"\nmisses in {name}:")
-            print_misses(questions, retrieved, args.threshold)
+            print_misses(questions, retrieved, thresholds.answer)
     if args.json:
         write_results(results, argv, args.json)
     return 0

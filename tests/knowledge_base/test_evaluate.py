@@ -11,13 +11,14 @@ import pytest
 import yaml
 
 from knowledge_base.articles import load_articles
+from knowledge_base.confidence import Thresholds
 from knowledge_base.eval_figures import Labelled, Retrieved, figures, labelled_from_rows, report
 from knowledge_base.evaluate import evaluate_files, load_questions, write_results
 from tests.conftest import SAMPLE_ARTICLES
 
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMER_SET = ROOT / "data" / "kb_customer_questions.yml"
-THRESHOLD = 0.5
+THRESHOLD = Thresholds(answer=0.5, tentative=0.4)
 
 
 def fake_search(answers: dict[str, Retrieved]):  # type: ignore[no-untyped-def]
@@ -46,17 +47,21 @@ def test_right_but_unsure_is_top_1_but_not_answered_and_unanswerable_must_stay_b
     unanswerable = Labelled("are you hiring", ())
     pairs = [
         (right, Retrieved(("hub-offline",), 0.62)),
-        (right, Retrieved(("hub-offline",), 0.41)),  # right article, score under the threshold
+        (right, Retrieved(("hub-offline",), 0.41)),  # right article, in the tentative band
+        (right, Retrieved(("hub-offline",), 0.35)),  # right article, below both thresholds
         (unanswerable, Retrieved(("contact-a-person",), 0.30)),
+        (unanswerable, Retrieved(("contact-a-person",), 0.45)),  # "did you mean": not sure
         (unanswerable, Retrieved(("contact-a-person",), 0.55)),  # would be answered: wrong
     ]
 
     row = figures(pairs, THRESHOLD)
 
-    assert (row["top1_accuracy"], row["answered_correctly"]) == (1.0, 0.5)
-    assert (row["unanswerable_kept"], row["unanswerable_below_threshold"]) == (1, 0.5)
+    assert (row["top1_accuracy"], row["answered_correctly"]) == (1.0, round(1 / 3, 4))
+    assert (row["tentative_right"], row["answered_or_tentative_correctly"]) == (1, round(2 / 3, 4))
+    assert (row["unanswerable_kept"], row["unanswerable_below_threshold"]) == (2, round(2 / 3, 4))
+    assert row["unanswerable_below_tentative"] == round(1 / 3, 4)
     assert report([q for q, _ in pairs], [r for _, r in pairs], THRESHOLD)["misses"] == {
-        "all": {"right_but_unsure": 1, "answered_unanswerable": 1}
+        "all": {"right_but_unsure": 2, "answered_unanswerable": 1}
     }
 
 
@@ -131,7 +136,9 @@ def test_files_give_the_test_part_as_the_headline_and_the_old_set_under_its_own_
         "top1": 0.0,
         "top3": 1.0,
         "answered_correctly": 0.0,
+        "answered_or_tentative_correctly": 0.0,
         "unanswerable_ok": None,
+        "unanswerable_below_tentative": None,
     }
     assert set(results["sets"]["old"]["parts"]) == {"all"}
     assert [q.text for q in runs["old"][0]] == ["reset my password"]
