@@ -19,7 +19,8 @@ async def answer_from_kb(
     dispatcher: CollectingDispatcher, tracker: Tracker, query: str, preface: str | None = None
 ) -> list[EventType]:
     """Search the knowledge base (with the article answered from last, for follow-ups) and
-    reply; on a miss, offer the closest articles."""
+    reply: an answer, a tentative one ("did you mean ...?"), or on a miss the closest
+    articles."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     query = query[: messages.MAX_QUERY_CHARS]
     context = messages.last_answered_article(tracker.get_slot("kb_history"))
@@ -34,14 +35,21 @@ async def answer_from_kb(
     )
     if preface:
         dispatcher.utter_message(text=preface)
-    if result.get("answered"):
+    if result.get("answered") or result.get("tentative"):
+        # A tentative answer is an answer the customer judges: "did you mean ...?" first.
         answer = result["answer"]
-        dispatcher.utter_message(text=messages.answer_text(answer))
-        dispatcher.utter_message(text="Did that help?", buttons=messages.FEEDBACK_BUTTONS)
+        if result.get("answered"):
+            dispatcher.utter_message(text=messages.answer_text(answer))
+            dispatcher.utter_message(text="Did that help?", buttons=messages.FEEDBACK_BUTTONS)
+        else:
+            dispatcher.utter_message(text=messages.tentative_text(answer))
+            dispatcher.utter_message(
+                text="Is that what you were asking?", buttons=messages.FEEDBACK_BUTTONS
+            )
         return [
             SlotSet("kb_last_article_id", answer["article_id"]),
             SlotSet("kb_history", history),
-            SlotSet("reply_outcome", "answered"),
+            SlotSet("reply_outcome", "answered" if result.get("answered") else "tentative"),
         ]
     candidates = messages.useful_candidates(result)
     dispatcher.utter_message(

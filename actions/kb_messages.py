@@ -24,6 +24,15 @@ def answer_text(answer: dict[str, Any]) -> str:
     return f"{answer['answer']}\n\nMore in “{answer['title']}”: {answer['url']}"
 
 
+def tentative_text(answer: dict[str, Any]) -> str:
+    """A section the search was not sure of, shown under "did you mean" so the customer can
+    say it is not what they asked (knowledge_base.confidence)."""
+    return (
+        f"Did you mean “{answer['title']}”? Here's what it says:\n\n{answer['answer']}"
+        f"\n\nMore: {answer['url']}"
+    )
+
+
 def miss_text(candidates: list[dict[str, Any]]) -> str:
     if not candidates:
         return "Sorry, I'm not sure I understood that. Could you put it another way?"
@@ -48,7 +57,8 @@ def lookup_record(query: str, result: dict[str, Any], intent: str | None) -> dic
     return {
         "query": query,
         "intent": intent,
-        "answered": bool(result.get("answered")),
+        "answered": bool(result.get("answered") or result.get("tentative")),
+        "tentative": bool(result.get("tentative")),
         "article_id": best["article_id"] if best else None,
         "title": best["title"] if best else None,
         "score": best["score"] if best else None,
@@ -60,9 +70,11 @@ def lookup_record(query: str, result: dict[str, Any], intent: str | None) -> dic
 
 def last_answered_article(history: list[dict[str, Any]] | None) -> str | None:
     """The article the conversation was answered from last (kb_history, which feedback does
-    not clear, unlike kb_last_article_id): the context a follow-up question leans on."""
+    not clear, unlike kb_last_article_id): the context a follow-up question leans on. A
+    tentative answer the customer said did not help is no context."""
     for entry in reversed(history or []):
-        if entry.get("answered") and entry.get("article_id"):
+        rejected = entry.get("tentative") and entry.get("feedback") == "not_helpful"
+        if entry.get("answered") and entry.get("article_id") and not rejected:
             return str(entry["article_id"])
     return None
 

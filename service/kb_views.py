@@ -13,6 +13,7 @@ from handoff.privacy.redact import redact_text
 from infra.clock import utc_now
 from infra.redis_client import RedisUnavailable
 from knowledge_base.articles import Article
+from knowledge_base.confidence import Thresholds
 from knowledge_base.follow_up import search_in_context
 from knowledge_base.index import Match, SearchIndex, SearchResult
 from knowledge_base.insights import Miss
@@ -40,13 +41,19 @@ def match_json(match: Match, base_url: str, with_answer: bool) -> dict[str, Any]
     return data
 
 
-def result_json(result: SearchResult, base_url: str) -> dict[str, Any]:
+def result_json(result: SearchResult, thresholds: Thresholds, base_url: str) -> dict[str, Any]:
+    """The search as the bot reads it: `answered` when sure; `tentative` when the best section
+    is worth showing under "did you mean ...?" (knowledge_base.confidence); `answer` holds that
+    section in both cases."""
     best = result.best
+    level = thresholds.level(best.score if best else None)
     return {
         "query": result.query,
-        "answered": result.answered,
-        "threshold": result.threshold,
-        "answer": match_json(best, base_url, True) if best and result.answered else None,
+        "answered": level == "answer",
+        "tentative": level == "tentative",
+        "threshold": thresholds.answer,
+        "tentative_threshold": thresholds.tentative,
+        "answer": match_json(best, base_url, True) if best and level != "miss" else None,
         "candidates": [match_json(match, base_url, False) for match in result.matches],
     }
 
@@ -74,14 +81,14 @@ async def search(request: web.Request) -> web.Response:
         search_in_context,
         index,
         query,
-        settings.answer_threshold,
+        settings.thresholds.answer,
         context,
         knowledge_base.products,
     )
     result = searched.result
-    payload = result_json(result, settings.article_base_url)
+    payload = result_json(result, settings.thresholds, settings.article_base_url)
     payload["follow_up"] = searched.follow_up
-    if not result.answered:
+    if not payload["answered"]:  # tentative answers too: the content team sees what was unsure
         payload["miss_recorded"] = await _record_miss(request, result, conversation_id)
     return web.json_response(payload)
 

@@ -13,6 +13,7 @@ from handoff.routing.agents_config import DEFAULT_AGENTS_PATH
 from handoff.routing.config import DEFAULT_ROUTING_PATH
 from infra.env import EnvReader
 from infra.env import SettingsError as SettingsError  # still imported from here by a gateway test
+from knowledge_base.confidence import ANSWER_THRESHOLD, TENTATIVE_THRESHOLD, Thresholds
 from knowledge_base.products import DEFAULT_PRODUCTS_PATH
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,8 @@ class Settings:
     article_base_url: str
     answer_threshold: float
     reload_interval: float
+    tentative_threshold: float = TENTATIVE_THRESHOLD
+    """From here up to answer_threshold the assistant answers tentatively ("did you mean")."""
     max_query_chars: int = 1000  # the gateway's message limit (GATEWAY_MAX_MESSAGE_CHARS)
     routing_file: Path = DEFAULT_ROUTING_PATH
     agents_file: Path = DEFAULT_AGENTS_PATH
@@ -86,6 +89,10 @@ class Settings:
     service token; the service token is taken there too."""
     products_file: Path = DEFAULT_PRODUCTS_PATH
     """The shop's products and their nicknames, for follow-up questions (KB_PRODUCTS_FILE)."""
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(self.answer_threshold, self.tentative_threshold)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -115,6 +122,15 @@ class Settings:
                 f"METRICS_TOKEN must be a secret of at least {MIN_TOKEN_LENGTH} characters "
                 "(make run generates one in var/secrets/metrics_token)"
             )
+        answer_threshold = number("KB_ANSWER_THRESHOLD", str(ANSWER_THRESHOLD), float, 0.0, 1.0)
+        tentative_threshold = number(
+            "KB_TENTATIVE_THRESHOLD", str(min(TENTATIVE_THRESHOLD, answer_threshold)), float, 0, 1
+        )
+        if tentative_threshold > answer_threshold:
+            read.add(
+                f"KB_TENTATIVE_THRESHOLD={tentative_threshold} must not be above "
+                f"KB_ANSWER_THRESHOLD={answer_threshold}"
+            )
         settings = cls(
             host=env.get("SERVICE_HOST", "127.0.0.1"),
             port=read.port("SERVICE_PORT", 8300),
@@ -125,7 +141,8 @@ class Settings:
                 env.get("KB_EMBEDDING_CACHE_DIR", PROJECT_ROOT / "var" / "cache" / "embeddings")
             ),
             article_base_url=base_url,
-            answer_threshold=number("KB_ANSWER_THRESHOLD", "0.5", float, 0.0, 1.0),
+            answer_threshold=answer_threshold,
+            tentative_threshold=tentative_threshold,
             reload_interval=number("KB_RELOAD_INTERVAL", "0.5", float, 0.05, 60.0),
             routing_file=handoff_files["HANDOFF_ROUTING_FILE"],
             agents_file=handoff_files["AGENTS_FILE"],

@@ -41,6 +41,11 @@ MIN_REPEAT_WORDS = 4  # "Did that help?" repeats by design; only longer replies 
 # reply_outcome values meaning the knowledge base had no answer: a fresh question, or a
 # follow-up that leaned on the previous answer ("and for members?"), which counts less.
 MISS_OUTCOMES = frozenset({"miss", "follow_up_miss"})
+# reply_outcome values meaning the customer was shown an answer and asked to judge it: a sure
+# one, or a tentative one under "did you mean ...?". A tentative answer is evidence like a miss
+# (the knowledge base was not sure) and its question stays open, but the customer's verdict on
+# it comes first - unless they already gave it by asking the same question again.
+ANSWER_OUTCOMES = frozenset({"answered", "tentative"})
 
 
 @dataclass
@@ -220,7 +225,9 @@ class EscalationDecider:
             return action, ""
         if state.handoff_turn is not None:
             return "continue", f"already handed off at turn {state.handoff_turn}"
-        if turn.outcome == "answered":
+        if turn.outcome == "answered" or (
+            turn.outcome == "tentative" and not _asked_again(state, turn)
+        ):
             return "continue", "answered this turn: the customer's verdict comes first"
         margin = self.config.re_offer_margin
         if state.declined_score is not None:
@@ -281,7 +288,7 @@ class EscalationDecider:
             turn.intent == FALLBACK_INTENT or turn.confidence <= limits.fallback_max_confidence
         )
         # A fallback the knowledge base then missed is one failure, counted as the miss.
-        tried = turn.outcome in MISS_OUTCOMES | {"unavailable"}
+        tried = turn.outcome in MISS_OUTCOMES | {"unavailable", "tentative"}
         if fallback and not tried and turn.intent not in ACCEPT_INTENTS | DECLINE_INTENTS:
             add("nlu_fallback", weights.nlu_fallback, 1.0, f"understood with {turn.confidence:.2f}")
         if turn.intent == NOT_HELPFUL_INTENT:
@@ -304,6 +311,9 @@ class EscalationDecider:
                 add("declined", weights.declined, 1.0, evidence)
         if turn.outcome == "miss":
             add("kb_miss", weights.kb_miss, 1.0, f"no answer for {quote(turn.text)}")
+        elif turn.outcome == "tentative":
+            evidence = f'only a "did you mean" for {quote(turn.text)}'
+            add("kb_miss", weights.kb_miss, 1.0, evidence)
         elif turn.outcome == "follow_up_miss":
             evidence = f"no answer for the follow-up {quote(turn.text)}"
             add("follow_up_miss", weights.follow_up_miss, 1.0, evidence)
@@ -315,10 +325,11 @@ class EscalationDecider:
         if repeated is not None:
             add("bot_repeat", weights.bot_repeat, 1.0, f"same reply as turn {repeated}")
         state.unresolved.extend(found)
-        if turn.outcome in MISS_OUTCOMES | {"unavailable"} or fallback or declined:
+        if tried or fallback or declined:
             state.open_questions.append(turn)
-        if turn.outcome == "answered":
+        if turn.outcome in ANSWER_OUTCOMES:
             state.last_answered = turn
+        if turn.outcome == "answered":  # a tentative answer resolves nothing until confirmed
             state.turns_unresolved = 0
         for text in turn.bot_texts:
             state.bot_texts.append((turn.number, text))
@@ -368,3 +379,8 @@ class EscalationDecider:
     @staticmethod
     def _larger(frustration: float, unresolved: float) -> Reason:
         return "frustration" if frustration >= unresolved else "unresolved"
+
+
+def _asked_again(state: _State, turn: CustomerTurn) -> bool:
+    """Whether this turn asks an earlier unanswered question again (a rephrase signal)."""
+    return any(s.name == "rephrase" and s.turn == turn.number for s in state.unresolved)

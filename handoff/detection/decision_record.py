@@ -32,7 +32,7 @@ class CustomerTurn:
     vector: tuple[float, ...] | None = None  # unit-length sentence vector, when known
     bot_actions: tuple[str, ...] = ()  # actions the bot ran in reply, in order
     bot_texts: tuple[str, ...] = ()
-    # "answered" | "miss" | "follow_up_miss" | "unavailable" (slot reply_outcome)
+    # "answered" | "tentative" | "miss" | "follow_up_miss" | "unavailable" (slot reply_outcome)
     outcome: str | None = None
 
 

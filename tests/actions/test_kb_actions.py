@@ -48,6 +48,34 @@ async def test_a_long_question_is_searched_by_its_first_part_not_refused(service
     assert "30 days from delivery" in dispatcher.messages[0]["text"]
 
 
+async def test_an_unsure_answer_asks_did_you_mean_and_is_not_counted_as_a_miss(service) -> None:  # type: ignore[no-untyped-def]
+    service.search_answer = {**ANSWERED, "answered": False, "tentative": True}
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerFromKb().run(
+        dispatcher,
+        tracker("how long for returns", "ask_question", slots={"kb_miss_count": 1.0}),
+        {},
+    )
+    answer, question = dispatcher.messages
+    assert answer["text"].startswith("Did you mean “Our return policy”?")
+    assert "30 days from delivery" in answer["text"]
+    assert question["text"] == "Is that what you were asking?"
+    assert [b["payload"] for b in question["buttons"]] == [
+        "/feedback_helpful",
+        "/feedback_not_helpful",
+    ]
+    recorded = slots(events)
+    assert "kb_miss_count" not in recorded  # the customer's yes or no decides, not a miss
+    assert recorded["kb_last_article_id"] == "return-policy"
+    assert recorded["reply_outcome"] == "tentative"
+    entry = recorded["kb_history"][-1]
+    assert (entry["answered"], entry["tentative"], entry["article_id"]) == (
+        True,
+        True,
+        "return-policy",
+    )
+
+
 async def test_a_miss_offers_the_closest_articles_and_is_counted(service) -> None:  # type: ignore[no-untyped-def]
     service.search_answer = MISSED
     dispatcher = CollectingDispatcher()

@@ -72,6 +72,10 @@ def test_the_context_is_the_latest_answered_lookup() -> None:
     assert messages.last_answered_article([]) is None
     assert messages.last_answered_article(None) is None
     assert messages.last_answered_article([{"answered": False, "article_id": "x"}]) is None
+    rejected = {"answered": True, "tentative": True, "article_id": "y", "feedback": "not_helpful"}
+    assert messages.last_answered_article([{"answered": True, "article_id": "x"}, rejected]) == "x"
+    rejected["feedback"] = "helpful"
+    assert messages.last_answered_article([{"answered": True, "article_id": "x"}, rejected]) == "y"
 
 
 def test_an_older_service_without_follow_up_gives_plain_misses() -> None:

@@ -36,7 +36,7 @@ QUESTION = "I was charged $89.99 twice for order HL-482913 on March 3rd"
 FRUSTRATED = [
     "no, that didn't help at all",
     "can you send the second $89.99 back to my paypal account",
-    "ok, get me a person then",
+    "no, that's not it",  # to the assistant's "did you mean ...?": handed off here
 ]
 BOT = "[data-testid=sw-message][data-sender=bot]"
 LIVE = 15_000  # ms: what a person would call "live", with room for two busy cores

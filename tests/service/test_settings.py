@@ -34,7 +34,21 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_defaults_listen_on_loopback_only() -> None:
     settings = Settings.from_env({"SERVICE_TOKEN": "t" * 32})
     assert settings.host == "127.0.0.1"
-    assert settings.answer_threshold == 0.5
+    assert (settings.answer_threshold, settings.tentative_threshold) == (0.57, 0.47)
+
+
+def test_a_tentative_threshold_above_the_answer_threshold_is_refused() -> None:
+    with pytest.raises(SettingsError, match="KB_TENTATIVE_THRESHOLD=0.7 must not be above"):
+        Settings.from_env(
+            {
+                "SERVICE_TOKEN": "t" * 32,
+                "KB_ANSWER_THRESHOLD": "0.6",
+                "KB_TENTATIVE_THRESHOLD": "0.7",
+            }
+        )
+    # a company that lowers the answer threshold gets no band rather than an error
+    lowered = Settings.from_env({"SERVICE_TOKEN": "t" * 32, "KB_ANSWER_THRESHOLD": "0.4"})
+    assert (lowered.answer_threshold, lowered.tentative_threshold) == (0.4, 0.4)
 
 
 def test_handoff_settings_are_validated_with_the_rest() -> None:
