@@ -32,8 +32,9 @@ lint: setup ## ruff, mypy, the import rules (import-linter) and the size limits
 	@.venv/service/bin/lint-imports
 	@.venv/service/bin/python scripts/check_sizes.py
 
-eval-kb: setup ## Knowledge-base retrieval accuracy on data/kb_questions.yml and data/kb_customer_questions.yml (tuning and test parts), results in benchmarks/results/kb_eval.json
-	@$(SERVICE_PY) -m knowledge_base.evaluate data/kb_questions.yml data/kb_customer_questions.yml --json benchmarks/results/kb_eval.json
+eval-kb: setup ## Knowledge-base retrieval on data/kb_questions.yml and data/kb_customer_questions.yml (tuning and test parts) and StackFAQ (STACKFAQ=path), results in benchmarks/results/kb_eval.json
+	@$(SERVICE_PY) -m benchmarks.stackfaq $(STACKFAQ) --fields both --json benchmarks/results/stackfaq.json
+	@$(SERVICE_PY) -m knowledge_base.evaluate data/kb_questions.yml data/kb_customer_questions.yml --json benchmarks/results/kb_eval.json --stackfaq benchmarks/results/stackfaq.json
 
 eval-nlu: setup ## Rasa NLU 5-fold cross-validation (intent macro F1), results in var/results/nlu-cv
 	@$(SERVICE_PY) -m stack with-service -- $(BOT)/rasa test nlu --nlu bot/data/nlu --config bot/config.yml \

@@ -2,7 +2,7 @@
 
     python -m knowledge_base.evaluate data/kb_questions.yml data/kb_customer_questions.yml
         [--articles DIR] [--answer-threshold T] [--tentative-threshold T] [--show-errors]
-        [--json benchmarks/results/kb_eval.json]
+        [--json benchmarks/results/kb_eval.json] [--stackfaq benchmarks/results/stackfaq.json]
 
 For each set: top-1 and top-3 article accuracy on answerable questions, how many would be
 answered with the right article (score at or above the answer threshold) or tentatively ("did
@@ -11,7 +11,9 @@ answer correctly fall below each; for a set with a tuning/test split, each part 
 kind of question. The thresholds default to the shipped ones (knowledge_base.confidence); the
 thresholds knowledge_base.calibration chooses on the tuning part (never the test part) and a
 sweep of the answer threshold are printed beside them. The figures are computed in
-knowledge_base.eval_figures; this module runs the search.
+knowledge_base.eval_figures; this module runs the search. With --stackfaq, the headline also
+carries the StackFAQ P@1 figures of that results file (benchmarks/stackfaq.py, run just before by
+`make eval-kb`) with its date, so one file holds every retrieval figure.
 """
 
 from __future__ import annotations
@@ -176,6 +178,27 @@ def write_results(results: dict[str, Any], argv: Sequence[str], path: Path) -> N
     path.write_text(json.dumps(stamped, indent=2) + "\n")
 
 
+def stackfaq_figures(path: Path) -> dict[str, Any]:
+    """The StackFAQ figures quoted beside ours: P@1 through our index, answer text only and
+    question and answer, and the run they come from."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        results = data["results"]
+        return {
+            "stackfaq_answer_p1": results["answer"]["knowledge_base_index"]["p_at_1"],
+            "stackfaq_question_answer_p1": results["question+answer"]["knowledge_base_index"][
+                "p_at_1"
+            ],
+            "stackfaq_minilm_alone_answer_p1": results["answer"]["minilm_cosine_alone"]["p_at_1"],
+            "stackfaq_run": {"date": data["date"], "command": data["command"]},
+        }
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SystemExit(
+            f"{path}: not a StackFAQ results file with both fields ({error!r}); "
+            "run `make eval-stackfaq` first"
+        ) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(
@@ -190,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         "--show-errors", action="store_true", help="list every wrong or doubtful answer"
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--stackfaq", type=Path, help="a StackFAQ results file whose P@1 joins the headline"
+    )
     args = parser.parse_args(argv)
 
     articles, errors = load_articles(args.articles)
@@ -203,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     search = index_search(SearchIndex(articles, embedder, embedder.uncached))
     results, runs = evaluate_files(args.questions, search, thresholds)
+    if args.stackfaq:
+        results["figures"] |= stackfaq_figures(args.stackfaq)
     for name, set_report in results["sets"].items():
         print_set(name, set_report)
     print("\n" + json.dumps(results["figures"], indent=2))

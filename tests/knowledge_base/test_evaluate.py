@@ -174,3 +174,36 @@ def test_the_customer_set_keeps_its_split_and_names_only_real_articles() -> None
         assert question.kind, question.text
         fixed = "test" if zlib.crc32(question.text.encode()) % 5 < 2 else "tuning"
         assert question.split == fixed, question.text
+
+
+def test_the_stackfaq_figures_join_the_headline_or_the_command_says_what_is_missing(
+    tmp_path: Path,
+) -> None:
+    from knowledge_base.evaluate import stackfaq_figures
+
+    path = tmp_path / "stackfaq.json"
+    path.write_text(
+        json.dumps(
+            {
+                "date": "2026-12-05T13:32:07+00:00",
+                "command": "python -m benchmarks.stackfaq x.json --fields both",
+                "results": {
+                    "answer": {
+                        "knowledge_base_index": {"p_at_1": 0.811},
+                        "minilm_cosine_alone": {"p_at_1": 0.7886},
+                    },
+                    "question+answer": {"knowledge_base_index": {"p_at_1": 0.9504}},
+                },
+            }
+        )
+    )
+    figures = stackfaq_figures(path)
+    assert (figures["stackfaq_answer_p1"], figures["stackfaq_question_answer_p1"]) == (
+        0.811,
+        0.9504,
+    )
+    assert figures["stackfaq_run"]["date"] == "2026-12-05T13:32:07+00:00"
+
+    path.write_text(json.dumps({"results": {}}))
+    with pytest.raises(SystemExit, match="make eval-stackfaq"):
+        stackfaq_figures(path)
