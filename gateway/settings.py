@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from gateway.client_address import InvalidTrustedProxies, Network, parse_trusted_proxies
 from infra.env import EnvReader
 
 DEFAULT_PORT = 8400
@@ -28,6 +29,28 @@ class RateLimit:
     per_minute: float
 
 
+# The default buckets, sized for one customer typing at a human pace (a message every few
+# seconds at the fastest, rarely more than 4 a minute over a conversation):
+SESSION_RATE = RateLimit(burst=10, per_minute=30)
+"""One chat session (one widget): 10 quick messages, then one every 2 s - no person types
+faster; a script flooding one session is held at that."""
+CUSTOMER_RATE = RateLimit(burst=20, per_minute=60)
+"""One verified customer (the signed customer id) across their sessions: two sessions' worth,
+for a customer with the chat open in two tabs; opening more tabs does not add to it."""
+ADDRESS_RATE = RateLimit(burst=600, per_minute=1200)
+"""One client address (a home, an office, a mobile carrier's NAT, or every customer behind a
+reverse proxy that is not in GATEWAY_TRUSTED_PROXIES): 50 customers sending 10 messages at once
+fit in the burst (the case that refused 478 of 500 with the old 60/300), and 1,200 a minute is
+300 customers at 4 messages a minute each. It still stops one address from spreading a flood
+over many sessions beyond 20 messages a second; the session bucket limits each of them."""
+SESSION_CREATE_RATE = RateLimit(burst=100, per_minute=120)
+"""New chat sessions from one client address, a budget of their own so opening chats spends no
+message tokens: 100 at once (50 customers opening the chat together, twice over), then 2 a
+second (7,200 new chats an hour from one address). Resuming a session the gateway issued is
+free. Every new session is a Redis record kept for GATEWAY_SESSION_TTL, so this is what stops a
+script from filling Redis with sessions."""
+
+
 @dataclass(frozen=True)
 class GatewaySettings:
     host: str
@@ -40,8 +63,12 @@ class GatewaySettings:
     allowed_origins: tuple[str, ...]
     max_message_chars: int = 1000
     session_ttl_seconds: int = 7 * 24 * 3600
-    session_rate: RateLimit = RateLimit(burst=10, per_minute=30)
-    address_rate: RateLimit = RateLimit(burst=60, per_minute=300)
+    session_rate: RateLimit = SESSION_RATE
+    customer_rate: RateLimit = CUSTOMER_RATE
+    address_rate: RateLimit = ADDRESS_RATE
+    session_create_rate: RateLimit = SESSION_CREATE_RATE
+    trusted_proxies: tuple[Network, ...] = ()
+    """The reverse proxies whose X-Forwarded-For is believed (GATEWAY_TRUSTED_PROXIES)."""
     init_payload: str = "/greet"
     rasa_timeout_seconds: float = 30.0
     status_interval_seconds: float = 10.0
@@ -92,14 +119,11 @@ class GatewaySettings:
             session_ttl_seconds=int(
                 number("GATEWAY_SESSION_TTL", str(7 * 24 * 3600), int, 60, 90 * 24 * 3600)
             ),
-            session_rate=RateLimit(
-                burst=int(number("GATEWAY_SESSION_BURST", "10", int, 1, 10000)),
-                per_minute=number("GATEWAY_SESSION_PER_MINUTE", "30", float, 0.1, 100000),
-            ),
-            address_rate=RateLimit(
-                burst=int(number("GATEWAY_ADDRESS_BURST", "60", int, 1, 100000)),
-                per_minute=number("GATEWAY_ADDRESS_PER_MINUTE", "300", float, 0.1, 1000000),
-            ),
+            session_rate=_rate(read, "GATEWAY_SESSION", SESSION_RATE),
+            customer_rate=_rate(read, "GATEWAY_CUSTOMER", CUSTOMER_RATE),
+            address_rate=_rate(read, "GATEWAY_ADDRESS", ADDRESS_RATE),
+            session_create_rate=_rate(read, "GATEWAY_SESSION_CREATE", SESSION_CREATE_RATE),
+            trusted_proxies=_trusted_proxies(read),
             init_payload=init_payload,
             rasa_timeout_seconds=number("GATEWAY_RASA_TIMEOUT", "30", float, 0.5, 300),
             status_interval_seconds=number("GATEWAY_STATUS_INTERVAL", "10", float, 0.05, 3600),
@@ -108,6 +132,24 @@ class GatewaySettings:
         )
         read.raise_problems()
         return settings
+
+
+def _rate(read: EnvReader, prefix: str, default: RateLimit) -> RateLimit:
+    """{prefix}_BURST and {prefix}_PER_MINUTE."""
+    return RateLimit(
+        burst=int(read.number(f"{prefix}_BURST", str(default.burst), int, 1, 1_000_000)),
+        per_minute=read.number(
+            f"{prefix}_PER_MINUTE", f"{default.per_minute:g}", float, 0.1, 10_000_000
+        ),
+    )
+
+
+def _trusted_proxies(read: EnvReader) -> tuple[Network, ...]:
+    try:
+        return parse_trusted_proxies(read.env.get("GATEWAY_TRUSTED_PROXIES", ""))
+    except InvalidTrustedProxies as error:
+        read.add(str(error))
+        return ()
 
 
 def _allowed_origins(read: EnvReader, port: int) -> tuple[str, ...]:
