@@ -14,7 +14,10 @@ own events (`handoff_status`, `cancel_handoff`) are in gateway/handoff_events.py
 resolved the chat) in gateway/surveys.py; the demo page, the widget's files and the security
 headers in gateway/web.py.
 
-Errors reach the client as a `gateway_error` event `{"code", "message"[, "retry_after"]}`.
+Errors reach the client as a `gateway_error` event `{"code", "message"[, "retry_after"]}`; the
+rate limits (per session, per verified customer, per client address, and a budget of new
+sessions per address) are in gateway/rate_limits.py, the client address (the peer, or
+`X-Forwarded-For` from a trusted proxy) in gateway/client_address.py.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ import socketio
 from aiohttp import web
 
 from gateway import packet_json, protocol
+from gateway.client_address import Network, client_address
 from gateway.console import setup_console
 from gateway.handoff_events import HandoffEvents
 from gateway.prometheus import TO_TEAM, GatewayMetrics, setup_metrics
+from gateway.rate_limits import RateLimits
 from gateway.service_client import ServiceClient
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
@@ -75,6 +80,7 @@ class Gateway:
         self.clock = clock
         self.metrics = metrics or GatewayMetrics()
         self.store = GatewayStore(client, settings.session_ttl_seconds)
+        self.limits = RateLimits(settings, self.store, self._error, self._notice)
         self.pumps: dict[str, asyncio.Task[None]] = {}
         self.members: dict[str, set[str]] = {}  # conversation id -> socket ids here
         # python-socketio runs handlers concurrently: one conversation's messages go in order
@@ -103,12 +109,13 @@ class Gateway:
         if origin is not None and origin.rstrip("/") not in self.settings.allowed_origins:
             log.info("refused a connection from origin %s", origin)
             return False
-        await self.sio.save_session(
-            sid, {"address": _address(environ), "session_id": None, "conversation_id": None}
-        )
+        address = _address(environ, self.settings.trusted_proxies)
+        session = {"address": address, "session_id": None, "conversation_id": None}
+        await self.sio.save_session(sid, session)
         return True
 
     async def disconnect(self, sid: str, *args: object) -> None:
+        self.limits.forget(sid)
         session = await self.sio.get_session(sid)
         conversation_id = session.get("conversation_id")
         if conversation_id:
@@ -116,11 +123,13 @@ class Gateway:
 
     async def session_request(self, sid: str, data: object = None) -> None:
         session = await self.sio.get_session(sid)
-        if not await self._within_limit(sid, "address", session["address"]):
-            return
         requested = data.get("session_id") if isinstance(data, dict) else None
         try:
-            issued = await self.store.resume_or_issue(requested)
+            issued = await self.store.resume(requested)
+            if issued is None:  # only a new session spends from the address's session budget
+                if not await self.limits.allow_new_session(sid, session["address"]):
+                    return
+                issued = await self.store.issue()
         except RedisUnavailable as error:
             log.error("no session could be issued: %s", error)
             await self._error(sid, "unavailable", "the chat is not available; try again")
@@ -172,13 +181,13 @@ class Gateway:
 
     async def cancel_handoff(self, sid: str, data: object = None) -> None:
         conversation_id = await self._confirmed_conversation(sid)
-        if conversation_id and await self._within_limit(sid, "session", conversation_id):
+        if conversation_id and await self.limits.allow_session_action(sid, conversation_id):
             async with self.locks.setdefault(conversation_id, asyncio.Lock()):
                 await self.handoff.cancel(sid, conversation_id)
 
     async def survey(self, sid: str, data: object = None) -> None:
         conversation_id = await self._confirmed_conversation(sid)
-        if conversation_id and await self._within_limit(sid, "session", conversation_id):
+        if conversation_id and await self.limits.allow_session_action(sid, conversation_id):
             await self.surveys.save(sid, conversation_id, data)
 
     async def _confirmed_conversation(self, sid: str) -> str | None:
@@ -201,9 +210,13 @@ class Gateway:
             return
         if not text.strip():
             return
-        if not await self._within_limit(sid, "session", conversation_id):
-            return
-        if not await self._within_limit(sid, "address", session["address"]):
+        metadata = protocol.verified_metadata(
+            data.get("metadata"), self.settings.customer_signing_secret
+        )
+        customer_id = metadata.get("customer", {}).get("id")
+        if not await self.limits.allow_message(
+            sid, conversation_id, session["address"], customer_id
+        ):
             return
         await self.store.touch(conversation_id, session_id=session["session_id"])
         state = await self.conversations.state(conversation_id)
@@ -220,14 +233,17 @@ class Gateway:
             if appended:
                 return
             # the team finished with the conversation meanwhile: the assistant answers it
-        await self._to_rasa(sid, conversation_id, text, data.get("metadata"))
+        await self._to_rasa(sid, conversation_id, text, metadata)
 
-    async def _to_rasa(self, sid: str, conversation_id: str, text: str, metadata: object) -> None:
+    async def _to_rasa(
+        self, sid: str, conversation_id: str, text: str, metadata: dict[str, Any]
+    ) -> None:
+        """`metadata`: the verified claims only (protocol.verified_metadata)."""
         offered = await self.store.offered(conversation_id)
         body = {
             "sender": conversation_id,
             "message": protocol.text_for_rasa(text, offered, self.settings.init_payload),
-            "metadata": protocol.verified_metadata(metadata, self.settings.customer_signing_secret),
+            "metadata": metadata,
         }
         url = f"{self.settings.rasa_url}/webhooks/rest/webhook"
         try:
@@ -293,21 +309,6 @@ class Gateway:
                 if lock is not None and not lock.locked():
                     del self.locks[conversation_id]
 
-    async def _within_limit(self, sid: str, scope: str, key: str) -> bool:
-        limit = self.settings.session_rate if scope == "session" else self.settings.address_rate
-        retry_after = await self.store.take(scope, key, limit)
-        if retry_after:
-            await self._error(
-                sid,
-                "rate_limited",
-                f"too many messages; try again in {retry_after:.0f} s"
-                if retry_after >= 1
-                else "too many messages; try again in a moment",
-                retry_after=round(retry_after, 3),
-            )
-            return False
-        return True
-
     async def _error(self, sid: str, code: str, message: str, **extra: Any) -> None:
         await self.sio.emit("gateway_error", {"code": code, "message": message, **extra}, to=sid)
 
@@ -334,11 +335,14 @@ class Gateway:
                 await task
 
 
-def _address(environ: dict[str, Any]) -> str:
-    """The peer address. Behind a reverse proxy this is the proxy's (see the README)."""
+def _address(environ: dict[str, Any], trusted_proxies: tuple[Network, ...]) -> str:
+    """The client address of a connection: the peer's, or, from a trusted proxy, the one its
+    `X-Forwarded-For` names (gateway/client_address.py). Never logged."""
     request = environ.get("aiohttp.request")
-    remote = getattr(request, "remote", None)
-    return str(remote or environ.get("REMOTE_ADDR") or "unknown")
+    peer = str(getattr(request, "remote", None) or environ.get("REMOTE_ADDR") or "unknown")
+    headers = getattr(request, "headers", None)
+    forwarded_for = headers.getall("X-Forwarded-For", []) if headers is not None else []
+    return client_address(peer, forwarded_for, trusted_proxies)
 
 
 GATEWAY = web.AppKey("gateway", Gateway)

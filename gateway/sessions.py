@@ -4,7 +4,7 @@ knowledge base's `kb:` and the handoff's `handoff:`):
     gateway:session:{sha256(session id)}  hash    conversation_id, issued_at
     gateway:conversation:{conversation}   hash    outbox_cursor (last delivered outbox entry)
     gateway:offered:{conversation}        set     button payloads of the bot's last reply
-    gateway:rate:{scope}:{key}            hash    token bucket (tokens, at)
+    gateway:rate:{scope}:{sha256(key)}    hash    token bucket (tokens, at)
 
 Two ids, on purpose:
 - the **session id** is the widget's secret (192 random bits): whoever holds it is that
@@ -13,6 +13,11 @@ Two ids, on purpose:
 - the **conversation id** (`conv-` and 80 random bits) names the conversation everywhere else:
   Rasa's sender id, `handoff:conversation:{id}`, tickets, the console, logs. Knowing it gives no
   way into the chat.
+
+Rate-limit scopes (gateway/rate_limits.py): `session` (a conversation), `customer` (a verified
+customer id), `address` (a client address's messages), `session_create` (a client address's new
+sessions) and `console` (gateway/console.py). Their keys are hashed, so Redis holds no client
+address or customer id in a key name.
 
 Every key expires: sessions, cursors and offered payloads after the session TTL of inactivity,
 buckets once they would be full again. Every method raises `RedisUnavailable`
@@ -25,7 +30,7 @@ import hashlib
 import re
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import redis.asyncio as redis
@@ -48,27 +53,35 @@ class Session:
     resumed: bool
 
 
-# KEYS[1] bucket; ARGV: burst, refill per second, now (s), cost. Returns {allowed, retry_after}.
-TOKEN_BUCKET = """
-local burst = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local cost = tonumber(ARGV[4])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or burst
-local at = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-local allowed = 0
+# KEYS: the buckets; ARGV: now (s), cost, then each bucket's burst and refill per second.
+# Returns {allowed, retry_after}: every bucket pays, or none does (a refused request spends no
+# token anywhere) and retry_after is when the emptiest one has enough again.
+TOKEN_BUCKETS = """
+local now = tonumber(ARGV[1])
+local cost = tonumber(ARGV[2])
+local levels = {}
 local retry = 0
-if tokens >= cost then
-  tokens = tokens - cost
-  allowed = 1
-else
-  retry = (cost - tokens) / rate
+for i, key in ipairs(KEYS) do
+  local burst = tonumber(ARGV[1 + 2 * i])
+  local rate = tonumber(ARGV[2 + 2 * i])
+  local state = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = tonumber(state[1]) or burst
+  local at = tonumber(state[2]) or now
+  levels[i] = math.min(burst, tokens + math.max(0, now - at) * rate)
+  if levels[i] < cost then
+    retry = math.max(retry, (cost - levels[i]) / rate)
+  end
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
-return {allowed, tostring(retry)}
+if retry > 0 then
+  return {0, tostring(retry)}
+end
+for i, key in ipairs(KEYS) do
+  local burst = tonumber(ARGV[1 + 2 * i])
+  local rate = tonumber(ARGV[2 + 2 * i])
+  redis.call('HSET', key, 'tokens', tostring(levels[i] - cost), 'at', tostring(now))
+  redis.call('EXPIRE', key, math.ceil(burst / rate) + 1)
+end
+return {1, '0'}
 """
 
 
@@ -86,7 +99,8 @@ def offered_key(conversation_id: str) -> str:
 
 
 def rate_key(scope: str, key: str) -> str:
-    return f"{PREFIX}rate:{scope}:{key}"
+    """A bucket's key; the address or customer id in it is hashed, never kept as is."""
+    return f"{PREFIX}rate:{scope}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
 def new_conversation_id() -> str:
@@ -97,16 +111,25 @@ class GatewayStore:
     def __init__(self, client: redis.Redis, session_ttl_seconds: int) -> None:
         self._redis = client
         self._ttl = session_ttl_seconds
-        self._bucket = client.register_script(TOKEN_BUCKET)
+        self._buckets = client.register_script(TOKEN_BUCKETS)
 
     async def resume_or_issue(self, requested: object) -> Session:
         """The client's session when this gateway issued it and it has not expired (its TTL
         is renewed), else a new session with a new conversation."""
+        return await self.resume(requested) or await self.issue()
+
+    async def resume(self, requested: object) -> Session | None:
+        """The client's session when this gateway issued it and it has not expired (its TTL is
+        renewed); None otherwise."""
         if isinstance(requested, str) and SESSION_ID.match(requested):
             found = await self.conversation_id(requested)
             if found is not None:
                 await self.touch(found, session_id=requested)
                 return Session(requested, found, resumed=True)
+        return None
+
+    async def issue(self) -> Session:
+        """A new session with a new conversation."""
         session = Session(
             secrets.token_urlsafe(SESSION_BYTES), new_conversation_id(), resumed=False
         )
@@ -169,9 +192,16 @@ class GatewayStore:
 
     async def take(self, scope: str, key: str, limit: RateLimit) -> float:
         """Take one token from the bucket; 0.0 when allowed, else seconds until allowed."""
+        return await self.take_all([(scope, key, limit)])
+
+    async def take_all(self, buckets: Sequence[tuple[str, str, RateLimit]]) -> float:
+        """Take one token from each (scope, key, limit) bucket, or from none when one is empty;
+        0.0 when allowed, else seconds until all of them have a token."""
+        args: list[str | int | float] = [f"{time.time():.6f}", 1]
+        for _, _, limit in buckets:
+            args += [limit.burst, limit.per_minute / 60.0]
         async with guard():
-            allowed, retry = await self._bucket(
-                keys=[rate_key(scope, key)],
-                args=[limit.burst, limit.per_minute / 60.0, f"{time.time():.6f}", 1],
+            allowed, retry = await self._buckets(
+                keys=[rate_key(scope, key) for scope, key, _ in buckets], args=args
             )
         return 0.0 if int(allowed) == 1 else max(float(retry), 0.001)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -21,64 +20,13 @@ from stack.supervisor import free_port
 from tests.gateway.support import (
     ORIGIN,
     SECRET,
-    FakeRasa,
     Widget,
     conversation_of,
     gateway_settings,
-    stand_in_rasa,
     wait_for,
 )
 from tests.support.handoff import OPEN_HOURS, PAYMENT, record
 from tests.support.redis_server import redis_server
-
-
-@pytest.fixture
-async def rasa() -> AsyncIterator[FakeRasa]:
-    fake = FakeRasa()
-    async with stand_in_rasa(fake.webhook) as url:
-        fake.url = url
-        yield fake
-
-
-@pytest.fixture
-def settings_extra() -> dict[str, str]:
-    """Overridden by tests that need other limits."""
-    return {}
-
-
-@pytest.fixture
-async def gateway_url(
-    redis_url: str, redis_client: redis.Redis, rasa: FakeRasa, settings_extra: dict[str, str]
-) -> AsyncIterator[str]:
-    settings = gateway_settings(redis_url, rasa.url, **settings_extra)
-    server = TestServer(create_app(settings), host="127.0.0.1")
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
-    await server.close()
-
-
-@pytest.fixture
-async def connect(gateway_url: str) -> AsyncIterator[Any]:
-    """connect(origin=ORIGIN) -> a connected Widget; all are disconnected afterwards."""
-    clients: list[socketio.AsyncClient] = []
-
-    async def open_widget(origin: str = ORIGIN) -> Widget:
-        client = socketio.AsyncClient(reconnection=False)
-        widget = Widget(client)
-        client.on("bot_uttered", widget.bot.append)
-        client.on("gateway_error", widget.errors.append)
-        client.on("session_confirm", widget.confirmed.append)
-        clients.append(client)
-        await client.connect(gateway_url, headers={"Origin": origin}, transports=["websocket"])
-        return widget
-
-    yield open_widget
-    for client in clients:
-        if client.connected:
-            await client.disconnect()
-        http = getattr(client.eio, "http", None)  # left open by a refused connection
-        if http is not None and not http.closed:
-            await http.close()
 
 
 async def test_a_new_session_is_issued_with_at_least_128_random_bits(  # type: ignore[no-untyped-def]
@@ -230,12 +178,13 @@ async def test_over_rate_messages_of_a_session_get_a_clear_error(connect, rasa) 
 async def test_one_address_cannot_spread_a_flood_over_many_sessions(connect, rasa) -> None:  # type: ignore[no-untyped-def]
     widgets = [await connect() for _ in range(2)]
     for widget in widgets:
-        await widget.start_session()  # one token each
+        await widget.start_session()  # new sessions have a budget of their own
     for widget in widgets:
-        await widget.say("hello")
-        await widget.say("hello again")
+        for number in range(3):
+            await widget.say(f"hello {number}")
     await wait_for(lambda: sum(len(widget.errors) for widget in widgets) == 2)
-    assert len(rasa.received) == 2
+    assert len(rasa.received) == 4
+    assert {error["code"] for widget in widgets for error in widget.errors} == {"rate_limited"}
 
 
 async def test_a_forged_tier_is_stripped_and_a_signed_one_passes(connect, rasa) -> None:  # type: ignore[no-untyped-def]
