@@ -122,15 +122,7 @@ class Settings:
                 f"METRICS_TOKEN must be a secret of at least {MIN_TOKEN_LENGTH} characters "
                 "(make run generates one in var/secrets/metrics_token)"
             )
-        answer_threshold = number("KB_ANSWER_THRESHOLD", str(ANSWER_THRESHOLD), float, 0.0, 1.0)
-        tentative_threshold = number(
-            "KB_TENTATIVE_THRESHOLD", str(min(TENTATIVE_THRESHOLD, answer_threshold)), float, 0, 1
-        )
-        if tentative_threshold > answer_threshold:
-            read.add(
-                f"KB_TENTATIVE_THRESHOLD={tentative_threshold} must not be above "
-                f"KB_ANSWER_THRESHOLD={answer_threshold}"
-            )
+        answer_threshold, tentative_threshold = _kb_thresholds(read)
         settings = cls(
             host=env.get("SERVICE_HOST", "127.0.0.1"),
             port=read.port("SERVICE_PORT", 8300),
@@ -189,3 +181,17 @@ def _handoff_files(read: EnvReader) -> dict[str, Path]:
         if not path.is_file():
             read.add(f"{name}={str(path)!r} is not a file")
     return files
+
+
+def _kb_thresholds(read: EnvReader) -> tuple[float, float]:
+    """The answer threshold and the tentative ("did you mean") one below it
+    (knowledge_base/confidence.py has the shipped values and how they were chosen)."""
+    answer = read.number("KB_ANSWER_THRESHOLD", str(ANSWER_THRESHOLD), float, 0.0, 1.0)
+    tentative = read.number(
+        "KB_TENTATIVE_THRESHOLD", str(min(TENTATIVE_THRESHOLD, answer)), float, 0.0, 1.0
+    )
+    if tentative > answer:
+        read.add(
+            f"KB_TENTATIVE_THRESHOLD={tentative} must not be above KB_ANSWER_THRESHOLD={answer}"
+        )
+    return answer, tentative
