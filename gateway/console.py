@@ -37,6 +37,7 @@ from aiohttp import web
 from yarl import URL
 
 from gateway import feed
+from gateway.client_address import client_address
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
 from handoff.store.conversations import ConversationPort, RedisConversations
@@ -243,7 +244,12 @@ async def _body(request: web.Request) -> bytes | None | web.Response:
 
 async def _over_limit(request: web.Request) -> web.Response | None:
     console = request.app[CONSOLE]
-    address = request.remote or "unknown"
+    # behind a trusted proxy, the agent's own address (gateway/client_address.py)
+    address = client_address(
+        request.remote or "unknown",
+        request.headers.getall("X-Forwarded-For", []),
+        console.settings.trusted_proxies,
+    )
     try:
         retry_after = await console.limits.take("console", address, console.settings.address_rate)
     except RedisUnavailable as error:

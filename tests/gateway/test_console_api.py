@@ -256,6 +256,26 @@ async def test_the_console_rate_limits_each_address(  # type: ignore[no-untyped-
     assert "too many requests" in (await refused.json())["error"]
 
 
+async def test_behind_a_trusted_proxy_each_agent_has_their_own_console_budget(  # type: ignore[no-untyped-def]
+    aiohttp_client, redis_url, redis_client, service_url, agents
+) -> None:
+    settings = console_settings(
+        redis_url,
+        service_url,
+        GATEWAY_ADDRESS_BURST="2",
+        GATEWAY_ADDRESS_PER_MINUTE="1",
+        GATEWAY_TRUSTED_PROXIES="127.0.0.1/32",
+    )
+    gateway = await aiohttp_client(create_gateway(settings))
+    first = {**agents["priya"], "X-Forwarded-For": "203.0.113.7"}
+    second = {**agents["priya"], "X-Forwarded-For": "203.0.113.8"}
+    for _ in range(2):
+        await call(gateway, "GET", "me", 200, headers=first)
+
+    assert (await gateway.get("/console/api/me", headers=first)).status == 429
+    await call(gateway, "GET", "me", 200, headers=second)  # another office, another bucket
+
+
 async def test_events_refuse_missing_and_wrong_tokens(gateway) -> None:  # type: ignore[no-untyped-def]
     missing = await gateway.get("/console/api/events")
     wrong = await gateway.get("/console/api/events", headers={"Authorization": "Bearer nope"})
