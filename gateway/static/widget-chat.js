@@ -183,6 +183,9 @@ Widget.prototype.onBotUttered = function (data) {
     return; // images, attachments and custom payloads are not shown by this widget
   }
   var sender = data.sender === "agent" || data.sender === "system" ? data.sender : "bot";
+  if (sender === "system" && data.event === "rate_limited") {
+    return; // for stock widgets; this one shows the gateway_error that comes with it
+  }
   var message = { sender: sender, text: text };
   if (typeof data.agent_name === "string") {
     message.agentName = data.agent_name;
@@ -231,7 +234,22 @@ Widget.prototype.onError = function (error) {
   if (this.onSurveyError(error.code, text)) {
     return;
   }
+  if (error.code === "rate_limited" && !this.sessionReady && typeof error.retry_after === "number") {
+    this.retrySession(error.retry_after);
+  }
   this.showError(text.charAt(0).toUpperCase() + text.slice(1) + ".");
+};
+
+// A session request the gateway refused for now (too many new chats from one address): ask
+// again when it says one may be granted, so the customer need not reload.
+Widget.prototype.retrySession = function (seconds) {
+  var widget = this;
+  clearTimeout(this.sessionRetry);
+  this.sessionRetry = setTimeout(function () {
+    if (!widget.sessionReady) {
+      widget.requestSession();
+    }
+  }, Math.ceil(Math.max(seconds, 0.1) * 1000) + 100);
 };
 
 export function start(config) {

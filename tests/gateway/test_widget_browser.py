@@ -185,6 +185,48 @@ async def test_a_quick_reply_sends_its_payload_and_a_reload_continues_the_chat( 
     assert await page.locator("[data-testid=sw-message]").count() == 0
 
 
+async def test_a_refused_new_chat_is_asked_for_again_without_a_reload(  # type: ignore[no-untyped-def]
+    redis_url, redis_client, browser, page
+) -> None:
+    """One new chat a second from this address: the second tab's session request is refused
+    with retry_after, the widget says so once, and gets its session when the budget allows."""
+    async with stand_in_rasa(EchoRasa().webhook) as rasa_url:
+        port = free_port()
+        settings = gateway_settings(
+            redis_url,
+            rasa_url,
+            GATEWAY_PORT=str(port),
+            GATEWAY_ALLOWED_ORIGINS=f"http://127.0.0.1:{port}",
+            SERVICE_URL=f"http://127.0.0.1:{free_port()}",
+            GATEWAY_SESSION_CREATE_BURST="1",
+            GATEWAY_SESSION_CREATE_PER_MINUTE="60",
+        )
+        gateway = TestServer(create_app(settings), host="127.0.0.1", port=port)
+        await gateway.start_server()
+        try:
+            url = f"http://127.0.0.1:{port}"
+            await _open_chat(page, url)
+            await _until(lambda: _ready(page))
+            second = await browser.new_page()  # another customer behind the same address
+            await second.goto(url + "/")
+            await second.click("[data-testid=sw-launcher]")
+            await _count_at_least(second, "[data-testid=sw-error]", 1)
+            assert "Too many new chats" in (
+                await second.locator("[data-testid=sw-error]").inner_text()
+            )
+            shown = await second.locator("[data-sender=system]").all_inner_texts()
+            assert len(shown) == 1, shown  # the error line, not the stock widgets' notice too
+
+            await _until(lambda: _ready(second), timeout=5.0)
+            await _send(second, "hello", replies=1)
+        finally:
+            await gateway.close()
+
+
+async def _ready(page: Page) -> bool:
+    return bool(await page.evaluate("window.supportWidget.sessionReady"))
+
+
 async def test_the_widget_works_from_the_keyboard(site, page, redis_client) -> None:  # type: ignore[no-untyped-def]
     url, _ = site
     await page.goto(url + "/")
