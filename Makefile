@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SERVICE_PY := .venv/service/bin/python
 BOT := .venv/bot/bin
 
-.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes bench-metrics bench-dashboard eval-oos eval-frustration eval-stackfaq eval-escalation tune-escalation clean
+.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes bench-metrics bench-dashboard eval-oos eval-calibration eval-frustration eval-stackfaq eval-escalation tune-escalation clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -42,8 +42,11 @@ eval-nlu: setup ## Rasa NLU 5-fold cross-validation (intent macro F1), results i
 	@$(SERVICE_PY) -c "import json; r=json.load(open('var/results/nlu-cv/intent_report.json')); print('intent macro F1:', round(r['macro avg']['f1-score'], 4), ' weighted F1:', round(r['weighted avg']['f1-score'], 4))"
 
 CLINC ?= ../shared/datasets/clinc150/data_full.json
-eval-oos: setup ## Out-of-scope detection on CLINC150 (CLINC=path; EPOCHS=n quick run; WITH_OOS_ONLY=1 one model), report in var/results/clinc150
+eval-oos: setup ## Out-of-scope detection on CLINC150 (CLINC=path to data_full.json, data_small.json or data_imbalanced.json; EPOCHS=n quick run; WITH_OOS_ONLY=1 one model), report in var/results/clinc150[-small|-imbalanced]
 	@$(SERVICE_PY) -m benchmarks.clinc150_oos $(CLINC) $(if $(EPOCHS),--epochs $(EPOCHS) --out var/results/clinc150-quick) $(if $(WITH_OOS_ONLY),--with-oos-only)
+
+eval-calibration: setup ## Intent confidence on CLINC150 Full/Small/Imbalanced outside Rasa, uncalibrated vs calibrated (~20 min), benchmarks/results/clinc150_calibration.json
+	@$(SERVICE_PY) -m benchmarks.clinc150_calibration $(dir $(CLINC))data_full.json $(dir $(CLINC))data_small.json $(dir $(CLINC))data_imbalanced.json
 
 USS ?= ../shared/datasets/uss/MWOZ.txt
 eval-frustration: setup ## Dissatisfied-turn detection on USS MultiWOZ (USS=path), report in var/results/uss_frustration.json

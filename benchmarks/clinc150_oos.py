@@ -208,8 +208,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("clinc", type=Path, help="CLINC150 data_full.json")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "clinc",
+        type=Path,
+        help="CLINC150 data_full.json (or data_small.json, data_imbalanced.json)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="default: var/results/clinc150 for data_full.json, var/results/clinc150-<variant> "
+        "for data_<variant>.json (each file its own report and trained models)",
+    )
     parser.add_argument("--target-recall", type=float, default=TARGET["oos_recall"])
     parser.add_argument(
         "--epochs",
@@ -222,7 +231,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="train and report only the model with oos_train (the headline; half the time)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = default_out(args.clinc)
+    return args
+
+
+def default_out(clinc: Path) -> Path:
+    """Where a data file's report goes: var/results/clinc150 for the full data, a folder of its
+    own for each other variant, so their reports and trained models never mix."""
+    variant = clinc.stem.removeprefix("data_")
+    return DEFAULT_OUT if variant == "full" else DEFAULT_OUT.with_name(f"clinc150-{variant}")
 
 
 @dataclass(frozen=True)

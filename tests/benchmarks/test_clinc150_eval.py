@@ -298,3 +298,12 @@ def test_a_with_oos_only_job_has_just_the_headline_model(tmp_path) -> None:  # t
     assert [variant["name"] for variant in both] == ["with_oos_train", "without_oos_train"]
     assert [variant["name"] for variant in one] == ["with_oos_train"]
     assert one[0]["model"] == both[0]["model"]  # the same key: a model trained once is reused
+
+
+def test_each_clinc150_variant_reports_to_its_own_folder() -> None:
+    from benchmarks.clinc150_oos import DEFAULT_OUT, parse_args
+
+    assert parse_args(["x/data_full.json"]).out == DEFAULT_OUT
+    assert parse_args(["x/data_small.json"]).out.name == "clinc150-small"
+    assert parse_args(["x/data_imbalanced.json"]).out.name == "clinc150-imbalanced"
+    assert parse_args(["x/data_small.json", "--out", "elsewhere"]).out.name == "elsewhere"
