@@ -8,8 +8,11 @@ for short, varied messages ("see ya", "cheers") and for questions worded unlike 
 Settings: `SERVICE_URL` and `SERVICE_TOKEN` from the environment (set by `python -m stack`).
 If the service cannot be reached while Rasa is running, the message gets a zero vector and an
 error is logged: NLU confidence drops, the FallbackClassifier takes over, and the fallback
-action explains that help is unavailable. Training fails loudly instead, so no model is ever
-trained on missing features.
+action explains that help is unavailable. Training is patient instead - on a busy machine (another
+training on the same cores) a batch can take far longer than a customer may wait - so it allows
+TRAINING_TIMEOUT_SECONDS a batch and retries a timeout, a refused connection or a 5xx with
+back-off (TRAINING_RETRY_SECONDS); then it fails loudly, so no model is ever trained on missing
+features. These are constants, not component settings: they change no model's fingerprint.
 
 At run time each message also keeps its vector, compacted, in its parse data
 (`sentence_vector`, see handoff/detection/vectors.py): the escalation policy uses it to notice a
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 import numpy as np
@@ -38,10 +42,16 @@ from handoff.detection.vectors import PARSE_DATA_KEY, encode_vector
 
 log = logging.getLogger(__name__)
 DEFAULT_SERVICE_URL = "http://127.0.0.1:8300"
+TRAINING_TIMEOUT_SECONDS = 120.0
+TRAINING_RETRY_SECONDS = (2.0, 5.0, 15.0)  # the waits between the attempts of one batch
 
 
 class EmbeddingServiceError(RasaException):
     """The service could not provide sentence vectors."""
+
+
+class EmbeddingServiceBusy(EmbeddingServiceError):
+    """A timeout, a refused connection or a 5xx: worth trying again while training."""
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -102,24 +112,42 @@ class ServiceSentenceFeaturizer(DenseFeaturizer, GraphComponent):
                     message.set(PARSE_DATA_KEY, encoded, add_to_output=True)
 
     def _vectors(self, texts: list[str], strict: bool) -> np.ndarray:
+        if strict:
+            return self._training_vectors(texts)
         try:
-            return self._request(texts)
+            return self._request(texts, float(self._config["timeout_seconds"]))
         except EmbeddingServiceError as error:
-            if strict:
-                raise
             log.error("no sentence vectors for %d message(s): %s", len(texts), error)
             return np.zeros((len(texts), int(self._config["dimensions"])), dtype=np.float32)
 
-    def _request(self, texts: list[str]) -> np.ndarray:
+    def _training_vectors(self, texts: list[str]) -> np.ndarray:
+        """A batch for training: a busy service is waited for and asked again, a wrong one
+        (token, model, shape) fails at once."""
+        waits = iter(TRAINING_RETRY_SECONDS)
+        attempt = 1
+        while True:
+            try:
+                return self._request(texts, TRAINING_TIMEOUT_SECONDS)
+            except EmbeddingServiceBusy as error:
+                wait = next(waits, None)
+                if wait is None:
+                    raise EmbeddingServiceError(f"{error} (after {attempt} attempts)") from error
+                log.warning(
+                    "sentence vectors: %s; attempt %d, again in %.0f s", error, attempt, wait
+                )
+                time.sleep(wait)
+                attempt += 1
+
+    def _request(self, texts: list[str], timeout: float) -> np.ndarray:
         if self._session is None:
             self._session = requests.Session()
             self._session.headers["Authorization"] = f"Bearer {self._token}"
         try:
-            response = self._session.post(
-                self._url, json={"texts": texts}, timeout=float(self._config["timeout_seconds"])
-            )
+            response = self._session.post(self._url, json={"texts": texts}, timeout=timeout)
         except requests.RequestException as error:
-            raise EmbeddingServiceError(f"{self._url} unreachable ({error})") from error
+            raise EmbeddingServiceBusy(f"{self._url} unreachable ({error})") from error
+        if response.status_code >= 500:
+            raise EmbeddingServiceBusy(f"{self._url} answered {response.status_code}")
         if response.status_code != 200:
             raise EmbeddingServiceError(
                 f"{self._url} answered {response.status_code}: {response.text[:200]}"

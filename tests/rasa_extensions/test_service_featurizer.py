@@ -15,6 +15,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from rasa_extensions import service_featurizer
 from rasa_extensions.service_featurizer import EmbeddingServiceError, ServiceSentenceFeaturizer
 
 TOKEN = "featurizer-test-token-0123456789"
@@ -24,10 +25,19 @@ class StandIn:
     def __init__(self) -> None:
         self.model = "all-MiniLM-L6-v2"
         self.batches: list = []
+        self.slow_requests = 0  # how many of the next requests take `slow_seconds` (a busy machine)
+        self.slow_seconds = 0.0
+        self.failing_requests = 0  # how many of the next requests answer 503
 
     async def embed(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return web.json_response({"error": "missing or wrong service token"}, status=401)
+        if self.slow_requests:
+            self.slow_requests -= 1
+            await asyncio.sleep(self.slow_seconds)
+        if self.failing_requests:
+            self.failing_requests -= 1
+            return web.json_response({"error": "busy"}, status=503)
         texts = (await request.json())["texts"]
         self.batches.append(texts)
         vectors = [[float(len(text))] + [0.0] * 383 for text in texts]
@@ -74,10 +84,33 @@ def test_every_message_gets_the_service_vector_in_batches(stand_in) -> None:  # 
     assert messages[-1].get_dense_features(TEXT) == (None, None)
 
 
-def test_training_stops_when_the_service_is_unreachable() -> None:
+@pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Training's patience, scaled down: 0.5 s a batch, two retries 0.05 s apart."""
+    monkeypatch.setattr(service_featurizer, "TRAINING_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(service_featurizer, "TRAINING_RETRY_SECONDS", (0.05, 0.05))
+
+
+def test_training_stops_when_the_service_is_unreachable(quick_retries) -> None:  # type: ignore[no-untyped-def]
     data = TrainingData([Message(data={TEXT: "hello", "intent": "greet"})])
-    with pytest.raises(EmbeddingServiceError):
+    with pytest.raises(EmbeddingServiceError, match="after 3 attempts"):
         featurizer("http://127.0.0.1:9").process_training_data(data)
+
+
+def test_training_waits_for_a_busy_service_and_asks_again(stand_in, quick_retries) -> None:  # type: ignore[no-untyped-def]
+    """Another training on the same cores: a batch slower than a customer may wait, then a 503.
+    Training gets its vectors all the same; a running bot does not wait that long."""
+    service = stand_in["service"]
+    service.slow_requests, service.slow_seconds, service.failing_requests = 1, 0.8, 1
+    data = TrainingData([Message(data={TEXT: "hello", "intent": "greet"})])
+
+    featurizer(stand_in["url"], timeout_seconds=0.2).process_training_data(data)
+
+    assert float(sentence_vector(data.training_examples[0])[0][0]) == 5.0
+    service.slow_requests = 1
+    message = Message(data={TEXT: "hello"})
+    featurizer(stand_in["url"], timeout_seconds=0.2).process([message])
+    assert not sentence_vector(message).any()  # at run time: a zero vector, no retry
 
 
 def test_a_running_bot_degrades_to_zero_vectors_when_the_service_is_down() -> None:
