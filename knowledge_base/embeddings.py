@@ -29,7 +29,8 @@ class Embedder(Protocol):
 DEFAULT_THREADS = 1
 """torch threads for the process that embeds: one. The service shares its cores with Rasa and the
 action server; with torch's default (a thread per core) a busy machine made one question take
-0.9 s instead of 30 ms, the threads waiting for each other (benchmarks/embedding_threads.py)."""
+0.3-0.9 s instead of 12-30 ms, the threads waiting for each other; on idle cores one thread costs
+about 3.5 ms a question (benchmarks/embedding_threads.py, BENCHMARKS.md)."""
 
 
 class SentenceTransformerEmbedder:
