@@ -24,7 +24,6 @@ from tests.gateway.support import (
     Widget,
     conversation_of,
     gateway_settings,
-    stand_in_rasa,
     wait_for,
 )
 from tests.support.handoff import PAYMENT, record
@@ -43,14 +42,6 @@ def samples(page: str) -> Samples:
 
 def value(found: Samples, name: str, **labels: str) -> float | None:
     return found.get((name, frozenset(labels.items())))
-
-
-@pytest.fixture
-async def rasa() -> AsyncIterator[FakeRasa]:
-    fake = FakeRasa()
-    async with stand_in_rasa(fake.webhook) as url:
-        fake.url = url
-        yield fake
 
 
 @pytest.fixture
