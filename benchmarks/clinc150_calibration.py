@@ -30,7 +30,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -39,7 +38,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from benchmarks.clinc150_linear import NGrams
+from benchmarks.clinc150_linear import NGrams, machine_facts
 from benchmarks.clinc150_oos import (
     ROOT,
     SHIPPED_CONFIG,
@@ -312,12 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "command": " ".join(["python -m benchmarks.clinc150_calibration", *(argv or sys.argv[1:])]),
         "date": time.strftime("%Y-%m-%d %H:%M"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "load_average_before": [round(v, 2) for v in load_before],
-            "load_average_after": [round(v, 2) for v in os.getloadavg()],
-        },
+        "machine": machine_facts(load_before),
         "scope": "the classifier outside Rasa (sklearn n-grams, cached vectors); "
         "make eval-oos measures the Rasa pipeline",
         "config": {

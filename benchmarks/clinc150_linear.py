@@ -11,6 +11,8 @@ regularisation C on val (argmax in-scope accuracy), choose the rejection thresho
 
 from __future__ import annotations
 
+import os
+import platform
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,3 +146,13 @@ def _scored(
         out[name] = Scored.build(labels, rankings[start:end], vectors.coverage[start:end])
         start = end
     return out
+
+
+def machine_facts(load_before: tuple[float, float, float]) -> dict[str, object]:
+    """What a CLINC150 report says about the machine: cores, platform, load before and after."""
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "load_average_before": [round(v, 2) for v in load_before],
+        "load_average_after": [round(v, 2) for v in os.getloadavg()],
+    }

@@ -28,7 +28,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -39,7 +38,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from benchmarks.clinc150_linear import Vectors, linear_probe
+from benchmarks.clinc150_linear import Vectors, linear_probe, machine_facts
 from benchmarks.clinc150_report import markdown_report
 from benchmarks.clinc150_results import (
     HEADLINE,
@@ -320,12 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "command": " ".join(["python -m benchmarks.clinc150_oos", *(argv or sys.argv[1:])]),
         "date": time.strftime("%Y-%m-%d %H:%M"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "load_average_before": [round(v, 2) for v in load_before],
-            "load_average_after": [round(v, 2) for v in os.getloadavg()],
-        },
+        "machine": machine_facts(load_before),
         "data": {split: len(examples) for split, examples in splits.items()},
         "config": {
             "file": "bot/config.yml",
