@@ -28,6 +28,8 @@ priority above RulePolicy's when it acts, and abstains (all zeros) otherwise.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +40,16 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from handoff.detection.conversation import HAND_BACK_INTENTS, customer_context, customer_turns
+from handoff.detection.conversation import (
+    HAND_BACK_INTENTS,
+    customer_context,
+    customer_turns,
+    recent_window,
+)
 from handoff.detection.decision import HANDOFF_ACTION, OFFER_ACTION, EscalationDecider
 from handoff.detection.decision_record import Decision
 from handoff.detection.frustration import FrustrationScorer
@@ -144,8 +151,12 @@ class EscalationPolicy(Policy):
         return self._abstain(domain, events)
 
     def _decide(self, tracker: DialogueStateTracker) -> Decision | None:
-        events = [event.as_dict() for event in tracker.events_after_latest_restart()]
-        turns = customer_turns(events)
+        """The decision over the latest `history_turns` customer turns: only the events that
+        hold them are converted, so a turn costs the same at turn 2 and at turn 200."""
+        window = self.decider.config.limits.history_turns
+        size, earlier = recent_window(_kinds_newest_first(tracker), window)
+        newest = [event.as_dict() for event in islice(reversed(tracker.events), size)]
+        turns = customer_turns(reversed(newest), earlier=earlier)
         if not turns:
             return None
         customer = customer_context(tracker.current_slot_values())
@@ -175,6 +186,21 @@ class EscalationPolicy(Policy):
 
     def _abstain(self, domain: Domain, events: list | None = None) -> PolicyPrediction:
         return self._prediction(self._default_predictions(domain), events=events or [])
+
+
+def _kinds_newest_first(tracker: DialogueStateTracker) -> Iterator[dict[str, Any]]:
+    """The tracker's events, newest first, as much of their JSON form as `recent_window`
+    reads (kind, intent, slot name and value), without converting whole events."""
+    for event in reversed(tracker.events):
+        yield _kind(event)
+
+
+def _kind(event: Event) -> dict[str, Any]:
+    if isinstance(event, UserUttered):
+        return {"event": "user", "parse_data": {"intent": event.intent}}
+    if isinstance(event, SlotSet):
+        return {"event": "slot", "name": event.key, "value": event.value}
+    return {"event": event.type_name}
 
 
 def _already_acted_this_turn(tracker: DialogueStateTracker) -> bool:

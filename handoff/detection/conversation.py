@@ -7,7 +7,13 @@ hand-back: the service's `/handed_back` or `/handoff_resolved` message (not a cu
 and the `takeover` slot the resume action sets both mark a fresh start, so turns that led to
 the earlier handoff do not escalate again. Messages the customer wrote during the takeover
 never reached Rasa (they are in the `takeover` slot, not in user events), so they are never
-counted here. Pure, Python 3.10 compatible.
+counted here.
+
+The decision reads only the latest `history_turns` customer turns, so on every prediction the
+Rasa policy converts only the events that hold them: `recent_window` finds how many of the
+newest events that is (reading each event's kind, intent or slot name, not the whole event)
+and how many customer messages came before them, and `customer_turns(window, earlier=...)`
+numbers the window's turns as in the whole session. Pure, Python 3.10 compatible.
 """
 
 from __future__ import annotations
@@ -24,16 +30,18 @@ NOT_BOT_ACTIONS = frozenset({"action_listen", "action_session_start", None})
 CUSTOMER_SLOTS = ("customer_id", "customer_tier", "customer_prior_escalations")
 HAND_BACK_INTENTS = frozenset({"handed_back", "handoff_resolved"})
 TAKEOVER_SLOT = "takeover"
+SESSION_STARTS = frozenset({"session_started", "restart"})
 
 
-def customer_turns(events: Iterable[Mapping[str, Any]]) -> list[CustomerTurn]:
+def customer_turns(events: Iterable[Mapping[str, Any]], earlier: int = 0) -> list[CustomerTurn]:
     """One CustomerTurn per customer message of the latest session since the latest
-    hand-back, with the bot's reply, numbered as in the whole session."""
+    hand-back, with the bot's reply, numbered as in the whole session. `earlier`: customer
+    messages of the session before these events (when they are a `recent_window`)."""
     session = _latest_session(list(events))
     fresh = _since_latest_hand_back(session)
     # Turns keep the session's numbering (the ticket's transcript and the escalation's
     # idempotency key `turn-N` use it), even though only the fresh ones count.
-    earlier = sum(
+    earlier += sum(
         1
         for event in session[: len(session) - len(fresh)]
         if event.get("event") == "user" and not is_hand_back_marker(event)
@@ -63,6 +71,29 @@ def customer_turns(events: Iterable[Mapping[str, Any]]) -> list[CustomerTurn]:
     ]
 
 
+def recent_window(newest_first: Iterable[Mapping[str, Any]], turns: int) -> tuple[int, int]:
+    """(size, earlier): the newest `size` events hold the latest `turns` customer turns of the
+    latest session since its latest hand-back (`customer_turns` of them gives the last
+    `turns` of `customer_turns` of all the events), and the session had `earlier` customer
+    messages before them. Reads events newest first; each needs only `event`, a user event's
+    `parse_data.intent`, a slot event's `name` and `value`."""
+    size = in_window = earlier = 0
+    collecting = True
+    for event in newest_first:
+        kind = event.get("event")
+        if kind in SESSION_STARTS:
+            break
+        marker = is_hand_back_marker(event)
+        if collecting and (marker or (kind == "user" and in_window == turns)):
+            collecting = False  # the window starts after this event
+        elif collecting:
+            size += 1
+            in_window += kind == "user"
+            continue
+        earlier += kind == "user" and not marker
+    return size, earlier
+
+
 def customer_context(slots: Mapping[str, Any]) -> CustomerContext | None:
     """The verified customer the session-start action put in the slots, if any."""
     customer_id = slots.get("customer_id")
@@ -78,7 +109,7 @@ def customer_context(slots: Mapping[str, Any]) -> CustomerContext | None:
 
 def _latest_session(events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     for index in range(len(events) - 1, -1, -1):
-        if events[index].get("event") in ("session_started", "restart"):
+        if events[index].get("event") in SESSION_STARTS:
             return events[index + 1 :]
     return events
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 from pathlib import Path
 
 import pytest
@@ -9,9 +11,19 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from handoff.detection.conversation import customer_context, customer_turns
+from handoff.detection.vectors import encode_vector
 from rasa_extensions.escalation_policy import EscalationPolicy
 
 DOMAIN_PATH = Path(__file__).resolve().parents[2] / "bot" / "domain"
@@ -177,3 +189,71 @@ def test_after_a_hand_back_new_anger_can_escalate_again(
     action, recorded = predicted(policy, domain, events)
     assert action == "action_handoff"
     assert (decision_of(recorded)["turn"], decision_of(recorded)["reason"]) == (4, "frustration")
+
+
+MESSAGES = [
+    ("where is my order", "ask_question"),
+    ("this is useless, nothing works!!!", "express_frustration"),
+    ("thanks", "thank"),
+    ("no", "deny"),
+    ("yes please", "affirm"),
+    ("I want a person", "request_human"),
+    ("never mind, I don't need a person", "deny"),
+    ("asdf qwerty", "nlu_fallback"),
+    ("/handed_back", "handed_back"),
+    ("/handoff_resolved", "handoff_resolved"),
+]
+REPLIES: list[list[Event]] = [
+    kb_miss(),
+    [
+        ActionExecuted("action_answer_from_kb"),
+        BotUttered("Here it is."),
+        SlotSet("reply_outcome", "answered"),
+    ],
+    [ActionExecuted("utter_offer_human"), BotUttered("Would you like to talk to a person?")],
+    [ActionExecuted("action_handoff"), SlotSet("handoff_status", "assigned")],
+    [ActionExecuted("action_resume_after_handoff"), SlotSet("takeover", {"ticket_id": "tk-1"})],
+    [SlotSet("takeover", None), SlotSet("handoff_status", None)],
+    [SessionStarted(), ActionExecuted("action_session_start")],
+    [Restarted()],
+]
+
+
+def long_conversation(seed: int, turns: int = 90) -> list[Event]:
+    """A long random conversation: repeated questions (with vectors), anger, requests and
+    withdrawals, offers, handoffs, hand-backs by message and by the takeover slot, new
+    sessions and restarts (rarer on odd seeds, so long stretches of turns too)."""
+    rng = random.Random(seed)
+    rare = 0.03 if seed % 2 else 0.1
+    events: list[Event] = []
+    for _ in range(turns):
+        text, intent = rng.choice(MESSAGES)
+        vector = encode_vector([math.sin(rng.randrange(3) * 5 + i) for i in range(8)])
+        parse_data = {
+            "intent": {"name": intent, "confidence": rng.random()},
+            "entities": [],
+            "sentence_vector": vector,
+        }
+        events += [
+            ActionExecuted("action_listen"),
+            UserUttered(text, parse_data["intent"], [], parse_data),
+        ]
+        events += rng.choice(REPLIES[:4] if rng.random() > rare else REPLIES)
+    return events
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_decision_reads_only_its_window_and_decides_as_over_the_whole_session(
+    policy: EscalationPolicy, domain: Domain, seed: int
+) -> None:
+    """The decision over the latest turns' events only (flat cost per turn) is the one the
+    whole session's events give, at every point of long conversations."""
+    tracker = DialogueStateTracker.from_events("customer-1", [], domain.slots)
+    for event in long_conversation(seed):
+        tracker.update(event)
+        whole = customer_turns(e.as_dict() for e in tracker.events_after_latest_restart())
+        if not whole:
+            assert policy._decide(tracker) is None
+            continue
+        customer = customer_context(tracker.current_slot_values())
+        assert policy._decide(tracker) == policy.decider.decide(whole, customer)

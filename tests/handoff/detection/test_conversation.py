@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import math
+import random
 
-from handoff.detection.conversation import customer_context, customer_turns
+import pytest
+
+from handoff.detection.conversation import customer_context, customer_turns, recent_window
 from handoff.detection.vectors import decode_vector, encode_vector
 
 
@@ -124,3 +127,53 @@ def test_what_the_customer_wrote_during_the_takeover_is_never_a_turn() -> None:
         user("ok thanks", "thank"),
     ]
     assert [t.text for t in customer_turns(events)] == ["ok thanks"]
+
+
+def long_conversation(seed: int, length: int = 400) -> list[dict]:
+    """Random events of a long conversation: customer turns with replies and outcomes, session
+    starts and restarts, hand-backs by message and by the takeover slot (set and cleared)."""
+    rng = random.Random(seed)
+    rare = 0.005 if seed % 2 else 0.02  # long stretches of turns, or many fresh starts
+    events: list[dict] = []
+    for step in range(length):
+        roll = rng.random()
+        if roll < 0.35 - 3 * rare:
+            intent = rng.choice(["ask_question", "thank", "deny", "affirm", "greet"])
+            events.append(user(f"message {step}", intent, rng.random()))
+        elif roll < 0.35 - 2 * rare:
+            events.append(user(f"/{step}", rng.choice(["handed_back", "handoff_resolved"]), 1.0))
+        elif roll < 0.35 - rare:
+            value = rng.choice([None, {"ticket_id": f"tk-{step}", "messages": []}])
+            events.append({"event": "slot", "name": "takeover", "value": value})
+        elif roll < 0.35:
+            events.append({"event": rng.choice(["session_started", "restart"])})
+        elif roll < 0.6:
+            name = rng.choice(["action_listen", "action_answer_from_kb", "utter_offer_human"])
+            events.append({"event": "action", "name": name})
+        elif roll < 0.8:
+            events.append({"event": "bot", "text": f"reply {step}"})
+        else:
+            value = rng.choice(["miss", "answered", "tentative"])
+            events.append({"event": "slot", "name": "reply_outcome", "value": value})
+    return events
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_recent_window_gives_the_latest_turns_of_the_whole_walk(seed: int) -> None:
+    """What the policy reads on every prediction (only the newest events) is exactly the end
+    of what the whole conversation gives, numbers included, at every length."""
+    events = long_conversation(seed)
+    for end in range(len(events) + 1):
+        prefix = events[:end]
+        everything = customer_turns(prefix)
+        for turns in (1, 3, 12):
+            size, earlier = recent_window(reversed(prefix), turns)
+            window = prefix[len(prefix) - size :]
+            assert customer_turns(window, earlier=earlier) == everything[-turns:], (end, turns)
+
+
+def test_the_window_stops_at_the_turns_it_needs() -> None:
+    events = [user(f"question {n}", "ask_question") for n in range(1, 31)]
+    events += [{"event": "action", "name": "action_answer_from_kb"}]
+    assert recent_window(reversed(events), 12) == (13, 18)
+    assert [t.number for t in customer_turns(events[-13:], earlier=18)] == list(range(19, 31))
