@@ -15,9 +15,13 @@ not grow with the conversation: `MaskingMemo` remembers the masked form of recen
 digest, never the raw text), and a turn masks only its new strings (`make bench-masking`).
 
 Both directions are masked:
-- `save` masks the whole tracker before Rasa's own save. Rasa merges the tracker with the one
-  already stored and compares their events; masking first means masked is compared with masked
-  (a raw event would not equal its stored, masked self and would be stored twice).
+- `save` masks the tracker's JSON. When what is stored is the start of it (one session, saved
+  turn after turn: the usual case) the masked JSON is stored as it is - what Rasa's own merge
+  would store, without rebuilding two trackers from JSON each turn. Otherwise (an earlier
+  session stored before the one in memory, a conversation stored in clear, an event broker to
+  feed) it masks the whole tracker and runs Rasa's own save, which merges it with the stored
+  one by comparing events; masking first means masked is compared with masked (a raw event
+  would not equal its stored, masked self and would be stored twice).
 - `deserialise_tracker` masks what it reads, so a conversation stored before this store was
   configured is masked the next time it is read and saved.
 
@@ -73,9 +77,29 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
         self.marks_activity = outcome_keys.recording_enabled(os.environ)
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
-        await super().save(self.redacted(tracker), timeout)
+        if not self.saved_as_an_extension(tracker, timeout):
+            await super().save(self.redacted(tracker), timeout)
         if self.marks_activity:
             self.mark_active(tracker.sender_id)
+
+    def saved_as_an_extension(self, tracker: DialogueStateTracker, timeout: float | None) -> bool:
+        """Store the masked tracker if what is stored is the start of it (Rasa's merge would
+        keep the tracker as it is then); False, storing nothing, in every other case."""
+        if self.event_broker is not None:
+            return False  # Rasa's save streams the new events first
+        key = self.key_prefix + tracker.sender_id
+        dialogue = json.loads(SerializedTrackerAsText.serialise_tracker(tracker))
+        events = dialogue["events"] = self.masking.value(dialogue["events"])
+        stored = self.red.get(key)
+        if stored is not None:
+            try:
+                prior = json.loads(stored).get("events")
+            except (UnicodeDecodeError, ValueError, AttributeError):
+                return False  # Rasa's save reports what is wrong with it
+            if not isinstance(prior, list) or prior != events[: len(prior)]:
+                return False
+        self.red.set(key, json.dumps(dialogue), ex=timeout or self.record_exp)
+        return True
 
     def mark_active(self, conversation_id: str) -> None:
         """The conversation spoke now: its outcome is recorded once it is idle long enough."""

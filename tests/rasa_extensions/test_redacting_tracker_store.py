@@ -326,3 +326,51 @@ async def test_a_failed_mark_does_not_fail_the_turn(
     await store.save(card_conversation(domain))
 
     assert raw_redis.exists("tracker:customer-1")
+
+
+class AlwaysMergingStore(RedactingRedisTrackerStore):
+    """The store before its shortcut: every save masks the whole tracker and runs Rasa's own
+    save (read the stored tracker back, merge, store)."""
+
+    def saved_as_an_extension(self, tracker: DialogueStateTracker, timeout: float | None) -> bool:
+        return False
+
+
+async def test_storing_the_masked_json_stores_what_rasas_merge_stores(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain, redis_port: int
+) -> None:
+    """Turn after turn as Rasa runs them (read the latest session, add the turn, save), over a
+    second session (then Rasa's merge does the work): the same JSON as before the shortcut."""
+    merging = AlwaysMergingStore(domain, host="127.0.0.1", port=redis_port, db=0, key_prefix="ref")
+    first = card_conversation(domain)
+    for each in (store, merging):
+        await each.save(first)
+    for number in range(24):
+        turn: list[Event] = [
+            *customer_turn(f"turn {number}: card {CARD} order HL-{number}"),
+            ActionExecuted("action_answer_from_kb"),
+            BotUttered(f"answer {number}"),
+            SlotSet("kb_history", [{"query": f"q {n} {CARD}"} for n in range(number)]),
+        ]
+        if number == 12:
+            turn = [ActionExecuted("action_session_start"), SessionStarted(), *turn]
+        for each in (store, merging):
+            tracker = await each.retrieve("customer-1")
+            assert tracker is not None
+            tracker.update_with_events(turn, domain, override_timestamp=False)
+            await each.save(tracker)
+        ours = json.loads(stored(raw_redis, "customer-1"))
+        assert ours == json.loads(raw_redis.get(f"{merging.key_prefix}customer-1")), number
+        assert_no_card(json.dumps(ours))
+    assert len(ours["events"]) == len(card_conversation(domain).events) + 24 * 5 + 2
+
+
+async def test_a_stored_tracker_that_is_not_the_start_of_this_one_is_merged_by_rasa(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain
+) -> None:
+    raw_redis.set("tracker:customer-1", "not json")
+    with pytest.raises(ValueError):  # as Rasa's own store: a broken stored tracker is an error
+        await store.save(card_conversation(domain))
+    raw_redis.set("tracker:customer-1", json.dumps({"name": "customer-1", "events": []}))
+    await store.save(card_conversation(domain))
+    assert len(json.loads(stored(raw_redis, "customer-1"))["events"]) == 8
