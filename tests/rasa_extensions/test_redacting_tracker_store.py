@@ -374,3 +374,28 @@ async def test_a_stored_tracker_that_is_not_the_start_of_this_one_is_merged_by_r
     raw_redis.set("tracker:customer-1", json.dumps({"name": "customer-1", "events": []}))
     await store.save(card_conversation(domain))
     assert len(json.loads(stored(raw_redis, "customer-1"))["events"]) == 8
+
+
+async def test_a_turn_masks_only_its_new_events(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain
+) -> None:
+    """The events read from the store at the start of the turn are stored as they were: a
+    save's masking does not grow with the conversation."""
+    await store.save(card_conversation(domain))
+    masked_lists: list[int] = []
+    mask = store.masking.value
+
+    def counting(value: Any) -> Any:
+        if isinstance(value, list):
+            masked_lists.append(len(value))
+        return mask(value)
+
+    store.masking.value = counting  # type: ignore[method-assign]
+    for number in range(10):
+        tracker = await store.retrieve("customer-1")
+        assert tracker is not None
+        masked_lists.clear()
+        tracker.update_with_events(customer_turn(f"turn {number}: {CARD}"), domain)
+        await store.save(tracker)
+        assert masked_lists[0] == 2  # the save masked the two new events, not the tracker
+    assert_no_card(stored(raw_redis, "customer-1"))
