@@ -12,7 +12,9 @@ what reaches Redis, and every later turn that reads it back, holds only the mask
 
 This runs in Rasa's event loop on every read and save of the whole tracker, so its cost must
 not grow with the conversation: `MaskingMemo` remembers the masked form of recent strings (by
-digest, never the raw text), and a turn masks only its new strings (`make bench-masking`).
+digest, never the raw text), and a turn masks only its new strings (`make bench-masking`); a
+save masks only the turn's new events and a read of what this store wrote masks nothing
+(`python -m benchmarks.turn_growth`).
 
 Both directions are masked:
 - `save` masks the tracker's JSON. When what is stored is the start of it (one session, saved
@@ -75,6 +77,7 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.masking = MaskingMemo(MEMO_SIZE)
+        self.written = WrittenTrackers(MEMO_SIZE)
         self.marks_activity = outcome_keys.recording_enabled(os.environ)
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
@@ -104,7 +107,9 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
             dialogue["events"] = self._extended(prior, events)
             if dialogue["events"] is None:
                 return False
-        self.red.set(key, json.dumps(dialogue), ex=timeout or self.record_exp)
+        text = json.dumps(dialogue)
+        self.red.set(key, text, ex=timeout or self.record_exp)
+        self.written.remember(tracker.sender_id, text)
         return True
 
     def _extended(self, prior: list[Any], events: list[Any]) -> list[Any] | None:
@@ -137,7 +142,8 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
         self, sender_id: str, serialised_tracker: str | bytes
     ) -> DialogueStateTracker | None:
         """Rasa's own deserialisation, masking the events on the way (read once: the masked
-        dialogue goes straight to Rasa's `Dialogue`, not back through JSON)."""
+        dialogue goes straight to Rasa's `Dialogue`, not back through JSON) - unless this
+        store wrote that very text (masked then), as on every turn of a conversation."""
         try:
             dialogue: Any = json.loads(serialised_tracker)
         except (UnicodeDecodeError, ValueError):
@@ -146,7 +152,8 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
             # Rasa's deserialise_tracker reports what is wrong with it
             return super().deserialise_tracker(sender_id, serialised_tracker)
         # The conversation id ("name") stays as it is: it is the key, not customer text.
-        dialogue["events"] = self.masking.value(dialogue["events"])
+        if not self.written.wrote(sender_id, serialised_tracker):
+            dialogue["events"] = self.masking.value(dialogue["events"])
         tracker = self.init_tracker(sender_id)
         tracker.recreate_from_dialogue(Dialogue.from_parameters(dialogue))
         return tracker
@@ -195,6 +202,34 @@ class MaskingMemo:
 
     def __len__(self) -> int:
         return len(self._masked)
+
+
+class WrittenTrackers:
+    """A digest of the tracker text this store wrote last for each recent conversation, so
+    reading it back need not mask it again. Bounded, the least recently written out first; a
+    text another Rasa replica wrote, or written before a restart, is masked as it is read."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._digests: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, conversation_id: str, text: str) -> None:
+        digest = _digest(text)
+        with self._lock:
+            self._digests[conversation_id] = digest
+            self._digests.move_to_end(conversation_id)
+            while len(self._digests) > self.size:
+                self._digests.popitem(last=False)
+
+    def wrote(self, conversation_id: str, text: str | bytes) -> bool:
+        with self._lock:
+            known = self._digests.get(conversation_id)
+        if known is None:
+            return False
+        if isinstance(text, bytes):
+            return hashlib.blake2b(text, digest_size=16).digest() == known
+        return _digest(text) == known
 
 
 def _digest(text: str) -> bytes:

@@ -399,3 +399,20 @@ async def test_a_turn_masks_only_its_new_events(
         await store.save(tracker)
         assert masked_lists[0] == 2  # the save masked the two new events, not the tracker
     assert_no_card(stored(raw_redis, "customer-1"))
+
+
+async def test_reading_back_what_it_wrote_masks_nothing_but_anything_else_is_masked(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain
+) -> None:
+    await store.save(card_conversation(domain))
+    text = stored(raw_redis, "customer-1")
+    assert store.written.wrote("customer-1", text)
+    assert store.written.wrote("customer-1", text.encode())
+    assert not store.written.wrote("customer-2", text)
+
+    # someone else wrote the key (a replica, Rasa's own store): masked as it is read
+    raw_redis.set("tracker:customer-1", text.replace(CARD_MASK, CARD))
+    assert not store.written.wrote("customer-1", stored(raw_redis, "customer-1"))
+    earlier = await store.retrieve("customer-1")
+    assert earlier is not None and earlier.latest_message is not None
+    assert CARD_MASK in earlier.latest_message.text  # type: ignore[operator]
