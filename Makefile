@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SERVICE_PY := .venv/service/bin/python
 BOT := .venv/bot/bin
 
-.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes bench-metrics bench-dashboard eval-oos eval-calibration eval-frustration eval-stackfaq eval-escalation tune-escalation clean
+.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes bench-metrics bench-dashboard bench-vs-rasa eval-oos eval-calibration eval-frustration eval-stackfaq eval-escalation tune-escalation clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ bench-outcomes: train ## A turn's latency through Rasa with outcome recording on
 
 bench-metrics: setup ## Every escalation metric over 100,000 generated outcome records (bar <= 2 s), and through the service's cache; JSON in benchmarks/results/metrics_speed.json
 	@$(SERVICE_PY) -m benchmarks.metrics_speed
+
+bench-vs-rasa: train ## Our stack beside a plain `rasa init` bot (in-memory and Redis tracker) in one run: concurrency 1 and 50, REST and socket.io, turn 20 vs 2 (~15 min; the first run trains the plain bot); JSON in benchmarks/results/vs_rasa.json
+	@$(SERVICE_PY) -m benchmarks.vs_rasa
 
 bench-dashboard: setup ## The supervisor dashboard's first paint in headless chromium with 100,000 outcome records (bar <= 1 s); JSON in benchmarks/results/dashboard_paint.json
 	@scripts/bootstrap.sh browser
