@@ -120,21 +120,34 @@ async def measure(stack: Stack, questions: list[str], args: argparse.Namespace) 
     }
 
 
-def git_commit() -> str:
-    return subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+CODE_PATHS = ("rasa_extensions", "actions", "handoff", "service", "knowledge_base", "bot")
+
+
+def git_state() -> dict[str, object]:
+    """The commit the stack runs (taken before it starts: other work may commit meanwhile) and
+    the files of the stack's code changed but not committed then."""
+
+    def git(*argv: str) -> str:
+        done = subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted_code_changes": [line[3:] for line in changed.splitlines()],
+    }
 
 
 async def main_async(args: argparse.Namespace) -> dict:
     data = yaml.safe_load(args.questions.read_text())
     questions = [row["text"] for row in data["questions"] if row.get("expected")]
+    code = {"commit": args.commit, "uncommitted_code_changes": []} if args.commit else git_state()
     async with throwaway_stack() as stack:
         figures = await measure(stack, questions, args)
     return {
         "command": "python -m benchmarks.turn_breakdown " + " ".join(sys.argv[1:]),
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": git_commit(),
+        **code,
         "turns_per_conversation": args.turns,
         "py_spy_rate_hz": args.rate,
         **figures,
@@ -150,6 +163,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
+    parser.add_argument(
+        "--commit", help="the commit of the code, when running from an export (no .git)"
+    )
     parser.add_argument("--questions", type=Path, default=ROOT / "data" / "kb_questions.yml")
     parser.add_argument("--raw-dir", type=Path, default=ROOT / "var" / "results" / "turn_breakdown")
     parser.add_argument(
