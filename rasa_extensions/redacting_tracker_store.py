@@ -92,35 +92,48 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
         if self.event_broker is not None:
             return False  # Rasa's save streams the new events first
         key = self.key_prefix + tracker.sender_id
-        dialogue = json.loads(SerializedTrackerAsText.serialise_tracker(tracker))
-        events = dialogue["events"]
         stored = self.red.get(key)
-        if stored is None:
-            dialogue["events"] = self.masking.value(events)
-        else:
+        if isinstance(stored, bytes):
             try:
-                prior = json.loads(stored).get("events")
-            except (UnicodeDecodeError, ValueError, AttributeError):
+                stored = stored.decode("utf-8")
+            except UnicodeDecodeError:
                 return False  # Rasa's save reports what is wrong with it
-            if not isinstance(prior, list):
-                return False
-            dialogue["events"] = self._extended(prior, events)
-            if dialogue["events"] is None:
-                return False
-        text = json.dumps(dialogue)
+        dialogue = tracker.as_dialogue().as_dict()
+        text = self._appended(dialogue, stored) or self._merged(dialogue, stored)
+        if text is None:
+            return False
         self.red.set(key, text, ex=timeout or self.record_exp)
-        self.written.remember(tracker.sender_id, text)
+        self.written.remember(tracker.sender_id, text, len(dialogue["events"]))
         return True
 
-    def _extended(self, prior: list[Any], events: list[Any]) -> list[Any] | None:
-        """The masked events if the stored (masked) ones are their start, else None. The
-        turn's tracker was read from the store, so its earlier events usually are the stored
-        ones already: then only the turn's new events are masked (masking masked text changes
-        nothing), so a save costs the same at turn 2 and at turn 200."""
-        if events[: len(prior)] == prior:
-            return prior + self.masking.value(events[len(prior) :])
-        masked = self.masking.value(events)
-        return masked if masked[: len(prior)] == prior else None
+    def _appended(self, dialogue: dict[str, Any], stored: str | None) -> str | None:
+        """The text to store when this store wrote `stored` (so it knows how many events it
+        holds) and the turn's tracker starts with them (it was read from the store): those
+        are kept as they are, only the turn's new events masked. None otherwise."""
+        events = dialogue["events"]
+        known = 0 if stored is None else self.written.events_in(dialogue["name"], stored)
+        if known is None or known > len(events):
+            return None
+        start = "" if stored is None else _without_end(stored, dialogue["name"])
+        if start is None:
+            return None
+        new = self.masking.value(_as_json(events[known:]))
+        text = json.dumps({**dialogue, "events": [*events[:known], *new]})
+        return text if text.startswith(start) else None
+
+    def _merged(self, dialogue: dict[str, Any], stored: str | None) -> str | None:
+        """The text to store when the stored events, read and compared, are the start of the
+        masked tracker's (a tracker this store did not write: after a restart, by another
+        replica); None when they are not, or cannot be read."""
+        events = self.masking.value(_as_json(dialogue["events"]))
+        if stored is not None:
+            try:
+                prior = json.loads(stored).get("events")
+            except (ValueError, AttributeError):
+                return None
+            if not isinstance(prior, list) or events[: len(prior)] != prior:
+                return None
+        return json.dumps({**dialogue, "events": events})
 
     def mark_active(self, conversation_id: str) -> None:
         """The conversation spoke now: its outcome is recorded once it is idle long enough."""
@@ -205,31 +218,51 @@ class MaskingMemo:
 
 
 class WrittenTrackers:
-    """A digest of the tracker text this store wrote last for each recent conversation, so
-    reading it back need not mask it again. Bounded, the least recently written out first; a
-    text another Rasa replica wrote, or written before a restart, is masked as it is read."""
+    """What this store wrote last for each recent conversation: a digest of the tracker text
+    and its number of events, so reading it back need not mask it again and the next save
+    need not read it. Bounded, the least recently written out first; a text another Rasa
+    replica wrote, or written before a restart, is masked as it is read."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._digests: OrderedDict[str, bytes] = OrderedDict()
+        self._written: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def remember(self, conversation_id: str, text: str) -> None:
+    def remember(self, conversation_id: str, text: str, events: int) -> None:
         digest = _digest(text)
         with self._lock:
-            self._digests[conversation_id] = digest
-            self._digests.move_to_end(conversation_id)
-            while len(self._digests) > self.size:
-                self._digests.popitem(last=False)
+            self._written[conversation_id] = (digest, events)
+            self._written.move_to_end(conversation_id)
+            while len(self._written) > self.size:
+                self._written.popitem(last=False)
+
+    def events_in(self, conversation_id: str, text: str | bytes) -> int | None:
+        """How many events `text` holds, if it is what this store wrote last; else None."""
+        with self._lock:
+            known = self._written.get(conversation_id)
+        if known is None:
+            return None
+        if isinstance(text, bytes):
+            digest = hashlib.blake2b(text, digest_size=16).digest()
+        else:
+            digest = _digest(text)
+        return known[1] if digest == known[0] else None
 
     def wrote(self, conversation_id: str, text: str | bytes) -> bool:
-        with self._lock:
-            known = self._digests.get(conversation_id)
-        if known is None:
-            return False
-        if isinstance(text, bytes):
-            return hashlib.blake2b(text, digest_size=16).digest() == known
-        return _digest(text) == known
+        return self.events_in(conversation_id, text) is not None
+
+
+def _as_json(value: Any) -> Any:
+    """Events as they are read back from the stored JSON (lists for tuples, and so on)."""
+    return json.loads(json.dumps(value))
+
+
+def _without_end(stored: str, name: str) -> str | None:
+    """The stored tracker's text up to the end of its last event: Rasa's serialisation is
+    `{"events": [...], "name": <conversation id>}`, so a tracker with more events after the
+    same ones serialises to a text starting with this."""
+    end = '], "name": ' + json.dumps(name) + "}"
+    return stored[: -len(end)] if stored.endswith(end) else None
 
 
 def _digest(text: str) -> bytes:

@@ -340,21 +340,27 @@ async def test_storing_the_masked_json_stores_what_rasas_merge_stores(
     store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain, redis_port: int
 ) -> None:
     """Turn after turn as Rasa runs them (read the latest session, add the turn, save), over a
-    second session (then Rasa's merge does the work): the same JSON as before the shortcut."""
+    Rasa restart (a new store: it did not write what it reads) and a second session (then
+    Rasa's merge does the work): the same JSON as before the shortcut."""
     merging = AlwaysMergingStore(domain, host="127.0.0.1", port=redis_port, db=0, key_prefix="ref")
+    stores = [store, merging]
     first = card_conversation(domain)
-    for each in (store, merging):
+    for each in stores:
         await each.save(first)
     for number in range(24):
         turn: list[Event] = [
             *customer_turn(f"turn {number}: card {CARD} order HL-{number}"),
             ActionExecuted("action_answer_from_kb"),
-            BotUttered(f"answer {number}"),
-            SlotSet("kb_history", [{"query": f"q {n} {CARD}"} for n in range(number)]),
+            BotUttered(f"answer {number}", {"buttons": [{"title": "Yes", "payload": "/affirm"}]}),
+            SlotSet(
+                "kb_history", [{"query": f"q {n} {CARD}", "score": 0.5} for n in range(number)]
+            ),
         ]
+        if number == 6:
+            stores[0] = RedactingRedisTrackerStore(domain, host="127.0.0.1", port=redis_port, db=0)
         if number == 12:
             turn = [ActionExecuted("action_session_start"), SessionStarted(), *turn]
-        for each in (store, merging):
+        for each in stores:
             tracker = await each.retrieve("customer-1")
             assert tracker is not None
             tracker.update_with_events(turn, domain, override_timestamp=False)
@@ -397,7 +403,7 @@ async def test_a_turn_masks_only_its_new_events(
         masked_lists.clear()
         tracker.update_with_events(customer_turn(f"turn {number}: {CARD}"), domain)
         await store.save(tracker)
-        assert masked_lists[0] == 2  # the save masked the two new events, not the tracker
+        assert max(masked_lists) == 2  # the save masked the two new events, not the tracker
     assert_no_card(stored(raw_redis, "customer-1"))
 
 
