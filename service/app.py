@@ -24,6 +24,7 @@ from knowledge_base import insights
 from knowledge_base.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from knowledge_base.library import KnowledgeBase
 from knowledge_base.products import load_products
+from knowledge_base.recent_vectors import RecentVectors
 from outcomes import store as outcome_store
 from review import store as review_store
 from review.replay import load_decider
@@ -95,15 +96,18 @@ def _knowledge_base(
         loop = asyncio.get_running_loop()
         embedder = await loop.run_in_executor(None, embedder_factory)
         products = await loop.run_in_executor(None, load_products, settings.products_file)
+        # A message's vector serves the NLU and, in the same turn, the KB search: embedded once.
+        # Customers' questions are never cached on disk, only kept briefly in memory.
+        recent = RecentVectors(embedder)
         knowledge_base = KnowledgeBase(
             settings.articles_dir,
             CachedEmbedder(embedder, settings.embedding_cache_dir),
-            query_embedder=embedder,  # customers' questions are never cached on disk
+            query_embedder=recent,
             products=products,
         )
         await loop.run_in_executor(None, knowledge_base.refresh)
         app[KNOWLEDGE_BASE] = knowledge_base
-        app[EMBEDDER] = embedder
+        app[EMBEDDER] = recent
         watcher = asyncio.create_task(knowledge_base.watch(settings.reload_interval))
         yield
         watcher.cancel()
