@@ -107,15 +107,26 @@ def process_breakdowns(
 
 
 async def measure(stack: Stack, questions: list[str], args: argparse.Namespace) -> dict:
-    await run_load(stack.config.rasa_url, questions, conversations=2, turns=6, concurrency=1)
+    """Warm-up, then the three phases; each phase's texts follow the previous phase's, so no
+    message is sent twice in a run (benchmarks/turn_breakdown_load.py)."""
+    pairs = (args.turns + 1) // 2
+    url = stack.config.rasa_url
+    await run_load(url, questions, conversations=2, turns=args.turns, concurrency=1)
     one = {"conversations": args.conversations, "concurrency": 1}
-    wall = await run_load(stack.config.rasa_url, questions, turns=args.turns, **one)
     many = {"conversations": args.concurrent_conversations, "concurrency": args.concurrency}
+    first_pairs = [
+        2 * pairs,
+        (2 + args.conversations) * pairs,
+        (2 + 2 * args.conversations) * pairs,
+    ]
+    wall = await run_load(url, questions, turns=args.turns, first_pair=first_pairs[0], **one)
     return {
         "wall_clock_concurrency_1_no_profiler": wall.summary(),
-        "profiled_concurrency_1": await profiled_load(stack, questions, args, "c1", **one),
+        "profiled_concurrency_1": await profiled_load(
+            stack, questions, args, "c1", first_pair=first_pairs[1], **one
+        ),
         f"profiled_concurrency_{args.concurrency}": await profiled_load(
-            stack, questions, args, f"c{args.concurrency}", **many
+            stack, questions, args, f"c{args.concurrency}", first_pair=first_pairs[2], **many
         ),
     }
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-from benchmarks.turn_breakdown_load import LoadResult, conversation_script
+import pytest
+
+from benchmarks.turn_breakdown_load import (
+    RULE_MESSAGES,
+    VARIANTS,
+    LoadResult,
+    conversation_script,
+    distinct_text,
+)
 from benchmarks.turn_breakdown_profile import (
     IDLE,
     RASA_RULES,
@@ -137,9 +145,19 @@ def test_breakdown_of_nothing_is_zero():
 
 
 def test_conversation_script_alternates_questions_and_rule_messages():
-    script = conversation_script(["q0", "q1", "q2"], start=2, turns=5)
+    script = conversation_script(["q0", "q1", "q2"], start=1, turns=5)
     assert [kind for kind, _ in script] == ["kb", "rule", "kb", "rule", "kb"]
-    assert [text for kind, text in script if kind == "kb"] == ["q0", "q1", "q2"][2:] + ["q0", "q1"]
+    assert [text for kind, text in script if kind == "kb"] == ["q1", "q2", "Q0"]
+    assert [text for kind, text in script if kind == "rule"] == RULE_MESSAGES[1:3]
+
+
+def test_no_text_comes_twice_in_a_run():
+    questions = ["where is my order", "Can I pay by card?", "refund please"]
+    texts = [distinct_text(questions, number) for number in range(VARIANTS * len(questions))]
+    assert len(set(texts)) == len(texts)
+    assert distinct_text(questions, 4) == "can I pay by card?"  # a capital is swapped too
+    with pytest.raises(ValueError, match="would repeat"):
+        distinct_text(questions, VARIANTS * len(questions))
 
 
 def test_load_result_means_by_kind():
