@@ -6,8 +6,8 @@ wraps the model and answers the second call from memory. Both calls embed one te
 so the vector is the very same array either way.
 
 Customer text never reaches the disk and is not kept as text: entries are keyed by a SHA-256
-digest, hold only the vector, expire after `ttl` seconds and are bounded in number (least
-recently used goes first). Thread-safe: the service embeds in executor threads.
+digest, hold only the vector, expire after `ttl` seconds and are bounded in number (the oldest
+goes first). Thread-safe: the service embeds in executor threads.
 """
 
 from __future__ import annotations
@@ -27,7 +27,12 @@ DEFAULT_TTL_SECONDS = 120.0
 
 
 class RecentVectors:
-    """An Embedder that remembers the vectors of recently embedded texts."""
+    """An Embedder that remembers the vectors it computes (the NLU's calls), and a second face,
+    `reusing()`, that answers from them (the KB search of the same turn).
+
+    The NLU's own calls always compute: a text that many customers send ("thanks") costs each
+    of their turns one embedding, as it did before, so the saving is exactly one embedding per
+    knowledge-base turn, however repetitive the traffic."""
 
     def __init__(
         self,
@@ -45,29 +50,32 @@ class RecentVectors:
         self._clock = clock
         self._entries: OrderedDict[bytes, tuple[float, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        self.reused = 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Compute each text's vector (one at a time) and remember it."""
         if not texts:
             return self._embedder.embed(texts)
-        rows = [self._one(text) for text in texts]
-        return np.vstack(rows).astype(np.float32)
+        return np.vstack([self._computed(text) for text in texts]).astype(np.float32)
 
-    def _one(self, text: str) -> np.ndarray:
-        key = hashlib.sha256(text.encode()).digest()
-        now = self._clock()
+    def reusing(self) -> Embedder:
+        """An Embedder that takes a remembered vector when there is one, else computes."""
+        return _Reusing(self)
+
+    def recalled(self, text: str) -> np.ndarray | None:
+        key, now = _key(text), self._clock()
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None and now - entry[0] <= self._ttl:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return entry[1]
+            if entry is None or now - entry[0] > self._ttl:
+                return None
+            self.reused += 1
+            return entry[1]
+
+    def _computed(self, text: str) -> np.ndarray:
         vector = self._embedder.embed([text])[0]
-        vector.setflags(write=False)  # shared between callers: nobody may change it
         with self._lock:
-            self.misses += 1
-            self._entries[key] = (now, vector)
+            key = _key(text)
+            self._entries[key] = (self._clock(), vector)
             self._entries.move_to_end(key)
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
@@ -75,3 +83,22 @@ class RecentVectors:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class _Reusing:
+    def __init__(self, recent: RecentVectors) -> None:
+        self.name = recent.name
+        self._recent = recent
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return self._recent.embed(texts)
+        rows = []
+        for text in texts:
+            vector = self._recent.recalled(text)
+            rows.append(vector if vector is not None else self._recent.embed([text])[0])
+        return np.vstack(rows).astype(np.float32)
+
+
+def _key(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()

@@ -102,7 +102,7 @@ def _knowledge_base(
         knowledge_base = KnowledgeBase(
             settings.articles_dir,
             CachedEmbedder(embedder, settings.embedding_cache_dir),
-            query_embedder=recent,
+            query_embedder=recent.reusing(),
             products=products,
         )
         await loop.run_in_executor(None, knowledge_base.refresh)

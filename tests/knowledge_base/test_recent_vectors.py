@@ -29,28 +29,37 @@ class Clock:
         return self.now
 
 
-def test_the_same_text_in_one_turn_is_embedded_once_with_the_same_vector() -> None:
+def test_the_kb_search_reuses_the_vector_the_nlu_just_fetched() -> None:
     model = CountingEmbedder()
     recent = RecentVectors(model)
 
     from_nlu = recent.embed(["where is my order"])
-    from_kb_search = recent.embed(["where is my order"])
+    from_kb_search = recent.reusing().embed(["where is my order"])
 
     assert model.texts == ["where is my order"]
     assert np.array_equal(from_nlu, from_kb_search)
-    assert (recent.hits, recent.misses) == (1, 1)
+    assert recent.reused == 1
 
 
-def test_each_text_of_a_batch_is_looked_up_on_its_own() -> None:
+def test_the_nlu_always_computes_so_repeated_texts_save_nothing_more() -> None:
+    model = CountingEmbedder()
+    recent = RecentVectors(model)
+
+    recent.embed(["thanks"])
+    recent.embed(["thanks"])  # another customer's turn
+
+    assert model.texts == ["thanks", "thanks"]
+
+
+def test_a_search_for_a_text_the_nlu_never_saw_computes_it() -> None:
     model = CountingEmbedder()
     recent = RecentVectors(model)
     recent.embed(["a"])
 
-    vectors = recent.embed(["a", "bb", "a"])
+    vectors = recent.reusing().embed(["a", "bb"])
 
     assert model.texts == ["a", "bb"]
-    assert vectors.shape == (3, 2)
-    assert vectors[:, 0].tolist() == [1.0, 2.0, 1.0]
+    assert vectors[:, 0].tolist() == [1.0, 2.0]
 
 
 def test_a_vector_expires_after_its_ttl() -> None:
@@ -59,23 +68,20 @@ def test_a_vector_expires_after_its_ttl() -> None:
     recent.embed(["hello"])
 
     clock.now = 61
-    recent.embed(["hello"])
+    recent.reusing().embed(["hello"])
 
     assert model.texts == ["hello", "hello"]
 
 
-def test_the_least_recently_used_text_goes_first_when_full() -> None:
+def test_the_oldest_vector_goes_first_when_full() -> None:
     model = CountingEmbedder()
     recent = RecentVectors(model, size=2)
-    recent.embed(["one"])
-    recent.embed(["two"])
-    recent.embed(["one"])  # used again: "two" is now the oldest
+    for text in ("one", "two", "three"):
+        recent.embed([text])
 
-    recent.embed(["three"])
-    recent.embed(["one"])
-    recent.embed(["two"])
+    recent.reusing().embed(["one", "three"])
 
-    assert model.texts == ["one", "two", "three", "two"]
+    assert model.texts == ["one", "two", "three", "one"]
     assert len(recent) == 2
 
 
