@@ -81,7 +81,10 @@ class RecentVectors:
                 self._entries.popitem(last=False)
         return vector
 
-    def __len__(self) -> int:
+    @property
+    def remembered(self) -> int:
+        """How many vectors are kept now. (Not `__len__`: an empty one must not be falsy, or
+        `query_embedder or embedder` would quietly search with the disk-caching embedder.)"""
         return len(self._entries)
 
 

@@ -82,7 +82,7 @@ def test_the_oldest_vector_goes_first_when_full() -> None:
     recent.reusing().embed(["one", "three"])
 
     assert model.texts == ["one", "two", "three", "one"]
-    assert len(recent) == 2
+    assert recent.remembered == 2
 
 
 def test_the_text_itself_is_not_kept() -> None:
