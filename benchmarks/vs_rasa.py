@@ -125,7 +125,7 @@ async def measure_transport(
     names = list(systems)
     calm = await sequential(list(systems.values()), opener, questions, args.conversations, 10)
     long = await sequential(
-        list(systems.values()), opener, questions, args.conversations // 2, GROWTH_TURNS
+        list(systems.values()), opener, questions, args.conversations, GROWTH_TURNS
     )
     rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for round_number in range(args.rounds):
