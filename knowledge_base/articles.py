@@ -219,6 +219,15 @@ def _strip_title_line(text: str) -> str:
     return "\n".join(lines)
 
 
+def read_article(path: Path) -> Article:
+    """Read and parse one article file; raise ArticleError naming the file and the problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArticleError(path.name, f"cannot be read ({exc})") from exc
+    return parse_article(text, path.name)
+
+
 def load_articles(folder: Path) -> tuple[list[Article], list[ArticleError]]:
     """Read every `*.md` in folder. Returns the good articles and one error per bad file."""
     articles: list[Article] = []
@@ -226,18 +235,18 @@ def load_articles(folder: Path) -> tuple[list[Article], list[ArticleError]]:
     seen: dict[str, str] = {}
     for path in sorted(folder.glob("*.md")):
         try:
-            article = parse_article(path.read_text(encoding="utf-8"), path.name)
+            article = read_article(path)
         except ArticleError as error:
             errors.append(error)
             continue
-        except (OSError, UnicodeDecodeError) as exc:
-            errors.append(ArticleError(path.name, f"cannot be read ({exc})"))
-            continue
         if article.id in seen:
-            errors.append(
-                ArticleError(path.name, f"id {article.id!r} is already used by {seen[article.id]}")
-            )
+            errors.append(duplicate_id(article, seen[article.id]))
             continue
         seen[article.id] = path.name
         articles.append(article)
     return articles, errors
+
+
+def duplicate_id(article: Article, first_file: str) -> ArticleError:
+    """The error of a file whose id an earlier file (in name order) already uses."""
+    return ArticleError(article.source, f"id {article.id!r} is already used by {first_file}")
