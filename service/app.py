@@ -105,11 +105,14 @@ def _knowledge_base(
             query_embedder=recent.reusing(),
             products=products,
         )
-        await loop.run_in_executor(None, knowledge_base.refresh)
+        # Every article is searchable before the service answers, unless a cold embedding cache
+        # makes that long (thousands of sections): then it serves what is embedded meanwhile.
+        loading = await knowledge_base.load()
         app[KNOWLEDGE_BASE] = knowledge_base
         app[EMBEDDER] = recent
-        watcher = asyncio.create_task(knowledge_base.watch(settings.reload_interval))
+        watcher = asyncio.create_task(knowledge_base.watch(settings.reload_interval, loading))
         yield
+        knowledge_base.stop()
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
