@@ -32,7 +32,7 @@ from typing import Any
 from infra.yaml_config import load_yaml_mapping
 from knowledge_base.articles import load_articles
 from knowledge_base.confidence import Thresholds
-from knowledge_base.embeddings import CachedEmbedder, SentenceTransformerEmbedder
+from knowledge_base.embeddings import CachedEmbedder
 from knowledge_base.eval_figures import (
     Labelled,
     Retrieved,
@@ -42,6 +42,7 @@ from knowledge_base.eval_figures import (
     report,
 )
 from knowledge_base.index import SearchIndex
+from knowledge_base.onnx_embedder import OnnxEmbedder
 
 KNOWLEDGE_BASE = Path(__file__).resolve().parent
 ROOT = KNOWLEDGE_BASE.parent
@@ -222,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     if errors:
         print("\n".join(str(error) for error in errors), file=sys.stderr)
         return 1
-    embedder = CachedEmbedder(SentenceTransformerEmbedder(), args.cache)
+    embedder = CachedEmbedder(OnnxEmbedder(args.cache), args.cache)  # as the service runs it
     try:
         thresholds = Thresholds(args.answer_threshold, args.tentative_threshold)
     except ValueError as error:

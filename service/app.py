@@ -23,6 +23,7 @@ from infra.clock import Clock, utc_now
 from knowledge_base import insights
 from knowledge_base.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from knowledge_base.library import KnowledgeBase
+from knowledge_base.onnx_embedder import OnnxEmbedder
 from knowledge_base.products import load_products
 from knowledge_base.recent_vectors import RecentVectors
 from outcomes import store as outcome_store
@@ -47,11 +48,12 @@ log = logging.getLogger(__name__)
 
 def create_app(
     settings: Settings,
-    embedder_factory: Callable[[], Embedder] = SentenceTransformerEmbedder,
+    embedder_factory: Callable[[], Embedder] | None = None,
     nlp_factory: Callable[[], Nlp | None] = english_nlp,
     clock: Clock = utc_now,
 ) -> web.Application:
-    """`nlp_factory` gives the spaCy pipeline for ticket context (None: patterns only);
+    """`embedder_factory` gives the sentence model (default: as KB_EMBEDDING_RUNTIME says);
+    `nlp_factory` gives the spaCy pipeline for ticket context (None: patterns only);
     `clock` is what the handoff takes as now (tests move it)."""
     metrics = ServiceMetrics()
     app = web.Application(
@@ -70,7 +72,9 @@ def create_app(
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app.cleanup_ctx.append(_redis(settings))
-    app.cleanup_ctx.append(_knowledge_base(settings, embedder_factory))
+    app.cleanup_ctx.append(
+        _knowledge_base(settings, embedder_factory or (lambda: sentence_model(settings)))
+    )
     app.cleanup_ctx.append(_handoff(settings, nlp_factory, clock))
     app.cleanup_ctx.append(_review(settings, clock))
     app.cleanup_ctx.append(_outcomes(settings, clock))
@@ -87,6 +91,14 @@ def _redis(settings: Settings) -> Callable[[web.Application], AsyncIterator[None
         await store.close()
 
     return context
+
+
+def sentence_model(settings: Settings) -> Embedder:
+    """all-MiniLM-L6-v2 as KB_EMBEDDING_RUNTIME says: ONNX Runtime (the graph exported once
+    into the embedding cache folder) or sentence-transformers on torch."""
+    if settings.embedding_runtime == "torch":
+        return SentenceTransformerEmbedder()
+    return OnnxEmbedder(settings.embedding_cache_dir)
 
 
 def _knowledge_base(

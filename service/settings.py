@@ -61,6 +61,9 @@ def derived_key(service_token: str) -> bytes:
     return hmac.new(service_token.encode(), label, hashlib.sha256).digest()
 
 
+EMBEDDING_RUNTIMES = ("onnx", "torch")
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str
@@ -74,6 +77,7 @@ class Settings:
     reload_interval: float
     tentative_threshold: float = TENTATIVE_THRESHOLD
     """From here up to answer_threshold the assistant answers tentatively ("did you mean")."""
+    embedding_runtime: str = "onnx"  # KB_EMBEDDING_RUNTIME: "onnx" or "torch"
     max_query_chars: int = 1000  # the gateway's message limit (GATEWAY_MAX_MESSAGE_CHARS)
     routing_file: Path = DEFAULT_ROUTING_PATH
     agents_file: Path = DEFAULT_AGENTS_PATH
@@ -135,6 +139,7 @@ class Settings:
             article_base_url=base_url,
             answer_threshold=answer_threshold,
             tentative_threshold=tentative_threshold,
+            embedding_runtime=_embedding_runtime(read, env),
             reload_interval=number("KB_RELOAD_INTERVAL", "0.5", float, 0.05, 60.0),
             routing_file=handoff_files["HANDOFF_ROUTING_FILE"],
             agents_file=handoff_files["AGENTS_FILE"],
@@ -195,3 +200,10 @@ def _kb_thresholds(read: EnvReader) -> tuple[float, float]:
             f"KB_TENTATIVE_THRESHOLD={tentative} must not be above KB_ANSWER_THRESHOLD={answer}"
         )
     return answer, tentative
+
+
+def _embedding_runtime(read: EnvReader, env: Mapping[str, str]) -> str:
+    runtime = env.get("KB_EMBEDDING_RUNTIME", "onnx")
+    if runtime not in EMBEDDING_RUNTIMES:
+        read.add(f"KB_EMBEDDING_RUNTIME={runtime!r} must be one of {', '.join(EMBEDDING_RUNTIMES)}")
+    return runtime
