@@ -35,6 +35,9 @@ FIRST_BATCH = 256
 LARGEST_BATCH = 4096
 """Passages embedded between two publications: small at first (searchable soon), doubling up
 to this (each publication rebuilds the index, tens of milliseconds at 10,000 sections)."""
+SMALL_LOAD = 3000
+"""A first load that embeds at most this many passages (a few hundred articles) is waited for
+whole, however slow the cores: only a larger one is served while it embeds."""
 
 
 def snapshot(folder: Path) -> Snapshot:
@@ -88,6 +91,7 @@ class KnowledgeBase:
         self._files: dict[str, ArticleFile] = {}  # file name -> what it gave, embedded
         self._lock = threading.Lock()  # one refresh at a time (the first load, the watch loop)
         self._stopping = threading.Event()
+        self._to_embed = 0  # passages the running refresh embeds, all batches together
 
     @property
     def state(self) -> IndexState:
@@ -117,6 +121,7 @@ class KnowledgeBase:
                 else:
                     waiting.append((name, read))
             remaining = len(waiting)
+            self._to_embed = sum(len(read.passages) for _, read in waiting)
             for batch in _batches(waiting):
                 if self._stopping.is_set():
                     return False
@@ -183,18 +188,20 @@ class KnowledgeBase:
             f", {embedding} still embedding" if embedding else "",
         )
 
-    async def load(self, patience: float = 20.0) -> asyncio.Future[bool]:
-        """Start the first load in a worker thread; return when every article is searchable,
-        or after `patience` seconds as soon as some are (a cold cache with thousands of
-        sections: the rest is published as it is embedded). Returns the load, which `watch()`
-        waits for; an error before anything is searchable is raised here."""
+    async def load(self, patience: float = 10.0, small: int = SMALL_LOAD) -> asyncio.Future[bool]:
+        """Start the first load in a worker thread and return when every article is searchable;
+        but when it embeds more than `small` passages (a cold cache with thousands of
+        sections), return after `patience` seconds with what is searchable by then, the rest
+        being published as it is embedded. Returns the load, which `watch()` waits for; an error
+        before anything is searchable is raised here."""
         loop = asyncio.get_running_loop()
         loading = asyncio.ensure_future(loop.run_in_executor(None, self.refresh))
         deadline = loop.time() + patience
-        while not loading.done() and not (self.searchable and loop.time() >= deadline):
+        while not loading.done():
+            if self.searchable and self._to_embed > small and loop.time() >= deadline:
+                return loading
             await asyncio.wait({loading}, timeout=0.1)
-        if loading.done():
-            loading.result()
+        loading.result()
         return loading
 
     def stop(self) -> None:

@@ -161,12 +161,30 @@ async def test_load_serves_what_is_embedded_once_patience_runs_out(
             return super().embed(texts)
 
     knowledge_base = KnowledgeBase(folder, Slow())
-    loading = await knowledge_base.load(patience=0.0)
+    loading = await knowledge_base.load(patience=0.0, small=0)
     assert not loading.done()
     assert len(knowledge_base.state.index.articles) == 1
     assert knowledge_base.state.embedding == 3
     release.set()
     assert await loading is True
+    assert len(knowledge_base.state.index.articles) == 4
+    assert knowledge_base.state.embedding == 0
+
+
+async def test_a_small_first_load_is_waited_for_whole_however_slow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(library, "FIRST_BATCH", 1)
+    monkeypatch.setattr(library, "LARGEST_BATCH", 1)
+
+    class Slow(CountingEmbedder):
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            threading.Event().wait(0.2)  # every file is slow, the patience is gone at once
+            return super().embed(texts)
+
+    knowledge_base = KnowledgeBase(_folder(tmp_path), Slow())
+    loading = await knowledge_base.load(patience=0.0)  # four articles: far below SMALL_LOAD
+    assert loading.done()
     assert len(knowledge_base.state.index.articles) == 4
     assert knowledge_base.state.embedding == 0
 
@@ -193,7 +211,7 @@ async def test_stop_ends_a_load_between_batches(
 
     model = Stopping()
     knowledge_base = KnowledgeBase(_folder(tmp_path), model)
-    loading = await knowledge_base.load(patience=0.0)
+    loading = await knowledge_base.load(patience=0.0, small=0)
     knowledge_base.stop()
     release.set()
     assert await asyncio.wait_for(loading, 10) is False
