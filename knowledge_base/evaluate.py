@@ -223,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     if errors:
         print("\n".join(str(error) for error in errors), file=sys.stderr)
         return 1
-    embedder = CachedEmbedder(OnnxEmbedder(args.cache), args.cache)  # as the service runs it
+    # as the service runs it (the graph where the service keeps it)
+    embedder = CachedEmbedder(OnnxEmbedder(args.cache.parent / "onnx"), args.cache)
     try:
         thresholds = Thresholds(args.answer_threshold, args.tentative_threshold)
     except ValueError as error:

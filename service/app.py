@@ -95,10 +95,10 @@ def _redis(settings: Settings) -> Callable[[web.Application], AsyncIterator[None
 
 def sentence_model(settings: Settings) -> Embedder:
     """all-MiniLM-L6-v2 as KB_EMBEDDING_RUNTIME says: ONNX Runtime (the graph exported once
-    into the embedding cache folder) or sentence-transformers on torch."""
+    into KB_ONNX_DIR) or sentence-transformers on torch."""
     if settings.embedding_runtime == "torch":
         return SentenceTransformerEmbedder()
-    return OnnxEmbedder(settings.embedding_cache_dir)
+    return OnnxEmbedder(settings.onnx_dir)
 
 
 def _knowledge_base(

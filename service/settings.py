@@ -78,6 +78,7 @@ class Settings:
     tentative_threshold: float = TENTATIVE_THRESHOLD
     """From here up to answer_threshold the assistant answers tentatively ("did you mean")."""
     embedding_runtime: str = "onnx"  # KB_EMBEDDING_RUNTIME: "onnx" or "torch"
+    onnx_dir: Path = PROJECT_ROOT / "var" / "cache" / "onnx"  # KB_ONNX_DIR: the exported graph
     max_query_chars: int = 1000  # the gateway's message limit (GATEWAY_MAX_MESSAGE_CHARS)
     routing_file: Path = DEFAULT_ROUTING_PATH
     agents_file: Path = DEFAULT_AGENTS_PATH
@@ -140,6 +141,7 @@ class Settings:
             answer_threshold=answer_threshold,
             tentative_threshold=tentative_threshold,
             embedding_runtime=_embedding_runtime(read, env),
+            onnx_dir=Path(env.get("KB_ONNX_DIR", PROJECT_ROOT / "var" / "cache" / "onnx")),
             reload_interval=number("KB_RELOAD_INTERVAL", "0.5", float, 0.05, 60.0),
             routing_file=handoff_files["HANDOFF_ROUTING_FILE"],
             agents_file=handoff_files["AGENTS_FILE"],

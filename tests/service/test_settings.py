@@ -18,6 +18,7 @@ def test_every_problem_is_reported_at_once() -> None:
                 "KB_ANSWER_THRESHOLD": "2",
                 "REDIS_URL": "localhost:6379",
                 "KB_PRODUCTS_FILE": "/nowhere/products.yml",
+                "KB_EMBEDDING_RUNTIME": "tensorrt",
             }
         )
     message = str(caught.value)
@@ -27,6 +28,7 @@ def test_every_problem_is_reported_at_once() -> None:
         "KB_ANSWER_THRESHOLD",
         "REDIS_URL",
         "KB_PRODUCTS_FILE",
+        "KB_EMBEDDING_RUNTIME",
     ):
         assert name in message
 
