@@ -142,8 +142,10 @@ class KnowledgeBase:
         return name, ArticleFile(stamp, article, None, passages)
 
     def _embedded(self, batch: list[tuple[str, ArticleFile]]) -> dict[str, ArticleFile]:
-        """The batch's files with their vectors: one embed call for all their passages."""
-        vectors = self._embedder.embed([p.text for _, read in batch for p in read.passages])
+        """The batch's files with their vectors."""
+        vectors = _embedded_by_length(
+            self._embedder, [p.text for _, read in batch for p in read.passages]
+        )
         embedded, start = {}, 0
         for name, read in batch:
             end = start + len(read.passages)
@@ -240,3 +242,25 @@ def _batches(
             size, batch, passages = min(size * 2, LARGEST_BATCH), [], 0
     if batch:
         yield batch
+
+
+EMBED_CALL = 64
+"""Passages per call of the model: a call pads its texts to the longest, so the batch is sorted
+by length first (little padding) and cut in calls of this size (bounded memory: a runtime that
+runs one call as one tensor, such as ONNX Runtime, would otherwise hold thousands of padded
+texts' attention at once)."""
+
+
+def _embedded_by_length(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """One vector per text, in the texts' order, embedded shortest first in calls of
+    EMBED_CALL texts."""
+    order = sorted(range(len(texts)), key=lambda position: len(texts[position]))
+    calls = [
+        embedder.embed([texts[position] for position in order[start : start + EMBED_CALL]])
+        for start in range(0, len(order), EMBED_CALL)
+    ]
+    if not calls:
+        return np.zeros((0, 384), dtype=np.float32)
+    vectors = np.empty((len(texts), calls[0].shape[1]), dtype=np.float32)
+    vectors[order] = np.vstack(calls)
+    return vectors

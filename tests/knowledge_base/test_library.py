@@ -65,7 +65,7 @@ def test_an_edit_embeds_only_the_edited_file(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("30 days", "45 days"))
 
     assert knowledge_base.refresh() is True
-    assert model.texts == _passage_texts(folder, "return-policy.md")
+    assert sorted(model.texts) == sorted(_passage_texts(folder, "return-policy.md"))
     assert knowledge_base.state.version == 2
     sections = {p.section.text for p in knowledge_base.state.index.passages}
     assert any("45 days" in text for text in sections)
@@ -97,14 +97,14 @@ def test_drafts_and_broken_files_are_not_embedded_and_a_fix_is(tmp_path: Path) -
     model = CountingEmbedder()
     knowledge_base = KnowledgeBase(folder, model)
     knowledge_base.refresh()
-    assert model.texts == _passage_texts(folder, "hub-offline.md")
+    assert sorted(model.texts) == sorted(_passage_texts(folder, "hub-offline.md"))
     assert "holiday-returns-2026" in knowledge_base.state.index.articles
     assert [error.source for error in knowledge_base.state.errors] == ["broken.md"]
 
     model.texts.clear()
     (folder / "broken.md").write_text((SAMPLE_ARTICLES / "refund-timeline.md").read_text())
     knowledge_base.refresh()
-    assert model.texts == _passage_texts(folder, "broken.md")
+    assert sorted(model.texts) == sorted(_passage_texts(folder, "broken.md"))
     assert knowledge_base.state.errors == ()
 
 
@@ -238,3 +238,15 @@ def test_ranking_sorts_only_the_best_passages_and_agrees_with_a_full_sort(
                 list(expected.items())[:5]
             )
             assert [m.article.id for m in ranked.matches] == list(expected)[:5]
+
+
+def test_a_batch_is_embedded_shortest_first_in_bounded_calls_and_comes_back_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(library, "EMBED_CALL", 3)
+    model = CountingEmbedder()
+    texts = [f"{'word ' * length}{length}" for length in (5, 1, 9, 3, 7, 2, 8)]
+    vectors = library._embedded_by_length(model, texts)
+    assert model.calls == 3
+    assert model.texts == sorted(texts, key=len)
+    np.testing.assert_array_equal(vectors, CountingEmbedder().embed(texts))
