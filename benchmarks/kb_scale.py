@@ -7,8 +7,8 @@ Generates articles in the project's format (front matter with questions and syno
 introduction and four `## ` sections each, so 2,000 articles make 10,000 sections) in a temp
 folder, from templates and the real articles' sentences with a fixed seed, and an empty
 embedding cache in a temp folder. Then, in this process, wired as service/app.py wires it
-(KnowledgeBase + CachedEmbedder + SentenceTransformerEmbedder with the default thread count,
-RecentVectors for the questions, the `watch()` loop in a thread of its own):
+(KnowledgeBase + CachedEmbedder + the model on ONNX Runtime, or on torch with `--runtime
+torch`, one thread; RecentVectors for the questions; the `watch()` loop in a thread of its own):
 
 - cold start: from the start of the watch loop until the first searchable index, and until
   every section is embedded (the cache is empty, so everything is embedded);
@@ -39,7 +39,12 @@ from typing import Any
 
 from benchmarks.bench_stack import write_result
 from knowledge_base.articles import load_articles
-from knowledge_base.embeddings import DEFAULT_THREADS, CachedEmbedder, SentenceTransformerEmbedder
+from knowledge_base.embeddings import (
+    DEFAULT_THREADS,
+    CachedEmbedder,
+    Embedder,
+    SentenceTransformerEmbedder,
+)
 from knowledge_base.library import KnowledgeBase
 from knowledge_base.recent_vectors import RecentVectors
 
@@ -230,7 +235,7 @@ def wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.05) 
     return time.perf_counter() - started
 
 
-def start(folder: Path, cache: Path, model: SentenceTransformerEmbedder) -> dict[str, Any]:
+def start(folder: Path, cache: Path, model: Embedder) -> dict[str, Any]:
     recent = RecentVectors(model)
     knowledge_base = KnowledgeBase(
         folder, CachedEmbedder(model, cache), query_embedder=recent.reusing()
@@ -326,6 +331,16 @@ def measure_edits(knowledge_base: KnowledgeBase, folder: Path, edits: int) -> di
     }
 
 
+def sentence_model(runtime: str, onnx_folder: Path) -> Embedder:
+    """The model as service/app.py's sentence_model builds it (the ONNX graph is exported into
+    a folder of its own, before any timing)."""
+    if runtime == "torch":
+        return SentenceTransformerEmbedder()
+    from knowledge_base.onnx_embedder import OnnxEmbedder
+
+    return OnnxEmbedder(onnx_folder)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sections", type=int, default=10_000)
@@ -333,15 +348,21 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=10)
     parser.add_argument("--json", type=Path, default=RESULT)
     parser.add_argument(
+        "--runtime",
+        choices=("onnx", "torch"),
+        default="onnx",
+        help="the model's runtime, as KB_EMBEDDING_RUNTIME (the service's default: onnx)",
+    )
+    parser.add_argument(
         "--cache",
         type=Path,
         help="keep the embedding cache in this folder (default: a temp folder, a cold start)",
     )
     args = parser.parse_args()
     load_before = os.getloadavg()
-    model = SentenceTransformerEmbedder()
-    model.embed(["warm up the model"])
     with tempfile.TemporaryDirectory() as temp:
+        model = sentence_model(args.runtime, Path(temp) / "onnx")
+        model.embed(["warm up the model"])
         folder, cache = Path(temp) / "articles", args.cache or Path(temp) / "cache"
         folder.mkdir()
         asked = generate_articles(folder, args.sections // SECTIONS_PER_ARTICLE)
@@ -356,9 +377,11 @@ def main() -> None:
         {
             "command": "python -m benchmarks.kb_scale "
             f"--sections {args.sections} --queries {args.queries} --edits {args.edits}"
+            + f" --runtime {args.runtime}"
             + (f" --cache {args.cache}" if args.cache else ""),
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "torch_threads": DEFAULT_THREADS,
+            "runtime": args.runtime,
+            "threads": DEFAULT_THREADS,
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "figures": {
