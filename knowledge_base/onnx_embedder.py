@@ -23,6 +23,7 @@ import numpy as np
 from knowledge_base.embeddings import DEFAULT_THREADS, MODEL_NAME
 
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+CALL_SIZE = 64
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -104,8 +105,20 @@ class OnnxEmbedder:
         self._tokenizing = threading.Lock()  # the service embeds from several threads
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """In calls of at most CALL_SIZE texts, shortest first: ONNX Runtime runs a call as one
+        tensor padded to its longest text, so a long list in one call would hold gigabytes."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        if len(texts) <= CALL_SIZE:
+            return self._embed_call(texts)
+        order = sorted(range(len(texts)), key=lambda position: len(texts[position]))
+        vectors = np.zeros((len(texts), 384), dtype=np.float32)
+        for start in range(0, len(order), CALL_SIZE):
+            chunk = order[start : start + CALL_SIZE]
+            vectors[chunk] = self._embed_call([texts[position] for position in chunk])
+        return vectors
+
+    def _embed_call(self, texts: Sequence[str]) -> np.ndarray:
         with self._tokenizing:
             encodings = self._tokenizer.encode_batch(list(texts))
         feeds = {

@@ -163,7 +163,14 @@ async def articles(request: web.Request) -> web.Response:
         for article in (state.index.articles[article_id] for article_id in ids)
     ]
     problems = [{"file": error.source, "problem": error.problem} for error in state.errors]
-    return web.json_response({"version": state.version, "articles": listing, "problems": problems})
+    return web.json_response(
+        {
+            "version": state.version,
+            "articles": listing,
+            "problems": problems,
+            "files_still_embedding": state.embedding,
+        }
+    )
 
 
 async def unanswered(request: web.Request) -> web.Response:
@@ -194,6 +201,7 @@ async def health(request: web.Request) -> web.Response:
             "published_articles": state.index.published_count,
             "passages": len(state.index.passages),
             "skipped_files": len(state.errors),
+            "files_still_embedding": state.embedding,  # a cold start serves the rest meanwhile
         },
     }
     return web.json_response(body, status=200 if redis_ok else 503)

@@ -42,6 +42,16 @@ def test_a_batch_gives_each_text_its_own_vector(onnx_model: OnnxEmbedder) -> Non
     assert np.allclose(together, alone, atol=1e-5)  # padding does not leak into the mean
 
 
+def test_a_long_list_is_embedded_in_calls_and_kept_in_order(onnx_model: OnnxEmbedder) -> None:
+    texts = [f"question number {n} " + "about returns " * (n % 7) for n in range(150)]
+
+    together = onnx_model.embed(texts)
+
+    assert together.shape == (150, 384)
+    for position in (0, 63, 64, 149):
+        assert np.allclose(together[position], onnx_model.embed([texts[position]])[0], atol=1e-5)
+
+
 def test_nothing_to_embed_gives_an_empty_matrix(onnx_model: OnnxEmbedder) -> None:
     assert onnx_model.embed([]).shape == (0, 384)
 
