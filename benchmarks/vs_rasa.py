@@ -144,15 +144,15 @@ async def measure_transport(
     }
 
 
-def ratios(figures: dict[str, Any], baseline: str, concurrency: int) -> dict[str, float]:
+def ratios(figures: dict[str, Any], baseline: str, concurrency: int) -> dict[str, float | None]:
     ours, alone = figures[STACK], figures[baseline]
     loaded = f"concurrency_{concurrency}"
 
-    def ratio(*path: str) -> float:
+    def ratio(*path: str) -> float | None:
         a, b = ours, alone
         for key in path:
             a, b = a[key], b[key]
-        return round(a / b, 2)
+        return round(a / b, 2) if a is not None and b else None
 
     return {
         "rule_p50": ratio("concurrency_1", "rule", "p50_ms"),

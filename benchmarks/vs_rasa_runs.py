@@ -97,7 +97,9 @@ async def concurrent(
     }
 
 
-def latency_summary(values: Sequence[float]) -> dict[str, float]:
+def latency_summary(values: Sequence[float]) -> dict[str, float | None]:
+    if not values:
+        return {"n": 0, "p50_ms": None, "p95_ms": None}
     return {
         "n": len(values),
         "p50_ms": round(statistics.median(values), 1),
@@ -105,24 +107,34 @@ def latency_summary(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def by_kind(timings: Sequence[TurnTiming], target: str) -> dict[str, dict[str, float]]:
+def by_kind(timings: Sequence[TurnTiming], target: str) -> dict[str, Any]:
+    """p50/p95 per kind of turn over the answered ones; refusals are counted, not timed."""
     kinds = ("greeting", "rule", "kb")
-    return {
-        kind: latency_summary([t.ms for t in timings if t.target == target and t.kind == kind])
+    ours = [t for t in timings if t.target == target]
+    summary: dict[str, Any] = {
+        kind: latency_summary([t.ms for t in ours if t.kind == kind and not t.refused])
         for kind in kinds
     }
+    summary["refused"] = sum(t.refused for t in ours)
+    return summary
 
 
-def median_at_turn(timings: Sequence[TurnTiming], target: str, turn: int) -> float:
-    return statistics.median(t.ms for t in timings if t.target == target and t.turn == turn)
+def median_at_turn(timings: Sequence[TurnTiming], target: str, turn: int) -> float | None:
+    answered = [t.ms for t in timings if t.target == target and t.turn == turn and not t.refused]
+    return statistics.median(answered) if answered else None
 
 
 def growth(timings: Sequence[TurnTiming], target: str, turns: int) -> dict[str, Any]:
-    """Median latency per even (knowledge-base) turn, and turn `turns` over turn 2."""
+    """Median latency per even (knowledge-base) turn, and turn `turns` over turn 2 (None
+    when either was refused in every conversation: then there is nothing to compare)."""
     medians = {turn: median_at_turn(timings, target, turn) for turn in range(2, turns + 1, 2)}
+    first, last = medians[2], medians[turns]
     return {
-        "kb_turn_p50_ms": {str(turn): round(ms, 1) for turn, ms in medians.items()},
-        "last_over_turn2": round(medians[turns] / medians[2], 3),
+        "kb_turn_p50_ms": {
+            str(turn): None if ms is None else round(ms, 1) for turn, ms in medians.items()
+        },
+        "last_over_turn2": round(last / first, 3) if first and last else None,
+        "refused": sum(t.refused for t in timings if t.target == target),
     }
 
 

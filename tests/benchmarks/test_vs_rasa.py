@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from benchmarks.vs_rasa import ALONE, STACK, ratios
 from benchmarks.vs_rasa_clients import TurnTiming
-from benchmarks.vs_rasa_runs import GREETING, growth, median_of_rounds, script
+from benchmarks.vs_rasa_runs import GREETING, by_kind, growth, median_of_rounds, script
 
 
 def test_every_conversation_greets_then_alternates_questions_and_thanks() -> None:
@@ -68,3 +68,16 @@ def test_rounds_are_summarised_by_their_medians_and_refusals_add_up() -> None:
     summary = median_of_rounds(rounds)
 
     assert (summary["throughput_msg_s"], summary["p95_ms"], summary["refused"]) == (11.0, 250.0, 1)
+
+
+def test_refused_turns_are_counted_not_timed() -> None:
+    timings = [
+        TurnTiming("s", 2, "kb", 100.0),
+        TurnTiming("s", 4, "kb", 3.0, refused=True),  # a gateway_error comes back at once
+        TurnTiming("s", 3, "rule", 50.0),
+    ]
+
+    assert growth(timings, "s", turns=4)["last_over_turn2"] is None
+    assert growth(timings, "s", turns=4)["refused"] == 1
+    summary = by_kind(timings, "s")
+    assert summary["kb"]["n"] == 1 and summary["refused"] == 1
