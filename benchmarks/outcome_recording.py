@@ -33,16 +33,14 @@ from typing import Any
 
 import aiohttp
 import redis
-import yaml
 
-from benchmarks.bench_stack import write_result
+from benchmarks.bench_stack import RULE_MESSAGES, answerable_questions, write_result
 from benchmarks.stats import percentile
 from outcomes import keys
 from stack.config import ROOT, StackConfig
 from stack.processes import ProcessSpec, rasa_spec, stack_specs
 from stack.supervisor import Stack, free_port
 
-RULE_MESSAGES = ["thanks", "thank you!", "thanks a lot", "cheers, thanks"]
 RESULT = ROOT / "benchmarks" / "results" / "outcome_recording.json"
 BAR_P95_MS = 2.0
 
@@ -172,8 +170,7 @@ def marked(redis_url: str) -> dict[str, int]:
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    data = yaml.safe_load(args.questions.read_text())
-    questions = [row["text"] for row in data["questions"] if row.get("expected")]
+    questions = answerable_questions(args.questions)
     silent: list[str] = []
     async with two_rasas() as (stack, on_url, off_url):
         times = await measure(on_url, off_url, questions, args.messages, args.turns, silent)

@@ -16,18 +16,20 @@ import json
 import secrets
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
-import yaml
 
-from benchmarks.bench_stack import throwaway_stack, write_result
+from benchmarks.bench_stack import (
+    RULE_MESSAGES,
+    answerable_questions,
+    throwaway_stack,
+    timed_message,
+    write_result,
+)
 from benchmarks.stats import percentile
 from stack.config import ROOT
 from stack.supervisor import Stack
-
-RULE_MESSAGES = ["thanks", "thank you!", "thanks a lot", "cheers, thanks"]
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -37,15 +39,6 @@ def summary(values: list[float]) -> dict[str, float]:
         "p95_ms": round(percentile(values, 0.95), 1),
         "mean_ms": round(statistics.fmean(values), 1),
     }
-
-
-async def timed_message(
-    session: aiohttp.ClientSession, url: str, sender: str, text: str
-) -> tuple[float, list]:
-    started = time.perf_counter()
-    async with session.post(url, json={"sender": sender, "message": text}) as response:
-        replies = await response.json()
-    return (time.perf_counter() - started) * 1000, replies
 
 
 async def measure(stack: Stack, questions: list[str], count: int) -> dict:
@@ -80,8 +73,7 @@ async def measure(stack: Stack, questions: list[str], count: int) -> dict:
 
 
 async def main_async(args: argparse.Namespace) -> dict:
-    data = yaml.safe_load(args.questions.read_text())
-    questions = [row["text"] for row in data["questions"] if row.get("expected")]
+    questions = answerable_questions(args.questions)
     async with throwaway_stack() as stack:
         return await measure(stack, questions, args.messages)
 

@@ -30,18 +30,22 @@ import json
 import secrets
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
-import yaml
 
-from benchmarks.bench_stack import throwaway_stack, write_result
+from benchmarks.bench_stack import (
+    RULE_MESSAGES,
+    answerable_questions,
+    answered_questions,
+    throwaway_stack,
+    timed_message,
+    write_result,
+)
 from benchmarks.turn_breakdown import git_state
 from stack.config import ROOT
 from stack.supervisor import Stack
 
-RULE_MESSAGES = ["thanks", "thank you!", "thanks a lot", "cheers, thanks"]
 OFFER_MARKERS = ("talk to a person",)  # utter_offer_human (bot/domain/handoff.yml)
 
 
@@ -58,29 +62,6 @@ def cpu_ms(pid: int) -> float:
 
 def pids(stack: Stack, names: tuple[str, ...]) -> list[int]:
     return [r.process.pid for r in stack.running if r.spec.name in names]
-
-
-async def timed_message(
-    session: aiohttp.ClientSession, url: str, sender: str, text: str
-) -> tuple[float, str]:
-    started = time.perf_counter()
-    async with session.post(url, json={"sender": sender, "message": text}) as response:
-        replies = await response.json()
-    return (time.perf_counter() - started) * 1000, json.dumps(replies)
-
-
-async def answered_questions(
-    session: aiohttp.ClientSession, url: str, questions: list[str]
-) -> list[str]:
-    """The questions the stack answers with an article link (one fresh conversation each)."""
-    kept = []
-    for question in questions:
-        sender = f"warm-up-{secrets.token_hex(4)}"
-        await timed_message(session, url, sender, "hello")
-        _, replies = await timed_message(session, url, sender, question)
-        if "/articles/" in replies:
-            kept.append(question)
-    return kept
 
 
 def fit(positions: list[int], values: list[float]) -> tuple[float, float]:
@@ -121,7 +102,7 @@ async def measure(stack: Stack, questions: list[str], conversations: int, turns:
     bot_pids = pids(stack, ("rasa", "actions"))
     offers = unanswered = 0
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        answered = await answered_questions(session, url, questions)
+        answered = await answered_questions(session, url, questions, opening="hello")
         per_conversation = turns // 2
         if len(answered) < per_conversation:
             raise SystemExit(f"only {len(answered)} answered questions, need {per_conversation}")
@@ -137,7 +118,8 @@ async def measure(stack: Stack, questions: list[str], conversations: int, turns:
                 else:
                     text = asked[turn // 2 - 1]
                 used = sum(cpu_ms(pid) for pid in bot_pids)
-                elapsed, replies = await timed_message(session, url, sender, text)
+                elapsed, reply = await timed_message(session, url, sender, text)
+                replies = json.dumps(reply)
                 cpu[turn].append(sum(cpu_ms(pid) for pid in bot_pids) - used)
                 times[turn].append(elapsed)
                 offers += any(marker in replies for marker in OFFER_MARKERS)
@@ -160,8 +142,7 @@ async def measure(stack: Stack, questions: list[str], conversations: int, turns:
 
 
 async def main_async(args: argparse.Namespace) -> dict:
-    data = yaml.safe_load(args.questions.read_text())
-    questions = [row["text"] for row in data["questions"] if row.get("expected")]
+    questions = answerable_questions(args.questions)
     code = {"commit": args.commit, "uncommitted_code_changes": []} if args.commit else git_state()
     async with throwaway_stack() as stack:
         figures = await measure(stack, questions, args.conversations, args.turns)

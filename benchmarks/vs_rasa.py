@@ -31,13 +31,18 @@ import asyncio
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import yaml
 
-from benchmarks.bench_stack import throwaway_stack, write_result
+from benchmarks.bench_stack import (
+    answerable_questions,
+    answered_questions,
+    throwaway_stack,
+    write_result,
+)
 from benchmarks.plain_rasa import PLAIN_BOT_DIR, plain_rasa_spec, prepare
 from benchmarks.vs_rasa_clients import (
     RestConversation,
@@ -61,7 +66,7 @@ GROWTH_TURNS = 20
 OFFICE_ADDRESS = "198.51.100.7"
 
 
-def baselines(ports: dict[str, int]) -> Any:
+def baselines(ports: dict[str, int]) -> Callable[[StackConfig], list[ProcessSpec]]:
     def specs(config: StackConfig) -> list[ProcessSpec]:
         return [
             plain_rasa_spec(ALONE, ports[ALONE]),
@@ -81,27 +86,6 @@ def targets(stack: Stack, ports: dict[str, int]) -> dict[str, dict[str, Target]]
         rest[name] = Target(name, url, f"{url}/webhooks/rest/webhook", url)
         socket[name] = Target(name, url, "", url)
     return {"rest": rest, "socketio": socket}
-
-
-async def answered_questions(stack: Stack, http: aiohttp.ClientSession, limit: int) -> list[str]:
-    """Questions from data/kb_questions.yml that our stack answers with an article, so no
-    conversation of the benchmark is offered a person (which would change its script)."""
-    rows = yaml.safe_load((ROOT / "data" / "kb_questions.yml").read_text())["questions"]
-    url = f"{stack.config.rasa_url}/webhooks/rest/webhook"
-    kept: list[str] = []
-    for number, row in enumerate(rows):
-        if not row.get("expected"):
-            continue
-        body = {"sender": f"bench-pick-{number}", "message": row["text"]}
-        async with http.post(url, json=body) as response:
-            replies = await response.json()
-        if any("/articles/" in str(reply.get("text")) for reply in replies):
-            kept.append(row["text"])
-        if len(kept) == limit:
-            break
-    if not kept:
-        raise RuntimeError("the stack answered none of data/kb_questions.yml with an article")
-    return kept
 
 
 def openers(http: aiohttp.ClientSession) -> dict[str, Any]:
@@ -173,7 +157,12 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     async with throwaway_stack(with_gateway=True, env=env, extra=baselines(ports)) as stack:
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
-            questions = await answered_questions(stack, http, limit=30)
+            questions = await answered_questions(
+                http,
+                f"{stack.config.rasa_url}/webhooks/rest/webhook",
+                answerable_questions(ROOT / "data" / "kb_questions.yml"),
+                limit=30,
+            )
             systems = targets(stack, ports)
             open_by = openers(http)
             figures = {}

@@ -20,11 +20,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from benchmarks.bench_stack import RULE_MESSAGES
 from benchmarks.stats import percentile
 from benchmarks.vs_rasa_clients import Conversation, Target, TurnTiming
 
 GREETING = "hello"
-THANKS = ["thanks", "thank you!", "thanks a lot", "cheers, thanks"]
 
 OpenConversation = Callable[[Target, int], Conversation]  # (target, conversation number)
 
@@ -36,7 +36,7 @@ def script(questions: Sequence[str], turns: int, offset: int) -> list[tuple[str,
         if turn % 2 == 0:
             lines.append(("kb", questions[(offset + turn // 2) % len(questions)]))
         else:
-            lines.append(("rule", THANKS[(offset + turn) % len(THANKS)]))
+            lines.append(("rule", RULE_MESSAGES[(offset + turn) % len(RULE_MESSAGES)]))
     return lines
 
 
