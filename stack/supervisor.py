@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import signal
 import socket
 import sys
@@ -88,6 +89,20 @@ class RunningProcess:
     def exited(self) -> bool:
         return self.process.returncode is not None
 
+    async def exit_code(self) -> int:
+        """The child's exit code once it has exited. Not `process.wait()`: that also waits for
+        its output pipe to close, which a worker it started and left behind keeps open. Polled:
+        asyncio's subprocess API sets the exit code but has no event for it."""
+        while self.process.returncode is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        return self.process.returncode
+
+    def kill_group(self) -> None:
+        """SIGKILL the child and whatever it started that is still there (Rasa's workers): the
+        child leads its own process group (start_new_session), so the group is everything."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
 
 class Stack:
     """The running processes. Use as `async with Stack(config, specs): ...`."""
@@ -161,7 +176,8 @@ class Stack:
     async def _keep_running(self, slot: int, restarts: Restarts) -> None:
         while True:
             running = self.running[slot]
-            code = await running.process.wait()
+            code = await running.exit_code()
+            running.kill_group()  # a crashed Rasa's workers would keep its port and old model
             with contextlib.suppress(asyncio.CancelledError):
                 await running.pump  # its last lines go to the log before ours
             name = running.spec.name
@@ -186,8 +202,7 @@ class Stack:
             except StackError as error:
                 self.notice(name, f"{name} did not come back: {str(error).splitlines()[0]}")
                 if not replacement.exited:
-                    with contextlib.suppress(ProcessLookupError):
-                        replacement.process.kill()  # counts as one more quick failure
+                    replacement.kill_group()  # counts as one more quick failure
             else:
                 self.notice(name, f"{name} is running again")
 
@@ -262,9 +277,9 @@ class Stack:
                 try:
                     await asyncio.wait_for(running.process.wait(), grace_seconds)
                 except asyncio.TimeoutError:
-                    with contextlib.suppress(ProcessLookupError):
-                        running.process.kill()
+                    running.kill_group()
                     await running.process.wait()
+            running.kill_group()  # nothing it started outlives it
             with contextlib.suppress(asyncio.CancelledError):
                 await running.pump
         self.running.clear()

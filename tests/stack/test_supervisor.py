@@ -123,3 +123,62 @@ def test_a_child_that_stayed_up_starts_its_back_off_afresh() -> None:
     assert restarts.after_exit(uptime=600.0) == 1  # up ten minutes: a new streak
     assert restarts.after_exit(uptime=1.0) == 2
     assert restarts.total == 6
+
+
+def forking_child(name: str, pid_file: Path) -> ProcessSpec:
+    """Like `rasa run` with Sanic workers: the child starts a worker process that serves the
+    port, writes the worker's pid to `pid_file`, and waits for it."""
+    port = free_port()
+    script = textwrap.dedent(
+        f"""
+        import http.server, os, pathlib, time
+        worker = os.fork()
+        if worker == 0:
+            http.server.ThreadingHTTPServer(
+                ("127.0.0.1", {port}), http.server.SimpleHTTPRequestHandler).serve_forever()
+        pathlib.Path({str(pid_file)!r}).write_text(str(worker))
+        os.waitpid(worker, 0)
+        """
+    )
+    return ProcessSpec(
+        name, [sys.executable, "-c", script], f"http://127.0.0.1:{port}/", base_env(), 10
+    )
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is dead, only not yet reaped
+        return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+async def test_a_killed_child_takes_its_workers_with_it_so_its_restart_gets_the_port(
+    tmp_path: Path,
+) -> None:
+    pid_file = tmp_path / "worker.pid"
+    config = StackConfig.from_env({}, var_dir=tmp_path)
+    spec = forking_child("rasa-like", pid_file)
+    async with Stack(config, [spec], echo=None) as stack:
+        supervisor = asyncio.create_task(stack.supervise(QUICK))
+        first_worker = int(pid_file.read_text())
+        os.kill(stack.running[0].process.pid, signal.SIGKILL)  # the parent only, as a crash
+
+        log_file = tmp_path / "log" / "rasa-like.log"
+        for _ in range(100):
+            if "[stack] rasa-like is running again" in log_file.read_text():
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"not restarted:\n{log_file.read_text()}")
+        assert not alive(first_worker), "the crashed child's worker outlived it"
+        second_worker = int(pid_file.read_text())
+        assert second_worker != first_worker and alive(second_worker)
+        assert await answers(spec.health_url or "")
+        assert not supervisor.done()
+    for _ in range(50):  # stopping the stack stops the worker too
+        if not alive(second_worker):
+            break
+        await asyncio.sleep(0.1)
+    assert not alive(second_worker)
