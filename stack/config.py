@@ -66,6 +66,9 @@ class StackConfig:
     # shared with the company's backend, which signs customer identity (handoff/privacy/identity.py)
     customer_signing_secret: str
     gateway_port: int = 8400
+    # Rasa server processes (Sanic workers sharing the port; Rasa's Redis lock store keeps one
+    # conversation's turns in order across them): RASA_WORKERS, default the cores + 1, at most 8
+    rasa_workers: int = 1
     # the bearer token Prometheus sends for GET /metrics on the gateway and the service (good for
     # nothing else)
     metrics_token: str = ""
@@ -107,6 +110,7 @@ class StackConfig:
             )
         }
         redis = _redis_target(read)
+        rasa_workers = int(read.number("RASA_WORKERS", str(default_rasa_workers()), int, 1, 32))
         read.raise_problems()
         assert redis is not None  # an invalid REDIS_URL is one of the problems raised above
         return cls(
@@ -119,6 +123,7 @@ class StackConfig:
             customer_signing_secret=env.get("CUSTOMER_SIGNING_SECRET")
             or generated_secret(var_dir, "customer_signing_secret"),
             gateway_port=ports["GATEWAY_PORT"],
+            rasa_workers=rasa_workers,
             metrics_token=env.get("METRICS_TOKEN") or generated_secret(var_dir, "metrics_token"),
             gateway={
                 name: value
@@ -132,6 +137,12 @@ class StackConfig:
                 if name.startswith(("HANDOFF_", "OUTCOME_")) or name in SERVICE_SETTINGS
             },
         )
+
+
+def default_rasa_workers() -> int:
+    """One Rasa worker per core and one more: a worker blocked on the service's sentence vector
+    leaves its core to another (`make bench-vs-rasa` measured 1, 2, 3 and 4 on 2 cores)."""
+    return min((os.cpu_count() or 1) + 1, 8)
 
 
 def _redis_target(read: EnvReader) -> RedisTarget | None:

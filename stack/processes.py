@@ -128,6 +128,8 @@ def rasa_env(config: StackConfig) -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         # structlog lines as JSON, which config/rasa-logging.yml's filter can read field by field
         "FORCE_JSON_LOGGING": "1",
+        # Rasa's own setting; it starts more than one only with a shared lock store (ours: Redis)
+        "SANIC_WORKERS": str(config.rasa_workers),
     }
 
 
