@@ -16,6 +16,13 @@ digest, never the raw text), and a turn masks only its new strings (`make bench-
 save masks only the turn's new events and a read of what this store wrote masks nothing
 (`python -m benchmarks.turn_growth`).
 
+With several Rasa workers (`RASA_WORKERS`) a conversation's turns land on any of them, so
+"what this store wrote" is shared through Redis too: each save stores, beside the tracker and
+in the same transaction, a small marker (`masked_<key prefix><conversation id>`: a digest of
+the stored text and its number of events). A worker that did not write the tracker it reads
+checks the marker (one GET, only then) and trusts the text as masked when the digest matches.
+The marker's name does not start with the key prefix, so Rasa's `keys()` never lists it.
+
 Both directions are masked:
 - `save` masks the tracker's JSON. When what is stored is the start of it (one session, saved
   turn after turn: the usual case) the masked JSON is stored as it is - what Rasa's own merge
@@ -102,8 +109,34 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
         text = self._appended(dialogue, stored) or self._merged(dialogue, stored)
         if text is None:
             return False
-        self.red.set(key, text, ex=timeout or self.record_exp)
-        self.written.remember(tracker.sender_id, text, len(dialogue["events"]))
+        expiry = timeout or self.record_exp
+        digest, events = _digest(text), len(dialogue["events"])
+        with self.red.pipeline(transaction=True) as both:
+            both.set(key, text, ex=expiry)
+            both.set(self.marker_key(tracker.sender_id), _marker(digest, events), ex=expiry)
+            both.execute()
+        self.written.remember_digest(tracker.sender_id, digest, events)
+        return True
+
+    def marker_key(self, conversation_id: str) -> str:
+        """Where the digest and event count of the masked tracker this store wrote are kept,
+        for the other Rasa workers; not under the key prefix, so `keys()` does not list it."""
+        return "masked_" + self.key_prefix + conversation_id
+
+    def written_by_a_worker(self, conversation_id: str, text: str | bytes) -> bool:
+        """Whether `text` is what this store, or another worker's, wrote last (masked then);
+        a worker's marker is remembered here, so the turn's save need not read it again."""
+        if self.written.wrote(conversation_id, text):
+            return True
+        try:
+            marker = self.red.get(self.marker_key(conversation_id))
+        except Exception:  # redis-py's errors: mask it, as if there were no marker
+            log.exception("could not read the masking marker of %s", conversation_id)
+            return False
+        known = _read_marker(marker)
+        if known is None or known[0] != _text_digest(text):
+            return False
+        self.written.remember_digest(conversation_id, *known)
         return True
 
     def _appended(self, dialogue: dict[str, Any], stored: str | None) -> str | None:
@@ -165,7 +198,7 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
             # Rasa's deserialise_tracker reports what is wrong with it
             return super().deserialise_tracker(sender_id, serialised_tracker)
         # The conversation id ("name") stays as it is: it is the key, not customer text.
-        if not self.written.wrote(sender_id, serialised_tracker):
+        if not self.written_by_a_worker(sender_id, serialised_tracker):
             dialogue["events"] = self.masking.value(dialogue["events"])
         tracker = self.init_tracker(sender_id)
         tracker.recreate_from_dialogue(Dialogue.from_parameters(dialogue))
@@ -218,18 +251,18 @@ class MaskingMemo:
 
 
 class WrittenTrackers:
-    """What this store wrote last for each recent conversation: a digest of the tracker text
-    and its number of events, so reading it back need not mask it again and the next save
-    need not read it. Bounded, the least recently written out first; a text another Rasa
-    replica wrote, or written before a restart, is masked as it is read."""
+    """What this store (or, by its marker, another worker's) wrote last for each recent
+    conversation: a digest of the tracker text and its number of events, so reading it back
+    need not mask it again and the next save need not read it. Bounded, the least recently
+    written out first; a text written with no marker (Rasa's own store, before a restart of
+    an older version) is masked as it is read."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._written: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def remember(self, conversation_id: str, text: str, events: int) -> None:
-        digest = _digest(text)
+    def remember_digest(self, conversation_id: str, digest: bytes, events: int) -> None:
         with self._lock:
             self._written[conversation_id] = (digest, events)
             self._written.move_to_end(conversation_id)
@@ -242,11 +275,7 @@ class WrittenTrackers:
             known = self._written.get(conversation_id)
         if known is None:
             return None
-        if isinstance(text, bytes):
-            digest = hashlib.blake2b(text, digest_size=16).digest()
-        else:
-            digest = _digest(text)
-        return known[1] if digest == known[0] else None
+        return known[1] if _text_digest(text) == known[0] else None
 
     def wrote(self, conversation_id: str, text: str | bytes) -> bool:
         return self.events_in(conversation_id, text) is not None
@@ -263,6 +292,30 @@ def _without_end(stored: str, name: str) -> str | None:
     same ones serialises to a text starting with this."""
     end = '], "name": ' + json.dumps(name) + "}"
     return stored[: -len(end)] if stored.endswith(end) else None
+
+
+def _marker(digest: bytes, events: int) -> str:
+    return f"{digest.hex()}:{events}"
+
+
+def _read_marker(marker: Any) -> tuple[bytes, int] | None:
+    """(digest, events) from a marker as Redis returns it; None when absent or malformed."""
+    if isinstance(marker, bytes):
+        marker = marker.decode("ascii", "replace")
+    if not isinstance(marker, str):
+        return None
+    digest, _, events = marker.partition(":")
+    try:
+        return bytes.fromhex(digest), int(events)
+    except ValueError:
+        return None
+
+
+def _text_digest(text: str | bytes) -> bytes:
+    """`_digest` of a tracker text as Redis returns it (bytes, or str when decoded)."""
+    if isinstance(text, bytes):
+        return hashlib.blake2b(text, digest_size=16).digest()
+    return _digest(text)
 
 
 def _digest(text: str) -> bytes:

@@ -422,3 +422,61 @@ async def test_reading_back_what_it_wrote_masks_nothing_but_anything_else_is_mas
     earlier = await store.retrieve("customer-1")
     assert earlier is not None and earlier.latest_message is not None
     assert CARD_MASK in earlier.latest_message.text  # type: ignore[operator]
+
+
+async def test_a_conversation_hopping_between_rasa_workers_is_masked_once_and_stays_whole(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain
+) -> None:
+    """With several Rasa workers each turn may land on another one: a worker trusts what any
+    worker wrote (by its marker in Redis) instead of masking the whole tracker again, and its
+    save stores only the turn's new events masked."""
+    other_worker = RedactingRedisTrackerStore(
+        domain, host="127.0.0.1", port=store.red.connection_pool.connection_kwargs["port"], db=0
+    )
+    await store.save(card_conversation(domain))
+    masked_lists: list[int] = []
+    for worker in (store, other_worker):
+        mask = worker.masking.value
+
+        def counting(value: Any, mask: Any = mask) -> Any:
+            if isinstance(value, list):
+                masked_lists.append(len(value))
+            return mask(value)
+
+        worker.masking.value = counting  # type: ignore[method-assign]
+
+    for number in range(6):
+        worker = (other_worker, store)[number % 2]  # each turn on the other worker
+        masked_lists.clear()
+        tracker = await worker.retrieve("customer-1")
+        assert tracker is not None
+        assert masked_lists == []  # read: nothing masked again
+        tracker.update_with_events(customer_turn(f"turn {number}: {CARD}"), domain)
+        await worker.save(tracker)
+        assert max(masked_lists) == 2  # saved: the turn's two new events only
+
+    text = stored(raw_redis, "customer-1")
+    assert_no_card(text)
+    events = json.loads(text)["events"]
+    assert len(events) == 8 + 6 * 2  # no event lost or stored twice
+    assert [key for key in raw_redis.keys("tracker:*")] == ["tracker:customer-1"]
+    listed = list(await store.keys())  # Rasa's listing of the conversations skips the marker
+    assert len(listed) == 1 and "customer-1" in str(listed[0]) and "masked" not in str(listed)
+
+
+async def test_a_tracker_whose_marker_does_not_match_is_masked_as_it_is_read(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain
+) -> None:
+    """The marker vouches only for the exact text it was written with: a tracker rewritten
+    since (in clear, by something else) is masked; a broken marker counts as none."""
+    await store.save(card_conversation(domain))
+    port = store.red.connection_pool.connection_kwargs["port"]
+    text = stored(raw_redis, "customer-1")
+    raw_redis.set("tracker:customer-1", text.replace(CARD_MASK, CARD))
+    for marker in (None, "not a marker", "zz:3"):  # None: the stale marker of the masked text
+        if marker is not None:
+            raw_redis.set(store.marker_key("customer-1"), marker)
+        fresh_worker = RedactingRedisTrackerStore(domain, host="127.0.0.1", port=port, db=0)
+        tracker = await fresh_worker.retrieve("customer-1")
+        assert tracker is not None and tracker.latest_message is not None
+        assert CARD_MASK in tracker.latest_message.text  # type: ignore[operator]
