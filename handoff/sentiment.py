@@ -4,20 +4,48 @@ vaderSentiment package, an offline lexicon).
 It lives outside handoff/detection/ because that package imports no third-party code (the bot
 env's import rule); the scorer takes any `Polarity` function, and the Rasa escalation policy,
 the USS benchmark and the tests pass this one in. Python 3.10 compatible.
+
+The escalation decision replays the recent turns on every prediction, twice a turn, and the
+sentiment trend looks back over the earlier turns at each step: the same texts come back dozens
+of times (about 40 VADER calls, 5 ms, at turn 10). `vader_polarity` remembers the score of the
+texts it scored last, keyed by a digest (no customer text is kept), so a turn scores only its
+new message.
 """
 
 from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from handoff.detection.frustration import Polarity
 
+# About 200 conversations' worth of recent turns; ~1 MB.
+MEMO_SIZE = 10_000
 
-def vader_polarity() -> Polarity:
-    """VADER's compound sentiment, -1 to +1; builds the analyzer (reads its lexicon) when called."""
+
+def vader_polarity(memo_size: int = MEMO_SIZE) -> Polarity:
+    """VADER's compound sentiment, -1 to +1, remembering the last `memo_size` texts' scores
+    (pure, so a remembered score is what scoring again gives); builds the analyzer (reads its
+    lexicon) when called."""
     analyzer = SentimentIntensityAnalyzer()
+    scores: OrderedDict[bytes, float] = OrderedDict()
+    lock = threading.Lock()
 
     def polarity(text: str) -> float:
-        return float(analyzer.polarity_scores(text)["compound"])
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with lock:
+            known = scores.get(key)
+            if known is not None:
+                scores.move_to_end(key)
+                return known
+        score = float(analyzer.polarity_scores(text)["compound"])
+        with lock:
+            scores[key] = score
+            while len(scores) > memo_size:
+                scores.popitem(last=False)
+        return score
 
     return polarity
