@@ -6,6 +6,11 @@ timed to the webhook's full answer. A socket.io turn is timed from `user_uttered
 bot message as its action finishes; our gateway relays a whole reply at once), so a reply is
 over when nothing more arrives for `SETTLE_S`; that wait is not part of the latency, and
 `settle_s` tells the load runs how long each turn spent on it.
+
+Our stack must answer every message; a plain bot may stay silent (a `rasa init` model trained
+on another machine predicts no response for some questions after some turns). Through REST its
+silent turn is a finished turn, timed like any other; through socket.io silence has no end, so
+a plain bot's turn with nothing back within `SILENCE_S` is counted as silent, not timed.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import aiohttp
 import socketio
 
 REPLY_TIMEOUT = 60.0
 SETTLE_S = 0.25
+SILENCE_S = 10.0  # several times Rasa alone's p95 under the benchmark's heaviest load
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,13 @@ class Target:
     rest_url: str
     socket_url: str
     headers: dict[str, str] = field(default_factory=dict)  # e.g. Origin for the gateway
+    may_stay_silent: bool = False  # a plain bot; our stack answers every message
+
+
+class Said(NamedTuple):
+    ms: float | None  # None: not timed (a silence through socket.io)
+    refused: bool = False
+    silent: bool = False
 
 
 @dataclass
@@ -38,8 +51,15 @@ class TurnTiming:
     target: str
     turn: int  # 1-based position in the conversation
     kind: str  # "greeting", "rule" or "kb"
-    ms: float
+    ms: float | None
     refused: bool = False
+    silent: bool = False
+
+    @property
+    def timed(self) -> bool:
+        """Answered and timed: refusals (a gateway_error comes back at once) and silences
+        through socket.io are counted, not timed."""
+        return self.ms is not None and not self.refused
 
 
 class Conversation(Protocol):
@@ -47,7 +67,7 @@ class Conversation(Protocol):
 
     async def open(self) -> None: ...
 
-    async def say(self, text: str) -> tuple[float, bool]: ...
+    async def say(self, text: str) -> Said: ...
 
     async def close(self) -> None: ...
 
@@ -65,7 +85,7 @@ class RestConversation:
     async def open(self) -> None:
         return None
 
-    async def say(self, text: str) -> tuple[float, bool]:
+    async def say(self, text: str) -> Said:
         started = time.perf_counter()
         async with self.http.post(
             self.target.rest_url, json={"sender": self.sender, "message": text}
@@ -74,9 +94,9 @@ class RestConversation:
                 raise RuntimeError(f"{self.target.name} answered {response.status}")
             replies = await response.json()
         elapsed = (time.perf_counter() - started) * 1000
-        if not replies:
+        if not replies and not self.target.may_stay_silent:
             raise RuntimeError(f"{self.target.name} sent no reply to {text!r}")
-        return elapsed, False
+        return Said(elapsed, silent=not replies)
 
     async def close(self) -> None:
         return None
@@ -121,20 +141,23 @@ class SocketConversation:
         await self.client.emit("session_request", {"session_id": None})
         await asyncio.wait_for(self.confirmed.wait(), REPLY_TIMEOUT)
 
-    async def say(self, text: str) -> tuple[float, bool]:
+    async def say(self, text: str) -> Said:
         while not self.arrivals.empty():  # the rest of the previous reply
             self.arrivals.get_nowait()
         started = time.perf_counter()
         await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        waiting = SILENCE_S if self.target.may_stay_silent else REPLY_TIMEOUT
         try:
-            arrived, refused = await asyncio.wait_for(self.arrivals.get(), REPLY_TIMEOUT)
+            arrived, refused = await asyncio.wait_for(self.arrivals.get(), waiting)
         except asyncio.TimeoutError:
+            if self.target.may_stay_silent:
+                return Said(None, silent=True)
             raise RuntimeError(f"{self.target.name} sent nothing back to {text!r}") from None
         while True:  # the rest of this reply, until it settles
             try:
                 later, also_refused = await asyncio.wait_for(self.arrivals.get(), SETTLE_S)
             except asyncio.TimeoutError:
-                return (arrived - started) * 1000, refused
+                return Said((arrived - started) * 1000, refused)
             arrived, refused = later, refused or also_refused
 
     async def close(self) -> None:

@@ -57,8 +57,8 @@ async def sequential(
             order = list(range(len(targets)))
             shift = (number + turn) % len(order)
             for index in order[shift:] + order[:shift]:
-                ms, refused = await talks[index].say(text)
-                timings.append(TurnTiming(targets[index].name, turn, kind, ms, refused))
+                said = await talks[index].say(text)
+                timings.append(TurnTiming(targets[index].name, turn, kind, *said))
         for talk in talks:
             await talk.close()
     return timings
@@ -79,17 +79,17 @@ async def concurrent(
 
     async def converse(number: int, talk: Conversation) -> None:
         for turn, (kind, text) in enumerate(script(questions, turns, number * 3), start=1):
-            ms, refused = await talk.say(text)
-            timings.append(TurnTiming(target.name, turn, kind, ms, refused))
+            timings.append(TurnTiming(target.name, turn, kind, *await talk.say(text)))
 
     started = time.perf_counter()
     await asyncio.gather(*(converse(n, talk) for n, talk in enumerate(talks)))
     wall = time.perf_counter() - started - turns * talks[0].settle_s
     await asyncio.gather(*(talk.close() for talk in talks))
-    answered = [t.ms for t in timings if not t.refused]
+    answered = [t.ms for t in timings if t.ms is not None and t.timed]
     return {
         "messages": len(timings),
         "refused": sum(t.refused for t in timings),
+        "silent": sum(t.silent for t in timings),
         "wall_s": round(wall, 2),
         "throughput_msg_s": round(len(answered) / wall, 1),
         "p50_ms": round(statistics.median(answered), 1),
@@ -108,19 +108,26 @@ def latency_summary(values: Sequence[float]) -> dict[str, float | None]:
 
 
 def by_kind(timings: Sequence[TurnTiming], target: str) -> dict[str, Any]:
-    """p50/p95 per kind of turn over the answered ones; refusals are counted, not timed."""
+    """p50/p95 per kind of turn over the timed ones; refusals and silences are counted."""
     kinds = ("greeting", "rule", "kb")
     ours = [t for t in timings if t.target == target]
     summary: dict[str, Any] = {
-        kind: latency_summary([t.ms for t in ours if t.kind == kind and not t.refused])
+        kind: latency_summary(
+            [t.ms for t in ours if t.kind == kind and t.ms is not None and t.timed]
+        )
         for kind in kinds
     }
     summary["refused"] = sum(t.refused for t in ours)
+    summary["silent"] = sum(t.silent for t in ours)
     return summary
 
 
 def median_at_turn(timings: Sequence[TurnTiming], target: str, turn: int) -> float | None:
-    answered = [t.ms for t in timings if t.target == target and t.turn == turn and not t.refused]
+    answered = [
+        t.ms
+        for t in timings
+        if t.target == target and t.turn == turn and t.ms is not None and t.timed
+    ]
     return statistics.median(answered) if answered else None
 
 
@@ -145,5 +152,6 @@ def median_of_rounds(rounds: Sequence[dict[str, Any]]) -> dict[str, Any]:
         key: round(statistics.median(r[key] for r in rounds), 1) for key in keys
     }
     summary["refused"] = sum(r["refused"] for r in rounds)
+    summary["silent"] = sum(r.get("silent", 0) for r in rounds)
     summary["rounds"] = list(rounds)
     return summary

@@ -81,3 +81,16 @@ def test_refused_turns_are_counted_not_timed() -> None:
     assert growth(timings, "s", turns=4)["refused"] == 1
     summary = by_kind(timings, "s")
     assert summary["kb"]["n"] == 1 and summary["refused"] == 1
+
+
+def test_a_plain_bots_silence_is_counted_and_timed_only_when_its_end_is_known() -> None:
+    timings = [
+        TurnTiming("alone", 2, "kb", 30.0),
+        TurnTiming("alone", 4, "kb", 20.0, silent=True),  # REST: the empty answer ends the turn
+        TurnTiming("alone", 6, "kb", None, silent=True),  # socket.io: nothing came back
+    ]
+
+    summary = by_kind(timings, "alone")
+    assert summary["kb"]["n"] == 2 and summary["kb"]["p50_ms"] == 25.0
+    assert summary["silent"] == 2
+    assert growth(timings, "alone", turns=6)["last_over_turn2"] is None
