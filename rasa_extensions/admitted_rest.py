@@ -5,6 +5,9 @@ Rasa's own (`POST /webhooks/rest/webhook`, the gateway's and the tests' way in).
 difference is `in_flight`: how many messages one worker handles at once, the rest waiting
 their turn first come, first served (rasa_extensions/admission.py says why; `make
 bench-vs-rasa` measures it). A message waiting its turn costs nothing but its place in line.
+When a message is let in, its sentence vector is asked for at once, so the service embeds it
+while Rasa takes the conversation's lock and reads the tracker (rasa_extensions/
+vector_prefetch.py).
 
     rasa_extensions.admitted_rest.AdmittedRestInput:
       in_flight: 2
@@ -20,6 +23,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 
 from rasa_extensions.admission import AdmissionGate
+from rasa_extensions.vector_prefetch import PREFETCH
 
 DEFAULT_IN_FLIGHT = 2
 """One message computing while another waits for the action server."""
@@ -48,6 +52,8 @@ class AdmittedRestInput(RestInput):
 
         async def admitted(message: UserMessage) -> Any:
             async with gate.admitted():
+                if message.text:
+                    PREFETCH.start(message.text)
                 return await on_new_message(message)
 
         return super().blueprint(admitted)

@@ -14,6 +14,10 @@ TRAINING_TIMEOUT_SECONDS a batch and retries a timeout, a refused connection or 
 back-off (TRAINING_RETRY_SECONDS); then it fails loudly, so no model is ever trained on missing
 features. These are constants, not component settings: they change no model's fingerprint.
 
+At run time the REST channel has usually started the request when the message was let in
+(`rasa_extensions/vector_prefetch.py`), so the service embeds while Rasa takes the
+conversation's lock and reads the tracker; the featurizer takes that vector, or asks itself.
+
 At run time each message also keeps its vector, compacted, in its parse data
 (`sentence_vector`, see handoff/detection/vectors.py): the escalation policy uses it to notice a
 customer asking an unanswered question again.
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from typing import Any
 
@@ -39,6 +44,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from handoff.detection.vectors import PARSE_DATA_KEY, encode_vector
+from rasa_extensions.vector_prefetch import PREFETCH
 
 log = logging.getLogger(__name__)
 DEFAULT_SERVICE_URL = "http://127.0.0.1:8300"
@@ -70,7 +76,8 @@ class ServiceSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         super().__init__(name, config)
         self._url = url.rstrip("/") + "/nlu/embed"
         self._token = token
-        self._session: requests.Session | None = None
+        self._sessions = threading.local()  # one per thread: Rasa's loop, the prefetch threads
+        PREFETCH.register(self._prefetched_vector)
 
     @classmethod
     def create(
@@ -114,11 +121,25 @@ class ServiceSentenceFeaturizer(DenseFeaturizer, GraphComponent):
     def _vectors(self, texts: list[str], strict: bool) -> np.ndarray:
         if strict:
             return self._training_vectors(texts)
-        try:
-            return self._request(texts, float(self._config["timeout_seconds"]))
-        except EmbeddingServiceError as error:
-            log.error("no sentence vectors for %d message(s): %s", len(texts), error)
-            return np.zeros((len(texts), int(self._config["dimensions"])), dtype=np.float32)
+        timeout = float(self._config["timeout_seconds"])
+        vectors = np.zeros((len(texts), int(self._config["dimensions"])), dtype=np.float32)
+        missing = []
+        for row, text in enumerate(texts):
+            prefetched = PREFETCH.take(text, timeout)
+            if prefetched is not None and prefetched.shape == vectors[row].shape:
+                vectors[row] = prefetched
+            else:
+                missing.append(row)
+        if missing:
+            try:
+                vectors[missing] = self._request([texts[row] for row in missing], timeout)
+            except EmbeddingServiceError as error:
+                log.error("no sentence vectors for %d message(s): %s", len(missing), error)
+        return vectors
+
+    def _prefetched_vector(self, text: str) -> np.ndarray:
+        """One text's vector, for `PREFETCH` (in its threads)."""
+        return self._request([text], float(self._config["timeout_seconds"]))[0]
 
     def _training_vectors(self, texts: list[str]) -> np.ndarray:
         """A batch for training: a busy service is waited for and asked again, a wrong one
@@ -139,11 +160,12 @@ class ServiceSentenceFeaturizer(DenseFeaturizer, GraphComponent):
                 attempt += 1
 
     def _request(self, texts: list[str], timeout: float) -> np.ndarray:
-        if self._session is None:
-            self._session = requests.Session()
-            self._session.headers["Authorization"] = f"Bearer {self._token}"
+        session = getattr(self._sessions, "session", None)
+        if session is None:
+            session = self._sessions.session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {self._token}"
         try:
-            response = self._session.post(self._url, json={"texts": texts}, timeout=timeout)
+            response = session.post(self._url, json={"texts": texts}, timeout=timeout)
         except requests.RequestException as error:
             raise EmbeddingServiceBusy(f"{self._url} unreachable ({error})") from error
         if response.status_code >= 500:

@@ -17,6 +17,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from rasa_extensions import service_featurizer
 from rasa_extensions.service_featurizer import EmbeddingServiceError, ServiceSentenceFeaturizer
+from rasa_extensions.vector_prefetch import PREFETCH
 
 TOKEN = "featurizer-test-token-0123456789"
 
@@ -132,3 +133,29 @@ def test_a_wrong_token_is_reported(stand_in) -> None:  # type: ignore[no-untyped
         featurizer(stand_in["url"], token="wrong").process_training_data(
             TrainingData([Message(data={TEXT: "hi"})])
         )
+
+
+def test_a_vector_asked_for_when_the_message_arrived_is_not_asked_for_again(stand_in) -> None:  # type: ignore[no-untyped-def]
+    """The REST channel starts the request as the message is let in; the NLU takes it."""
+    service = stand_in["service"]
+    pipeline = featurizer(stand_in["url"])  # registers its way to the service
+    PREFETCH.start("  where is my parcel, it was due on monday  ")  # Rasa strips the message
+    message = Message(data={TEXT: "where is my parcel, it was due on monday"})
+
+    pipeline.process([message])
+
+    assert service.batches == [["where is my parcel, it was due on monday"]]
+    assert float(sentence_vector(message)[0][0]) == 40.0
+
+
+def test_a_failed_early_request_is_asked_again_by_the_nlu(stand_in) -> None:  # type: ignore[no-untyped-def]
+    service = stand_in["service"]
+    pipeline = featurizer(stand_in["url"])
+    service.failing_requests = 1
+    PREFETCH.start("my heater shows error e4")
+    message = Message(data={TEXT: "my heater shows error e4"})
+
+    pipeline.process([message])
+
+    assert float(sentence_vector(message)[0][0]) == 24.0
+    assert service.batches == [["my heater shows error e4"]]  # the retry; the 503 kept none
