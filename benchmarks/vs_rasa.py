@@ -156,9 +156,9 @@ async def replied_by_all(
     http: aiohttp.ClientSession, rest_urls: list[str], questions: list[str], limit: int
 ) -> list[str]:
     """The first `limit` questions every plain bot replies to, each asked after "hello" in a
-    fresh conversation: a `rasa init` bot trained on another machine can stay silent on some
-    (its `nlu_fallback` has no response), and a turn with no reply cannot be timed through
-    socket.io. Both systems get the same questions."""
+    fresh conversation: a `rasa init` bot trained on another machine can stay silent on some,
+    and a turn with no reply cannot be timed through socket.io. Both systems get the same
+    questions."""
     kept: list[str] = []
     for number, question in enumerate(questions):
         replied = True

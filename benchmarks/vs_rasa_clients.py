@@ -55,12 +55,6 @@ class TurnTiming:
     refused: bool = False
     silent: bool = False
 
-    @property
-    def timed(self) -> bool:
-        """Answered and timed: refusals (a gateway_error comes back at once) and silences
-        through socket.io are counted, not timed."""
-        return self.ms is not None and not self.refused
-
 
 class Conversation(Protocol):
     settle_s: float  # per turn, waiting to be sure the reply is over (not latency)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from benchmarks.bench_stack import RULE_MESSAGES
@@ -85,7 +85,7 @@ async def concurrent(
     await asyncio.gather(*(converse(n, talk) for n, talk in enumerate(talks)))
     wall = time.perf_counter() - started - turns * talks[0].settle_s
     await asyncio.gather(*(talk.close() for talk in talks))
-    answered = [t.ms for t in timings if t.ms is not None and t.timed]
+    answered = timed_ms(timings)
     return {
         "messages": len(timings),
         "refused": sum(t.refused for t in timings),
@@ -95,6 +95,12 @@ async def concurrent(
         "p50_ms": round(statistics.median(answered), 1),
         "p95_ms": round(percentile(answered, 0.95), 1),
     }
+
+
+def timed_ms(timings: Iterable[TurnTiming]) -> list[float]:
+    """The milliseconds of the turns that were answered and timed: refusals (a gateway_error
+    comes back at once) and silences through socket.io are counted, not timed."""
+    return [t.ms for t in timings if t.ms is not None and not t.refused]
 
 
 def latency_summary(values: Sequence[float]) -> dict[str, float | None]:
@@ -112,10 +118,7 @@ def by_kind(timings: Sequence[TurnTiming], target: str) -> dict[str, Any]:
     kinds = ("greeting", "rule", "kb")
     ours = [t for t in timings if t.target == target]
     summary: dict[str, Any] = {
-        kind: latency_summary(
-            [t.ms for t in ours if t.kind == kind and t.ms is not None and t.timed]
-        )
-        for kind in kinds
+        kind: latency_summary(timed_ms(t for t in ours if t.kind == kind)) for kind in kinds
     }
     summary["refused"] = sum(t.refused for t in ours)
     summary["silent"] = sum(t.silent for t in ours)
@@ -123,11 +126,7 @@ def by_kind(timings: Sequence[TurnTiming], target: str) -> dict[str, Any]:
 
 
 def median_at_turn(timings: Sequence[TurnTiming], target: str, turn: int) -> float | None:
-    answered = [
-        t.ms
-        for t in timings
-        if t.target == target and t.turn == turn and t.ms is not None and t.timed
-    ]
+    answered = timed_ms(t for t in timings if t.target == target and t.turn == turn)
     return statistics.median(answered) if answered else None
 
 

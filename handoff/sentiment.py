@@ -14,13 +14,13 @@ new message.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from handoff.detection.frustration import Polarity
+from handoff.privacy.text_digest import text_digest
 
 # About 200 conversations' worth of recent turns; ~1 MB.
 MEMO_SIZE = 10_000
@@ -35,7 +35,7 @@ def vader_polarity(memo_size: int = MEMO_SIZE) -> Polarity:
     lock = threading.Lock()
 
     def polarity(text: str) -> float:
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        key = text_digest(text)
         with lock:
             known = scores.get(key)
             if known is not None:

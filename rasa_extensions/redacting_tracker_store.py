@@ -49,7 +49,6 @@ checks that the masked tracker really is in Redis.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -64,6 +63,7 @@ from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from handoff.privacy.redact import SECRET_LABELS, redact_text, redact_value
+from handoff.privacy.text_digest import text_digest
 from outcomes import keys as outcome_keys
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
         if text is None:
             return False
         expiry = timeout or self.record_exp
-        digest, events = _digest(text), len(dialogue["events"])
+        digest, events = text_digest(text), len(dialogue["events"])
         with self.red.pipeline(transaction=True) as both:
             both.set(key, text, ex=expiry)
             both.set(self.marker_key(tracker.sender_id), _marker(digest, events), ex=expiry)
@@ -134,7 +134,7 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
             log.exception("could not read the masking marker of %s", conversation_id)
             return False
         known = _read_marker(marker)
-        if known is None or known[0] != _text_digest(text):
+        if known is None or known[0] != text_digest(text):
             return False
         self.written.remember_digest(conversation_id, *known)
         return True
@@ -221,7 +221,7 @@ class MaskingMemo:
     def text(self, text: str) -> str:
         if not MAY_HOLD_A_SECRET.search(text):
             return text
-        key = _digest(text)
+        key = text_digest(text)
         with self._lock:
             known = self._masked.get(key)
             if known is not None:
@@ -231,7 +231,7 @@ class MaskingMemo:
         with self._lock:
             self._masked[key] = masked
             if masked != text:
-                self._masked[_digest(masked)] = masked  # as read back from Redis
+                self._masked[text_digest(masked)] = masked  # as read back from Redis
             while len(self._masked) > self.size:
                 self._masked.popitem(last=False)
         return masked
@@ -275,7 +275,7 @@ class WrittenTrackers:
             known = self._written.get(conversation_id)
         if known is None:
             return None
-        return known[1] if _text_digest(text) == known[0] else None
+        return known[1] if text_digest(text) == known[0] else None
 
     def wrote(self, conversation_id: str, text: str | bytes) -> bool:
         return self.events_in(conversation_id, text) is not None
@@ -309,15 +309,3 @@ def _read_marker(marker: Any) -> tuple[bytes, int] | None:
         return bytes.fromhex(digest), int(events)
     except ValueError:
         return None
-
-
-def _text_digest(text: str | bytes) -> bytes:
-    """`_digest` of a tracker text as Redis returns it (bytes, or str when decoded)."""
-    if isinstance(text, bytes):
-        return hashlib.blake2b(text, digest_size=16).digest()
-    return _digest(text)
-
-
-def _digest(text: str) -> bytes:
-    # surrogatepass: JSON can carry a lone surrogate ("\ud800"), which plain UTF-8 refuses
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()

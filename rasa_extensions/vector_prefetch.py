@@ -16,7 +16,6 @@ has the same vector. Commands (`/greet`) never reach the NLU and are not prefetc
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -26,6 +25,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
+
+from handoff.privacy.text_digest import text_digest
 
 log = logging.getLogger(__name__)
 Fetch = Callable[[str], np.ndarray]  # one text -> its vector (raises when it cannot)
@@ -68,7 +69,7 @@ class VectorPrefetch:
         key_text = prefetch_key(text)
         if not key_text or key_text.startswith("/"):
             return
-        key = _digest(key_text)
+        key = text_digest(key_text)
         now = self._clock()
         with self._lock:
             self._drop_expired(now)
@@ -83,7 +84,7 @@ class VectorPrefetch:
         """The vector started for `text` (as the NLU has it), waiting at most
         `timeout_seconds`; None when none was started or it failed (the caller asks the
         service itself)."""
-        key = _digest(text[:MAX_CHARS])  # the NLU's text: stripped already
+        key = text_digest(text[:MAX_CHARS])  # the NLU's text: stripped already
         with self._lock:
             self._drop_expired(self._clock())
             started = self._started.get(key)
@@ -103,10 +104,6 @@ class VectorPrefetch:
             if now - started_at < self.ttl_seconds:
                 return
             self._started.popitem(last=False)
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 PREFETCH = VectorPrefetch()
