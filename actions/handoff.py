@@ -117,7 +117,6 @@ def resume_events(tracker: Tracker, takeover: dict[str, Any]) -> list[EventType]
         SlotSet("handoff_status", None),
         SlotSet("handoff_ticket_id", None),
         SlotSet("escalation_decision", None),
-        SlotSet("escalation_log", None),
     ]
     context = takeover.get("context") or {}
     events += [SlotSet(slot, context[slot]) for slot in CARRIED_SLOTS if context.get(slot)]

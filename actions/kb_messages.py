@@ -14,7 +14,11 @@ CANDIDATE_FLOOR = 0.25
 # The longest question the service searches (its max_query_chars); Rasa's REST channel takes
 # longer messages, whose first part is what gets searched.
 MAX_QUERY_CHARS = 1000
-HISTORY_LENGTH = 20
+# kb_history keeps the latest lookups only: enough for a follow-up's context and for feedback,
+# and the slot is rewritten on every lookup, so a longer list would grow the tracker by more
+# on every turn of a long conversation. The whole history is in the conversation's events
+# (handoff/ticket/transcript.py follows them).
+HISTORY_LENGTH = 3
 ORDER_NUMBER = re.compile(r"^\s*hl[\s-]?(\d{6})\s*$", re.IGNORECASE)
 ORDER_NUMBER_IN_TEXT = re.compile(r"\bhl[\s-]?\d{6}\b", re.IGNORECASE)
 TRACKING_QUESTION = "Where is my order and how do I track it?"
@@ -100,7 +104,12 @@ def with_feedback(
 def append_history(
     history: list[dict[str, Any]] | None, entry: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    return (list(history or []) + [entry])[-HISTORY_LENGTH:]
+    """The history with `entry` numbered after the latest one (so two lookups of the same
+    question stay two entries), at most HISTORY_LENGTH long."""
+    earlier = list(history or [])
+    latest = earlier[-1].get("number") if earlier else 0
+    number = (latest if isinstance(latest, int) else len(earlier)) + 1
+    return [*earlier, {**entry, "number": number}][-HISTORY_LENGTH:]
 
 
 def normalise_order_number(text: str | None) -> str | None:

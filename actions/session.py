@@ -18,9 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from handoff.privacy.identity import InvalidIdentity, verify_customer
 
 log = logging.getLogger(__name__)
-PER_SESSION_SLOTS = frozenset(
-    {"session_started_metadata", "escalation_decision", "escalation_log", "reply_outcome"}
-)
+PER_SESSION_SLOTS = frozenset({"session_started_metadata", "escalation_decision", "reply_outcome"})
 
 
 def signing_secret() -> str:

@@ -19,10 +19,11 @@ over the conversation in the tracker and acts on it through Rasa's normal mechan
   fresh (handoff/detection/conversation.py ignores the turns before the latest hand-back).
 - after its own actions it predicts `action_listen`.
 
-Each decision is written to the conversation (slots `escalation_decision` and
-`escalation_log`) as mandatory policy events, whichever policy wins, so the handoff ticket can
-carry the reason, the signals and the turns behind it. It predicts with confidence 1.0 and a
-priority above RulePolicy's when it acts, and abstains (all zeros) otherwise.
+Each decision is written to the conversation (slot `escalation_decision`) as a mandatory policy
+event, whichever policy wins, so the handoff ticket can carry the reason, the signals and the
+turns behind it; the events are the per-turn log (handoff/detection/decision_log.py). It
+predicts with confidence 1.0 and a priority above RulePolicy's when it acts, and abstains (all
+zeros) otherwise.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -63,7 +64,6 @@ CANCEL_ACTION = "action_cancel_handoff"
 WAIT_ACTION = "action_wait_for_agent"
 RESUME_ACTION = "action_resume_after_handoff"
 DECISION_SLOT = "escalation_decision"
-LOG_SLOT = "escalation_log"
 OWN_ACTIONS = (OFFER_ACTION, HANDOFF_ACTION, CANCEL_ACTION, WAIT_ACTION, RESUME_ACTION)
 NOT_REPLIES = frozenset({ACTION_LISTEN_NAME, "action_session_start", "action_restart", None})
 
@@ -164,20 +164,12 @@ class EscalationPolicy(Policy):
 
     @staticmethod
     def _record(tracker: DialogueStateTracker, decision: Decision) -> list[SlotSet]:
-        """Slot events for the decision; the log keeps one line per customer turn."""
+        """The slot event for the decision, unless the slot already holds it. One event of
+        constant size per change: the per-turn log is read back from these events."""
         record = decision.to_dict()
         if tracker.get_slot(DECISION_SLOT) == record:
             return []
-        entry = {
-            "turn": decision.turn,
-            "action": decision.action,
-            "reason": decision.reason,
-            "score": record["score"],
-        }
-        earlier = [e for e in tracker.get_slot(LOG_SLOT) or [] if e.get("turn") != decision.turn]
-        if _session_restarted_since_log(tracker):
-            earlier = []
-        return [SlotSet(DECISION_SLOT, record), SlotSet(LOG_SLOT, [*earlier, entry][-50:])]
+        return [SlotSet(DECISION_SLOT, record)]
 
     def _predict(self, domain: Domain, action: str, events: list | None = None) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
@@ -210,15 +202,5 @@ def _already_acted_this_turn(tracker: DialogueStateTracker) -> bool:
             return False
         name = getattr(event, "action_name", None)
         if name in OWN_ACTIONS:
-            return True
-    return False
-
-
-def _session_restarted_since_log(tracker: DialogueStateTracker) -> bool:
-    """A new session starts a new log (turn numbers restart at 1)."""
-    for event in reversed(tracker.events):
-        if isinstance(event, SlotSet) and event.key == LOG_SLOT:
-            return False
-        if isinstance(event, SessionStarted):
             return True
     return False

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from handoff.detection.conversation import customer_context, customer_turns, is_hand_back_marker
+from handoff.detection.decision_log import decision_log
 from review.case import (
     ACTIONS,
     CaseCustomer,
@@ -27,7 +28,6 @@ from review.case import (
     build_case,
 )
 
-LOG_SLOT = "escalation_log"
 SESSION_STARTS = ("session_started", "restart")
 
 
@@ -57,7 +57,7 @@ def case_from_tracker(
     context = customer_context(slots)
     customer = CaseCustomer(context.tier, context.prior_escalations) if context else None
     last_turn = turns[-1].number
-    recorded = [d for d in _recorded(slots.get(LOG_SLOT)) if d.turn <= last_turn]
+    recorded = [d for d in _recorded(decision_log(before_hand_back)) if d.turn <= last_turn]
     return build_case(
         conversation_id,
         session or _iso(boundary.get("timestamp") if boundary else None),
@@ -119,21 +119,15 @@ def _slots(events: list[Mapping[str, Any]]) -> dict[str, Any]:
     return slots
 
 
-def _recorded(log: object) -> list[RecordedDecision]:
-    if not isinstance(log, list):
-        return []
-    decisions = {}
-    for entry in log:
-        if (
-            isinstance(entry, Mapping)
-            and isinstance(entry.get("turn"), int)
-            and entry.get("action") in ACTIONS
-        ):
-            score = entry.get("score")
-            decisions[entry["turn"]] = RecordedDecision(
-                turn=entry["turn"],
-                action=entry["action"],
-                reason=entry.get("reason") if isinstance(entry.get("reason"), str) else None,
-                score=float(score) if isinstance(score, int | float) else 0.0,
-            )
-    return [decisions[turn] for turn in sorted(decisions)]
+def _recorded(log: list[dict[str, Any]]) -> list[RecordedDecision]:
+    """The live policy's decisions (handoff/detection/decision_log.py), one per turn."""
+    return [
+        RecordedDecision(
+            turn=entry["turn"],
+            action=entry["action"],
+            reason=entry["reason"] if isinstance(entry["reason"], str) else None,
+            score=float(entry["score"]) if isinstance(entry["score"], int | float) else 0.0,
+        )
+        for entry in log
+        if entry["action"] in ACTIONS
+    ]

@@ -4,8 +4,8 @@ verdict can be replayed against any policy long after the transcript itself is p
 It holds the masked `CustomerTurn`s the `EscalationDecider` replays (text, intent, confidence,
 the sentence vector in its compact form, the bot's actions, texts and outcome), the verified
 customer's tier and earlier escalations (never their id), and what the live policy decided on
-each turn (`recorded`, from the `escalation_log` slot). No secret survives: every text is masked
-again with handoff/privacy/redact.py when the case is built or read.
+each turn (`recorded`, from the `escalation_decision` slot events). No secret survives: every
+text is masked again with handoff/privacy/redact.py when the case is built or read.
 
 The JSON form (`to_json`/`from_json`) is versioned and validated: a stored case that does not read
 back raises `CaseFormatError` saying what is wrong. Pure and standard library only.
@@ -50,7 +50,7 @@ class CaseCustomer:
 
 @dataclass(frozen=True)
 class RecordedDecision:
-    """What the live policy decided on one customer turn (one entry of `escalation_log`)."""
+    """What the live policy decided on one customer turn (its latest `escalation_decision`)."""
 
     turn: int
     action: str

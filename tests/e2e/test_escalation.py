@@ -2,7 +2,7 @@
 
 Real NLU (with the service's sentence vectors), knowledge base, actions, Redis: each story's
 customer messages go through Rasa's REST channel, then the decision the EscalationPolicy wrote
-for each turn (slot escalation_log, full record in escalation_decision) is checked against the
+for each turn (the escalation_decision slot events, read by decision_log) is checked against the
 story's expectations, and the bot's escalation actions against the story's steps.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from handoff.detection.conversation import customer_turns
+from handoff.detection.decision_log import decision_log
 from handoff.privacy.identity import sign_customer
 from stack.supervisor import Stack
 from tests.e2e.client import Customer
@@ -40,10 +41,10 @@ async def test_escalation_conversation(stack: Stack, story: EscalationStory) -> 
         await customer.say(message)
     tracker = await customer.tracker()
     slots = tracker["slots"]
-    log = {entry["turn"]: entry for entry in slots["escalation_log"]}
+    log = {entry["turn"]: entry for entry in decision_log(tracker["events"])}
     played = customer_turns(tracker["events"])
 
-    assert len(log) == len(story.messages), slots["escalation_log"]
+    assert len(log) == len(story.messages), log
     for expected in story.expect:
         entry = log[expected["turn"]]
         assert (entry["action"], entry["reason"]) == (expected["action"], expected.get("reason")), (

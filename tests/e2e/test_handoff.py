@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 import redis.asyncio as redis
 
+from handoff.detection.decision_log import decision_log
 from stack.supervisor import Stack
 from tests.e2e.client import Customer, texts
 
@@ -61,7 +62,7 @@ async def test_an_escalated_conversation_becomes_a_complete_ticket_once(stack: S
         "handoff",
         "explicit_request",
     )
-    log = [(entry["turn"], entry["action"]) for entry in slots["escalation_log"]]
+    log = [(entry["turn"], entry["action"]) for entry in decision_log(tracker["events"])]
     assert log == [(1, "continue"), (2, "offer"), (3, "continue"), (4, "handoff")]
     ticket = await stored_ticket(stack, slots["handoff_ticket_id"])
 

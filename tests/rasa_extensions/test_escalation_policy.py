@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from pathlib import Path
@@ -100,8 +101,27 @@ def test_a_question_is_left_to_the_other_policies_and_decided_after_the_reply(
     assert action == "utter_offer_human"
     record = decision_of(events)
     assert (record["turn"], record["action"], record["reason"]) == (2, "offer", "unresolved")
-    log = next(e.value for e in events if isinstance(e, SlotSet) and e.key == "escalation_log")
-    assert [entry["turn"] for entry in log] == [2]  # earlier turns were logged as they happened
+    # one slot event: the per-turn log is these events (handoff/detection/decision_log.py)
+    assert [e.key for e in events if isinstance(e, SlotSet)] == ["escalation_decision"]
+
+
+def test_what_a_decision_writes_does_not_grow_with_the_conversation(
+    policy: EscalationPolicy, domain: Domain
+) -> None:
+    def written(turns: int) -> int:
+        chat = [
+            event
+            for number in range(turns)
+            for event in [
+                *customer(f"hello number {number}", "greet"),
+                ActionExecuted("utter_greet"),
+                BotUttered("Hi! How can I help?"),
+            ]
+        ]
+        _, events = predicted(policy, domain, [*chat, *kb_miss(), *customer("hi", "greet")])
+        return sum(len(json.dumps(event.value)) for event in events)
+
+    assert written(40) == written(12) > 0  # turns 41 and 13: the same number of digits
 
 
 def test_after_its_own_offer_the_bot_listens(policy: EscalationPolicy, domain: Domain) -> None:

@@ -57,9 +57,7 @@ def two_misses_tracker(sender: str = "conv-7") -> TrackerBuilder:
     builder.user("do you sell garden furniture", "ask_question", 0.82)
     builder.kb_miss([("exchanges", "Exchanges", 0.3)])
     builder.slot("reply_outcome", "miss")
-    builder.slot(
-        "escalation_log", [{"turn": 1, "action": "continue", "reason": None, "score": 0.75}]
-    )
+    builder.slot("escalation_decision", decision_record(1, "continue", None, 0.75))
     builder.user(
         "any outdoor furniture, patio chairs? my card is 4242 4242 4242 4242", "ask_question", 0.8
     )
@@ -67,11 +65,11 @@ def two_misses_tracker(sender: str = "conv-7") -> TrackerBuilder:
     builder.slot("reply_outcome", "miss")
     builder.action("utter_offer_human")
     builder.bot("Would you like to talk to a person on our support team?")
-    builder.slot(
-        "escalation_log",
-        [
-            {"turn": 1, "action": "continue", "reason": None, "score": 0.75},
-            {"turn": 2, "action": "offer", "reason": "unresolved", "score": 1.5},
-        ],
-    )
+    builder.slot("escalation_decision", decision_record(2, "continue", None, 1.2))
+    builder.slot("escalation_decision", decision_record(2, "offer", "unresolved", 1.5))
     return builder.listen()
+
+
+def decision_record(turn: int, action: str, reason: str | None, score: float) -> dict[str, Any]:
+    """The part of an `escalation_decision` record the review reads (decision_record.py)."""
+    return {"version": 1, "turn": turn, "action": action, "reason": reason, "score": score}

@@ -100,7 +100,7 @@ def test_a_restart_is_a_boundary_too_and_no_boundary_keeps_everything() -> None:
 
 def test_feedback_finds_its_article_after_the_history_is_full() -> None:
     builder = TrackerBuilder().session_start()
-    for number in range(23):  # kb_history keeps the last 20 entries
+    for number in range(23):  # kb_history keeps the latest 3 entries
         builder.user(f"question {number}", "ask_question")
         builder.kb_answer(f"article-{number}", f"Article {number}", 0.6)
     builder.feedback(helpful=True)
@@ -110,6 +110,17 @@ def test_feedback_finds_its_article_after_the_history_is_full() -> None:
     assert [article.article_id for article in shown] == [f"article-{n}" for n in range(23)]
     assert [article.turn for article in shown] == list(range(1, 24))
     assert [article.feedback for article in shown] == ["none"] * 22 + ["helpful"]
+
+
+def test_the_same_question_asked_again_and_again_is_listed_every_time() -> None:
+    builder = TrackerBuilder().session_start()
+    for _ in range(5):  # more than kb_history keeps, each entry the same but for its number
+        builder.user("where is my order", "ask_question")
+        builder.kb_answer("track-your-order", "Track your order", 0.6)
+
+    shown = read_tracker(builder.tracker()).articles_shown
+
+    assert [article.turn for article in shown] == [1, 2, 3, 4, 5]
 
 
 def test_without_kb_history_events_the_slot_is_read_with_turns_unknown() -> None:
