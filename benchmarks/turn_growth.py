@@ -16,9 +16,10 @@ least-squares slope (ms per turn) and turn 20 / turn 2 (knowledge base) or turn 
 are counted (they should be 0).
 
 On shared cores the wall-clock figures move with other work; the CPU time each turn costs the
-Rasa server and the action server (every thread's run time from /proc/<pid>/task/*/schedstat,
-nanoseconds, read before and after each message: the messages go one at a time) moves much
-less, so the same slopes are reported for it too (`cpu_*`, mean over the conversations).
+Rasa server and the action server (every thread's run time from /proc/<pid>/task/*/schedstat
+of the process and its children - Rasa's Sanic workers are children of the process the stack
+starts - nanoseconds, read before and after each message: the messages go one at a time) moves
+much less, so the same slopes are reported for it too (`cpu_*`, mean over the conversations).
 """
 
 from __future__ import annotations
@@ -61,7 +62,27 @@ def cpu_ms(pid: int) -> float:
 
 
 def pids(stack: Stack, names: tuple[str, ...]) -> list[int]:
-    return [r.process.pid for r in stack.running if r.spec.name in names]
+    """The processes the stack started under these names, and all their descendants."""
+    started = [r.process.pid for r in stack.running if r.spec.name in names]
+    return [*started, *descendants(started)]
+
+
+def descendants(roots: list[int]) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # pid (comm) state ppid ...: comm may hold spaces and parentheses
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # a process that ended meanwhile
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    found: list[int] = []
+    waiting = list(roots)
+    while waiting:
+        kids = children.get(waiting.pop(), [])
+        found += kids
+        waiting += kids
+    return found
 
 
 def fit(positions: list[int], values: list[float]) -> tuple[float, float]:
