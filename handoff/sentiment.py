@@ -5,20 +5,18 @@ It lives outside handoff/detection/ because that package imports no third-party 
 env's import rule); the scorer takes any `Polarity` function, and the Rasa escalation policy,
 the USS benchmark and the tests pass this one in. Python 3.10 compatible.
 
-The escalation decision replays the recent turns on every prediction, twice a turn, and the
+The escalation decision walks the recent turns again whenever the window moves, and the
 sentiment trend looks back over the earlier turns at each step: the same texts come back dozens
-of times (about 40 VADER calls, 5 ms, at turn 10). `vader_polarity` remembers the score of the
-texts it scored last, keyed by a digest (no customer text is kept), so a turn scores only its
-new message.
+of times (about 40 VADER calls, 5 ms, at turn 10, before the decider remembered its walks).
+`vader_polarity` remembers the score of the texts it scored last, keyed by a digest (no
+customer text is kept), so a turn scores only its new message.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from handoff.bounded_memo import BoundedMemo
 from handoff.detection.frustration import Polarity
 from handoff.privacy.text_digest import text_digest
 
@@ -31,21 +29,14 @@ def vader_polarity(memo_size: int = MEMO_SIZE) -> Polarity:
     (pure, so a remembered score is what scoring again gives); builds the analyzer (reads its
     lexicon) when called."""
     analyzer = SentimentIntensityAnalyzer()
-    scores: OrderedDict[bytes, float] = OrderedDict()
-    lock = threading.Lock()
+    scores: BoundedMemo[float] = BoundedMemo(memo_size)
 
     def polarity(text: str) -> float:
         key = text_digest(text)
-        with lock:
-            known = scores.get(key)
-            if known is not None:
-                scores.move_to_end(key)
-                return known
-        score = float(analyzer.polarity_scores(text)["compound"])
-        with lock:
-            scores[key] = score
-            while len(scores) > memo_size:
-                scores.popitem(last=False)
-        return score
+        known = scores.get(key)
+        if known is None:
+            known = float(analyzer.polarity_scores(text)["compound"])
+            scores.put(key, known)
+        return known
 
     return polarity

@@ -19,11 +19,13 @@ over the conversation in the tracker and acts on it through Rasa's normal mechan
   fresh (handoff/detection/conversation.py ignores the turns before the latest hand-back).
 - after its own actions it predicts `action_listen`.
 
-Each decision is written to the conversation (slot `escalation_decision`) as a mandatory policy
-event, whichever policy wins, so the handoff ticket can carry the reason, the signals and the
-turns behind it; the events are the per-turn log (handoff/detection/decision_log.py). It
-predicts with confidence 1.0 and a priority above RulePolicy's when it acts, and abstains (all
-zeros) otherwise.
+Each decision it acts on, and each decision after the bot's reply, is written to the
+conversation (slot `escalation_decision`) as a mandatory policy event, whichever policy wins,
+so the handoff ticket can carry the reason, the signals and the turns behind it; the events
+are the per-turn log (handoff/detection/decision_log.py). A customer message the bot does not
+reply to (no policy predicts a reply) and the policy does not act on leaves no record for its
+turn. It predicts with confidence 1.0 and a priority above RulePolicy's when it acts, and
+abstains (all zeros) otherwise.
 """
 
 from __future__ import annotations
@@ -141,7 +143,9 @@ class EscalationPolicy(Policy):
                 return self._predict(domain, WAIT_ACTION, events)
             if decision.action == "handoff":
                 return self._predict(domain, HANDOFF_ACTION, events)
-            return self._abstain(domain, events)
+            # Not acting yet: the decision after the reply (this turn's outcome known) is the
+            # turn's record, so one record a turn is written, not two.
+            return self._abstain(domain)
         if _already_acted_this_turn(tracker):
             return self._abstain(domain, events)
         if decision.action == "offer":

@@ -3,10 +3,12 @@
 Pure core: no I/O, no clock. `EscalationDecider.replay(turns, customer)` walks the
 conversation turn by turn (the state - declined offers, an earlier handoff, what is still
 unresolved - comes from the conversation itself, so any replica can decide) and returns one
-`Decision` per customer turn; `decide()` returns the last one. The last turn may still be
-waiting for the bot's reply (no `bot_actions` yet): then only an explicit request, a policy
-phrase or an answer to an offer decide; the score decides once the bot has replied, so a
-knowledge-base miss in this very turn counts.
+`Decision` per customer turn; `decide()` returns the last one, walking only the last turn when
+it has walked the same earlier turns before (asked before and after the bot's reply, and while
+the window fills; a bounded memo of states, keyed by what the walk reads). The last turn may
+still be waiting for the bot's reply (no `bot_actions` yet): then only an explicit request, a
+policy phrase or an answer to an offer decide; the score decides once the bot has replied, so
+a knowledge-base miss in this very turn counts.
 
 Weights, thresholds and phrases: the `decision:` section of handoff/detection/escalation.yml.
 """
@@ -14,8 +16,9 @@ Weights, thresholds and phrases: the `decision:` section of handoff/detection/es
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from handoff.bounded_memo import BoundedMemo
 from handoff.detection.decision_config import DecisionConfig
 from handoff.detection.decision_record import (
     CustomerContext,
@@ -24,6 +27,7 @@ from handoff.detection.decision_record import (
     EvidenceSignal,
     Reason,
 )
+from handoff.detection.decision_state import WalkState, walk_key
 from handoff.detection.evidence import cosine, matches, quote, scaled, scorer_transcript, typed
 from handoff.detection.frustration import FrustrationScorer, Turn, content_words, similarity
 
@@ -46,22 +50,8 @@ MISS_OUTCOMES = frozenset({"miss", "follow_up_miss"})
 # (the knowledge base was not sure) and its question stays open, but the customer's verdict on
 # it comes first - unless they already gave it by asking the same question again.
 ANSWER_OUTCOMES = frozenset({"answered", "tentative"})
-
-
-@dataclass
-class _State:
-    """What the walk through the conversation carries from one turn to the next."""
-
-    frustration: list[tuple[float, EvidenceSignal]] = field(default_factory=list)
-    unresolved: list[EvidenceSignal] = field(default_factory=list)
-    open_questions: list[CustomerTurn] = field(default_factory=list)
-    bot_texts: list[tuple[int, str]] = field(default_factory=list)
-    turns_unresolved: int = 0
-    last_answered: CustomerTurn | None = None
-    last_offer_score: float | None = None
-    last_offer_reason: Reason | None = None
-    declined_score: float | None = None
-    handoff_turn: int | None = None
+# Two walks a conversation (its earlier turns, and all its turns): ~1,000 recent conversations.
+WALK_MEMO_SIZE = 2_000
 
 
 @dataclass(frozen=True)
@@ -87,34 +77,60 @@ class _Tally:
 class EscalationDecider:
     """Create once (config + frustration scorer), call per turn."""
 
-    def __init__(self, config: DecisionConfig, scorer: FrustrationScorer) -> None:
+    def __init__(
+        self, config: DecisionConfig, scorer: FrustrationScorer, memo_size: int = WALK_MEMO_SIZE
+    ) -> None:
         self.config = config
         self.scorer = scorer
+        # The state after walking a window's turns but the last, by what the walk reads of
+        # them: `decide` is asked twice a turn (before and after the bot's reply) over the same
+        # earlier turns, and while the window fills, the next turn's earlier turns are this
+        # one's. A remembered state is what walking the same turns again gives (pure).
+        self._walked: BoundedMemo[WalkState] = BoundedMemo(memo_size)
 
     def decide(
         self, turns: Sequence[CustomerTurn], customer: CustomerContext | None = None
     ) -> Decision:
+        """The decision on the last turn: the same as `replay(turns, customer)[-1]`."""
         if not turns:
             raise ValueError("a decision needs at least one customer turn")
-        return self.replay(turns, customer)[-1]
+        window = list(turns)[-self.config.limits.history_turns :]
+        earlier = (customer, *(walk_key(turn) for turn in window[:-1]))
+        known = self._walked.get(earlier)
+        if known is None:
+            known = WalkState()
+            for position in range(len(window) - 1):
+                self._step_at(known, window, position, customer)
+            self._walked.put(earlier, known)
+        state = known.copy()
+        decision = self._step_at(state, window, len(window) - 1, customer)
+        if len(window) < self.config.limits.history_turns:  # the next turn's earlier turns
+            self._walked.put((*earlier, walk_key(window[-1])), state)
+        return decision
 
     def replay(
         self, turns: Sequence[CustomerTurn], customer: CustomerContext | None = None
     ) -> list[Decision]:
         window = list(turns)[-self.config.limits.history_turns :]
-        state = _State()
-        decisions = []
-        for position, turn in enumerate(window):
-            previous = window[position - 1] if position else None
-            transcript = scorer_transcript(window[: position + 1])
-            decisions.append(self._step(state, turn, previous, transcript, customer))
-        return decisions
+        state = WalkState()
+        return [self._step_at(state, window, position, customer) for position in range(len(window))]
+
+    def _step_at(
+        self,
+        state: WalkState,
+        window: Sequence[CustomerTurn],
+        position: int,
+        customer: CustomerContext | None,
+    ) -> Decision:
+        previous = window[position - 1] if position else None
+        transcript = scorer_transcript(window[: position + 1])
+        return self._step(state, window[position], previous, transcript, customer)
 
     # -- one turn ----------------------------------------------------------------------------
 
     def _step(
         self,
-        state: _State,
+        state: WalkState,
         turn: CustomerTurn,
         previous: CustomerTurn | None,
         transcript: list[Turn],
@@ -140,7 +156,7 @@ class EscalationDecider:
 
     def _tally(
         self,
-        state: _State,
+        state: WalkState,
         turn: CustomerTurn,
         previous: CustomerTurn | None,
         transcript: list[Turn],
@@ -180,7 +196,7 @@ class EscalationDecider:
         )
 
     def _choose(
-        self, state: _State, turn: CustomerTurn, tally: _Tally, customer: CustomerContext | None
+        self, state: WalkState, turn: CustomerTurn, tally: _Tally, customer: CustomerContext | None
     ) -> tuple[str, Reason | None, str, tuple[EvidenceSignal, ...]]:
         """(action, reason, note, evidence to put first) for this turn; updates the state."""
         if tally.withdraw and not tally.explicit and state.handoff_turn is not None:
@@ -218,7 +234,7 @@ class EscalationDecider:
         return action, reason, note, ()
 
     def _by_score(
-        self, state: _State, turn: CustomerTurn, score: float, offer_at: float, handoff_at: float
+        self, state: WalkState, turn: CustomerTurn, score: float, offer_at: float, handoff_at: float
     ) -> tuple[str, str]:
         action = "handoff" if score >= handoff_at else "offer" if score >= offer_at else "continue"
         if action == "continue":
@@ -255,14 +271,14 @@ class EscalationDecider:
                 )
         return None
 
-    def _resolve(self, state: _State) -> None:
+    def _resolve(self, state: WalkState) -> None:
         keeps = self.config.resolution_keeps
         state.frustration = [(share * keeps, s) for share, s in state.frustration]
         state.unresolved.clear()
         state.open_questions.clear()
         state.turns_unresolved = 0
 
-    def _add_frustration(self, state: _State, turn: CustomerTurn, mood: list) -> None:
+    def _add_frustration(self, state: WalkState, turn: CustomerTurn, mood: list) -> None:
         weight = self.config.weights.frustration
         total = sum(s.contribution for s in mood)
         if total <= 0:
@@ -273,7 +289,7 @@ class EscalationDecider:
             )
             state.frustration.append((1.0, signal))
 
-    def _add_unresolved(self, state: _State, turn: CustomerTurn) -> None:
+    def _add_unresolved(self, state: WalkState, turn: CustomerTurn) -> None:
         weights, limits = self.config.weights, self.config.limits
         found: list[EvidenceSignal] = []
 
@@ -334,7 +350,7 @@ class EscalationDecider:
         for text in turn.bot_texts:
             state.bot_texts.append((turn.number, text))
 
-    def _rephrase(self, state: _State, turn: CustomerTurn) -> tuple[CustomerTurn, float] | None:
+    def _rephrase(self, state: WalkState, turn: CustomerTurn) -> tuple[CustomerTurn, float] | None:
         limits = self.config.limits
         best: tuple[CustomerTurn, float] | None = None
         for earlier in state.open_questions:
@@ -347,7 +363,7 @@ class EscalationDecider:
                 best = (earlier, min(1.0, score))
         return best
 
-    def _bot_repeat(self, state: _State, turn: CustomerTurn) -> int | None:
+    def _bot_repeat(self, state: WalkState, turn: CustomerTurn) -> int | None:
         floor = self.scorer.config.limits.bot_repeat_min_similarity
         for text in turn.bot_texts:
             words = content_words(text)
@@ -358,7 +374,7 @@ class EscalationDecider:
                     return number
         return None
 
-    def _unresolved_turns(self, state: _State, turn: CustomerTurn) -> list[EvidenceSignal]:
+    def _unresolved_turns(self, state: WalkState, turn: CustomerTurn) -> list[EvidenceSignal]:
         beyond = state.turns_unresolved - self.config.limits.unresolved_turns_min + 1
         if beyond <= 0:
             return []
@@ -381,6 +397,6 @@ class EscalationDecider:
         return "frustration" if frustration >= unresolved else "unresolved"
 
 
-def _asked_again(state: _State, turn: CustomerTurn) -> bool:
+def _asked_again(state: WalkState, turn: CustomerTurn) -> bool:
     """Whether this turn asks an earlier unanswered question again (a rephrase signal)."""
     return any(s.name == "rephrase" and s.turn == turn.number for s in state.unresolved)

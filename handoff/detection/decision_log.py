@@ -1,8 +1,9 @@
 """The escalation decision of every customer turn, read back from a conversation's events.
 
 The Rasa policy writes each decision as one `escalation_decision` slot event (the record of
-decision_record.py), once when the customer speaks and again when the bot's reply changed it.
-The log of a session is therefore already in its events: the latest record per turn. Keeping a
+decision_record.py): after the bot's reply, or when the customer's message makes it act (then
+possibly again after the reply). The log of a session is therefore already in its events: the
+latest record per turn. Keeping a
 second, growing list slot beside it would rewrite the whole list into the tracker on every turn.
 A session start, a restart or a reset of the slot (the resume action after a takeover) starts a
 new log. Works on the JSON form of the events. Pure, Python 3.10 compatible.
