@@ -53,15 +53,14 @@ import json
 import logging
 import os
 import re
-import threading
 import time
-from collections import OrderedDict
 from typing import Any
 
 from rasa.core.tracker_store import RedisTrackerStore, SerializedTrackerAsText
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from handoff.bounded_memo import BoundedMemo
 from handoff.privacy.redact import SECRET_LABELS, redact_text, redact_value
 from handoff.privacy.text_digest import text_digest
 from outcomes import keys as outcome_keys
@@ -214,26 +213,19 @@ class MaskingMemo:
     recently used out first. Masking is pure, so a hit gives what masking again would."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._masked: OrderedDict[bytes, str] = OrderedDict()
-        self._lock = threading.Lock()
+        self._masked: BoundedMemo[str] = BoundedMemo(size)
 
     def text(self, text: str) -> str:
         if not MAY_HOLD_A_SECRET.search(text):
             return text
         key = text_digest(text)
-        with self._lock:
-            known = self._masked.get(key)
-            if known is not None:
-                self._masked.move_to_end(key)
-                return known
+        known = self._masked.get(key)
+        if known is not None:
+            return known
         masked = redact_text(text)
-        with self._lock:
-            self._masked[key] = masked
-            if masked != text:
-                self._masked[text_digest(masked)] = masked  # as read back from Redis
-            while len(self._masked) > self.size:
-                self._masked.popitem(last=False)
+        self._masked.put(key, masked)
+        if masked != text:
+            self._masked.put(text_digest(masked), masked)  # as read back from Redis
         return masked
 
     def value(self, value: Any) -> Any:
@@ -258,21 +250,14 @@ class WrittenTrackers:
     an older version) is masked as it is read."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._written: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._written: BoundedMemo[tuple[bytes, int]] = BoundedMemo(size)
 
     def remember_digest(self, conversation_id: str, digest: bytes, events: int) -> None:
-        with self._lock:
-            self._written[conversation_id] = (digest, events)
-            self._written.move_to_end(conversation_id)
-            while len(self._written) > self.size:
-                self._written.popitem(last=False)
+        self._written.put(conversation_id, (digest, events))
 
     def events_in(self, conversation_id: str, text: str | bytes) -> int | None:
         """How many events `text` holds, if it is what this store wrote last; else None."""
-        with self._lock:
-            known = self._written.get(conversation_id)
+        known = self._written.get(conversation_id)
         if known is None:
             return None
         return known[1] if text_digest(text) == known[0] else None
