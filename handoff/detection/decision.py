@@ -82,10 +82,8 @@ class EscalationDecider:
     ) -> None:
         self.config = config
         self.scorer = scorer
-        # The state after walking a window's turns but the last, by what the walk reads of
-        # them: `decide` is asked twice a turn (before and after the bot's reply) over the same
-        # earlier turns, and while the window fills, the next turn's earlier turns are this
-        # one's. A remembered state is what walking the same turns again gives (pure).
+        # The state after walking a window's turns but the last (see the module docstring);
+        # a remembered state is what walking the same turns again gives (pure).
         self._walked: BoundedMemo[WalkState] = BoundedMemo(memo_size)
 
     def decide(
