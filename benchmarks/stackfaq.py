@@ -33,7 +33,15 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.stackfaq_data import FaqItem, Query, StackFaq, StackFaqError, load_stackfaq
+from benchmarks.stackfaq_data import (
+    PARTS,
+    FaqItem,
+    Query,
+    StackFaq,
+    StackFaqError,
+    load_stackfaq,
+    thread_part,
+)
 from benchmarks.stackfaq_metrics import Ranked, measures
 from benchmarks.stackfaq_published import PUBLISHED
 from knowledge_base.articles import Article, Section
@@ -107,6 +115,18 @@ def rank_by_cosine(
     ]
 
 
+def by_part(rankings: Sequence[Ranked], queries: Sequence[Query]) -> dict[str, Any]:
+    """The measures over all queries, and under `parts` over each fixed part's queries."""
+    result: dict[str, Any] = measures(rankings)
+    result["parts"] = {
+        part: measures(
+            [r for r, q in zip(rankings, queries, strict=True) if thread_part(q.relevant) == part]
+        )
+        for part in PARTS
+    }
+    return result
+
+
 def evaluate(faq: StackFaq, fields: Sequence[str], embedder: Embedder) -> dict[str, Any]:
     """Our index and the plain baseline for each field choice, and the question-only reference."""
     embedder.embed([query.text for query in faq.queries])  # one batch; the searches then hit it
@@ -114,18 +134,18 @@ def evaluate(faq: StackFaq, fields: Sequence[str], embedder: Embedder) -> dict[s
     for choice in fields:
         started = time.perf_counter()
         index = SearchIndex(faq_articles(faq.items, choice), embedder, embedder)
-        ours = measures(rank_with_index(index, faq.queries))
+        ours = by_part(rank_with_index(index, faq.queries), faq.queries)
         ours["seconds"] = round(time.perf_counter() - started, 2)
         ours["passages"] = len(index.passages)
         results[choice] = {
             "knowledge_base_index": ours,
-            "minilm_cosine_alone": measures(
-                rank_by_cosine(faq.items, choice, faq.queries, embedder)
+            "minilm_cosine_alone": by_part(
+                rank_by_cosine(faq.items, choice, faq.queries, embedder), faq.queries
             ),
         }
     results["question (reference)"] = {
-        "minilm_cosine_alone": measures(
-            rank_by_cosine(faq.items, "question", faq.queries, embedder)
+        "minilm_cosine_alone": by_part(
+            rank_by_cosine(faq.items, "question", faq.queries, embedder), faq.queries
         )
     }
     return results
@@ -157,13 +177,16 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"StackFAQ: {data['items']} items, {data['queries']} queries "
         f"({data['skipped_placeholders']} '*' placeholders and {data['skipped_missing']} empty "
         "rephrasings skipped)",
-        f"{'fields':<22} {'ranker':<22} {'P@1':>6} {'P@5':>6} {'hit@5':>6} {'MRR':>6} {'MAP':>6}",
+        f"{'fields':<22} {'ranker':<22} {'P@1':>6} {'P@5':>6} {'hit@5':>6} {'MRR':>6} {'MAP':>6}"
+        f"  {'P@1 tuning':>10} {'P@1 test':>8}",
     ]
     for fields, rankers in result["results"].items():
         for ranker, figures in rankers.items():
+            parts = figures["parts"]
             lines.append(
                 f"{fields:<22} {ranker:<22} {figures['p_at_1']:>6.3f} {figures['p_at_5']:>6.3f} "
                 f"{figures['hit_at_5']:>6.3f} {figures['mrr']:>6.3f} {figures['map']:>6.3f}"
+                f"  {parts['tuning']['p_at_1']:>10.3f} {parts['test']['p_at_1']:>8.3f}"
             )
     lines.append("MAP equals MRR here: each query has exactly one relevant item.")
     lines.append(

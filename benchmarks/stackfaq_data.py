@@ -5,10 +5,16 @@ The file is `{"root": {"qapair": [{"rephr": [...], "question": "...", "answer": 
 rephrasings of the same need. Each rephrasing is a query whose one relevant item is the thread
 it was written for. A rephrasing "*" is an empty placeholder in the data and is skipped, as is
 a missing (null) one; both are counted so the report can say how many queries were dropped.
+
+Each thread belongs to a fixed part, `tuning` or `test` (`thread_part`, fixed on 2026-12-06
+before any retrieval change was measured on it): a change to the index is chosen on the tuning
+threads' queries and reported on the test threads' queries (every query still ranks all 125
+threads).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +45,14 @@ class FaqItem:
 class Query:
     text: str
     relevant: str  # the id of the FAQ item it rephrases
+
+
+PARTS = ("tuning", "test")
+
+
+def thread_part(item_id: str) -> str:
+    """The fixed part of a thread: `tuning` when the first byte of SHA-256 of its id is even."""
+    return PARTS[hashlib.sha256(item_id.encode("utf-8")).digest()[0] % 2]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ANSWER_THRESHOLD = 0.57
+ANSWER_THRESHOLD = 0.56
 TENTATIVE_THRESHOLD = 0.47
 
 Level = Literal["answer", "tentative", "miss"]

@@ -185,8 +185,11 @@ def stackfaq_figures(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         results = data["results"]
+        answer = results["answer"]["knowledge_base_index"]
         return {
-            "stackfaq_answer_p1": results["answer"]["knowledge_base_index"]["p_at_1"],
+            "stackfaq_answer_p1": answer["p_at_1"],
+            "stackfaq_answer_p1_tuning": answer["parts"]["tuning"]["p_at_1"],
+            "stackfaq_answer_p1_test": answer["parts"]["test"]["p_at_1"],
             "stackfaq_question_answer_p1": results["question+answer"]["knowledge_base_index"][
                 "p_at_1"
             ],

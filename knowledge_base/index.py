@@ -1,11 +1,14 @@
 """The searchable index: every section of every published article as a unit vector.
 
 Pure: built from parsed articles and an embedder, searched with a query vector. An article's
-score is its best-matching passage; the answer is that passage, trimmed for a chat bubble.
+score is its best-matching passage; articles are ranked by that score plus a share of their
+second-best passage (an article that matches in two places beats one that matches in one, at
+equal best); the answer is the best passage's section, trimmed for a chat bubble.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,6 +17,16 @@ import numpy as np
 from knowledge_base.answers import plain_text, trim_answer
 from knowledge_base.articles import Article, Section
 from knowledge_base.embeddings import Embedder
+
+LONG_SECTION_WORDS = 80
+"""A section longer than this many words is also embedded in pieces of PIECE_WORDS: MiniLM's one
+vector of a long answer blurs the sentence that answers."""
+PIECE_WORDS = 40
+"""About how many words (whole sentences) a piece of a long section holds."""
+SECOND_PASSAGE_SHARE = 0.7
+"""How much of an article's second-best ranking passage adds to its best when articles are
+ranked. Match.score stays the best passage's cosine, which the thresholds are calibrated on."""
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @dataclass(frozen=True)
@@ -67,9 +80,20 @@ def passages_for(article: Article) -> list[Passage]:
         )
         for section in answerable
     ]
+    for section in answerable:
+        text = plain_text(section.text)
+        if len(text.split()) <= LONG_SECTION_WORDS:
+            continue
+        pieces = section_pieces(text, PIECE_WORDS)
+        if len(pieces) > 1:
+            context = ". ".join(part for part in (article.title, section.heading) if part)
+            passages.extend(
+                Passage(article, section, f"{context}. {piece}" if context else piece)
+                for piece in pieces
+            )
     overview = f"{article.title}. {', '.join(article.tags + article.synonyms)}"
     passages.append(Passage(article, answerable[0], overview, overview=True))
-    for intro in (s for s in article.sections if not s.heading):
+    for intro in (s for s in article.sections if not s.heading and s not in answerable):
         text = f"{article.title}. {plain_text(intro.text)}"
         passages.append(Passage(article, answerable[0], text, overview=True))
     # A long section's vector is dominated by its body; its heading alone says what it answers.
@@ -82,6 +106,25 @@ def passages_for(article: Article) -> list[Passage]:
             passages.append(Passage(article, section, text, ranks_article=False))
     passages.extend(_question_passages(article, answerable))
     return passages
+
+
+def section_pieces(text: str, size: int = PIECE_WORDS) -> list[str]:
+    """The text in runs of whole sentences (or lines) of at least `size` words, the last run
+    whatever is left; one piece when the text is no longer than that."""
+    pieces: list[str] = []
+    current: list[str] = []
+    count = 0
+    for sentence in (part.strip() for part in _SENTENCE_BREAK.split(text)):
+        if not sentence:
+            continue
+        current.append(sentence)
+        count += len(sentence.split())
+        if count >= size:
+            pieces.append(" ".join(current))
+            current, count = [], 0
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
 
 
 def _question_passages(article: Article, answerable: list[Section]) -> list[Passage]:
@@ -148,10 +191,14 @@ class SearchIndex:
         self.passages = list(passages)
         self._query_embedder = query_embedder
         rows: dict[str, list[int]] = {}
+        ranking: dict[str, list[int]] = {}
         for row, passage in enumerate(self.passages):
             if not passage.overview:
                 rows.setdefault(passage.article.id, []).append(row)
+            if passage.ranks_article:
+                ranking.setdefault(passage.article.id, []).append(row)
         self._answer_rows = {article_id: np.array(found) for article_id, found in rows.items()}
+        self._ranking_rows = {article_id: np.array(found) for article_id, found in ranking.items()}
         self._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
 
     @property
@@ -172,14 +219,51 @@ class SearchIndex:
     def ranked(
         self, query: str, threshold: float, scores: np.ndarray, limit: int = 3
     ) -> SearchResult:
-        """The articles by their best ranking passage under `scores` (one per passage; a
-        benchmark may pass scores of its own), each with the section that answers."""
-        ranked = _best_articles(self.passages, scores, limit)
+        """The articles ranked under `scores` (one per passage; a benchmark may pass scores of
+        its own): by their best ranking passage plus SECOND_PASSAGE_SHARE of their second-best.
+        Each match carries its best passage's score and the section that answers."""
+        ranked = self._best_articles(scores, limit)
         matches = tuple(
             Match(self.articles[article_id], self._best_section(article_id, scores), score)
-            for article_id, score in ranked.items()
+            for article_id, score in ranked
         )
         return SearchResult(query, threshold, matches)
+
+    def _best_articles(self, scores: np.ndarray, limit: int) -> list[tuple[str, float]]:
+        """(article id, best passage score) for the `limit` best-ranked articles, best first.
+        Only the articles with a passage among the top rows are scored (argpartition, no full
+        sort): any other article ranks at most (1 + share) x the lowest of those rows, so the
+        rows are widened until the `limit`-th candidate ranks at least that."""
+        count = TOP_ROWS
+        share = SECOND_PASSAGE_SHARE
+        while True:
+            everything = count >= len(scores)
+            top = np.arange(len(scores)) if everything else np.argpartition(-scores, count - 1)
+            top = top[:count]
+            candidates = {
+                self.passages[int(row)].article.id
+                for row in top
+                if self.passages[int(row)].ranks_article
+            }
+            ranked = sorted(
+                (self._article_rank(article_id, scores, share) for article_id in candidates),
+                reverse=True,
+            )[:limit]
+            lowest = float(scores[top].min()) if len(top) else 0.0
+            floor = lowest + share * max(lowest, 0.0)  # the most an unseen article can rank
+            if everything or (len(ranked) == limit and ranked[-1][0] >= floor):
+                return [(article_id, round(best, 4)) for _, best, article_id in ranked]
+            count *= 8
+
+    def _article_rank(
+        self, article_id: str, scores: np.ndarray, share: float
+    ) -> tuple[float, float, str]:
+        """(rank score, best score, id): best + share x second-best ranking passage."""
+        found = scores[self._ranking_rows[article_id]]
+        if len(found) == 1:
+            return float(found[0]), float(found[0]), article_id
+        second, best = np.partition(found, len(found) - 2)[-2:]
+        return float(best) + share * float(second), float(best), article_id
 
     def _best_section(self, article_id: str, scores: np.ndarray) -> Section:
         """The section that answers: the article's best-matching section or heading passage,
@@ -189,28 +273,5 @@ class SearchIndex:
 
 
 TOP_ROWS = 64
-"""How many of the best passages are sorted first when ranking articles: enough for `limit`
+"""How many of the best passages are looked at first when ranking articles: enough for `limit`
 distinct articles almost always (an article has a dozen passages); more when not."""
-
-
-def _best_articles(passages: Sequence[Passage], scores: np.ndarray, limit: int) -> dict[str, float]:
-    """Article id -> its best ranking passage's score, for the `limit` best articles, best first.
-    Sorts only the top rows (argpartition), not every passage: at 10,000 sections a full sort
-    and a Python walk over the order cost milliseconds a question."""
-    count = TOP_ROWS
-    while True:
-        if count >= len(scores):
-            order = np.argsort(-scores)
-        else:
-            top = np.argpartition(-scores, count - 1)[:count]
-            order = top[np.argsort(-scores[top])]
-        ranked: dict[str, float] = {}
-        for position in order:
-            passage = passages[int(position)]
-            if passage.ranks_article and passage.article.id not in ranked:
-                ranked[passage.article.id] = round(float(scores[position]), 4)
-                if len(ranked) == limit:
-                    return ranked
-        if count >= len(scores):
-            return ranked
-        count *= 8

@@ -189,7 +189,10 @@ def test_the_stackfaq_figures_join_the_headline_or_the_command_says_what_is_miss
                 "command": "python -m benchmarks.stackfaq x.json --fields both",
                 "results": {
                     "answer": {
-                        "knowledge_base_index": {"p_at_1": 0.811},
+                        "knowledge_base_index": {
+                            "p_at_1": 0.811,
+                            "parts": {"tuning": {"p_at_1": 0.8}, "test": {"p_at_1": 0.82}},
+                        },
                         "minilm_cosine_alone": {"p_at_1": 0.7886},
                     },
                     "question+answer": {"knowledge_base_index": {"p_at_1": 0.9504}},
@@ -202,6 +205,7 @@ def test_the_stackfaq_figures_join_the_headline_or_the_command_says_what_is_miss
         0.811,
         0.9504,
     )
+    assert (figures["stackfaq_answer_p1_tuning"], figures["stackfaq_answer_p1_test"]) == (0.8, 0.82)
     assert figures["stackfaq_run"]["date"] == "2026-12-05T13:32:07+00:00"
 
     path.write_text(json.dumps({"results": {}}))

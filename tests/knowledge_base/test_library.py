@@ -218,26 +218,46 @@ async def test_stop_ends_a_load_between_batches(
     assert model.calls == 2
 
 
-def test_ranking_sorts_only_the_best_passages_and_agrees_with_a_full_sort(
+def test_ranking_looks_at_the_best_passages_only_and_agrees_with_scoring_every_article(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     articles, _ = load_articles(SAMPLE_ARTICLES)
     index = SearchIndex(articles, CountingEmbedder())
+    share = index_module.SECOND_PASSAGE_SHARE
     chance = np.random.default_rng(15)
-    for top_rows in (64, 2):  # 2: the best rows seldom hold three articles; it looks further
+    for top_rows in (64, 2):  # 2: the best rows seldom settle five articles; it looks further
         monkeypatch.setattr(index_module, "TOP_ROWS", top_rows)
         for _ in range(50):
-            scores = chance.random(len(index.passages)).astype(np.float32)
-            expected: dict[str, float] = {}
-            for position in np.argsort(-scores, kind="stable"):
-                passage = index.passages[int(position)]
-                if passage.ranks_article and passage.article.id not in expected:
-                    expected[passage.article.id] = round(float(scores[position]), 4)
+            scores = chance.random(len(index.passages)).astype(np.float32) * 2 - 1
+            by_article: dict[str, list[float]] = {}
+            for passage, score in zip(index.passages, scores, strict=True):
+                if passage.ranks_article:
+                    by_article.setdefault(passage.article.id, []).append(float(score))
+            rank = {
+                article_id: sorted(found)[-1] + share * (sorted(found)[-2] if len(found) > 1 else 0)
+                for article_id, found in by_article.items()
+            }
+            expected = sorted(rank, key=lambda article_id: -rank[article_id])[:5]
             ranked = index.ranked("q", 0.5, scores, limit=5)
-            assert {m.article.id: m.score for m in ranked.matches} == dict(
-                list(expected.items())[:5]
-            )
-            assert [m.article.id for m in ranked.matches] == list(expected)[:5]
+            assert [m.article.id for m in ranked.matches] == expected
+            assert [m.score for m in ranked.matches] == [
+                round(max(by_article[article_id]), 4) for article_id in expected
+            ]
+
+
+def test_an_article_that_matches_in_two_places_outranks_one_that_matches_in_one() -> None:
+    articles, _ = load_articles(SAMPLE_ARTICLES)
+    index = SearchIndex(articles, CountingEmbedder())
+    scores = np.zeros(len(index.passages), dtype=np.float32)
+    rows = {article_id: [] for article_id in ("return-policy", "start-a-return")}
+    for row, passage in enumerate(index.passages):
+        if passage.ranks_article and passage.article.id in rows:
+            rows[passage.article.id].append(row)
+    scores[rows["return-policy"][0]] = 0.70  # one good match
+    scores[rows["start-a-return"][:2]] = 0.68  # two nearly as good
+    ranked = index.ranked("q", 0.5, scores, limit=2)
+    assert [m.article.id for m in ranked.matches] == ["start-a-return", "return-policy"]
+    assert [m.score for m in ranked.matches] == [0.68, 0.7]  # each its best passage's cosine
 
 
 def test_a_batch_is_embedded_shortest_first_in_bounded_calls_and_comes_back_in_order(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base.articles import Article, ArticleQuestion, load_articles
+from knowledge_base.articles import Article, ArticleQuestion, Section, load_articles
 from knowledge_base.index import SearchIndex, passages_for
 from knowledge_base.library import KnowledgeBase
 from tests.conftest import SAMPLE_ARTICLES
@@ -189,3 +189,18 @@ def test_the_model_embeds_with_one_torch_thread(embedder) -> None:  # type: igno
 
     assert torch.get_num_threads() == 1
     assert embedder.embed(["my camera is offline"]).shape == (1, 384)
+
+
+def test_a_long_section_is_also_searched_in_pieces_of_whole_sentences() -> None:
+    sentence = "The hub keeps working on battery for a while after a power cut. "
+    long_text = sentence * 10  # 130 words: more than LONG_SECTION_WORDS
+    bare = _bare("hub-offline")  # its sections are all shorter than that
+    long_section = Section(bare.id, "What happens in a power cut?", long_text)
+    hub = dataclasses.replace(bare, sections=(*bare.sections, long_section))
+    whole, *pieces = [p for p in passages_for(hub) if p.section == long_section and p.ranks_article]
+    assert whole.text.endswith(long_text.strip())
+    assert len(pieces) == 3  # 13-word sentences gathered to at least 40 words: 4, 4 and 2
+    for piece in pieces:
+        assert piece.text.startswith("Hearthly Hub is offline. What happens in a power cut?. ")
+        assert piece.text.endswith("power cut.") and not piece.overview
+    assert len(passages_for(hub)) == len(passages_for(bare)) + 2 + 3  # + section, heading, pieces

@@ -44,14 +44,14 @@ async def test_an_unanswered_question_is_recorded_for_the_content_team(
 
 
 async def test_an_unsure_answer_comes_as_did_you_mean_and_is_still_recorded(client) -> None:  # type: ignore[no-untyped-def]
-    """A score in the tentative band (0.47-0.57 as shipped): the best section is sent for a
+    """A score in the tentative band (0.47-0.56 as shipped): the best section is sent for a
     "did you mean ...?", and the content team still sees the question as not answered."""
     response = await client.post(
         "/kb/search", json={"query": "how do I pay with paypal", "conversation_id": "c10"}
     )
     body = await response.json()
     assert (body["answered"], body["tentative"]) == (False, True)
-    assert (body["threshold"], body["tentative_threshold"]) == (0.57, 0.47)
+    assert (body["threshold"], body["tentative_threshold"]) == (0.56, 0.47)
     assert body["answer"]["article_id"] == "payment-methods"
     assert "PayPal" in body["answer"]["answer"]
     assert body["miss_recorded"] is True
