@@ -204,3 +204,14 @@ def test_a_long_section_is_also_searched_in_pieces_of_whole_sentences() -> None:
         assert piece.text.startswith("Hearthly Hub is offline. What happens in a power cut?. ")
         assert piece.text.endswith("power cut.") and not piece.overview
     assert len(passages_for(hub)) == len(passages_for(bare)) + 2 + 3  # + section, heading, pieces
+
+
+@pytest.mark.parametrize(
+    "question", ["how do I reset my camera?", "my camera is frozen, how do I reboot it"]
+)
+def test_resetting_a_camera_answers_with_the_offline_steps_not_a_return(
+    index: SearchIndex, question: str
+) -> None:
+    result = index.search(question, THRESHOLD)
+    assert result.best is not None and result.best.article.id == "camera-offline"
+    assert result.best.section.heading == "Why is my Sentinel Cam offline?"  # power cycle: step 5
