@@ -1,9 +1,10 @@
 """The searchable index: every section of every published article as a unit vector.
 
 Pure: built from parsed articles and an embedder, searched with a query vector. An article's
-score is its best-matching passage; articles are ranked by that score plus a share of their
-second-best passage (an article that matches in two places beats one that matches in one, at
-equal best); the answer is the best passage's section, trimmed for a chat bubble.
+score is its best-matching passage; articles whose score is close to the top one's are ranked
+by that score plus a share of their second-best passage (an article that matches in two places
+beats one that matches in one, at a nearly equal best); the answer is the best passage's
+section, trimmed for a chat bubble.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ PIECE_WORDS = 40
 SECOND_PASSAGE_SHARE = 0.7
 """How much of an article's second-best ranking passage adds to its best when articles are
 ranked. Match.score stays the best passage's cosine, which the thresholds are calibrated on."""
+SECOND_PASSAGE_MARGIN = 0.05
+"""Only articles whose best passage is within this of the best article's can be reordered by
+their second passage: an article with many middling passages never outranks a clearly better
+single match (a section just added for exactly this question, say)."""
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -220,8 +225,8 @@ class SearchIndex:
         self, query: str, threshold: float, scores: np.ndarray, limit: int = 3
     ) -> SearchResult:
         """The articles ranked under `scores` (one per passage; a benchmark may pass scores of
-        its own): by their best ranking passage plus SECOND_PASSAGE_SHARE of their second-best.
-        Each match carries its best passage's score and the section that answers."""
+        its own), see `_best_articles`. Each match carries its best passage's score and the
+        section that answers."""
         ranked = self._best_articles(scores, limit)
         matches = tuple(
             Match(self.articles[article_id], self._best_section(article_id, scores), score)
@@ -230,10 +235,12 @@ class SearchIndex:
         return SearchResult(query, threshold, matches)
 
     def _best_articles(self, scores: np.ndarray, limit: int) -> list[tuple[str, float]]:
-        """(article id, best passage score) for the `limit` best-ranked articles, best first.
-        Only the articles with a passage among the top rows are scored (argpartition, no full
-        sort): any other article ranks at most (1 + share) x the lowest of those rows, so the
-        rows are widened until the `limit`-th candidate ranks at least that."""
+        """(article id, best passage score) for the `limit` best-ranked articles, best first:
+        the articles whose best passage is within SECOND_PASSAGE_MARGIN of the top one first, by
+        best + share x second-best; then the rest, the same way. Only the articles with a
+        passage among the top rows are scored (argpartition, no full sort): any other article
+        ranks at most (1 + share) x the lowest of those rows, so the rows are widened until the
+        `limit`-th candidate ranks at least that."""
         count = TOP_ROWS
         share = SECOND_PASSAGE_SHARE
         while True:
@@ -245,14 +252,16 @@ class SearchIndex:
                 for row in top
                 if self.passages[int(row)].ranks_article
             }
+            ranks = [self._article_rank(article_id, scores, share) for article_id in candidates]
+            bar = max((best for _, best, _ in ranks), default=0.0) - SECOND_PASSAGE_MARGIN
             ranked = sorted(
-                (self._article_rank(article_id, scores, share) for article_id in candidates),
+                ((best >= bar, rank, best, article_id) for rank, best, article_id in ranks),
                 reverse=True,
             )[:limit]
             lowest = float(scores[top].min()) if len(top) else 0.0
-            floor = lowest + share * max(lowest, 0.0)  # the most an unseen article can rank
-            if everything or (len(ranked) == limit and ranked[-1][0] >= floor):
-                return [(article_id, round(best, 4)) for _, best, article_id in ranked]
+            unseen = (lowest >= bar, lowest + share * max(lowest, 0.0))  # the most one can rank
+            if everything or (len(ranked) == limit and ranked[-1][:2] >= unseen):
+                return [(article_id, round(best, 4)) for _, _, best, article_id in ranked]
             count *= 8
 
     def _article_rank(
