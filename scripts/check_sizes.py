@@ -13,11 +13,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_FOLDERS = (
     "actions",
+    "commerce",
     "gateway",
     "handoff",
     "infra",
     "knowledge_base",
     "metrics",
+    "order_service",
     "outcomes",
     "rasa_extensions",
     "review",
