@@ -1,7 +1,8 @@
 """The service's aiohttp application factory (loopback-only for now): the middlewares, the
 routes (service/routes.py), and what is opened and closed with the app in its cleanup_ctx
 (Redis, the knowledge base and its watcher, the handoff desk and its SLA watchdog, the QA
-review desk, the outcome watchdog, the analytics' outcome cache and its follower)."""
+review desk, the outcome watchdog, the analytics' outcome cache and its follower, the shop's
+connector and the order desk when a shop is configured)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ from typing import Any
 
 from aiohttp import web
 
+from commerce.order_service_connector import OrderServiceConnector
+from commerce.policy import load_policy
 from handoff import store as handoff_store
 from handoff.routing.agents_config import load_agents_config
 from handoff.routing.config import load_routing_config
 from handoff.ticket.extract import Nlp, english_nlp
 from infra.clock import Clock, utc_now
+from infra.redis_client import connect_checked
 from knowledge_base import insights
 from knowledge_base.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from knowledge_base.library import KnowledgeBase
@@ -34,9 +38,19 @@ from service import outcome_watchdog, sla_watchdog
 from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.desk import HandoffDesk, RasaEndpoint
 from service.desk.analytics import Analytics
+from service.desk.orders import OrderDesk
 from service.desk.outcome_cache import FOLLOW_SECONDS, OutcomeCache
 from service.desk.review import ReviewDesk
-from service.keys import ANALYTICS, EMBEDDER, HANDOFF, INSIGHTS, KNOWLEDGE_BASE, REVIEW, SETTINGS
+from service.keys import (
+    ANALYTICS,
+    EMBEDDER,
+    HANDOFF,
+    INSIGHTS,
+    KNOWLEDGE_BASE,
+    ORDERS,
+    REVIEW,
+    SETTINGS,
+)
 from service.middleware import json_errors, request_timing, token_auth
 from service.prometheus import METRICS, ServiceMetrics
 from service.request_parsing import MAX_BODY_BYTES
@@ -79,6 +93,8 @@ def create_app(
     app.cleanup_ctx.append(_review(settings, clock))
     app.cleanup_ctx.append(_outcomes(settings, clock))
     app.cleanup_ctx.append(_analytics(settings))
+    if settings.shop is not None:
+        app.cleanup_ctx.append(_orders(settings, clock))
     app.add_routes(ROUTES)
     return app
 
@@ -237,6 +253,23 @@ def _analytics(settings: Settings) -> Callable[[web.Application], AsyncIterator[
         with contextlib.suppress(asyncio.CancelledError):
             await follower
         await store.close()
+
+    return context
+
+
+def _orders(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The shop's connector (the sample order service's API) and the order desk with its
+    attempt counters in Redis (service/desk/orders.py)."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        assert settings.shop is not None
+        policy = await asyncio.to_thread(load_policy)
+        shop = OrderServiceConnector(settings.shop.url, settings.shop.token)
+        client = await connect_checked(settings.redis_url)
+        app[ORDERS] = OrderDesk(shop, client, policy, clock)
+        yield
+        await shop.close()
+        await client.aclose()
 
     return context
 

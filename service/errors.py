@@ -7,13 +7,14 @@ a domain error and none becomes a bare 500.
     403  NotAllowed (another team's ticket, someone else's chat)
     409  Conflict (already claimed, closed, rated; the agent at capacity)
     400  TransitionError, InvalidRequest, an unreadable tracker or ticket
-    503  HandoffPending (Retry-After: 1), RedisUnavailable
+    503  HandoffPending (Retry-After: 1), RedisUnavailable, ShopUnavailable (the shop's API)
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from commerce.connector import ShopUnavailable
 from handoff import lifecycle
 from handoff.ticket.model import TicketFormatError
 from handoff.ticket.transcript import TrackerFormatError
@@ -29,6 +30,7 @@ ANSWERS: tuple[tuple[type[Exception], type[web.HTTPException], str], ...] = (
     (TrackerFormatError, web.HTTPBadRequest, "tracker: "),
     (TicketFormatError, web.HTTPBadRequest, "the conversation cannot be packaged as a ticket: "),
     (RedisUnavailable, web.HTTPServiceUnavailable, ""),
+    (ShopUnavailable, web.HTTPServiceUnavailable, "the shop is unavailable: "),
 )
 """Each refusal, the status it answers with and what the message starts with (first match
 wins: NotAllowed and Conflict are TransitionErrors)."""

@@ -7,6 +7,7 @@ from knowledge_base.insights import InsightStore
 from knowledge_base.library import KnowledgeBase
 from service.desk import HandoffDesk
 from service.desk.analytics import Analytics
+from service.desk.orders import OrderDesk
 from service.desk.review import ReviewDesk
 from service.settings import Settings
 
@@ -17,3 +18,4 @@ EMBEDDER = web.AppKey("embedder", Embedder)  # uncached: for customers' text
 HANDOFF = web.AppKey("handoff", HandoffDesk)  # store, routing and agents config, spaCy, clock
 ANALYTICS = web.AppKey("analytics", Analytics)  # the outcome cache, the desk, the review's figures
 REVIEW = web.AppKey("review", ReviewDesk)  # QA review: cases, queue, verdicts, scorecards
+ORDERS = web.AppKey("orders", OrderDesk)  # only when a shop is configured (settings.shop)

@@ -11,6 +11,7 @@ from service import (
     handoff_views,
     kb_views,
     nlu_views,
+    order_views,
     prometheus,
     review_views,
 )
@@ -23,6 +24,7 @@ ROUTES = (
     web.get("/kb/articles", kb_views.articles),
     web.get("/kb/unanswered", kb_views.unanswered),
     web.post("/nlu/embed", nlu_views.embed),
+    web.post("/commerce/orders/verify", order_views.verify),
     web.post("/handoff/tickets", handoff_views.create_ticket),
     web.post("/handoff/tickets/{ticket_id}/cancel", handoff_views.cancel_ticket),
     web.get("/handoff/conversations/{conversation_id}", handoff_views.conversation),

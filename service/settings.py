@@ -61,6 +61,27 @@ def derived_key(service_token: str) -> bytes:
     return hmac.new(service_token.encode(), label, hashlib.sha256).digest()
 
 
+@dataclass(frozen=True)
+class ShopSettings:
+    """The sample order service's API (docs/order-service.md), reached by
+    commerce/order_service_connector.py."""
+
+    url: str
+    token: str = field(repr=False)
+
+    @classmethod
+    def from_env(cls, read: EnvReader) -> ShopSettings | None:
+        url, token = read.env.get("ORDER_SERVICE_URL", ""), read.env.get("ORDER_SERVICE_TOKEN", "")
+        if not url and not token:
+            return None
+        if not url or len(token) < MIN_TOKEN_LENGTH:
+            read.add(
+                "ORDER_SERVICE_URL and ORDER_SERVICE_TOKEN go together: an http(s) address and a "
+                f"token of at least {MIN_TOKEN_LENGTH} characters"
+            )
+        return cls(read.http_url("ORDER_SERVICE_URL", url or "http://127.0.0.1:8500"), token)
+
+
 EMBEDDING_RUNTIMES = ("onnx", "torch")
 
 
@@ -94,6 +115,9 @@ class Settings:
     service token; the service token is taken there too."""
     products_file: Path = DEFAULT_PRODUCTS_PATH
     """The shop's products and their nicknames, for follow-up questions (KB_PRODUCTS_FILE)."""
+    shop: ShopSettings | None = None
+    """The shop's order API (ORDER_SERVICE_URL and ORDER_SERVICE_TOKEN); None: no shop, and
+    the order routes answer 503 shop_not_configured."""
 
     @property
     def thresholds(self) -> Thresholds:
@@ -153,6 +177,7 @@ class Settings:
             outcomes=OutcomeSettings.from_env(read, token),
             metrics_token=metrics_token,
             products_file=products_file,
+            shop=ShopSettings.from_env(read),
         )
         read.raise_problems()
         return settings

@@ -1,0 +1,118 @@
+"""The order desk: a customer's order looked up for the assistant once the customer has proved
+it is theirs (commerce/identity.py), with failed attempts counted in Redis.
+
+Keys (prefix `commerce:`, apart from Rasa's and the handoff's):
+- `commerce:failures:conversation:<conversation id>` and `commerce:failures:order:<digest>`:
+  failed verifications in the current window (INCR, the window set on the first failure);
+- `commerce:verified:<conversation id>`: digests of the orders this conversation proved (one
+  hour), which the actions on an order will require.
+No email, name or order detail is written; a wrong email and an unknown order are one answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as redis
+
+from commerce.connector import ShopConnector, ShopRefused
+from commerce.identity import AttemptLimits, order_key, same_email
+from commerce.policy import Policy
+from commerce.summary import order_summary
+from infra.clock import Clock
+from infra.redis_client import await_reply, guard
+
+log = logging.getLogger(__name__)
+VERIFIED_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Verification:
+    """`order` (the summary) when verified; otherwise how many attempts are left, or, when none
+    are, how long until the next one may be made."""
+
+    order: dict[str, Any] | None
+    attempts_left: int | None = None
+    retry_after: int = 0
+
+
+class OrderDesk:
+    def __init__(
+        self,
+        shop: ShopConnector,
+        redis_client: redis.Redis,
+        policy: Policy,
+        clock: Clock,
+        limits: AttemptLimits | None = None,
+    ) -> None:
+        self.shop = shop
+        self.redis = redis_client
+        self.policy = policy
+        self.clock = clock
+        self.limits = limits or AttemptLimits()
+
+    async def verify(
+        self, conversation_id: str, number: str, email: str, tier: str | None = None
+    ) -> Verification:
+        """The order's summary when `email` is the order's; ShopUnavailable when the shop
+        cannot answer (nothing is counted then)."""
+        counters = self._counters(conversation_id, number)
+        locked = await self._locked(counters)
+        if locked is not None:
+            return locked
+        order = await self._find(number)
+        if order is None or not same_email(order.email, email):
+            log.info("order verification failed in conversation %s", conversation_id)
+            return await self._failed(counters)
+        async with guard():
+            key = f"commerce:verified:{conversation_id}"
+            await await_reply(self.redis.sadd(key, order_key(number)))
+            await await_reply(self.redis.expire(key, VERIFIED_SECONDS))
+        log.info("order %s verified in conversation %s", order.number, conversation_id)
+        summary = order_summary(order, self.clock().date(), self.policy, tier)
+        return Verification(summary)
+
+    async def _find(self, number: str) -> Any:
+        try:
+            return await self.shop.find_order(number)
+        except ShopRefused:  # a number the shop cannot read is no order, as far as anyone knows
+            return None
+
+    def _counters(self, conversation_id: str, number: str) -> tuple[tuple[str, int, int], ...]:
+        limits = self.limits
+        return (
+            (
+                f"commerce:failures:conversation:{conversation_id}",
+                limits.per_conversation,
+                limits.conversation_window_seconds,
+            ),
+            (
+                f"commerce:failures:order:{order_key(number)}",
+                limits.per_order,
+                limits.order_window_seconds,
+            ),
+        )
+
+    async def _locked(self, counters: tuple[tuple[str, int, int], ...]) -> Verification | None:
+        async with guard():
+            for key, limit, _window in counters:
+                failures = int(await await_reply(self.redis.get(key)) or 0)
+                if failures >= limit:
+                    ttl = int(await await_reply(self.redis.ttl(key)))
+                    return Verification(None, 0, retry_after=max(ttl, 1))
+        return None
+
+    async def _failed(self, counters: tuple[tuple[str, int, int], ...]) -> Verification:
+        left = []
+        async with guard():
+            for key, limit, window in counters:
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.incr(key)
+                    pipe.expire(key, window, nx=True)
+                    failures, _ = await pipe.execute()
+                left.append(limit - int(failures))
+        if min(left) <= 0:
+            return await self._locked(counters) or Verification(None, 0, retry_after=1)
+        return Verification(None, min(left))
