@@ -79,6 +79,16 @@ class StackConfig:
     # HANDOFF_*, AGENTS_FILE, SLA_WATCHDOG_INTERVAL, OUTCOME_* and CUSTOMER_KEY_SECRET passed
     # through to the service when set
     handoff: dict[str, str] = field(default_factory=dict)
+    # the sample shop's order service (order_service/, docs/order-service.md): its port and the
+    # token the service's connector sends; both ignored when ORDER_SERVICE_URL names a shop of
+    # the company's own (then ORDER_SERVICE_TOKEN is that shop's token)
+    order_service_port: int = 8500
+    order_service_token: str = ""
+    external_shop_url: str = ""
+
+    @property
+    def shop_url(self) -> str:
+        return self.external_shop_url or f"http://127.0.0.1:{self.order_service_port}"
 
     @property
     def service_url(self) -> str:
@@ -107,8 +117,12 @@ class StackConfig:
                 ("ACTIONS_PORT", 5055),
                 ("RASA_PORT", 5005),
                 ("GATEWAY_PORT", 8400),
+                ("ORDER_SERVICE_PORT", 8500),
             )
         }
+        external_shop = env.get("ORDER_SERVICE_URL", "")
+        if external_shop and not env.get("ORDER_SERVICE_TOKEN"):
+            read.add("ORDER_SERVICE_URL needs ORDER_SERVICE_TOKEN, the shop's API token")
         redis = _redis_target(read)
         rasa_workers = int(read.number("RASA_WORKERS", str(default_rasa_workers()), int, 1, 32))
         read.raise_problems()
@@ -136,6 +150,10 @@ class StackConfig:
                 for name, value in env.items()
                 if name.startswith(("HANDOFF_", "OUTCOME_")) or name in SERVICE_SETTINGS
             },
+            order_service_port=ports["ORDER_SERVICE_PORT"],
+            order_service_token=env.get("ORDER_SERVICE_TOKEN")
+            or generated_secret(var_dir, "order_service_token"),
+            external_shop_url=external_shop,
         )
 
 

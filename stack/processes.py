@@ -65,6 +65,8 @@ def service_spec(config: StackConfig) -> ProcessSpec:
             "RASA_URL": config.rasa_url,  # service/desk/rasa_hand_back.py tells Rasa
             "KB_EMBEDDING_CACHE_DIR": str(config.var_dir / "cache" / "embeddings"),
             "HF_HUB_OFFLINE": "1",
+            "ORDER_SERVICE_URL": config.shop_url,  # service/desk/orders.py's connector
+            "ORDER_SERVICE_TOKEN": config.order_service_token,
         }
     )
     return ProcessSpec(
@@ -74,6 +76,17 @@ def service_spec(config: StackConfig) -> ProcessSpec:
         env,
         ready_timeout=120,
     )
+
+
+def order_service_spec(config: StackConfig) -> ProcessSpec:
+    """The sample shop's order service (SQLite in var/order-service, seeded on first start)."""
+    env = base_env() | {
+        "ORDER_SERVICE_PORT": str(config.order_service_port),
+        "ORDER_SERVICE_TOKEN": config.order_service_token,
+        "ORDER_SERVICE_DB": str(config.var_dir / "order-service" / "orders.sqlite3"),
+    }
+    argv = [str(SERVICE_ENV / "python"), "-m", "order_service"]
+    return ProcessSpec("orders", argv, f"{config.shop_url}/health", env, ready_timeout=30)
 
 
 def actions_spec(config: StackConfig) -> ProcessSpec:
@@ -180,8 +193,11 @@ def service_specs(config: StackConfig) -> list[ProcessSpec]:
 
 
 def stack_specs(config: StackConfig) -> list[ProcessSpec]:
-    """Start order: each process only needs the ones before it."""
+    """Start order: each process only needs the ones before it. The sample shop's order service
+    runs unless ORDER_SERVICE_URL names the company's own shop."""
     specs = [service_spec(config), actions_spec(config), rasa_spec(config)]
+    if not config.external_shop_url:
+        specs.insert(0, order_service_spec(config))
     if config.redis.owned:
         specs.insert(0, redis_spec(config))
     return specs

@@ -300,6 +300,12 @@ class Stack:
                 f"  actions  {self.config.actions_url}",
                 f"  rasa     {self.config.rasa_url}  (REST: POST /webhooks/rest/webhook)",
                 f"  gateway  {self.config.gateway_url}  (socket.io for web widgets)",
+                f"  shop     {self.config.shop_url}  "
+                + (
+                    "(ORDER_SERVICE_URL)"
+                    if self.config.external_shop_url
+                    else "(the sample order service, docs/order-service.md)"
+                ),
                 f"Logs: {self.log_dir}/<name>.log. "
                 "Chat from another terminal: make shell. Stop: Ctrl-C.",
             ]

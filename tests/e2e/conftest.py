@@ -35,6 +35,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
             "ACTIONS_PORT": str(free_port()),
             "RASA_PORT": str(free_port()),
             "GATEWAY_PORT": str(free_port()),
+            "ORDER_SERVICE_PORT": str(free_port()),
             "KB_ARTICLES_DIR": str(articles),
             "KB_RELOAD_INTERVAL": "0.25",
             # a session ends after a few idle seconds, so tests see outcome records (a handoff
