@@ -2,21 +2,19 @@
 its REST API with a bearer token, answers turned into commerce.orders dataclasses.
 
 A timeout, a refused connection, a 5xx or an answer that is not the documented JSON is
-ShopUnavailable; a 4xx with the service's `{"error", "message"}` is ShopRefused with that code;
-404 on an order is "no such order" (None from find_order).
+ShopUnavailable (commerce/json_api.py); a 4xx with the service's `{"error", "message"}` is
+ShopRefused with that code; 404 on an order is "no such order" (None from find_order).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
-import aiohttp
-
 from commerce.connector import ShopConnector, ShopRefused, ShopUnavailable
+from commerce.json_api import JsonApi
 from commerce.orders import (
     Order,
     OrderItem,
@@ -31,10 +29,8 @@ TIMEOUT_SECONDS = 5.0
 
 class OrderServiceConnector(ShopConnector):
     def __init__(self, base_url: str, token: str, timeout: float = TIMEOUT_SECONDS) -> None:
-        self._base_url = base_url.rstrip("/")
-        self._headers = {"Authorization": f"Bearer {token}"}
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: aiohttp.ClientSession | None = None
+        headers = {"Authorization": f"Bearer {token}"}
+        self._api = JsonApi(base_url, headers, timeout, "the order service")
 
     async def find_order(self, number: str) -> Order | None:
         try:
@@ -63,9 +59,7 @@ class OrderServiceConnector(ShopConnector):
         return parse_refund(answer)
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._api.close()
 
     async def _call(
         self,
@@ -74,21 +68,9 @@ class OrderServiceConnector(ShopConnector):
         body: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Mapping[str, Any]:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout, headers=self._headers)
-        try:
-            async with self._session.request(
-                method, self._base_url + path, json=body, headers=headers
-            ) as response:
-                if response.status >= 500:
-                    raise ShopUnavailable(f"the order service answered {response.status}")
-                answer = await response.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as failure:
-            raise ShopUnavailable(f"the order service could not be reached ({failure!r})") from None
-        if not isinstance(answer, Mapping):
-            raise ShopUnavailable("the order service answered something that is not an object")
-        if response.status >= 400:
-            code = str(answer.get("error", f"http_{response.status}"))
+        status, answer = await self._api.request(method, path, body=body, headers=headers)
+        if status >= 400:
+            code = str(answer.get("error", f"http_{status}"))
             raise ShopRefused(code, str(answer.get("message", "")))
         return answer
 
