@@ -17,8 +17,9 @@ from typing import Any
 
 import redis.asyncio as redis
 
-from commerce.connector import ShopConnector, ShopRefused
+from commerce.connector import ShopConnector, ShopRefused, ShopUnavailable
 from commerce.identity import AttemptLimits, order_key, same_email
+from commerce.orders import Order
 from commerce.policy import Policy
 from commerce.summary import order_summary
 from infra.clock import Clock
@@ -74,11 +75,13 @@ class OrderDesk:
         summary = order_summary(order, self.clock().date(), self.policy, tier)
         return Verification(summary)
 
-    async def _find(self, number: str) -> Any:
+    async def _find(self, number: str) -> Order | None:
         try:
             return await self.shop.find_order(number)
-        except ShopRefused:  # a number the shop cannot read is no order, as far as anyone knows
-            return None
+        except ShopRefused as refused:
+            if refused.code == "unauthorized":  # our token, not the customer: never a failed try
+                raise ShopUnavailable(f"the shop refused our token ({refused.message})") from None
+            return None  # a number the shop cannot read is no order, as far as anyone knows
 
     def _counters(self, conversation_id: str, number: str) -> tuple[tuple[str, int, int], ...]:
         limits = self.limits

@@ -156,3 +156,18 @@ def test_a_shop_needs_both_its_address_and_a_long_token(service_env: dict[str, s
     with pytest.raises(SettingsError, match="ORDER_SERVICE_URL and ORDER_SERVICE_TOKEN"):
         Settings.from_env(service_env | {"ORDER_SERVICE_TOKEN": "short"})
     assert Settings.from_env(service_env).shop is None
+
+
+async def test_a_wrong_shop_token_is_the_shops_trouble_not_a_failed_try(
+    aiohttp_client: Any,
+    service_env: dict[str, str],
+    shop_url: str,
+    embedder: Any,
+    redis_client: Any,
+) -> None:
+    env = service_env | {"ORDER_SERVICE_URL": shop_url, "ORDER_SERVICE_TOKEN": "w" * 30}
+    service = await _service(aiohttp_client, env, embedder)
+    body = {"conversation_id": "c", "order_number": CASES["placed"], "email": "a@b.c"}
+    response = await service.post(VERIFY, json=body)
+    assert response.status == 503 and "refused our token" in (await response.json())["error"]
+    assert [key async for key in redis_client.scan_iter("commerce:*")] == []
