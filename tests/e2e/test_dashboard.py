@@ -15,7 +15,7 @@ from playwright.async_api import Browser, Page, expect
 from stack.supervisor import Stack
 from tests.e2e.browser import Screenshots
 from tests.e2e.client import Widget
-from tests.e2e.test_handback import ESCALATION, Team, until
+from tests.e2e.test_handback import ESCALATION, Team
 from tests.e2e.test_outcomes import record_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
@@ -39,13 +39,7 @@ async def handed_off_and_resolved(stack: Stack, widget: Widget, team: Team) -> s
     for message in ESCALATION:
         await widget.say(message)
     conversation_id = await widget.conversation_id(stack)
-    state: dict[str, str] = {}
-
-    async def handed_off() -> bool:
-        state.update(await team.conversation(conversation_id))
-        return state["conversation_state"] in ("waiting", "agent")
-
-    await until(handed_off, "the conversation was never handed off", timeout=30)
+    state = await team.handed_off(conversation_id, timeout=30)
     if state["team"] != "billing":
         _, agent = await team.agent_for(state["team"])
     ticket = f"/agent/tickets/{state['ticket_id']}"

@@ -71,6 +71,19 @@ class Team:
     async def conversation(self, conversation_id: str) -> dict[str, Any]:
         return await self.call("GET", f"/handoff/conversations/{conversation_id}", self.service)
 
+    async def handed_off(self, conversation_id: str, timeout: float = 60) -> dict[str, Any]:
+        """The conversation once a person is to take it and its ticket is stored: a handoff
+        first reserves the conversation ("waiting", a ticket id) and stores the ticket (team,
+        priority...) a moment later."""
+        state: dict[str, Any] = {}
+
+        async def stored() -> bool:
+            state.update(await self.conversation(conversation_id))
+            return state["conversation_state"] in ("waiting", "agent") and "team" in state
+
+        await until(stored, "the conversation was never handed off", timeout=timeout)
+        return state
+
     async def agent_for(self, team: str) -> tuple[str, dict[str, str]]:
         """An agent of the team, with a fresh token (issued the way the CLI does it)."""
         settings = AgentCliSettings.from_env({"REDIS_URL": self.stack.config.redis.url})
@@ -108,13 +121,7 @@ async def test_a_hand_back_reaches_the_tracker_and_the_bot_carries_on(
         await widget.say(message)
     team = Team(stack)
     sid = await widget.conversation_id(stack)
-    state: dict[str, Any] = {}
-
-    async def handed_off() -> bool:
-        state.update(await team.conversation(sid))
-        return state["conversation_state"] in ("waiting", "agent")
-
-    await until(handed_off, "the conversation was never handed off")
+    state = await team.handed_off(sid)
     ticket_id = state["ticket_id"]
     name, agent = await team.agent_for(state["team"])
     await team.call("POST", f"/agent/tickets/{ticket_id}/claim", agent)

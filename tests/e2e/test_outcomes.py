@@ -12,7 +12,6 @@ customer or the agent wrote.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 import redis.asyncio as redis
@@ -22,7 +21,7 @@ from outcomes.record import OutcomeRecord
 from outcomes.store import create, fold
 from stack.supervisor import Stack
 from tests.e2e.client import Widget
-from tests.e2e.test_handback import ESCALATION, Team, until
+from tests.e2e.test_handback import ESCALATION, Team
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
 
@@ -104,13 +103,7 @@ async def test_an_escalated_and_resolved_conversation_gets_its_record(
     for message in ESCALATION:
         await widget.say(message)
     conversation_id = await widget.conversation_id(stack)
-    state: dict[str, Any] = {}
-
-    async def handed_off() -> bool:
-        state.update(await team.conversation(conversation_id))
-        return state["conversation_state"] in ("waiting", "agent")
-
-    await until(handed_off, "the conversation was never handed off", timeout=30)
+    state = await team.handed_off(conversation_id, timeout=30)
     ticket_id = state["ticket_id"]
     if state["team"] != "billing":
         _, agent = await team.agent_for(state["team"])

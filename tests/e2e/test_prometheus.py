@@ -140,13 +140,7 @@ async def test_prometheus_scrapes_both_and_sees_an_escalation(
         await widget.say(message)
     team = Team(stack)
     conversation_id = await widget.conversation_id(stack)
-    state: dict[str, Any] = {}
-
-    async def handed_off() -> bool:
-        state.update(await team.conversation(conversation_id))
-        return state["conversation_state"] in ("waiting", "agent")
-
-    await until(handed_off, "the conversation was never handed off")
+    state = await team.handed_off(conversation_id)
     _, agent = await team.agent_for(state["team"])
     await team.call("POST", f"/agent/tickets/{state['ticket_id']}/claim", agent)
     await widget.say("thanks, I'll wait", replies=0)  # into the ticket: relayed to the team
