@@ -67,10 +67,11 @@ class OrderDesk:
         if order is None or not same_email(order.email, email):
             log.info("order verification failed in conversation %s", conversation_id)
             return await self._failed(counters)
-        async with guard():
+        async with guard(), self.redis.pipeline(transaction=True) as pipe:
             key = f"commerce:verified:{conversation_id}"
-            await await_reply(self.redis.sadd(key, order_key(number)))
-            await await_reply(self.redis.expire(key, VERIFIED_SECONDS))
+            pipe.sadd(key, order_key(number))
+            pipe.expire(key, VERIFIED_SECONDS)
+            await pipe.execute()
         log.info("order %s verified in conversation %s", order.number, conversation_id)
         summary = order_summary(order, self.clock().date(), self.policy, tier)
         return Verification(summary)

@@ -248,14 +248,20 @@ def test_ranking_looks_at_the_best_passages_only_and_agrees_with_scoring_every_a
             ]
 
 
-def test_an_article_that_matches_in_two_places_outranks_one_that_matches_in_one() -> None:
+def _two_articles() -> tuple[SearchIndex, np.ndarray, dict[str, list[int]]]:
+    """The sample index, all-zero passage scores, and the ranking rows of the two return
+    articles, for a test to score by hand."""
     articles, _ = load_articles(SAMPLE_ARTICLES)
     index = SearchIndex(articles, CountingEmbedder())
-    scores = np.zeros(len(index.passages), dtype=np.float32)
-    rows = {article_id: [] for article_id in ("return-policy", "start-a-return")}
+    rows: dict[str, list[int]] = {"return-policy": [], "start-a-return": []}
     for row, passage in enumerate(index.passages):
         if passage.ranks_article and passage.article.id in rows:
             rows[passage.article.id].append(row)
+    return index, np.zeros(len(index.passages), dtype=np.float32), rows
+
+
+def test_an_article_that_matches_in_two_places_outranks_one_that_matches_in_one() -> None:
+    index, scores, rows = _two_articles()
     scores[rows["return-policy"][0]] = 0.70  # one good match
     scores[rows["start-a-return"][:2]] = 0.68  # two nearly as good
     ranked = index.ranked("q", 0.5, scores, limit=2)
@@ -264,13 +270,7 @@ def test_an_article_that_matches_in_two_places_outranks_one_that_matches_in_one(
 
 
 def test_many_middling_passages_never_outrank_a_clearly_better_single_match() -> None:
-    articles, _ = load_articles(SAMPLE_ARTICLES)
-    index = SearchIndex(articles, CountingEmbedder())
-    scores = np.zeros(len(index.passages), dtype=np.float32)
-    rows = {article_id: [] for article_id in ("return-policy", "start-a-return")}
-    for row, passage in enumerate(index.passages):
-        if passage.ranks_article and passage.article.id in rows:
-            rows[passage.article.id].append(row)
+    index, scores, rows = _two_articles()
     scores[rows["return-policy"][0]] = 0.61  # a section written for exactly this question
     scores[rows["start-a-return"]] = 0.45  # every passage of a broader article, a bit alike
     ranked = index.ranked("q", 0.5, scores, limit=2)
