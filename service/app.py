@@ -2,7 +2,7 @@
 routes (service/routes.py), and what is opened and closed with the app in its cleanup_ctx
 (Redis, the knowledge base and its watcher, the handoff desk and its SLA watchdog, the QA
 review desk, the outcome watchdog, the analytics' outcome cache and its follower, the shop's
-connector and the order desk when a shop is configured)."""
+connector, the order desk, its actions and their audit log when a shop is configured)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ from service import outcome_watchdog, sla_watchdog
 from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.desk import HandoffDesk, RasaEndpoint
 from service.desk.analytics import Analytics
+from service.desk.order_actions import OrderActions
+from service.desk.order_audit import OrderAudit
 from service.desk.orders import OrderDesk
 from service.desk.outcome_cache import FOLLOW_SECONDS, OutcomeCache
 from service.desk.review import ReviewDesk
@@ -47,6 +49,8 @@ from service.keys import (
     HANDOFF,
     INSIGHTS,
     KNOWLEDGE_BASE,
+    ORDER_ACTIONS,
+    ORDER_AUDIT,
     ORDERS,
     REVIEW,
     SETTINGS,
@@ -258,15 +262,20 @@ def _analytics(settings: Settings) -> Callable[[web.Application], AsyncIterator[
 
 
 def _orders(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
-    """The shop's connector (the sample order service's API) and the order desk with its
-    attempt counters in Redis (service/desk/orders.py)."""
+    """The shop's connector (the sample order service's API), the order desk with its attempt
+    counters in Redis (service/desk/orders.py), the actions on a verified order and their audit
+    log (service/desk/order_actions.py, order_audit.py), all on one Redis client."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         assert settings.shop is not None
         policy = await asyncio.to_thread(load_policy)
         shop = OrderServiceConnector(settings.shop.url, settings.shop.token)
         client = await connect_checked(settings.redis_url)
-        app[ORDERS] = OrderDesk(shop, client, policy, clock)
+        desk = OrderDesk(shop, client, policy, clock)
+        audit = OrderAudit(client, clock)
+        app[ORDERS] = desk
+        app[ORDER_ACTIONS] = OrderActions(desk, audit)
+        app[ORDER_AUDIT] = audit
         yield
         await shop.close()
         await client.aclose()

@@ -7,6 +7,8 @@ from knowledge_base.insights import InsightStore
 from knowledge_base.library import KnowledgeBase
 from service.desk import HandoffDesk
 from service.desk.analytics import Analytics
+from service.desk.order_actions import OrderActions
+from service.desk.order_audit import OrderAudit
 from service.desk.orders import OrderDesk
 from service.desk.review import ReviewDesk
 from service.settings import Settings
@@ -19,3 +21,5 @@ HANDOFF = web.AppKey("handoff", HandoffDesk)  # store, routing and agents config
 ANALYTICS = web.AppKey("analytics", Analytics)  # the outcome cache, the desk, the review's figures
 REVIEW = web.AppKey("review", ReviewDesk)  # QA review: cases, queue, verdicts, scorecards
 ORDERS = web.AppKey("orders", OrderDesk)  # only when a shop is configured (settings.shop)
+ORDER_ACTIONS = web.AppKey("order_actions", OrderActions)  # with ORDERS: cancel, return, refund
+ORDER_AUDIT = web.AppKey("order_audit", OrderAudit)  # with ORDERS: the actions' audit log

@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from commerce.identity import ORDER_NUMBER
 from infra.json_text import MAX_DEPTH, nesting_depth, without_lone_surrogates
 from service.errors import bad_request, json_error
 
@@ -29,6 +30,7 @@ MAX_BODY_BYTES = 96 * 1024  # a batch of NLU texts; single questions are capped 
 CHUNK_BYTES = 64 * 1024
 CONVERSATION_ID = re.compile(r"^[\w.:@-]{1,128}$")
 CONVERSATION_ID_RULE = "conversation_id must be 1-128 letters, digits or ._:@-"
+ORDER_NUMBER_RULE = "order_number must be 3-40 letters, digits or -"
 TICKET_ID = re.compile(r"^[\w.-]{1,64}$")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -103,6 +105,38 @@ def text_field(body: dict[str, Any], name: str, max_chars: int) -> str:
     if not isinstance(text, str) or not text.strip() or len(text) > max_chars:
         raise bad_request(f"{name} must be non-empty text of at most {max_chars} chars")
     return text.strip()
+
+
+def optional_text_field(body: dict[str, Any], name: str, max_chars: int) -> str | None:
+    """`text_field` when the field is there (null counts as absent), else None."""
+    return None if body.get(name) is None else text_field(body, name, max_chars)
+
+
+def whole_number_field(body: dict[str, Any], name: str, low: int, high: int) -> int:
+    """An integer from `low` to `high` (true, false and 2.0 are not)."""
+    value = body.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise bad_request(f"{name} must be a whole number from {low} to {high}")
+    return value
+
+
+def whole_number_in_query(
+    request: web.Request, name: str, default: int, low: int, high: int
+) -> int:
+    text = request.query.get(name)
+    if text is None:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) < 10 and low <= int(text) <= high):
+        raise bad_request(f"{name} must be a whole number from {low} to {high}")
+    return int(text)
+
+
+def order_number_in_body(body: dict[str, Any]) -> str:
+    """The body's `order_number`: what can be an order number at all (commerce/identity.py)."""
+    number = text_field(body, "order_number", 40)
+    if not ORDER_NUMBER.match(number):
+        raise bad_request(ORDER_NUMBER_RULE)
+    return number
 
 
 async def _read_body(request: web.Request, max_bytes: int) -> bytes:

@@ -16,3 +16,13 @@ class InvalidRequest(ValueError):
 
 class HandoffPending(RuntimeError):
     """Another request is still creating this ticket; the caller may retry."""
+
+
+class NotVerified(PermissionError):
+    """The conversation has not proved the order is the customer's (POST
+    /commerce/orders/verify): nothing about it is told or done, whether it exists or not."""
+
+
+class ActionPending(RuntimeError):
+    """The same action (conversation, turn, order) is still running in another request; the
+    caller may retry and will get its answer."""

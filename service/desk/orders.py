@@ -1,11 +1,13 @@
 """The order desk: a customer's order looked up for the assistant once the customer has proved
-it is theirs (commerce/identity.py), with failed attempts counted in Redis.
+it is theirs (commerce/identity.py), with failed attempts counted in Redis. `require_proved` is
+the one check the lookup and every action on an order (service/desk/order_actions.py) go
+through.
 
 Keys (prefix `commerce:`, apart from Rasa's and the handoff's):
 - `commerce:failures:conversation:<conversation id>` and `commerce:failures:order:<digest>`:
   failed verifications in the current window (INCR, the window set on the first failure);
 - `commerce:verified:<conversation id>`: digests of the orders this conversation proved (one
-  hour), which the actions on an order will require.
+  hour), which the lookup and the actions on an order require.
 No email, name or order detail is written; a wrong email and an unknown order are one answer.
 """
 
@@ -21,12 +23,26 @@ from commerce.connector import ShopConnector, ShopRefused, ShopUnavailable
 from commerce.identity import AttemptLimits, order_key, same_email
 from commerce.orders import Order
 from commerce.policy import Policy
+from commerce.refusals import not_verified_message
 from commerce.summary import order_summary
 from infra.clock import Clock
 from infra.redis_client import await_reply, guard
+from service.desk.errors import NotVerified
 
 log = logging.getLogger(__name__)
 VERIFIED_SECONDS = 3600
+
+
+def verified_key(conversation_id: str) -> str:
+    return f"commerce:verified:{conversation_id}"
+
+
+def not_our_token(refused: ShopRefused) -> ShopRefused:
+    """The refusal, unless the shop refused our token: that is the shop's trouble (and ours),
+    never the customer's, so it is ShopUnavailable."""
+    if refused.code == "unauthorized":
+        raise ShopUnavailable(f"the shop refused our token ({refused.message})") from None
+    return refused
 
 
 @dataclass(frozen=True)
@@ -68,7 +84,7 @@ class OrderDesk:
             log.info("order verification failed in conversation %s", conversation_id)
             return await self._failed(counters)
         async with guard(), self.redis.pipeline(transaction=True) as pipe:
-            key = f"commerce:verified:{conversation_id}"
+            key = verified_key(conversation_id)
             pipe.sadd(key, order_key(number))
             pipe.expire(key, VERIFIED_SECONDS)
             await pipe.execute()
@@ -76,12 +92,41 @@ class OrderDesk:
         summary = order_summary(order, self.clock().date(), self.policy, tier)
         return Verification(summary)
 
+    async def lookup(
+        self, conversation_id: str, number: str, tier: str | None = None
+    ) -> dict[str, Any]:
+        """The summary of an order this conversation proved (NotVerified otherwise)."""
+        order = await self.verified_order(conversation_id, number)
+        return order_summary(order, self.clock().date(), self.policy, tier)
+
+    async def require_proved(self, conversation_id: str, number: str) -> None:
+        """NotVerified unless this conversation proved the order (Redis only: the shop is not
+        asked, so the answer is the same whether the order exists or not)."""
+        async with guard():
+            proved = await await_reply(
+                self.redis.sismember(verified_key(conversation_id), order_key(number))
+            )
+        if not proved:
+            raise NotVerified(not_verified_message(number))
+
+    async def verified_order(self, conversation_id: str, number: str) -> Order:
+        """The order, read from the shop, once `require_proved` passes. ShopUnavailable when
+        the shop cannot answer, refuses our token or no longer finds the order."""
+        await self.require_proved(conversation_id, number)
+        return await self.current_order(number)
+
+    async def current_order(self, number: str) -> Order:
+        """An order known to exist (proved, or just acted on), as the shop has it now."""
+        order = await self._find(number)
+        if order is None:
+            raise ShopUnavailable(f"the shop no longer finds order {number}")
+        return order
+
     async def _find(self, number: str) -> Order | None:
         try:
             return await self.shop.find_order(number)
         except ShopRefused as refused:
-            if refused.code == "unauthorized":  # our token, not the customer: never a failed try
-                raise ShopUnavailable(f"the shop refused our token ({refused.message})") from None
+            not_our_token(refused)  # our token, not the customer: never a failed try
             return None  # a number the shop cannot read is no order, as far as anyone knows
 
     def _counters(self, conversation_id: str, number: str) -> tuple[tuple[str, int, int], ...]:
