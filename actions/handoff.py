@@ -23,7 +23,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.service_client import ServiceConflict, ServiceUnavailable, service_client
@@ -107,7 +107,16 @@ class ActionHandoff(Action):
         return [
             SlotSet("handoff_status", ticket.get("status", "waiting")),
             SlotSet("handoff_ticket_id", ticket["ticket_id"]),
+            *_leave_the_form(tracker),
         ]
+
+
+def _leave_the_form(tracker: Tracker) -> list[EventType]:
+    """A form the customer was in (e.g. the order form) stops: the person takes it from here,
+    and the bot does not ask its question again after the hand-back."""
+    if not (tracker.active_loop or {}).get("name"):
+        return []
+    return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
 def resume_events(tracker: Tracker, takeover: dict[str, Any]) -> list[EventType]:

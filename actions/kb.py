@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 async def answer_from_kb(
-    dispatcher: CollectingDispatcher, tracker: Tracker, query: str, preface: str | None = None
+    dispatcher: CollectingDispatcher, tracker: Tracker, query: str
 ) -> list[EventType]:
     """Search the knowledge base (with the article answered from last, for follow-ups) and
     reply: an answer, a tentative one ("did you mean ...?"), or on a miss the closest
@@ -33,8 +33,6 @@ async def answer_from_kb(
     history = messages.append_history(
         tracker.get_slot("kb_history"), messages.lookup_record(query, result, intent)
     )
-    if preface:
-        dispatcher.utter_message(text=preface)
     if result.get("answered") or result.get("tentative"):
         # A tentative answer is an answer the customer judges: "did you mean ...?" first.
         answer = result["answer"]
@@ -76,30 +74,6 @@ class ActionAnswerFromKb(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         return await answer_from_kb(dispatcher, tracker, query)
-
-
-class ActionOrderStatus(Action):
-    def name(self) -> str:
-        return "action_order_status"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        # NLU can tag more than one span (an amount next to the number): the first one that is
-        # an order number wins, then the number noted earlier in the conversation.
-        given = [
-            *tracker.get_latest_entity_values("order_number"),
-            tracker.get_slot("order_number"),
-        ]
-        valid = (messages.normalise_order_number(value) for value in given if value)
-        order_number = next((number for number in valid if number), None)
-        if not order_number:
-            dispatcher.utter_message(response="utter_ask_order_number")
-            return [SlotSet("order_number", None)] if any(given) else []
-        query = messages.order_question(tracker.latest_message.get("text") or "")
-        preface = f"Thanks! I've noted order {order_number}."
-        events = await answer_from_kb(dispatcher, tracker, query, preface=preface)
-        return [SlotSet("order_number", order_number)] + events
 
 
 class ActionRecordFeedback(Action):

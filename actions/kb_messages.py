@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 FEEDBACK_BUTTONS = [
@@ -19,9 +18,6 @@ MAX_QUERY_CHARS = 1000
 # on every turn of a long conversation. The whole history is in the conversation's events
 # (handoff/ticket/transcript.py follows them).
 HISTORY_LENGTH = 3
-ORDER_NUMBER = re.compile(r"^\s*hl[\s-]?(\d{6})\s*$", re.IGNORECASE)
-ORDER_NUMBER_IN_TEXT = re.compile(r"\bhl[\s-]?\d{6}\b", re.IGNORECASE)
-TRACKING_QUESTION = "Where is my order and how do I track it?"
 
 
 def answer_text(answer: dict[str, Any]) -> str:
@@ -110,18 +106,3 @@ def append_history(
     latest = earlier[-1].get("number") if earlier else 0
     number = (latest if isinstance(latest, int) else len(earlier)) + 1
     return [*earlier, {**entry, "number": number}][-HISTORY_LENGTH:]
-
-
-def normalise_order_number(text: str | None) -> str | None:
-    """'hl 482913' -> 'HL-482913'; None when it is not an order number."""
-    if not text:
-        return None
-    match = ORDER_NUMBER.match(text)
-    return f"HL-{match.group(1)}" if match else None
-
-
-def order_question(text: str) -> str:
-    """What to search for about an order: the customer's words, or tracking when they only
-    gave the number ("it's HL-482913")."""
-    words = ORDER_NUMBER_IN_TEXT.sub(" ", text).split()
-    return text.strip() if len(words) >= 6 else TRACKING_QUESTION

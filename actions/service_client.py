@@ -25,6 +25,11 @@ class ServiceUnavailable(RuntimeError):
     """The service could not give an answer."""
 
 
+class ServiceForbidden(RuntimeError):
+    """The service refused to show or change something this conversation has no right to (HTTP
+    403), e.g. an order the customer has not proved is theirs."""
+
+
 class ServiceConflict(RuntimeError):
     """The service refused a change that no longer fits (HTTP 409), e.g. cancelling a ticket
     an agent has already taken."""
@@ -97,6 +102,26 @@ class ServiceClient:
         path = f"/handoff/conversations/{quote(conversation_id)}/takeover"
         return await self._request("GET", path)
 
+    async def verify_order(
+        self, conversation_id: str, order_number: str, email: str, tier: str | None
+    ) -> dict[str, Any]:
+        """{verified, order | attempts_left, retry_after}: the order only with its email."""
+        body = {"conversation_id": conversation_id, "order_number": order_number, "email": email}
+        return await self._post("/commerce/orders/verify", _with_tier(body, tier))
+
+    async def lookup_order(
+        self, conversation_id: str, order_number: str, tier: str | None
+    ) -> dict[str, Any]:
+        """{order}: an order this conversation proved; ServiceForbidden otherwise."""
+        body = {"conversation_id": conversation_id, "order_number": order_number}
+        return await self._post("/commerce/orders/lookup", _with_tier(body, tier))
+
+    async def act_on_order(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        """`cancel`, `return` or `refund` a proved order (the body as docs/openapi.yaml
+        says; `turn` makes a repeated request act once)."""
+        # the shop's own call sits behind the service's: allow for both
+        return await self._request("POST", f"/commerce/orders/{action}", body, 10.0)
+
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return await self._request("POST", path, body)
 
@@ -115,6 +140,8 @@ class ServiceClient:
             async with session.request(method, url, json=body, timeout=timeout) as response:
                 if response.status == 409:
                     raise ServiceConflict((await response.text())[:200])
+                if response.status == 403:
+                    raise ServiceForbidden((await response.text())[:200])
                 if response.status not in (200, 201):
                     detail = (await response.text())[:200]
                     raise ServiceUnavailable(f"{path} answered {response.status}: {detail}")
@@ -124,6 +151,10 @@ class ServiceClient:
         if not isinstance(answer, dict):
             raise ServiceUnavailable(f"{path} answered something that is not a JSON object")
         return answer
+
+
+def _with_tier(body: dict[str, Any], tier: str | None) -> dict[str, Any]:
+    return body | {"tier": tier} if tier else body
 
 
 _client: ServiceClient | None = None

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from handoff.bounded_memo import BoundedMemo
+from handoff.detection.conversation import ANSWER_OUTCOMES, MISS_OUTCOMES, NEEDS_APPROVAL
 from handoff.detection.decision_config import DecisionConfig
 from handoff.detection.decision_record import (
     CustomerContext,
@@ -42,14 +43,7 @@ ACCEPT_INTENTS = frozenset({"affirm"})
 DECLINE_INTENTS = frozenset({"deny"})
 QUESTION_ABOUT_THE_BOT = frozenset({"bot_challenge"})
 MIN_REPEAT_WORDS = 4  # "Did that help?" repeats by design; only longer replies count
-# reply_outcome values meaning the knowledge base had no answer: a fresh question, or a
-# follow-up that leaned on the previous answer ("and for members?"), which counts less.
-MISS_OUTCOMES = frozenset({"miss", "follow_up_miss"})
-# reply_outcome values meaning the customer was shown an answer and asked to judge it: a sure
-# one, or a tentative one under "did you mean ...?". A tentative answer is evidence like a miss
-# (the knowledge base was not sure) and its question stays open, but the customer's verdict on
-# it comes first - unless they already gave it by asking the same question again.
-ANSWER_OUTCOMES = frozenset({"answered", "tentative"})
+APPROVAL = "an action on the order needs a supervisor's approval"
 # Two walks a conversation (its earlier turns, and all its turns): ~1,000 recent conversations.
 WALK_MEMO_SIZE = 2_000
 
@@ -208,6 +202,10 @@ class EscalationDecider:
             state.handoff_turn = turn.number
             phrase = EvidenceSignal("policy_phrase", "policy", 1.0, 1.0, turn.number, tally.policy)
             return "handoff", "policy", "", (phrase,)
+        if turn.outcome == NEEDS_APPROVAL and turn.bot_actions:  # e.g. a refund above the limit
+            state.handoff_turn = turn.number
+            why = EvidenceSignal(NEEDS_APPROVAL, "policy", 1.0, 1.0, turn.number, APPROVAL)
+            return "handoff", "policy", "", (why,)
         if tally.offered and turn.intent in ACCEPT_INTENTS:
             state.handoff_turn = turn.number
             accepted: Reason = state.last_offer_reason or "unresolved"

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from handoff.routing.rules import Amount, ArticleTried, RoutingRequest
+from handoff.routing.rules import Amount, ArticleTried, PendingApproval, RoutingRequest
 from handoff.ticket.model import Ticket
 from handoff.ticket.summary import first_request
 
 NO_DECISION = "request"
+ORDER_ACTIONS_SLOT = "order_actions"  # actions/orders.py
+NEEDS_APPROVAL = "needs_approval"
 
 
 def escalation_label(decision: Mapping[str, Any] | None) -> str:
@@ -53,7 +55,30 @@ def routing_request(ticket: Ticket, articles: Mapping[str, ArticleTried]) -> Rou
         amounts=tuple(_amounts(ticket)),
         customer_tier=ticket.customer.tier if ticket.customer.verified else None,
         escalation_reason=reason if isinstance(reason, str) else None,
+        approvals=tuple(pending_approvals(ticket.slots.get(ORDER_ACTIONS_SLOT))),
     )
+
+
+def pending_approvals(records: Any) -> list[PendingApproval]:
+    """The actions on orders in the conversation that wait for someone with authority
+    (`order_actions` slot records with result `needs_approval`); malformed records are skipped."""
+    found = []
+    for record in records if isinstance(records, list) else ():
+        if not isinstance(record, Mapping) or record.get("result") != NEEDS_APPROVAL:
+            continue
+        cents, limit = record.get("amount_cents"), record.get("limit_cents")
+        currency = str(record.get("currency") or "USD")
+        if not isinstance(cents, int) or isinstance(cents, bool):
+            continue
+        found.append(
+            PendingApproval(
+                action=str(record.get("action") or "action"),
+                order_number=str(record.get("order_number") or "?"),
+                amount=Amount(Decimal(cents) / 100, currency),
+                limit=Amount(Decimal(limit) / 100, currency) if isinstance(limit, int) else None,
+            )
+        )
+    return found
 
 
 def _amounts(ticket: Ticket) -> list[Amount]:

@@ -9,7 +9,8 @@ recent escalations, and stores the decision on the ticket. Every rule that fires
 Order of the rules (routing.yml):
 1. functional - the team with the skill: the tags, then the categories, of the articles tried
    (they vote; ties go to the article shown first), else the intent, else the default team;
-2. hierarchical - a refund above the limit, a policy exception or a request for a manager sends
+2. hierarchical - a refund above the limit (asked for in words, or an action on an order the
+   assistant may not take alone), a policy exception or a request for a manager sends
    the ticket to the supervisor team (the functional team stays on the decision as
    `skill_team`, so a supervisor can hand it back);
 3. priority - the default, raised by a verified tier, the detection reason or an incident; the
@@ -50,6 +51,21 @@ class Amount:
 
 
 @dataclass(frozen=True)
+class PendingApproval:
+    """An action on an order the assistant may not take alone (actions/orders.py records it in
+    the conversation): e.g. a refund above its limit in commerce/policy.yml."""
+
+    action: str
+    order_number: str
+    amount: Amount
+    limit: Amount | None = None
+
+    def describe(self) -> str:
+        above = f" is above the assistant's {self.limit.describe()} limit" if self.limit else ""
+        return f"{self.action} of {self.amount.describe()} on order {self.order_number}{above}"
+
+
+@dataclass(frozen=True)
 class ArticleTried:
     """A knowledge-base article the customer was shown, with its front matter."""
 
@@ -68,6 +84,7 @@ class RoutingRequest:
     """Verified tier only: the browser's claims never reach routing."""
     escalation_reason: str | None = None
     """The detection decision record's reason code (see DETECTION_REASONS)."""
+    approvals: tuple[PendingApproval, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -211,6 +228,10 @@ def _hierarchical(request: RoutingRequest, config: RoutingConfig) -> tuple[bool,
                 f"{Amount(limit, currency).describe()} limit: team {to}"
             )
             reasons.append(Reason("hierarchical", rule, detail))
+    for approval in request.approvals:
+        moved = True
+        detail = f"{approval.describe()} (commerce/policy.yml): team {to}"
+        reasons.append(Reason("hierarchical", "commerce.needs_approval", detail))
     for rule, pattern, what in (
         ("policy_exception_phrases", rules.policy_exception, "asks for a policy exception"),
         ("authority_phrases", rules.authority, "asks for someone with authority"),

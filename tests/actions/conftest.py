@@ -25,6 +25,8 @@ class StandInService:
         self.cancel_status = 200
         self.conversation_answer: dict[str, Any] = {"conversation_state": "bot"}
         self.takeover_answer: dict[str, Any] | None = None  # None: 404, no handoff
+        # /commerce/orders/<verb> -> (status, answer), as service/order_views.py answers
+        self.commerce_answers: dict[str, tuple[int, dict[str, Any]]] = {}
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -34,7 +36,14 @@ class StandInService:
         app.router.add_post("/handoff/tickets/{ticket_id}/cancel", self._cancel)
         app.router.add_get("/handoff/conversations/{conversation_id}", self._conversation)
         app.router.add_get("/handoff/conversations/{conversation_id}/takeover", self._takeover)
+        app.router.add_post("/commerce/orders/{verb}", self._commerce)
         return app
+
+    async def _commerce(self, request: web.Request) -> web.Response:
+        verb = request.match_info["verb"]
+        self.requests.append({"path": request.path, **(await request.json())})
+        status, answer = self.commerce_answers.get(verb, (404, {"error": "not set"}))
+        return web.json_response(answer, status=status)
 
     async def _takeover(self, request: web.Request) -> web.Response:
         self.requests.append({"path": request.path})
@@ -90,6 +99,7 @@ def tracker(
     intent: str,
     slots: dict[str, Any] | None = None,
     entities: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     return Tracker(
         sender_id="conversation-1",
@@ -99,7 +109,7 @@ def tracker(
             "intent": {"name": intent, "confidence": 0.9},
             "entities": entities or [],
         },
-        events=[],
+        events=events or [],
         paused=False,
         followup_action=None,
         active_loop={},

@@ -3,7 +3,7 @@ from __future__ import annotations
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.kb import ActionAnswerFromKb, ActionOrderStatus, ActionRecordFeedback
+from actions.kb import ActionAnswerFromKb, ActionRecordFeedback
 from tests.actions.conftest import ANSWERED, MISSED, tracker
 
 
@@ -112,44 +112,6 @@ async def test_an_error_status_from_the_service_is_handled_like_an_outage(servic
         dispatcher, tracker("where is my refund", "ask_question"), {}
     )
     assert events == [SlotSet("reply_outcome", "unavailable")]
-
-
-async def test_order_status_without_a_number_asks_for_it(service) -> None:  # type: ignore[no-untyped-def]
-    dispatcher = CollectingDispatcher()
-    events = await ActionOrderStatus().run(
-        dispatcher, tracker("where is my order", "order_status"), {}
-    )
-    assert dispatcher.messages[0]["response"] == "utter_ask_order_number"
-    assert events == []
-    assert service.requests == []
-
-
-async def test_order_status_with_a_number_notes_it_and_answers_about_tracking(service) -> None:  # type: ignore[no-untyped-def]
-    service.search_answer = ANSWERED
-    dispatcher = CollectingDispatcher()
-    entities = [{"entity": "order_number", "value": "hl482913"}]
-    events = await ActionOrderStatus().run(
-        dispatcher, tracker("it's hl482913", "order_status", entities=entities), {}
-    )
-    assert "HL-482913" in dispatcher.messages[0]["text"]
-    assert slots(events)["order_number"] == "HL-482913"
-    assert service.requests[0]["query"] == "Where is my order and how do I track it?"
-
-
-async def test_an_amount_tagged_as_an_order_number_does_not_hide_the_real_one(service) -> None:  # type: ignore[no-untyped-def]
-    service.search_answer = ANSWERED
-    dispatcher = CollectingDispatcher()
-    text = "I was charged $89.99 twice for order HL-482913 on March 3rd"
-    entities = [
-        {"entity": "order_number", "value": "$89.99"},
-        {"entity": "order_number", "value": "HL-482913"},
-    ]
-    events = await ActionOrderStatus().run(
-        dispatcher, tracker(text, "order_status", entities=entities), {}
-    )
-    assert "HL-482913" in dispatcher.messages[0]["text"]
-    assert slots(events)["order_number"] == "HL-482913"
-    assert service.requests[0]["query"] == text
 
 
 async def test_feedback_is_sent_for_the_article_shown_and_kept_in_the_conversation(service) -> None:  # type: ignore[no-untyped-def]

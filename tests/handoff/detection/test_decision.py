@@ -255,3 +255,23 @@ def test_a_falling_sentiment_names_the_customer_turn_not_transcript_positions(
     assert trend.turn == 3
     assert "2 earlier customer turns" in trend.evidence
     assert "turns 0" not in trend.evidence
+
+
+def test_a_refund_above_the_assistants_limit_goes_to_a_person_at_once(
+    decider: EscalationDecider,
+) -> None:
+    """A calm customer, first turn: the assistant may not approve the refund, so a person
+    with authority decides - no offer to decline, whatever the score."""
+    turn = CustomerTurn(
+        1,
+        "yes please",
+        "affirm",
+        0.95,
+        bot_actions=("action_order_confirm",),
+        outcome="needs_approval",
+    )
+    decision = decider.decide([turn])
+    assert (decision.action, decision.reason) == ("handoff", "policy")
+    assert decision.signals[0].name == "needs_approval"
+    before_the_reply = dataclasses.replace(turn, bot_actions=())
+    assert decider.decide([before_the_reply]).action == "continue"

@@ -68,3 +68,49 @@ def test_the_customer_hears_who_when_and_how() -> None:
     assert "leave your email address" in asked and "by 8:30 AM ET tomorrow" in asked
     resolved = customer_message(NextStep("closed", "Billing", status="resolved"))
     assert resolved == "A person on our team has already resolved this request."
+
+
+def test_an_order_action_waiting_for_approval_reaches_routing_from_the_conversation() -> None:
+    builder = TrackerBuilder().session_start()
+    builder.user("I want a refund for HL-100201", "refund_request")
+    builder.action("action_order_request").slot(
+        "order_pending", {"kind": "approval", "order_number": "HL-100201"}
+    )
+    builder.user("yes", "affirm")
+    builder.action("action_order_confirm").slot(
+        "order_actions",
+        [
+            {
+                "turn": 1,
+                "action": "refund",
+                "order_number": "HL-100001",
+                "amount_cents": 500,
+                "currency": "USD",
+                "result": "issued",
+            },
+            {
+                "turn": 2,
+                "action": "refund",
+                "order_number": "HL-100201",
+                "amount_cents": 24000,
+                "limit_cents": 10000,
+                "currency": "USD",
+                "result": "needs_approval",
+            },
+            {"result": "needs_approval", "amount_cents": "lots"},  # malformed: skipped
+        ],
+    )
+    ticket = build_ticket(
+        builder.tracker(),
+        {"turn": 2, "reason": "policy"},
+        ticket_id="tk-2",
+        conversation_id="conv-2",
+        channel="rest",
+        customer=None,
+        now=NOW,
+        nlp=None,
+    )
+    (approval,) = routing_request(ticket, {}).approvals
+    assert approval.order_number == "HL-100201"
+    assert approval.amount == Amount(Decimal("240.00"), "USD")
+    assert approval.limit == Amount(Decimal("100.00"), "USD")

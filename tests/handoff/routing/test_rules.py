@@ -19,7 +19,7 @@ from handoff.routing.config import (
     parse_routing_config,
 )
 from handoff.routing.incidents import Escalation, detect_incident
-from handoff.routing.rules import Amount, ArticleTried, RoutingRequest, route
+from handoff.routing.rules import Amount, ArticleTried, PendingApproval, RoutingRequest, route
 
 ROOT = Path(__file__).resolve().parents[3]
 ET = ZoneInfo("America/New_York")
@@ -310,3 +310,20 @@ def test_routing_yml_names_only_real_intents_categories_and_tags() -> None:
     assert CONFIG.hierarchical.refund.intents <= intents
     unrouted = categories - set().union(*(rule.categories for rule in CONFIG.functional))
     assert unrouted == {"contact"}  # "how do I reach a person" needs no specialist
+
+
+def test_a_refund_the_assistant_may_not_approve_goes_to_the_supervisors_with_the_policy_check() -> (
+    None
+):
+    approval = PendingApproval(
+        "refund", "HL-100201", Amount(Decimal("240.00"), "USD"), Amount(Decimal("100.00"), "USD")
+    )
+    request = RoutingRequest("yes please", intent="refund_request", approvals=(approval,))
+    decision = route(request, CONFIG, TUESDAY_10AM)
+    assert (decision.team, decision.skill_team) == ("supervisors", "orders")
+    assert decision.escalation_type == "hierarchical"
+    (why,) = [r for r in decision.reasons if r.rule == "commerce.needs_approval"]
+    assert why.detail == (
+        "refund of USD 240.00 on order HL-100201 is above the assistant's USD 100.00 limit "
+        "(commerce/policy.yml): team supervisors"
+    )
