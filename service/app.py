@@ -39,6 +39,7 @@ from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.desk import HandoffDesk, RasaEndpoint
 from service.desk.analytics import Analytics
 from service.desk.order_actions import OrderActions
+from service.desk.order_approvals import OrderApprovals
 from service.desk.order_audit import OrderAudit
 from service.desk.orders import OrderDesk
 from service.desk.outcome_cache import FOLLOW_SECONDS, OutcomeCache
@@ -50,6 +51,7 @@ from service.keys import (
     INSIGHTS,
     KNOWLEDGE_BASE,
     ORDER_ACTIONS,
+    ORDER_APPROVALS,
     ORDER_AUDIT,
     ORDERS,
     REVIEW,
@@ -264,7 +266,8 @@ def _analytics(settings: Settings) -> Callable[[web.Application], AsyncIterator[
 def _orders(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
     """The shop's connector (the sample order service's API), the order desk with its attempt
     counters in Redis (service/desk/orders.py), the actions on a verified order and their audit
-    log (service/desk/order_actions.py, order_audit.py), all on one Redis client."""
+    log (service/desk/order_actions.py, order_audit.py) and the refunds held for a supervisor
+    (order_approvals.py), all on one Redis client."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         assert settings.shop is not None
@@ -274,8 +277,9 @@ def _orders(settings: Settings, clock: Clock) -> Callable[[web.Application], Asy
         desk = OrderDesk(shop, client, policy, clock)
         audit = OrderAudit(client, clock)
         app[ORDERS] = desk
-        app[ORDER_ACTIONS] = OrderActions(desk, audit)
+        app[ORDER_ACTIONS] = actions = OrderActions(desk, audit)
         app[ORDER_AUDIT] = audit
+        app[ORDER_APPROVALS] = OrderApprovals(actions)
         yield
         await shop.close()
         await client.aclose()

@@ -8,6 +8,7 @@ from knowledge_base.library import KnowledgeBase
 from service.desk import HandoffDesk
 from service.desk.analytics import Analytics
 from service.desk.order_actions import OrderActions
+from service.desk.order_approvals import OrderApprovals
 from service.desk.order_audit import OrderAudit
 from service.desk.orders import OrderDesk
 from service.desk.review import ReviewDesk
@@ -23,3 +24,4 @@ REVIEW = web.AppKey("review", ReviewDesk)  # QA review: cases, queue, verdicts, 
 ORDERS = web.AppKey("orders", OrderDesk)  # only when a shop is configured (settings.shop)
 ORDER_ACTIONS = web.AppKey("order_actions", OrderActions)  # with ORDERS: cancel, return, refund
 ORDER_AUDIT = web.AppKey("order_audit", OrderAudit)  # with ORDERS: the actions' audit log
+ORDER_APPROVALS = web.AppKey("order_approvals", OrderApprovals)  # with ORDERS: held refunds

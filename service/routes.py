@@ -8,6 +8,7 @@ from aiohttp import web
 from service import (
     agent_views,
     analytics_views,
+    approval_views,
     handoff_views,
     kb_views,
     nlu_views,
@@ -49,6 +50,9 @@ ROUTES = (
     web.post("/agent/tickets/{ticket_id}/escalate", agent_views.escalate),
     web.post("/agent/tickets/{ticket_id}/resolve", agent_views.resolve),
     web.post("/agent/tickets/{ticket_id}/hand_back", agent_views.hand_back),
+    # a refund the assistant held for a supervisor (role supervisor decides)
+    web.get("/agent/tickets/{ticket_id}/approval", approval_views.held_refund),
+    web.post("/agent/tickets/{ticket_id}/approval", approval_views.decide),
     # the supervisor's analytics (role supervisor)
     web.get("/agent/analytics/metrics", analytics_views.metrics),
     web.get("/agent/analytics/series", analytics_views.series),

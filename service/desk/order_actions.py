@@ -187,7 +187,7 @@ class OrderActions:
             await self.audit.record(replace(audited, detail="not_verified"))
             raise
         key = action_key(ask, action)
-        async with self._one_at_a_time(key):
+        async with self.one_at_a_time(key):
             kept = await self._kept(key)
             if kept is not None and kept.request == amount_cents:
                 await self.audit.record(
@@ -214,7 +214,7 @@ class OrderActions:
         return outcome.answer
 
     @contextlib.asynccontextmanager
-    async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
+    async def one_at_a_time(self, key: str) -> AsyncIterator[None]:
         lock = self.redis.lock(
             f"commerce:lock:{key}", timeout=LOCK_SECONDS, blocking_timeout=WAIT_SECONDS
         )
