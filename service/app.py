@@ -16,7 +16,6 @@ from typing import Any
 
 from aiohttp import web
 
-from commerce.order_service_connector import OrderServiceConnector
 from commerce.policy import load_policy
 from handoff import store as handoff_store
 from handoff.routing.agents_config import load_agents_config
@@ -62,6 +61,7 @@ from service.prometheus import METRICS, ServiceMetrics
 from service.request_parsing import MAX_BODY_BYTES
 from service.routes import ROUTES
 from service.settings import Settings
+from service.shops import shop_connector
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,7 @@ def _analytics(settings: Settings) -> Callable[[web.Application], AsyncIterator[
 
 
 def _orders(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
-    """The shop's connector (the sample order service's API), the order desk with its attempt
+    """The shop's connector (SHOP_CONNECTOR: service/shops.py), the order desk with its attempt
     counters in Redis (service/desk/orders.py), the actions on a verified order and their audit
     log (service/desk/order_actions.py, order_audit.py) and the refunds held for a supervisor
     (order_approvals.py), all on one Redis client."""
@@ -272,7 +272,7 @@ def _orders(settings: Settings, clock: Clock) -> Callable[[web.Application], Asy
     async def context(app: web.Application) -> AsyncIterator[None]:
         assert settings.shop is not None
         policy = await asyncio.to_thread(load_policy)
-        shop = OrderServiceConnector(settings.shop.url, settings.shop.token)
+        shop = shop_connector(settings.shop)
         client = await connect_checked(settings.redis_url)
         desk = OrderDesk(shop, client, policy, clock)
         audit = OrderAudit(client, clock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,16 +62,31 @@ def derived_key(service_token: str) -> bytes:
     return hmac.new(service_token.encode(), label, hashlib.sha256).digest()
 
 
+SHOP_CONNECTORS = ("order_service", "shopify")
+SHOPIFY_API_VERSION = "2025-01"
+
+
 @dataclass(frozen=True)
 class ShopSettings:
-    """The sample order service's API (docs/order-service.md), reached by
-    commerce/order_service_connector.py."""
+    """Which shop the order desk asks (SHOP_CONNECTOR) and how to reach it: the sample order
+    service's API (docs/order-service.md; ORDER_SERVICE_URL, ORDER_SERVICE_TOKEN) or a Shopify
+    store's Admin API (SHOPIFY_SHOP, SHOPIFY_ACCESS_TOKEN, SHOPIFY_API_VERSION; SHOPIFY_API_URL
+    only to reach it through a proxy or a local stand-in). service/shops.py makes the connector."""
 
     url: str
     token: str = field(repr=False)
+    connector: str = "order_service"
+    shop_domain: str = ""
+    api_version: str = SHOPIFY_API_VERSION
 
     @classmethod
     def from_env(cls, read: EnvReader) -> ShopSettings | None:
+        connector = read.env.get("SHOP_CONNECTOR", "order_service") or "order_service"
+        if connector not in SHOP_CONNECTORS:
+            read.add(f"SHOP_CONNECTOR={connector!r} must be one of {', '.join(SHOP_CONNECTORS)}")
+            return None
+        if connector == "shopify":
+            return cls._shopify(read)
         url, token = read.env.get("ORDER_SERVICE_URL", ""), read.env.get("ORDER_SERVICE_TOKEN", "")
         if not url and not token:
             return None
@@ -80,6 +96,22 @@ class ShopSettings:
                 f"token of at least {MIN_TOKEN_LENGTH} characters"
             )
         return cls(read.http_url("ORDER_SERVICE_URL", url or "http://127.0.0.1:8500"), token)
+
+    @classmethod
+    def _shopify(cls, read: EnvReader) -> ShopSettings:
+        env = read.env
+        shop, token = env.get("SHOPIFY_SHOP", ""), env.get("SHOPIFY_ACCESS_TOKEN", "")
+        if not shop or len(token) < MIN_TOKEN_LENGTH:
+            read.add(
+                "SHOP_CONNECTOR=shopify needs SHOPIFY_SHOP (the store, e.g. halo-home or "
+                "halo-home.myshopify.com) and SHOPIFY_ACCESS_TOKEN (the custom app's Admin API "
+                f"access token, at least {MIN_TOKEN_LENGTH} characters)"
+            )
+        version = env.get("SHOPIFY_API_VERSION", SHOPIFY_API_VERSION)
+        if not re.fullmatch(r"\d{4}-\d{2}", version):
+            read.add(f"SHOPIFY_API_VERSION={version!r} must look like 2025-01")
+        url = read.http_url("SHOPIFY_API_URL", "") if env.get("SHOPIFY_API_URL") else ""
+        return cls(url, token, "shopify", shop, version)
 
 
 EMBEDDING_RUNTIMES = ("onnx", "torch")

@@ -85,6 +85,13 @@ class StackConfig:
     order_service_port: int = 8500
     order_service_token: str = ""
     external_shop_url: str = ""
+    # SHOP_CONNECTOR and SHOPIFY_* passed through to the service: with SHOP_CONNECTOR=shopify
+    # the service asks a Shopify store and no sample order service is started
+    shop: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def runs_sample_shop(self) -> bool:
+        return not self.external_shop_url and self.shop.get("SHOP_CONNECTOR") != "shopify"
 
     @property
     def shop_url(self) -> str:
@@ -154,6 +161,11 @@ class StackConfig:
             order_service_token=env.get("ORDER_SERVICE_TOKEN")
             or generated_secret(var_dir, "order_service_token"),
             external_shop_url=external_shop,
+            shop={
+                name: value
+                for name, value in env.items()
+                if (name.startswith("SHOPIFY_") or name == "SHOP_CONNECTOR") and value
+            },
         )
 
 

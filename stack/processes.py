@@ -65,9 +65,16 @@ def service_spec(config: StackConfig) -> ProcessSpec:
             "RASA_URL": config.rasa_url,  # service/desk/rasa_hand_back.py tells Rasa
             "KB_EMBEDDING_CACHE_DIR": str(config.var_dir / "cache" / "embeddings"),
             "HF_HUB_OFFLINE": "1",
-            "ORDER_SERVICE_URL": config.shop_url,  # service/desk/orders.py's connector
-            "ORDER_SERVICE_TOKEN": config.order_service_token,
         }
+        | config.shop  # SHOP_CONNECTOR, SHOPIFY_* (service/shops.py)
+        | (
+            {  # the order service's API: the sample one, or the company's own
+                "ORDER_SERVICE_URL": config.shop_url,
+                "ORDER_SERVICE_TOKEN": config.order_service_token,
+            }
+            if config.shop.get("SHOP_CONNECTOR") != "shopify"
+            else {}
+        )
     )
     return ProcessSpec(
         "service",
@@ -194,9 +201,9 @@ def service_specs(config: StackConfig) -> list[ProcessSpec]:
 
 def stack_specs(config: StackConfig) -> list[ProcessSpec]:
     """Start order: each process only needs the ones before it. The sample shop's order service
-    runs unless ORDER_SERVICE_URL names the company's own shop."""
+    runs unless ORDER_SERVICE_URL names the company's own shop or SHOP_CONNECTOR=shopify."""
     specs = [service_spec(config), actions_spec(config), rasa_spec(config)]
-    if not config.external_shop_url:
+    if config.runs_sample_shop:
         specs.insert(0, order_service_spec(config))
     if config.redis.owned:
         specs.insert(0, redis_spec(config))

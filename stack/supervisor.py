@@ -300,12 +300,7 @@ class Stack:
                 f"  actions  {self.config.actions_url}",
                 f"  rasa     {self.config.rasa_url}  (REST: POST /webhooks/rest/webhook)",
                 f"  gateway  {self.config.gateway_url}  (socket.io for web widgets)",
-                f"  shop     {self.config.shop_url}  "
-                + (
-                    "(ORDER_SERVICE_URL)"
-                    if self.config.external_shop_url
-                    else "(the sample order service, docs/order-service.md)"
-                ),
+                f"  shop     {shop_line(self.config)}",
                 f"Logs: {self.log_dir}/<name>.log. "
                 "Chat from another terminal: make shell. Stop: Ctrl-C.",
             ]
@@ -335,3 +330,12 @@ async def service_available(
             yield config
     except StackError as error:
         raise SystemExit(f"[stack] could not start the service: {error}") from None
+
+
+def shop_line(config: StackConfig) -> str:
+    """Which shop the assistant asks about orders, for the start-up banner."""
+    if config.shop.get("SHOP_CONNECTOR") == "shopify":
+        return f"Shopify store {config.shop.get('SHOPIFY_SHOP', '?')} (SHOP_CONNECTOR=shopify)"
+    if config.external_shop_url:
+        return f"{config.shop_url}  (ORDER_SERVICE_URL)"
+    return f"{config.shop_url}  (the sample order service, docs/order-service.md)"

@@ -82,3 +82,32 @@ def test_the_stack_lists_every_bad_port_and_redis_url_at_once(tmp_path: Path) ->
     for name in ("SERVICE_PORT", "RASA_PORT", "REDIS_URL"):
         assert name in message
     assert isinstance(caught.value, SettingsError)
+
+
+def test_the_shop_connector_is_chosen_by_settings_and_checked() -> None:
+    base = {"SERVICE_TOKEN": "t" * 32}
+    assert Settings.from_env(base).shop is None  # no shop: the order routes answer 503
+    sample = Settings.from_env(
+        base | {"ORDER_SERVICE_URL": "http://127.0.0.1:8500", "ORDER_SERVICE_TOKEN": "o" * 30}
+    ).shop
+    assert sample is not None and (sample.connector, sample.url) == (
+        "order_service",
+        "http://127.0.0.1:8500",
+    )
+    shopify = {
+        "SHOP_CONNECTOR": "shopify",
+        "SHOPIFY_SHOP": "halo-home.myshopify.com",
+        "SHOPIFY_ACCESS_TOKEN": "shpat_" + "a" * 32,
+    }
+    shop = Settings.from_env(base | shopify).shop
+    assert shop is not None
+    assert (shop.connector, shop.shop_domain, shop.api_version) == (
+        "shopify",
+        "halo-home.myshopify.com",
+        "2025-01",
+    )
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(base | {"SHOP_CONNECTOR": "shopify", "SHOPIFY_API_VERSION": "latest"})
+    assert "SHOPIFY_SHOP" in str(caught.value) and "SHOPIFY_API_VERSION" in str(caught.value)
+    with pytest.raises(SettingsError, match="SHOP_CONNECTOR='magento' must be one of"):
+        Settings.from_env(base | {"SHOP_CONNECTOR": "magento"})

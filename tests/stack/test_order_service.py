@@ -40,3 +40,19 @@ def test_a_companys_own_shop_replaces_the_sample(tmp_path: Path) -> None:
     assert service.env["ORDER_SERVICE_TOKEN"] == "t" * 30
     with pytest.raises(StackConfigError, match="ORDER_SERVICE_URL needs ORDER_SERVICE_TOKEN"):
         StackConfig.from_env({"ORDER_SERVICE_URL": "https://shop.example/api"}, var_dir=tmp_path)
+
+
+def test_a_shopify_store_replaces_the_sample_and_its_settings_reach_the_service(
+    tmp_path: Path,
+) -> None:
+    token = "shpat_" + "a" * 32
+    env = {"SHOP_CONNECTOR": "shopify", "SHOPIFY_SHOP": "halo-home", "SHOPIFY_ACCESS_TOKEN": token}
+    config = StackConfig.from_env(env, var_dir=tmp_path)
+    assert "orders" not in [spec.name for spec in public_stack_specs(config)]
+    service = _spec(config, "service")
+    assert service.env["SHOP_CONNECTOR"] == "shopify"
+    assert (service.env["SHOPIFY_SHOP"], service.env["SHOPIFY_ACCESS_TOKEN"]) == (
+        "halo-home",
+        token,
+    )
+    assert "ORDER_SERVICE_URL" not in service.env  # no sample shop to point at
