@@ -29,6 +29,10 @@ from actions.service_client import ServiceForbidden, ServiceUnavailable, service
 log = logging.getLogger(__name__)
 ORDER_FORM = "order_form"
 ACTIONS_KEPT = 5  # the latest actions on orders in the `order_actions` slot (all are events)
+CLAIM_MISSED = (
+    "I couldn't find order {number} among your account's orders. If you placed it with another "
+    "email address, tell me that address."
+)
 NOT_PROVED = (
     "For your security I need to check that order {number} is yours again: what's the email "
     "address you placed it with?"
@@ -78,6 +82,8 @@ class ValidateOrderForm(FormValidationAction):
         number = messages.normalise_order_number(tracker.get_slot("order_number"))
         if number and tracker.get_slot("order_verified") == number:
             return ["order_number"]  # proved earlier in this conversation
+        if _by_claim(tracker, number):
+            return ["order_number"]  # the signed-in customer's email proves their own orders
         return domain_slots
 
     async def validate_order_number(
@@ -91,9 +97,13 @@ class ValidateOrderForm(FormValidationAction):
             )
             return {"order_number": None}
         email = tracker.get_slot("email")
-        if tracker.get_slot("order_verified") == number or not email:
+        if tracker.get_slot("order_verified") == number:
             return {"order_number": number}
-        return await _verify(dispatcher, tracker, number, str(email))
+        if email:
+            return await _verify(dispatcher, tracker, number, str(email))
+        if _by_claim(tracker, number):
+            return await _verify(dispatcher, tracker, number, None)
+        return {"order_number": number}
 
     async def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Any
@@ -109,10 +119,18 @@ class ValidateOrderForm(FormValidationAction):
         return await _verify(dispatcher, tracker, number, email)
 
 
+def _by_claim(tracker: Tracker, number: str | None) -> bool:
+    """Whether the signed-in customer's email is the proof to try for this order (not yet
+    tried and missed: then the form asks for the email the order was placed with)."""
+    claimed = tracker.get_slot("customer_email_claimed")
+    return bool(claimed) and (not number or tracker.get_slot("order_claim_missed") != number)
+
+
 async def _verify(
-    dispatcher: CollectingDispatcher, tracker: Tracker, number: str, email: str
+    dispatcher: CollectingDispatcher, tracker: Tracker, number: str, email: str | None
 ) -> dict[str, Any]:
-    """The slots after asking the service whether `email` is the order's."""
+    """The slots after asking the service whether `email` (None: the signed-in customer's) is
+    the order's."""
     try:
         answer = await service_client().verify_order(
             tracker.sender_id, number, email, tier(tracker)
@@ -122,8 +140,13 @@ async def _verify(
         return {"order_number": number, "email": None, "order_problem": "unavailable"}
     if answer.get("verified"):
         return {"order_number": number, "email": email, "order_verified": number}
+    if answer.get("claim") == "none":  # the service no longer knows the email: ask for it
+        return {"order_number": number, "order_claim_missed": number}
     if not answer.get("attempts_left"):
         return {"order_number": None, "email": None, "order_problem": "locked"}
+    if email is None:
+        dispatcher.utter_message(text=CLAIM_MISSED.format(number=number))
+        return {"order_number": number, "order_claim_missed": number}
     dispatcher.utter_message(text=messages.NOT_MATCHED)
     return {"order_number": number, "email": None}
 

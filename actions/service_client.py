@@ -103,11 +103,19 @@ class ServiceClient:
         return await self._request("GET", path)
 
     async def verify_order(
-        self, conversation_id: str, order_number: str, email: str, tier: str | None
+        self, conversation_id: str, order_number: str, email: str | None, tier: str | None
     ) -> dict[str, Any]:
-        """{verified, order | attempts_left, retry_after}: the order only with its email."""
-        body = {"conversation_id": conversation_id, "order_number": order_number, "email": email}
+        """{verified, order | attempts_left, retry_after}: the order only with its email, the
+        one given or (`email` None) the signed-in customer's ({verified: false, claim: "none"}
+        when there is none)."""
+        body: dict[str, Any] = {"conversation_id": conversation_id, "order_number": order_number}
+        body |= {"email": email} if email else {"by_customer_claim": True}
         return await self._post("/commerce/orders/verify", _with_tier(body, tier))
+
+    async def remember_customer_email(self, conversation_id: str, email: str) -> dict[str, Any]:
+        """The signed-in customer's email (a verified claim), so their orders open without it."""
+        body = {"conversation_id": conversation_id, "email": email}
+        return await self._post("/commerce/customers/email", body)
 
     async def lookup_order(
         self, conversation_id: str, order_number: str, tier: str | None

@@ -31,12 +31,21 @@ def normalised_email(text: str) -> str:
     return text.strip().casefold()
 
 
+def email_digest(text: str) -> str:
+    """What is kept of a customer's email (the signed-in customer's, for a conversation): a
+    digest of it, case and surrounding spaces aside."""
+    return hashlib.sha256(normalised_email(text).encode("utf-8")).hexdigest()
+
+
 def same_email(order_email: str, given: str) -> bool:
     """Whether the customer gave the order's email (case and surrounding spaces aside), compared
     in constant time."""
-    ours = hashlib.sha256(normalised_email(order_email).encode("utf-8")).digest()
-    theirs = hashlib.sha256(normalised_email(given).encode("utf-8")).digest()
-    return hmac.compare_digest(ours, theirs)
+    return email_matches(order_email, email_digest(given))
+
+
+def email_matches(order_email: str, digest: str) -> bool:
+    """Whether `digest` (email_digest) is the order's email's, in constant time."""
+    return hmac.compare_digest(email_digest(order_email), digest)
 
 
 def order_key(number: str) -> str:

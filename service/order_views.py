@@ -40,22 +40,47 @@ CANCEL_REASON = "asked by the customer in a chat with the assistant"
 
 
 async def verify(request: web.Request) -> web.Response:
-    """{conversation_id, order_number, email, tier?} -> {verified, order | attempts_left,
-    retry_after}. An unknown order and a wrong email answer alike."""
+    """{conversation_id, order_number, email | by_customer_claim: true, tier?} -> {verified,
+    order | attempts_left, retry_after}. An unknown order and a wrong email answer alike. With
+    `by_customer_claim` the signed-in customer's email (POST /commerce/customers/email) is the
+    proof; a conversation without one answers {verified: false, claim: "none"}, nothing counted."""
     desk = _desk(request)
     body = await read_json_object(request)
     conversation_id = conversation_id_in_body(body)
     number = order_number_in_body(body)
-    email = text_field(body, "email", 320)
-    if not EMAIL.match(email):
-        raise bad_request("email must be an email address")
-    result = await desk.verify(conversation_id, number, email, _tier(body))
+    by_claim = body.get("by_customer_claim", False)
+    if not isinstance(by_claim, bool) or by_claim == ("email" in body):
+        raise bad_request("give either email or by_customer_claim: true")
+    if by_claim:
+        digest = await desk.claimed_email(conversation_id)
+        if digest is None:
+            return web.json_response({"verified": False, "claim": "none"})
+        result = await desk.verify_digest(conversation_id, number, digest, _tier(body))
+    else:
+        result = await desk.verify(conversation_id, number, _email(body), _tier(body))
     if result.order is not None:
         return web.json_response({"verified": True, "order": result.order})
     answer = {"verified": False, "attempts_left": result.attempts_left}
     if result.retry_after:
         answer["retry_after"] = result.retry_after
     return web.json_response(answer)
+
+
+async def claimed_email(request: web.Request) -> web.Response:
+    """{conversation_id, email}: the signed-in customer's email, from the signed customer claim
+    the action server verified (actions/session.py); kept as a digest for a day."""
+    desk = _desk(request)
+    body = await read_json_object(request)
+    conversation_id = conversation_id_in_body(body)
+    await desk.remember_claimed_email(conversation_id, _email(body))
+    return web.json_response({"remembered": True})
+
+
+def _email(body: dict[str, Any]) -> str:
+    email = text_field(body, "email", 320)
+    if not EMAIL.match(email):
+        raise bad_request("email must be an email address")
+    return email
 
 
 async def lookup(request: web.Request) -> web.Response:

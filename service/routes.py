@@ -26,6 +26,7 @@ ROUTES = (
     web.get("/kb/unanswered", kb_views.unanswered),
     web.post("/nlu/embed", nlu_views.embed),
     web.post("/commerce/orders/verify", order_views.verify),
+    web.post("/commerce/customers/email", order_views.claimed_email),
     web.post("/commerce/orders/lookup", order_views.lookup),
     web.post("/commerce/orders/cancel", order_views.cancel),
     web.post("/commerce/orders/return", order_views.start_return),

@@ -1,11 +1,12 @@
 """Verified customer identity: the company's backend signs who the customer is.
 
-The widget passes `{"customer": {"id": ..., "tier": ..., "prior_escalations": ...,
-"signature": ...}}` as message metadata. The signature is HMAC-SHA256, keyed with the secret
-shared between the company's backend and this assistant, over the canonical JSON of the other
-fields (keys sorted, no spaces). Anything unsigned, forged or malformed is ignored: a customer
-cannot make themselves VIP from the browser. Pure and Python 3.10 compatible (the action
-server and the gateway both use it).
+The widget passes `{"customer": {"id": ..., "tier": ..., "prior_escalations": ..., "email": ...,
+"signature": ...}}` as message metadata (`email` optional: the address the shop knows the
+signed-in customer by, so the assistant can open their orders without asking for it). The
+signature is HMAC-SHA256, keyed with the secret shared between the company's backend and this
+assistant, over the canonical JSON of the other fields (keys sorted, no spaces). Anything
+unsigned, forged or malformed is ignored: a customer cannot make themselves VIP from the
+browser. Pure and Python 3.10 compatible (the action server and the gateway both use it).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-CLAIMS = ("id", "tier", "prior_escalations")
+CLAIMS = ("id", "tier", "prior_escalations", "email")
 CUSTOMER_ID = re.compile(r"^[\w.@:+-]{1,128}$")
 TIER = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class CustomerContext:
     id: str
     tier: str | None = None
     prior_escalations: int = 0
+    email: str | None = field(default=None, repr=False)
+    """Only for opening the customer's orders (actions/session.py); never in `to_dict`, so
+    never in a ticket, a decision record or a log."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "tier": self.tier, "prior_escalations": self.prior_escalations}
@@ -69,6 +74,7 @@ def verify_customer(metadata: object, secret: str) -> CustomerContext:
         id=claims["id"],
         tier=claims.get("tier"),
         prior_escalations=int(claims.get("prior_escalations") or 0),
+        email=claims.get("email"),
     )
 
 
@@ -85,3 +91,6 @@ def _check_claims(claims: Mapping[str, Any]) -> None:
         or not 0 <= escalations <= 10_000
     ):
         raise InvalidIdentity("prior_escalations must be a whole number from 0 to 10000")
+    email = claims.get("email")
+    if email is not None and (not isinstance(email, str) or not EMAIL.match(email)):
+        raise InvalidIdentity("email must be an email address")

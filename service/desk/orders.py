@@ -7,7 +7,9 @@ Keys (prefix `commerce:`, apart from Rasa's and the handoff's):
 - `commerce:failures:conversation:<conversation id>` and `commerce:failures:order:<digest>`:
   failed verifications in the current window (INCR, the window set on the first failure);
 - `commerce:verified:<conversation id>`: digests of the orders this conversation proved (one
-  hour), which the lookup and the actions on an order require.
+  hour), which the lookup and the actions on an order require;
+- `commerce:claimed:<conversation id>`: a digest of the signed-in customer's email, from the
+  signed customer claim (a day): their orders open without asking for the email.
 No email, name or order detail is written; a wrong email and an unknown order are one answer.
 """
 
@@ -20,7 +22,7 @@ from typing import Any
 import redis.asyncio as redis
 
 from commerce.connector import ShopConnector, ShopRefused, ShopUnavailable
-from commerce.identity import AttemptLimits, order_key, same_email
+from commerce.identity import AttemptLimits, email_digest, email_matches, order_key
 from commerce.orders import Order
 from commerce.policy import Policy
 from commerce.refusals import not_verified_message
@@ -31,6 +33,7 @@ from service.desk.errors import NotVerified
 
 log = logging.getLogger(__name__)
 VERIFIED_SECONDS = 3600
+CLAIMED_SECONDS = 86400
 
 
 def verified_key(conversation_id: str) -> str:
@@ -70,17 +73,37 @@ class OrderDesk:
         self.clock = clock
         self.limits = limits or AttemptLimits()
 
+    async def remember_claimed_email(self, conversation_id: str, email: str) -> None:
+        """The signed-in customer's email (from the signed claim the action server checked),
+        kept as a digest for the conversation."""
+        async with guard():
+            key = f"commerce:claimed:{conversation_id}"
+            await await_reply(self.redis.set(key, email_digest(email), ex=CLAIMED_SECONDS))
+
+    async def claimed_email(self, conversation_id: str) -> str | None:
+        """The digest of the signed-in customer's email in this conversation, if any."""
+        async with guard():
+            digest = await await_reply(self.redis.get(f"commerce:claimed:{conversation_id}"))
+        return str(digest) if digest else None
+
     async def verify(
         self, conversation_id: str, number: str, email: str, tier: str | None = None
     ) -> Verification:
         """The order's summary when `email` is the order's; ShopUnavailable when the shop
         cannot answer (nothing is counted then)."""
+        return await self.verify_digest(conversation_id, number, email_digest(email), tier)
+
+    async def verify_digest(
+        self, conversation_id: str, number: str, digest: str, tier: str | None = None
+    ) -> Verification:
+        """As `verify`, with the email's digest: a typed email's, or the signed-in customer's
+        (claimed_email); a failure counts the same either way."""
         counters = self._counters(conversation_id, number)
         locked = await self._locked(counters)
         if locked is not None:
             return locked
         order = await self._find(number)
-        if order is None or not same_email(order.email, email):
+        if order is None or not email_matches(order.email, digest):
             log.info("order verification failed in conversation %s", conversation_id)
             return await self._failed(counters)
         async with guard(), self.redis.pipeline(transaction=True) as pipe:

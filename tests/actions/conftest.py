@@ -37,6 +37,7 @@ class StandInService:
         app.router.add_get("/handoff/conversations/{conversation_id}", self._conversation)
         app.router.add_get("/handoff/conversations/{conversation_id}/takeover", self._takeover)
         app.router.add_post("/commerce/orders/{verb}", self._commerce)
+        app.router.add_post("/commerce/customers/{verb}", self._commerce)
         return app
 
     async def _commerce(self, request: web.Request) -> web.Response:

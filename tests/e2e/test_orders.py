@@ -23,6 +23,7 @@ import pytest_asyncio
 
 from actions import order_messages as m
 from commerce.policy import load_policy
+from handoff.privacy.identity import sign_customer
 from handoff.routing.agents_config import load_agents_config
 from handoff.routing.config import load_routing_config
 from order_service.seed_plans import CASE_PLANS, CASES, CUSTOMERS
@@ -66,8 +67,8 @@ def bot_texts(customer: Transcript) -> str:
 class Transcript(Customer):
     """A customer whose conversation is kept, for assertions and readable failures."""
 
-    def __init__(self, stack: Stack) -> None:
-        super().__init__(stack)
+    def __init__(self, stack: Stack, metadata: dict[str, Any] | None = None) -> None:
+        super().__init__(stack, metadata)
         self.lines: list[tuple[str, str]] = []
 
     async def say(self, text: str, expect_reply: bool = True) -> list[dict[str, Any]]:
@@ -229,6 +230,30 @@ async def test_someone_elses_order_with_a_wrong_email_tells_nothing(
     slots = (await customer.tracker())["slots"]
     assert slots.get("order_verified") is None and slots.get("order_pending") is None
     assert await shop.order(number) == order  # and nothing was done to it
+
+
+async def test_a_signed_in_customer_opens_their_own_order_without_the_email(
+    stack: Stack, shop: Shop
+) -> None:
+    """The site signs the customer's email into the claims: their own order's status comes
+    without the email question; another customer's order still needs the email it was placed
+    with, and no slot of the assistant's holds the signed email."""
+    mine, theirs = CASES["in_transit"], CASES["delayed"]
+    claims = {"id": "cust-priya", "email": email_of("in_transit")}
+    signed = {"customer": sign_customer(claims, stack.config.customer_signing_secret)}
+    customer = Transcript(stack, signed)
+    assert ASK_NUMBER in texts(await customer.say("where is my order?")), customer
+    answer = texts(await customer.say(mine))
+    assert ASK_EMAIL not in answer and f"Order {mine} (" in answer, customer
+    assert "on its way with UPS" in answer, customer
+    other = texts(await customer.say(f"and where is {theirs}?"))
+    assert "among your account's orders" in other and ASK_EMAIL in other, customer
+    assert f"Order {theirs} (" not in other, customer
+    slots = (await customer.tracker())["slots"]
+    assert slots["customer_email_claimed"] is True and slots["order_verified"] == mine
+    # the widget's signed metadata holds it (as it holds every claim); no slot of ours does
+    holding = [k for k, v in slots.items() if email_of("in_transit") in str(v)]
+    assert holding == ["session_started_metadata"], holding
 
 
 # 3. Cancel ----------------------------------------------------------------------------------

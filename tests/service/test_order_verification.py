@@ -117,3 +117,29 @@ async def test_a_wrong_shop_token_is_the_shops_trouble_not_a_failed_try(
     response = await service.post(VERIFY, json=body)
     assert response.status == 503 and "refused our token" in (await response.json())["error"]
     assert [key async for key in redis_client.scan_iter("commerce:*")] == []
+
+
+async def test_a_signed_in_customer_opens_their_own_orders_without_typing_the_email(
+    service: Any, shop_url: str, redis_client: Any
+) -> None:
+    """The signed claim's email (remembered as a digest) proves the customer's own order; another
+    customer's order fails like a wrong email and counts; no claim means nothing is counted."""
+    mine, theirs = CASES["delivered_recently"], CASES["in_transit"]
+    claim = {"conversation_id": "conv-claim", "email": (await shop_email(shop_url, mine)).upper()}
+    assert (await service.post("/commerce/customers/email", json=claim)).status == 200
+    stored = [key async for key in redis_client.scan_iter("commerce:claimed:*")]
+    (kept,) = [await redis_client.get(key) for key in stored]
+    assert "@" not in str(kept) and "example" not in str(kept)  # a digest only
+    by_claim = {"conversation_id": "conv-claim", "by_customer_claim": True}
+    proved = await (await service.post(VERIFY, json=by_claim | {"order_number": mine})).json()
+    assert proved["verified"] is True and proved["order"]["number"] == mine
+    other = await (await service.post(VERIFY, json=by_claim | {"order_number": theirs})).json()
+    assert other == {"verified": False, "attempts_left": 4}
+    anonymous = by_claim | {"conversation_id": "conv-anon", "order_number": mine}
+    assert (await (await service.post(VERIFY, json=anonymous)).json()) == {
+        "verified": False,
+        "claim": "none",
+    }
+    both = by_claim | {"order_number": mine, "email": claim["email"]}
+    refused = await service.post(VERIFY, json=both)
+    assert refused.status == 400 and "either email or by_customer_claim" in await refused.text()

@@ -47,3 +47,15 @@ def test_without_a_configured_secret_nothing_is_verified() -> None:
     claims = sign_customer({"id": "c-42", "tier": "vip"}, "")
     with pytest.raises(InvalidIdentity, match="no signing secret"):
         verify_customer({"customer": claims}, "")
+
+
+def test_a_signed_email_is_verified_but_never_part_of_the_customer_record() -> None:
+    claims = sign_customer({"id": "c-42", "email": "maya.chen@example.com"}, SECRET)
+    customer = verify_customer({"customer": claims}, SECRET)
+    assert customer.email == "maya.chen@example.com"
+    assert "email" not in customer.to_dict() and "maya" not in repr(customer)
+    someone_else = claims | {"email": "jordan.alvarez@example.com"}  # their order, my signature
+    with pytest.raises(InvalidIdentity):
+        verify_customer({"customer": someone_else}, SECRET)
+    with pytest.raises(InvalidIdentity, match="email must be an email address"):
+        sign_customer({"id": "c-42", "email": "not an address"}, SECRET)
