@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from service.agent_auth import AGENT
-from service.desk.order_approvals import DECISIONS, OrderApprovals, decide_on_ticket
+from service.desk.order_approvals import DECISIONS, OrderApprovals, decide_on_ticket, shown
 from service.errors import bad_request, json_error
 from service.keys import HANDOFF, ORDER_APPROVALS
 from service.request_parsing import read_json_object, ticket_id_in_path
@@ -29,7 +29,7 @@ async def held_refund(request: web.Request) -> web.Response:
     held = await approvals.held(record.conversation_id)
     if held is None:
         raise json_error(web.HTTPNotFound, "no refund waits for approval in this conversation")
-    return web.json_response({"approval": held})
+    return web.json_response({"approval": shown(held)})
 
 
 async def decide(request: web.Request) -> web.Response:
@@ -50,4 +50,4 @@ async def decide(request: web.Request) -> web.Response:
         note=note,
     )
     ticket = {"ticket_id": record.ticket_id, **record.to_json()}
-    return web.json_response({"approval": outcome.approval, "ticket": ticket})
+    return web.json_response({"approval": shown(outcome.approval), "ticket": ticket})

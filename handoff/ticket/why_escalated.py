@@ -38,6 +38,7 @@ REASON_SIGNALS = {"explicit_request": "person_request", "policy": "policy_phrase
 SIGNALS: dict[str, tuple[str, str | None, bool]] = {
     "person_request": ("asked for a person", None, False),
     "policy_phrase": ("raised a safety, legal or security matter", None, True),
+    "needs_approval": ("an action on the order needs a supervisor's approval", None, False),
     "kb_miss": (
         "the help centre had no answer for the question",
         "the help centre had no answer for {n} questions",
@@ -203,7 +204,9 @@ def _head(decision: Mapping[str, Any], reason: object, own: SignalGroup | None) 
             return f"raised a safety, legal or security matter{when}"
         said = _shorten(", ".join(own.evidence), QUOTE_LENGTH)
         return f"mentioned {said}{when}: safety, legal and security matters always go to a person"
-    if reason == "policy":
+    if reason == "policy" and signal_groups(decision.get("signals"), 0.0, "needs_approval"):
+        head = f"asked for what the assistant may not do alone{at}: a supervisor decides"
+    elif reason == "policy":
         head = _sooner(decision.get("customer"))
     elif isinstance(reason, str) and reason:
         head = REASONS.get(reason, reason.replace("_", " "))

@@ -35,6 +35,11 @@ DECISIONS = ("approve", "decline")
 SUPERVISOR = "supervisor"
 
 
+def shown(held: dict[str, Any]) -> dict[str, Any]:
+    """The held refund as agents see it: without the shop's idempotency key."""
+    return {key: value for key, value in held.items() if key != "idempotency_key"}
+
+
 @dataclass(frozen=True)
 class ApprovalOutcome:
     approval: dict[str, Any]
@@ -156,6 +161,9 @@ async def decide_on_ticket(
     record = await handoff.ticket(supervisor, ticket_id)
     if record.status not in OPEN_TICKET_STATUSES:
         raise InvalidRequest(f"ticket {ticket_id} is {record.status}: the chat is over")
+    if record.status == "assigned" and record.agent_id != supervisor.id:
+        # checked before any money moves: the customer must be told by whoever decides
+        raise NotAllowed(f"{record.agent_id} has this chat: they decide, or transfer it to you")
     outcome = await approvals.decide(record.conversation_id, approve, supervisor, note)
     if record.status == "waiting":
         record = await handoff.claim(supervisor, ticket_id)

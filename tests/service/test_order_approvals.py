@@ -69,6 +69,7 @@ async def test_a_supervisor_approves_once_and_the_customer_is_told(
     assert any("commerce.needs_approval" in reason for reason in routing["reasons"])
     held = await (await service.get(f"/agent/tickets/{ticket_id}/approval", headers=dana)).json()
     assert held["approval"]["amount_cents"] == amount and "decided" not in held["approval"]
+    assert "idempotency_key" not in held["approval"]
 
     first = await decide(service, dana, ticket_id, {"decision": "approve"})
     assert first.status == 200, await first.text()

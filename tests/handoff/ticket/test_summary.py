@@ -319,3 +319,25 @@ def test_no_summary_of_a_scripted_conversation_shows_an_internal_label(
 
         assert not INTERNAL_LABEL.findall(summary), summary
         assert "score" not in summary and "+0." not in summary, summary
+
+
+def test_a_refund_waiting_for_a_supervisor_says_so_not_handed_over_sooner() -> None:
+    approval = {
+        "turn": 3,
+        "reason": "policy",
+        "score": 0.0,
+        "offer_at": 1.0,
+        "handoff_at": 2.5,
+        "signals": [
+            {
+                "name": "needs_approval",
+                "contribution": 1.0,
+                "turn": 3,
+                "evidence": "an action on the order needs a supervisor's approval",
+            }
+        ],
+    }
+    (head, *_rest) = why_it_escalated(TURNS, approval).lines()
+    assert (
+        head == "Why: asked for what the assistant may not do alone at turn 3: a supervisor decides"
+    )
