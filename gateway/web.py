@@ -76,6 +76,7 @@ STATIC_FILES = frozenset(
         f"console-{part}.js"
         for part in (
             "api", "dom", "sound", "ticket", "views", "dashboard", "board", "charts", "review",
+            "orders", "approval",
         )
     }
 )  # fmt: skip

@@ -1,12 +1,13 @@
 /*
  * The open ticket in the agent console: its facts, SLA, summary, why it escalated (the
  * summary's reason and the signals that carried it as a list; the whole decision record folded
- * away), the extracted context, the articles
+ * away), the actions on orders (console-orders.js), the extracted context, the articles
  * tried, the transcript, the notes and history, and which actions apply. Text only
  * (textContent): what customers and agents typed is never parsed as HTML.
  */
 
 import { $, clear, element, number, relative, when, words } from "./console-dom.js";
+import { renderOrderActions } from "./console-orders.js";
 import { OPEN_TICKET_STATUSES } from "/widget/vocabulary.js";
 
 const SPEAKERS = { customer: "Customer", bot: "Assistant", agent: "Agent" };
@@ -30,6 +31,7 @@ export function renderTicket(full, me, teamName) {
   const summary = summaryParts(ticket.summary);
   $("ticket-summary").textContent = summary.about.join("\n");
   renderWhy(summary, ticket.escalation_decision, routing);
+  renderOrderActions(ticket);
   renderContext(ticket.context);
   renderArticles(ticket.articles_shown);
   renderTranscript(ticket.transcript);

@@ -2,7 +2,8 @@
  * The agent console (served by the gateway at /console; ES modules, no framework, no
  * third-party code). This module holds the state and wires the page: signing in and out,
  * presence and load, the live queues, the ticket lists, the open ticket's actions and the live
- * events. console-api.js talks to the gateway, console-ticket.js draws the open ticket,
+ * events. console-api.js talks to the gateway, console-ticket.js draws the open ticket (its
+ * actions on orders: console-orders.js; a refund held for a supervisor: console-approval.js),
  * console-dom.js builds nodes (createElement/textContent only), console-sound.js beeps;
  * console-views.js switches views (#tickets, #dashboard, #review, #scorecards): the
  * supervisor dashboard (console-dashboard.js) and the QA review (console-review.js).
@@ -24,10 +25,12 @@
  *   transfer-team, transfer-submit, escalate-form, escalate-reason, escalate-submit,
  *   resolve-form, resolve-code, resolve-not-needed, resolve-submit, hand-back;
  *   nav-tickets, nav-dashboard, nav-review, nav-scorecards (aria-current on the open view),
- *   tickets-view; the dashboard's in console-dashboard.js, the review's in console-review.js
+ *   tickets-view; the dashboard's in console-dashboard.js, the review's in console-review.js,
+ *   the orders' in console-orders.js and console-approval.js
  */
 
 import { ApiError, api, explain, openEvents } from "./console-api.js";
+import { createApproval } from "./console-approval.js";
 import { $, clear, element, words } from "./console-dom.js";
 import { beep, unlockAudio } from "./console-sound.js";
 import { dueText, hideTicket, renderTicket, summaryOf } from "./console-ticket.js";
@@ -53,6 +56,7 @@ const state = {
 
 const call = (method, path, body) => api(state.token, method, path, body);
 const views = startViews(call, () => state.token);
+const approval = createApproval(call, changed);
 
 function showNotice(text) {
   $("notice").textContent = text;
@@ -286,7 +290,20 @@ async function refreshTicket() {
     showNotice(gone ? "Ticket " + id + " is no longer yours to see: " + error.message + "." : explain(error));
     return;
   }
-  if (state.openTicketId === id) renderTicket(full, state.me, teamName);
+  if (state.openTicketId === id) showTicket(full);
+}
+
+function showTicket(full) {
+  renderTicket(full, state.me, teamName);
+  approval.show(full, state.me);
+}
+
+/* A ticket an action changed (GET tickets/{id}'s shape): drawn again, the lists refreshed. */
+function changed(full) {
+  if (state.openTicketId === full.ticket_id) showTicket(full);
+  later("me", refreshMe, 0);
+  later("list", refreshList, 0);
+  later("queues", refreshQueues, 0);
 }
 
 async function act(action, body, done) {
@@ -300,10 +317,7 @@ async function act(action, body, done) {
     return;
   }
   if (done) done();
-  if (state.openTicketId === id) renderTicket(full, state.me, teamName);
-  later("me", refreshMe, 0);
-  later("list", refreshList, 0);
-  later("queues", refreshQueues, 0);
+  changed(full);
 }
 
 function onSubmit(formId, handler) {
