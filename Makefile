@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SERVICE_PY := .venv/service/bin/python
 BOT := .venv/bot/bin
 
-.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes bench-metrics bench-dashboard bench-vs-rasa bench-breakdown bench-kb-scale eval-oos eval-calibration eval-frustration eval-stackfaq eval-escalation tune-escalation clean
+.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes bench-metrics bench-dashboard bench-vs-rasa bench-breakdown bench-kb-scale bench-actions eval-oos eval-calibration eval-frustration eval-stackfaq eval-escalation tune-escalation clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ bench-vs-rasa: train ## Our stack beside a plain `rasa init` bot (in-memory and 
 
 bench-breakdown: train ## Where a turn's time goes: py-spy on Rasa, the action server and the service under load (needs root/ptrace); JSON in benchmarks/results/turn_breakdown.json
 	@$(SERVICE_PY) -m benchmarks.turn_breakdown
+
+bench-actions: train ## An order action turn (proof + live status; a refund's yes) beside a knowledge-base answer, interleaved in one run (bar: p95 <= 1.5x); JSON in benchmarks/results/action_turns.json
+	@$(SERVICE_PY) -m benchmarks.action_turns --rounds 120
 
 bench-kb-scale: setup ## The knowledge base at 10,000 generated sections: cold and warm start, search p95, edit to answer; JSON in benchmarks/results/kb_scale.json
 	@$(SERVICE_PY) -m benchmarks.kb_scale

@@ -35,7 +35,14 @@ async def throwaway_stack(
     loopback ports, state in a temp folder (the article-vector cache is shared with the
     checkout); `env` adds settings such as the gateway's limits; `extra` adds processes that
     start beside them (e.g. a baseline bot that uses the same Redis)."""
-    ports = ("REDIS_PORT", "SERVICE_PORT", "ACTIONS_PORT", "RASA_PORT", "GATEWAY_PORT")
+    ports = (
+        "REDIS_PORT",
+        "SERVICE_PORT",
+        "ACTIONS_PORT",
+        "RASA_PORT",
+        "GATEWAY_PORT",
+        "ORDER_SERVICE_PORT",
+    )
     with tempfile.TemporaryDirectory() as var_dir:
         config = StackConfig.from_env(
             {name: str(free_port()) for name in ports}

@@ -140,12 +140,12 @@ def git_state() -> dict[str, object]:
 
     def git(*argv: str) -> str:
         done = subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip()
+        return done.stdout  # not stripped: a porcelain line starts with its status columns
 
     changed = git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)
     return {
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "uncommitted_code_changes": [line[3:] for line in changed.splitlines()],
+        "commit": git("rev-parse", "--short", "HEAD").strip(),
+        "uncommitted_code_changes": [line[3:] for line in changed.splitlines() if line.strip()],
     }
 
 
