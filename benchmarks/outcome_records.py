@@ -1,7 +1,9 @@
 """Realistic generated outcome records for benchmarks and load tests (the metrics' speed, the
 dashboard's first paint): every outcome kind, teams, intents, articles, tickets with agents,
 SLA verdicts and re-asks, surveys (some skipped), verified and anonymous customers coming back,
-conversations handed back and escalated again. Seeded: the same arguments give the same records.
+conversations handed back and escalated again, the assistant's actions on orders (refunds
+issued, cancellations and returns done, refused, over the limit, the shop down). Seeded: the same
+arguments give the same records.
 
     records = generate_records(100_000, seed=13)       # the last 30 days, ordered by end
     await write_records(redis_client, records)          # into outcomes:stream, as the watchdog
@@ -9,7 +11,9 @@ conversations handed back and escalated again. Seeded: the same arguments give t
 
 The mix (roughly): 55 % contained, 25 % escalated, 10 % abandoned, 4 % withdrawn, 6 % after
 hours; 65 % of sessions by verified customers (a pool a quarter the size of the records, so
-customers return), 5 % a second session of the same conversation.
+customers return), 5 % a second session of the same conversation; about half the contained
+order and refund sessions with an action on an order (drawn from a generator of their own, so the
+other fields are what they were before actions were counted).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 from infra.clock import iso_utc, utc_now
 from outcomes.record import (
     AbandonedAt,
+    ActionCount,
     Audience,
     Escalation,
     Outcome,
@@ -74,13 +79,14 @@ def generate_records(
     """`count` sessions started over the `days` before `end` (default: now), ordered by their
     end as the stream holds them."""
     draw = random.Random(seed)
+    acting = random.Random(f"actions-{seed}")
     until = end or utc_now()
     customers = max(1, count // 4)
     records: list[OutcomeRecord] = []
     latest = iso_utc(until)
     while len(records) < count:
         started = until - timedelta(seconds=draw.uniform(60, days * 86400))
-        record = _session(draw, len(records), started, customers)
+        record = _session(draw, acting, len(records), started, customers)
         if record.ended_at > latest:  # still going (or waiting for tomorrow's team): no record
             continue
         records.append(record)
@@ -116,7 +122,9 @@ async def fill_redis(
     return records
 
 
-def _session(draw: random.Random, index: int, started: datetime, customers: int) -> OutcomeRecord:
+def _session(
+    draw: random.Random, acting: random.Random, index: int, started: datetime, customers: int
+) -> OutcomeRecord:
     outcome = _weighted(draw, OUTCOME_WEIGHTS)
     intent = (
         None if draw.random() < 0.08 else _weighted(draw, {k: w for k, (_, w) in INTENTS.items()})
@@ -152,6 +160,7 @@ def _session(draw: random.Random, index: int, started: datetime, customers: int)
         survey=_survey(draw, outcome, ticket),
         customer_key=f"ck-{draw.randrange(customers):06d}" if verified else None,
         frustrated_without_offer=escalation is None and draw.random() < 0.03,
+        actions=_actions(acting, outcome, intent, escalation),
     )
 
 
@@ -260,7 +269,30 @@ def _second_session(draw: random.Random, first: OutcomeRecord) -> OutcomeRecord:
         survey=_survey(draw, "escalated" if again else "contained", ticket),
         last_answer_helpful=None if again else True,
         abandoned_at=None,
+        actions=(),
     )
+
+
+def _actions(
+    draw: random.Random, outcome: str, intent: str | None, escalation: Escalation | None
+) -> tuple[ActionCount, ...]:
+    """What the assistant did to orders in an order or refund session: a refund over the limit
+    in each hierarchical escalation, the shop down now and then before the customer left, and
+    in half the contained ones a refund issued or a cancellation or return done (some refused
+    by the policy)."""
+    if intent not in ("order_status", "refund_request"):
+        return ()
+    kind = "refund" if intent == "refund_request" else draw.choice(("cancel", "return"))
+    if escalation is not None:
+        hierarchical = escalation.escalation_type == "hierarchical"
+        return (ActionCount("refund", "needs_approval", 1),) if hierarchical else ()
+    if outcome == "abandoned":
+        return (ActionCount(kind, "unavailable", 1),) if draw.random() < 0.1 else ()
+    if outcome != "contained" or draw.random() < 0.5:
+        return ()
+    completed = "issued" if kind == "refund" else "done"
+    result = draw.choices((completed, "refused"), (85, 15))[0]
+    return (ActionCount(kind, result, 1),)
 
 
 def _weighted(draw: random.Random, weights: dict[Any, int]) -> Any:

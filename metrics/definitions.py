@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 RATES: dict[str, str] = {
     "containment": "sessions answered without a person / sessions",
+    "action_containment": "contained sessions in which the assistant completed an action on an "
+    "order (a cancellation or return done, a refund issued) / sessions",
     "escalation": "sessions handed to people / sessions",
     "explicit_request": "escalations the customer asked for in words / escalations",
     "after_hours": "sessions handed off while the team was closed / sessions",
@@ -59,6 +61,9 @@ SHARES: dict[str, str] = {
     "escalation_by_team": "escalations to the team / sessions",
     "abandonment_by_where": "sessions abandoned there / sessions",
     "agent_reask_by_kind": "agent-handled tickets where the agent asked again for it / tickets",
+    "actions_by_result": "sessions with an action on an order of that kind and result "
+    "(refund_issued, cancel_done, refund_needs_approval...) / sessions in which the assistant "
+    "acted on an order",
 }
 DISTRIBUTIONS: dict[str, str] = {
     "first_response_seconds": "ticket created -> first agent message",

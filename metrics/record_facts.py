@@ -1,8 +1,8 @@
-"""What one outcome record counts toward on its own (its outcome, escalation, ticket times and
-survey), made once per record when it becomes a session (metrics/sessions.py) and shared by
-every computation; what depends on other sessions (who came back, the QA verdict) is added by
-metrics/definitions.py's `facts`. `Facts` is the list shape both fill (definitions.py's
-docstring says what each list means).
+"""What one outcome record counts toward on its own (its outcome, the assistant's actions on
+orders, escalation, ticket times and survey), made once per record when it becomes a session
+(metrics/sessions.py) and shared by every computation; what depends on other sessions (who came
+back, the QA verdict) is added by metrics/definitions.py's `facts`. `Facts` is the list shape
+both fill (definitions.py's docstring says what each list means).
 
 Pure and standard library only.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
-from outcomes.record import OUTCOMES, OutcomeRecord, TicketTimes
+from outcomes.record import OUTCOMES, ActionCount, OutcomeRecord, TicketTimes
 
 CLOSED_BY_PEOPLE = ("resolved", "handed_back")
 SESSION_SHARES = (
@@ -23,6 +23,8 @@ SESSION_SHARES = (
     "escalation_by_team",
 )
 """The breakdowns over all sessions."""
+ACTIONS_BY_RESULT = "actions_by_result"
+"""The breakdown over the sessions in which the assistant acted on an order."""
 AUDIENCES = ("bot", "agent")
 T = TypeVar("T")
 _SHARED: dict[Any, Any] = {}
@@ -82,9 +84,12 @@ def _shared(items: list[T]) -> tuple[T, ...]:
     return tuple(map(_SHARED.setdefault, items, items))
 
 
-def _outcome_rates(outcome: str, escalated: bool) -> tuple[tuple[str, bool], ...]:
+def _outcome_rates(
+    outcome: str, escalated: bool, resolved_with_action: bool
+) -> tuple[tuple[str, bool], ...]:
     return (
         ("containment", outcome == "contained"),
+        ("action_containment", resolved_with_action),
         ("escalation", escalated),
         ("after_hours", outcome == "after_hours"),
         ("abandonment", outcome == "abandoned"),
@@ -93,18 +98,23 @@ def _outcome_rates(outcome: str, escalated: bool) -> tuple[tuple[str, bool], ...
 
 
 OUTCOME_RATES = {
-    (outcome, escalated): _outcome_rates(outcome, escalated)
+    (outcome, escalated, resolved): _outcome_rates(outcome, escalated, resolved)
     for outcome in OUTCOMES
     for escalated in (False, True)
+    for resolved in (False, True)
 }
 """The outcome rates' facts, made once (a few hundred thousand tuples less per 100,000)."""
 
 
 def _outcome_facts(record: OutcomeRecord, found: Facts) -> None:
     escalation, outcome = record.escalation, record.outcome
-    found.rates += OUTCOME_RATES[(outcome, escalation is not None)]
+    resolved = bool(record.actions) and record.resolved_with_action  # most records have none
+    found.rates += OUTCOME_RATES[(outcome, escalation is not None, resolved)]
     found.shares += SESSION_SHARES
     found.share_hits.append(("outcomes", outcome))
+    if record.actions:
+        found.shares.append(ACTIONS_BY_RESULT)
+        found.share_hits += [(ACTIONS_BY_RESULT, _action_group(item)) for item in record.actions]
     if outcome == "abandoned":
         found.share_hits.append(("abandonment_by_where", record.abandoned_at or NO_VALUE))
     if escalation is not None:
@@ -119,6 +129,11 @@ def _outcome_facts(record: OutcomeRecord, found: Facts) -> None:
         found.groups.append(("escalation_by_intent", record.first_intent, escalated))
     if record.articles:
         found.groups.append(("escalation_by_article", record.articles[-1], escalated))
+
+
+def _action_group(item: ActionCount) -> str:
+    """`refund_issued`, `cancel_done`, `refund_needs_approval`: the action, then its result."""
+    return f"{item.action}_{item.result}"
 
 
 def _ticket_facts(

@@ -18,8 +18,11 @@ gives one record, with the second escalation.
     no ticket otherwise                                     -> contained
 
 Every session with a ticket carries the escalation (reason, type, team, priority, turn,
-signals) and the ticket's times, whatever its outcome. `must_wait` says when deciding is too
-early: an agent still has the chat, or the customer still waits in open hours.
+signals) and the ticket's times, whatever its outcome; every session, the assistant's actions
+on orders by action and result (outcomes/order_actions.py): a contained session with a
+cancellation or return done or a refund issued was resolved by the assistant acting.
+`must_wait` says when deciding is too early: an agent still has the chat, or the customer still
+waits in open hours.
 """
 
 from __future__ import annotations
@@ -127,6 +130,7 @@ def classify_session(
         survey=survey or _ticket_csat(latest),
         customer_key=customer_key(_customer_id(session, latest), customer_key_secret),
         frustrated_without_offer=frustrated_without_offer(session, bool(own)),
+        actions=session.actions,
     )
 
 

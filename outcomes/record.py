@@ -14,6 +14,10 @@ It ends as exactly one of:
   person in open hours (`abandoned_at`);
 - `after_hours`: handed off while the team was closed; the team follows up later.
 
+Whatever the outcome, `actions` counts what the assistant did to the customer's orders in the
+session (a cancellation, a return, a refund) by action and result: a contained session with a
+completed action (`resolved_with_action`) is one the assistant resolved by acting.
+
 Records are append-only (a Redis stream), one per conversation and session (`key`), and hold no
 customer text: ids, labels, counts, times and ratings only. The JSON form (`to_json`/`from_json`)
 is versioned; a field added later gets a default so older records still read.
@@ -32,6 +36,14 @@ RECORD_VERSION = 1
 
 Outcome = Literal["contained", "escalated", "withdrawn", "abandoned", "after_hours"]
 OUTCOMES: tuple[Outcome, ...] = ("contained", "escalated", "withdrawn", "abandoned", "after_hours")
+ORDER_ACTIONS = ("cancel", "return", "refund")
+"""What the assistant does to an order (actions/orders.py)."""
+ACTION_RESULTS = ("done", "issued", "needs_approval", "refused", "unavailable")
+"""How an action on an order ended: `done` (a cancellation or return), `issued` (a refund),
+`needs_approval` (above the assistant's limit: handed to supervisors), `refused` (the policy or
+the shop said no), `unavailable` (the shop could not be reached)."""
+COMPLETED_RESULTS = frozenset({"done", "issued"})
+"""The results that mean the action happened."""
 AbandonedAt = Literal["after_miss", "mid_flow", "while_waiting"]
 ABANDONED_AT: tuple[AbandonedAt, ...] = ("after_miss", "mid_flow", "while_waiting")
 Audience = Literal["bot", "agent"]
@@ -95,6 +107,20 @@ class Survey:
 
 
 @dataclass(frozen=True)
+class ActionCount:
+    """How many of the session's actions on orders were this action with this result (no
+    order number, no amount)."""
+
+    action: str  # cancel | return | refund
+    result: str  # done | issued | needs_approval | refused | unavailable
+    count: int
+
+    @property
+    def completed(self) -> bool:
+        return self.result in COMPLETED_RESULTS
+
+
+@dataclass(frozen=True)
 class OutcomeRecord:
     conversation_id: str
     session: str
@@ -121,6 +147,9 @@ class OutcomeRecord:
     first-contact resolution. None for anonymous customers."""
     frustrated_without_offer: bool = False
     """Frustration signals fired but no person was offered: a QA sampling rule."""
+    actions: tuple[ActionCount, ...] = ()
+    """The assistant's actions on orders in the session, counted by action and result (sorted);
+    empty in records written before actions were counted."""
     version: int = RECORD_VERSION
 
     @property
@@ -130,6 +159,16 @@ class OutcomeRecord:
     @property
     def escalated(self) -> bool:
         return self.escalation is not None
+
+    @property
+    def completed_actions(self) -> int:
+        """Actions on orders that happened: cancellations and returns done, refunds issued."""
+        return sum(item.count for item in self.actions if item.completed)
+
+    @property
+    def resolved_with_action(self) -> bool:
+        """Contained, and the assistant completed at least one action on an order."""
+        return self.outcome == "contained" and self.completed_actions > 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
@@ -154,6 +193,8 @@ class OutcomeRecord:
             problems.append(f"outcome must be one of {', '.join(OUTCOMES)}")
         if data.get("abandoned_at") not in (None, *ABANDONED_AT):
             problems.append(f"abandoned_at must be one of {', '.join(ABANDONED_AT)}")
+        if not _actions_readable(data.get("actions", [])):
+            problems.append("actions must be a list of {action, result, count >= 1}")
         if problems:
             raise OutcomeFormatError("; ".join(problems))
         try:
@@ -176,12 +217,33 @@ def _build(cls: type[OutcomeRecord], data: Mapping[str, Any]) -> OutcomeRecord:
     if values.get("survey") is not None:
         values["survey"] = Survey(**values["survey"])
     values["articles"] = tuple(values.get("articles", ()))
+    values["actions"] = tuple(
+        ActionCount(item["action"], item["result"], item["count"])
+        for item in values.get("actions", ())
+    )
     return cls(**values)
+
+
+def _actions_readable(items: object) -> bool:
+    return isinstance(items, list) and all(
+        isinstance(item, Mapping)
+        and {"action", "result", "count"} <= set(item)
+        and isinstance(item["action"], str)
+        and isinstance(item["result"], str)
+        and isinstance(item["count"], int)
+        and not isinstance(item["count"], bool)
+        and item["count"] >= 1
+        for item in items
+    )
 
 
 __all__ = [
     "ABANDONED_AT",
+    "ACTION_RESULTS",
+    "COMPLETED_RESULTS",
+    "ORDER_ACTIONS",
     "OUTCOMES",
+    "ActionCount",
     "AbandonedAt",
     "Audience",
     "Escalation",

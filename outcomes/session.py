@@ -8,7 +8,8 @@ session expiry) belongs to the session before it. A session's key is its start t
 `session_started` event's timestamp, ISO 8601 UTC; the first event's for a tracker without
 one). The transcript, the articles shown and the hand-back markers are read as the ticket
 builder and the escalation policy read them (handoff/ticket/transcript.py,
-handoff/detection/conversation.py). Pure.
+handoff/detection/conversation.py); the actions on orders as outcomes/order_actions.py counts
+them. Pure.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from handoff.ticket.transcript import (
     articles_shown,
     read_tracker,
 )
+from outcomes.order_actions import session_actions
+from outcomes.record import ActionCount
 
 TICKET_SLOT = "handoff_ticket_id"
 MISSED_OUTCOMES = frozenset({"miss", "follow_up_miss", "unavailable"})
@@ -63,6 +66,8 @@ class Session:
     slots: Mapping[str, Any]
     """The slots at the session's end."""
     input_channel: str | None
+    actions: tuple[ActionCount, ...] = ()
+    """The assistant's actions on orders in the session, by action and result."""
     next_started_at: str | None = None
     """When the next session with a customer message started (None: this is the latest)."""
 
@@ -153,6 +158,7 @@ def _session(events: list[Mapping[str, Any]], start: int, end: int) -> Session:
         ticket_ids=_ticket_ids(own),
         slots=slots,
         input_channel=next((str(c) for c in reversed(channels) if isinstance(c, str)), None),
+        actions=session_actions(events, start, end),
     )
 
 

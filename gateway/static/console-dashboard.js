@@ -1,7 +1,9 @@
 /*
  * The supervisor dashboard (#dashboard, #dashboard/30d): for a window (today, 7 days, 30 days, from-to) and
  * filters (team, intent, channel), the rates and the times and scores of
- * GET /agent/analytics/metrics as tiles, the escalation breakdowns, charts over time
+ * GET /agent/analytics/metrics as tiles (containment next to what the assistant resolved by
+ * acting on an order), the escalation breakdowns and the assistant's actions on orders by kind
+ * and result, charts over time
  * (console-charts.js), the live queues and SLA-at-risk tickets and the per-agent figures
  * (console-board.js). Choosing a rate, a figure or a breakdown's group lists the conversations
  * behind it (/analytics/conversations), each opening its QA review; every view exports as CSV
@@ -29,6 +31,7 @@ import { $, clear, element, when, words } from "./console-dom.js";
 /* The tiles, in order: metric names of metrics/definitions.py (tests check they exist). */
 export const RATE_TILES = [
   ["containment", "Containment", "answered without a person"],
+  ["action_containment", "Resolved with an action", "contained, an order cancelled, returned or refunded"],
   ["escalation", "Escalation rate", "handed to people"],
   ["explicit_request", "Asked for a person", "of escalations"],
   ["abandonment", "Abandoned", "left after a miss, mid-flow or waiting"],
@@ -56,12 +59,14 @@ export const FIGURE_TILES = [
   ["ces_bot", "Effort, assistant", "of 7"],
   ["ces_agent", "Effort, agents", "of 7"],
 ];
+/* The breakdowns: [name, title, what an empty one says]. */
 const BREAKDOWNS = [
-  ["escalation_by_reason", "By reason"],
-  ["escalation_by_type", "By type"],
-  ["escalation_by_team", "By team"],
-  ["escalation_by_intent", "By topic (escalated / sessions of the topic)"],
-  ["outcomes", "Outcomes"],
+  ["escalation_by_reason", "By reason", "No escalations."],
+  ["escalation_by_type", "By type", "No escalations."],
+  ["escalation_by_team", "By team", "No escalations."],
+  ["escalation_by_intent", "By topic (escalated / sessions of the topic)", "No escalations."],
+  ["outcomes", "Outcomes", "No sessions."],
+  ["actions_by_result", "Assistant's actions on orders (of sessions with an action)", "No actions on orders."],
 ];
 const PAGE = 50;
 const LIVE_MS = 15000;
@@ -216,7 +221,7 @@ export function createDashboard(call, token) {
   function renderBreakdowns(metrics) {
     const box = $("breakdowns");
     clear(box);
-    for (const [name, title] of BREAKDOWNS) {
+    for (const [name, title, empty] of BREAKDOWNS) {
       const groups = Object.entries(metrics.breakdowns[name] || {})
         .sort((a, b) => b[1].numerator - a[1].numerator).slice(0, 12);
       const rows = groups.map(([group, rate]) => {
@@ -228,7 +233,7 @@ export function createDashboard(call, token) {
           element("td", { text: rate.numerator + " of " + rate.denominator }),
         ]);
       });
-      const body = rows.length ? rows : [element("tr", {}, [element("td", { text: "No escalations.", attrs: { colspan: "3" } })])];
+      const body = rows.length ? rows : [element("tr", {}, [element("td", { text: empty, attrs: { colspan: "3" } })])];
       box.appendChild(element("table", { className: "data", testid: "breakdown", attrs: { "data-breakdown": name } }, [
         element("caption", { text: title }),
         element("tbody", {}, body),

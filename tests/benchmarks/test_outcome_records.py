@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from benchmarks.outcome_records import fill_redis, generate_records
 from outcomes import store as outcome_store
+from outcomes.record import ACTION_RESULTS
 
 END = datetime(2026, 3, 31, 12, tzinfo=timezone.utc)
 
@@ -29,6 +30,9 @@ def test_the_records_cover_every_kind_and_repeat_with_the_same_seed() -> None:
     assert {r.survey.audience for r in records if r.survey} == {"bot", "agent"}
     assert any(r.survey.skipped for r in records if r.survey)
     assert any(r.ticket.agent_reasks for r in records if r.ticket)
+    assert any(r.resolved_with_action for r in records)  # the assistant acted on an order
+    results = {item.result for r in records for item in r.actions}
+    assert results == set(ACTION_RESULTS)
     assert any(r.customer_key is None for r in records)
     assert len({r.customer_key for r in records}) < len(records) / 2  # customers come back
     assert len({r.conversation_id for r in records}) < len(records)  # second sessions

@@ -4,9 +4,10 @@ Real stack (gateway, Rasa with the trained model, action server, service, Redis)
 inactivity that ends a session shortened to a few seconds (tests/e2e/conftest.py): a widget
 asks a question and thanks the bot (contained); another is handed off, an agent claims the
 chat, asks for the order number the ticket already had, and resolves it marking that no
-person was needed (escalated). Rasa's tracker store marks each save, the service's outcome
-watchdog writes each record once into `outcomes:stream`, and no record holds what the
-customer or the agent wrote.
+person was needed (escalated); a third proves an order and has the assistant refund it (contained,
+resolved with an action). Rasa's tracker store marks each save, the service's outcome watchdog
+writes each record once into `outcomes:stream`, and no record holds what the customer or the
+agent wrote, nor the order's number, email or amount.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import asyncio
 import pytest
 import redis.asyncio as redis
 
+from actions import order_messages
 from outcomes import keys
-from outcomes.record import OutcomeRecord
+from outcomes.record import ActionCount, OutcomeRecord
 from outcomes.store import create, fold
 from stack.supervisor import Stack
-from tests.e2e.client import Widget
+from tests.e2e.client import Widget, texts
 from tests.e2e.test_handback import ESCALATION, Team
+from tests.e2e.test_orders import Shop, Transcript, delivered_order, email_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
 
@@ -139,3 +142,19 @@ async def test_an_escalated_and_resolved_conversation_gets_its_record(
     await assert_no_words_in_the_stream(
         stack, *ESCALATION, AGENT_ASKS, AGENT_RESOLVES, "HL-482913", "89.99"
     )
+
+
+async def test_a_refund_the_assistant_issued_is_resolved_with_an_action(stack: Stack) -> None:
+    case, number, before = await delivered_order(Shop(stack), over_the_limit=False)
+    amount = order_messages.money(before["refundable_cents"])
+    customer = Transcript(stack)
+    question = await customer.prove("I want a refund", number, email_of(case))
+    assert f"Shall I refund {amount} for order {number}" in texts(question), customer
+    assert "is issued" in texts(await customer.say("yes")), customer
+
+    record = await record_of(stack, customer.sender)
+
+    assert (record.outcome, record.escalation, record.ticket) == ("contained", None, None)
+    assert record.actions == (ActionCount("refund", "issued", 1),)
+    assert (record.completed_actions, record.resolved_with_action) == (1, True)
+    await assert_no_words_in_the_stream(stack, number, email_of(case), amount)

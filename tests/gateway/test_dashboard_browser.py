@@ -107,6 +107,21 @@ async def test_a_supervisor_reads_the_dashboard_drills_down_and_exports(  # type
     containment = metrics["rates"]["containment"]
     shown = tiles.locator("[data-metric=containment] [data-testid=tile-value]")
     await expect(shown).to_have_text(f"{containment['value'] * 100:.1f} %")
+    acted = metrics["rates"]["action_containment"]  # next to containment: resolved by acting
+    assert acted["numerator"] > 0
+    by_acting = tiles.locator("[data-testid=tile]").nth(1)
+    await expect(by_acting).to_have_attribute("data-metric", "action_containment")
+    await expect(by_acting.get_by_test_id("tile-value")).to_have_text(
+        f"{acted['value'] * 100:.1f} %"
+    )
+    await expect(by_acting).to_contain_text(f"{acted['numerator']} of {acted['denominator']}")
+    actions = page.locator("[data-testid=breakdown][data-breakdown=actions_by_result]")
+    await expect(actions.get_by_test_id("breakdown-row")).to_have_count(
+        len(metrics["breakdowns"]["actions_by_result"])
+    )
+    issued = metrics["breakdowns"]["actions_by_result"]["refund_issued"]
+    row = actions.get_by_test_id("breakdown-row").filter(has_text="refund issued")
+    await expect(row).to_contain_text(f"{issued['numerator']} of {issued['denominator']}")
     await expect(page.get_by_test_id("scope-summary")).to_contain_text(
         f"{metrics['sessions']} sessions"
     )

@@ -11,6 +11,7 @@ import pytest
 from metrics.compute import RATES
 from metrics.verdicts import Verdict
 from metrics.windows import Filters
+from outcomes.record import ActionCount
 from tests.metrics.builders import (
     escalated,
     escalation,
@@ -31,6 +32,7 @@ def test_no_data_gives_none_not_zero() -> None:
     for figure in (*metrics.times.values(), *metrics.scores.values()):
         assert (figure.count, figure.mean, figure.p50, figure.p90) == (0, None, None, None)
     assert metrics.breakdowns["escalation_by_reason"] == {}
+    assert metrics.breakdowns["actions_by_result"] == {}
     assert {name: r.value for name, r in metrics.breakdowns["outcomes"].items()} == {
         "contained": None,
         "escalated": None,
@@ -121,6 +123,54 @@ def test_escalation_by_intent_and_article_are_rates_within_the_group() -> None:
     )
     assert by_article["hub-offline"].value == 0.0
     assert "plus-billing" not in by_article  # shown, but not last
+
+
+def test_resolved_by_the_assistant_with_an_action_is_a_part_of_containment() -> None:
+    refund_issued, cancel_done = (
+        ActionCount("refund", "issued", 1),
+        ActionCount("cancel", "done", 1),
+    )
+    return_refused = ActionCount("return", "refused", 1)
+    records = [
+        record("refunded", actions=(refund_issued,)),
+        record("two", actions=(cancel_done, return_refused)),
+        record("refused", actions=(return_refused,)),  # contained, but nothing was done
+        record("answered"),
+        escalated("held", actions=(ActionCount("refund", "needs_approval", 1),)),
+        record("down", outcome="abandoned", abandoned_at="after_miss",
+               actions=(ActionCount("cancel", "unavailable", 1),)),
+    ]  # fmt: skip
+    metrics = metrics_of(records)
+
+    assert rate(metrics, "action_containment") == (2, 6, pytest.approx(1 / 3))
+    assert rate(metrics, "containment") == (4, 6, pytest.approx(2 / 3))  # as it was
+    assert rate(metrics, "escalation") == (1, 6, pytest.approx(1 / 6))
+    by_result = {
+        group: (r.numerator, r.denominator)
+        for group, r in metrics.breakdowns["actions_by_result"].items()
+    }
+    assert by_result == {  # over the 5 sessions in which the assistant acted
+        "return_refused": (2, 5),
+        "cancel_done": (1, 5),
+        "cancel_unavailable": (1, 5),
+        "refund_issued": (1, 5),
+        "refund_needs_approval": (1, 5),
+    }
+    assert list(by_result)[0] == "return_refused"  # largest first
+    json = metrics.to_json()
+    assert json["rates"]["action_containment"] == {
+        "value": 0.3333,
+        "numerator": 2,
+        "denominator": 6,
+    }
+
+
+def test_an_escalated_session_with_a_completed_action_is_not_resolved_by_the_assistant() -> None:
+    issued_then_asked = escalated("c", actions=(ActionCount("refund", "issued", 1),))
+    metrics = metrics_of([issued_then_asked])
+
+    assert rate(metrics, "action_containment") == (0, 1, 0.0)
+    assert metrics.breakdowns["actions_by_result"]["refund_issued"].numerator == 1
 
 
 def test_explicit_requests_are_a_share_of_escalations() -> None:
@@ -364,6 +414,7 @@ def test_json_shape_is_stable() -> None:
     assert set(json["breakdowns"]) == {
         "escalation_by_intent", "escalation_by_article", "outcomes", "escalation_by_reason",
         "escalation_by_type", "escalation_by_team", "abandonment_by_where", "agent_reask_by_kind",
+        "actions_by_result",
     }  # fmt: skip
     assert json["times"]["first_response_seconds"] == {
         "count": 1,

@@ -8,6 +8,7 @@ import pytest
 from metrics.compute import MetricId, behind, build_context, compute, parse_metric, series
 from metrics.rates import Distribution, Rate
 from metrics.windows import Filters, QueryError
+from outcomes.record import ActionCount
 from tests.metrics.builders import escalated, escalation, record, sessions, survey, window
 
 DAY = 24 * 60
@@ -26,6 +27,10 @@ def test_parse_metric_names_rates_distributions_and_groups() -> None:
     assert parse_metric("first_response_seconds").is_distribution
     assert parse_metric("escalation_by_reason:frustration") == MetricId(
         "escalation_by_reason", "frustration"
+    )
+    assert parse_metric("action_containment") == MetricId("action_containment")
+    assert parse_metric("actions_by_result:refund_needs_approval") == MetricId(
+        "actions_by_result", "refund_needs_approval"
     )
     for bad in (
         None,
@@ -89,6 +94,29 @@ def test_drill_down_lists_numerator_or_denominator_newest_first() -> None:
     assert keys("escalation_by_intent:order_status", "numerator") == ["e", "d", "b"]
     assert keys("csat_agent_satisfied", "denominator") == ["e"]
     assert keys("csat_agent_satisfied", "numerator") == []
+
+
+def test_drill_down_to_the_sessions_the_assistant_resolved_by_acting() -> None:
+    acted = [
+        record("refunded", 0, actions=(ActionCount("refund", "issued", 1),)),
+        record("refused", 30, actions=(ActionCount("cancel", "refused", 1),)),
+        escalated("held", 60, actions=(ActionCount("refund", "needs_approval", 1),)),
+    ]
+    all_sessions = sessions([*RECORDS, *acted])
+    context = build_context(all_sessions)
+
+    def keys(metric: str, part: str) -> list[str]:
+        rows = behind(all_sessions, parse_metric(metric), part, window(WEEK), Filters(), context)  # type: ignore[arg-type]
+        return [row[0].record.conversation_id for row in rows]
+
+    assert keys("action_containment", "numerator") == ["refunded"]
+    assert len(keys("action_containment", "denominator")) == len(RECORDS) + 3
+    assert keys("actions_by_result:refund_needs_approval", "numerator") == ["held"]
+    assert keys("actions_by_result:refund_issued", "denominator") == [
+        "held",
+        "refused",
+        "refunded",
+    ]
 
 
 def test_drill_down_of_a_distribution_gives_each_value() -> None:

@@ -20,6 +20,10 @@ SECRET = b"outcome-test-secret-" + b"x" * 16
 QUESTION = "my hub is blinking amber and none of my lights respond"
 REFUND = "I want a refund of $480 for order HL-482913, it arrived broken"
 AGENT = "maya"
+ORDER_EMAIL = "ana.lopez@example.com"
+ORDER_INTENTS = {"cancel": "cancel_order", "return": "return_order", "refund": "refund_request"}
+REPLY_OUTCOMES = {"done": "answered", "issued": "answered", "needs_approval": "needs_approval"}
+REPLY_OUTCOMES |= {"unavailable": "unavailable"}
 
 
 def at(builder: TrackerBuilder) -> datetime:
@@ -48,12 +52,14 @@ def asks_for_a_person(builder: TrackerBuilder, text: str = REFUND) -> TrackerBui
     return builder.action("action_handoff")
 
 
-def handed_off(builder: TrackerBuilder, ticket_id: str, turn: int) -> TicketRecord:
+def handed_off(
+    builder: TrackerBuilder, ticket_id: str, turn: int, reason: str = "explicit_request"
+) -> TicketRecord:
     """The ticket action_handoff gets from the service, routed; the tracker records it."""
     now = at(builder)
     ticket = build_ticket(
         builder.tracker(),
-        decision(turn),
+        decision(turn, reason),
         ticket_id=ticket_id,
         conversation_id=builder.sender_id,
         channel="rest",
@@ -127,3 +133,47 @@ def frustration_signal(turn: int) -> dict[str, Any]:
         "turn": turn,
         "evidence": "[phrase]",
     }
+
+
+def acts_on_an_order(
+    builder: TrackerBuilder,
+    action: str,
+    number: str,
+    result: str,
+    *,
+    amount_cents: int | None = None,
+    request: str = "I'd like to sort out my order",
+) -> TrackerBuilder:
+    """An action on an order as the order flow runs it (bot/data/rules/orders.yml,
+    actions/orders.py): the form asks for the number and the order's email, action_order_request
+    asks before acting, the customer says yes and action_order_confirm records the action in the
+    `order_actions` slot - the conversation's latest actions, earlier ones included. Ends after
+    the confirmation (then Rasa listens, or the EscalationPolicy hands off)."""
+    builder.user(request, ORDER_INTENTS[action]).action("order_form")
+    builder.event("active_loop", name="order_form")
+    builder.slot("requested_slot", "order_number").bot("What's your order number?").listen()
+    builder.user(number, "inform").action("order_form").slot("order_number", number)
+    builder.slot("requested_slot", "email").bot("And the email you ordered with?").listen()
+    builder.user(ORDER_EMAIL, "inform").action("order_form").slot("order_verified", number)
+    builder.event("active_loop", name=None)
+    builder.slot("requested_slot", None)
+    turn = sum(1 for event in builder.events if event["event"] == "user")
+    pending = {"kind": action, "order_number": number, "amount_cents": amount_cents, "turn": turn}
+    builder.action("action_order_request").slot("order_pending", pending)
+    builder.bot(f"Shall I {action} order {number}?").listen()
+    builder.user("yes please", "affirm").action("action_order_confirm")
+    record = {
+        "turn": turn,
+        "action": action,
+        "order_number": number,
+        "amount_cents": amount_cents,
+        "currency": "USD",
+        "result": result,
+        "reference": "RF-1A2B3C" if result == "issued" else None,
+    }
+    earlier = builder.slots.get("order_actions") or []
+    builder.bot(f"{result}: {action} of order {number}").slot("order_pending", None)
+    builder.slot("order_actions", [*earlier, record][-5:])
+    if result in REPLY_OUTCOMES:
+        builder.slot("reply_outcome", REPLY_OUTCOMES[result])
+    return builder

@@ -17,7 +17,7 @@ from infra.clock import iso_utc, parse_time
 from metrics.verdicts import Verdict
 from outcomes import keys as outcome_keys
 from outcomes import store as outcome_store
-from outcomes.record import OutcomeRecord
+from outcomes.record import ActionCount, OutcomeRecord
 from service.keys import ANALYTICS, HANDOFF
 from tests.metrics.builders import escalated, escalation, record, survey, ticket
 from tests.support.handoff import HUB, agent_headers, conversation, handoff_body
@@ -220,6 +220,55 @@ async def test_drill_down_to_the_conversations_behind_a_figure(
         supervisor,
     )
     assert [row["conversation_id"] for row in group["conversations"]] == ["d"]
+
+
+async def test_what_the_assistant_resolved_by_acting_on_orders(
+    client, supervisor, redis_client
+) -> None:  # type: ignore[no-untyped-def]
+    refunded = record(
+        "r", first_intent="refund_request", actions=(ActionCount("refund", "issued", 1),)
+    )
+    held = escalated(
+        "h",
+        first_intent="refund_request",
+        escalation=escalation("supervisors", "policy", escalation_type="hierarchical"),
+        actions=(ActionCount("refund", "needs_approval", 1),),
+    )
+    await write(redis_client, [*RECORDS, refunded, held])
+
+    answer = await get_json(client, "metrics?window=today", supervisor)
+
+    assert answer["rates"]["action_containment"] == {
+        "value": 0.1429,
+        "numerator": 1,
+        "denominator": 7,
+    }
+    assert answer["rates"]["containment"]["numerator"] == 3  # the refunded session is in it too
+    assert answer["breakdowns"]["actions_by_result"] == {
+        "refund_issued": {"value": 0.5, "numerator": 1, "denominator": 2},
+        "refund_needs_approval": {"value": 0.5, "numerator": 1, "denominator": 2},
+    }
+    behind = await get_json(
+        client, "conversations?metric=action_containment&window=today", supervisor
+    )
+    assert [row["conversation_id"] for row in behind["conversations"]] == ["r"]
+    assert behind["conversations"][0]["actions"] == [
+        {"action": "refund", "result": "issued", "count": 1}
+    ]
+    held_ones = await get_json(
+        client,
+        "conversations?metric=actions_by_result:refund_needs_approval&window=today",
+        supervisor,
+    )
+    assert [row["conversation_id"] for row in held_ones["conversations"]] == ["h"]
+    series = await get_json(client, "series?metric=action_containment&window=today", supervisor)
+    assert series["points"][9]["numerator"] == 1
+    metrics_csv = await (
+        await client.get(
+            "/agent/analytics/export.csv?view=metrics&window=today", headers=supervisor
+        )
+    ).text()
+    assert "action_containment,,rate,0.1429,1,7,,,," in metrics_csv.splitlines()
 
 
 class FakeReview:
