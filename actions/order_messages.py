@@ -155,19 +155,37 @@ def confirmation(request: str, order: dict[str, Any]) -> tuple[str, str] | None:
     if request == "refund" and order.get("refundable_cents", 0) > 0:
         amount = money(order["refundable_cents"], order.get("currency", "USD"))
         limit = order.get("refund_limit_cents", 0)
+        earlier = earlier_refunds_text(order)
         if order["refundable_cents"] <= limit:
             return (
-                f"Shall I refund {amount} for order {number} to the original payment method?",
+                f"{earlier}Shall I refund {amount} for order {number} to the original payment "
+                "method?",
                 "refund",
             )
         return (
-            f"A refund of {amount} is more than I can approve myself (up to "
+            f"{earlier}A refund of {amount} is more than I can approve myself (up to "
             f"{money(limit, order.get('currency', 'USD'))}), so a supervisor decides. Shall I "
             "send your request to a supervisor with the order details, so you don't have to "
             "explain it again?",
             "approval",
         )
     return None
+
+
+def earlier_refunds_text(order: dict[str, Any]) -> str:
+    """ "Order HL-100126 already has a refund of $30.00 (March 6) ... " before offering another:
+    a customer asking where their refund is must not be offered a second one unawares."""
+    refunds = order.get("refunds") or []
+    if not refunds:
+        return ""
+    currency = order.get("currency", "USD")
+    each = [f"{money(r['amount_cents'], currency)} ({day_text(r['created_at'])})" for r in refunds]
+    which = "a refund" if len(each) == 1 else "refunds"
+    return (
+        f"Order {order['number']} already has {which} of {' and '.join(each)}, on its way to the "
+        "original payment method (banks usually show a refund within 3-5 business days). "
+        "Do you want another one? "
+    )
 
 
 def refused_text(request: str, order: dict[str, Any], code: str | None = None) -> str:

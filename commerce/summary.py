@@ -49,6 +49,10 @@ def order_summary(order: Order, today: date, policy: Policy, tier: str | None) -
                 for item, left in eligibility.returnable
             ],
         },
+        "refunds": [
+            {"amount_cents": refund.amount_cents, "created_at": refund.created_at.isoformat()}
+            for refund in order.refunds
+        ],
         "cancellation": cancellation(order).reason,
         "refund_limit_cents": policy.refund_limit_cents(tier),
     }

@@ -246,3 +246,21 @@ async def test_the_shop_down_is_said_plainly_and_offers_a_person(service) -> Non
     assert "can't reach our order system" in dispatcher.messages[0]["text"]
     recorded = slot_values(events)
     assert recorded["reply_outcome"] == "unavailable" and recorded["order_request"] == "refund"
+
+
+async def test_a_refund_offer_says_what_was_already_refunded(service) -> None:  # type: ignore[no-untyped-def]
+    """Someone asking where their refund is must not be offered a second one unawares."""
+    refunded = DELIVERED | {
+        "refundable_cents": 5999,
+        "refunds": [{"amount_cents": 3000, "created_at": "2026-03-06T16:00:00+00:00"}],
+    }
+    service.commerce_answers["lookup"] = (200, {"order": refunded})
+    dispatcher = CollectingDispatcher()
+    proved = {"order_number": "HL-100152", "order_verified": "HL-100152"}
+    started = events_started_by("refund_request")
+    await ActionOrderRequest().run(
+        dispatcher, tracker("", "order_status", slots=proved, events=started), {}
+    )
+    asked = dispatcher.messages[0]["text"]
+    assert asked.startswith("Order HL-100152 already has a refund of $30.00 (March 6)")
+    assert "Do you want another one? Shall I refund $59.99" in asked
