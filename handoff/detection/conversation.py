@@ -34,9 +34,6 @@ MISS_OUTCOMES = frozenset({"miss", "follow_up_miss"})
 # (the knowledge base was not sure) and its question stays open, but the customer's verdict on
 # it comes first - unless they already gave it by asking the same question again.
 ANSWER_OUTCOMES = frozenset({"answered", "tentative"})
-# reply_outcome of an action on an order the assistant may not take alone (a refund above its
-# limit, actions/orders.py): a person with authority decides, so the bot hands off at once.
-NEEDS_APPROVAL = "needs_approval"
 NOT_BOT_ACTIONS = frozenset({"action_listen", "action_session_start", None})
 CUSTOMER_SLOTS = ("customer_id", "customer_tier", "customer_prior_escalations")
 HAND_BACK_INTENTS = frozenset({"handed_back", "handoff_resolved"})

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from handoff.bounded_memo import BoundedMemo
-from handoff.detection.conversation import ANSWER_OUTCOMES, MISS_OUTCOMES, NEEDS_APPROVAL
+from handoff.detection.conversation import ANSWER_OUTCOMES, MISS_OUTCOMES
 from handoff.detection.decision_config import DecisionConfig
 from handoff.detection.decision_record import (
     CustomerContext,
@@ -31,6 +31,7 @@ from handoff.detection.decision_record import (
 from handoff.detection.decision_state import WalkState, walk_key
 from handoff.detection.evidence import cosine, matches, quote, scaled, scorer_transcript, typed
 from handoff.detection.frustration import FrustrationScorer, Turn, content_words, similarity
+from handoff.vocabulary import NEEDS_APPROVAL
 
 OFFER_ACTION = "utter_offer_human"
 HANDOFF_ACTION = "action_handoff"

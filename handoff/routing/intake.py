@@ -15,10 +15,9 @@ from typing import Any, Literal
 from handoff.routing.rules import Amount, ArticleTried, PendingApproval, RoutingRequest
 from handoff.ticket.model import Ticket
 from handoff.ticket.summary import first_request
+from handoff.vocabulary import NEEDS_APPROVAL, ORDER_ACTIONS_SLOT
 
 NO_DECISION = "request"
-ORDER_ACTIONS_SLOT = "order_actions"  # actions/orders.py
-NEEDS_APPROVAL = "needs_approval"
 
 
 def escalation_label(decision: Mapping[str, Any] | None) -> str:

@@ -18,6 +18,7 @@ from handoff.ticket.extract import HEARTHLY, Catalogue, Nlp, extract_context
 from handoff.ticket.model import ContextItem, Customer, StatusChange, Ticket
 from handoff.ticket.summary import summarise, why_it_escalated
 from handoff.ticket.transcript import DECISION_SLOT, read_tracker
+from handoff.vocabulary import ORDER_ACTIONS_SLOT
 from infra.clock import iso_utc
 
 CREATED_BY = "assistant"
@@ -78,7 +79,13 @@ def build_ticket(
         context=context,
         slots=conversation.slots,
         escalation_decision=record,
-        summary=summarise(turns, conversation.articles_shown, context, record),
+        summary=summarise(
+            turns,
+            conversation.articles_shown,
+            context,
+            record,
+            conversation.slots.get(ORDER_ACTIONS_SLOT),
+        ),
         routing=None,
         status="new",
         status_history=(

@@ -73,11 +73,14 @@ def summarise(
     articles: Sequence[ArticleShown],
     context: Sequence[ContextItem],
     decision: Mapping[str, Any] | None,
+    order_actions: object = None,
 ) -> str:
-    """What the customer wants, what was tried, why it escalated (a head line, then one
-    "- " line per signal that carried the decision)."""
+    """What the customer wants, what was tried (articles, and the assistant's actions on
+    orders: the `order_actions` slot), why it escalated (a head line, then one "- " line per
+    signal that carried the decision)."""
     why = why_it_escalated(turns, decision)
-    return "\n".join((wants_line(turns, context), tried_line(articles), *why.lines()))
+    tried = tried_line(articles, order_actions)
+    return "\n".join((wants_line(turns, context), tried, *why.lines()))
 
 
 def why_it_escalated(
@@ -128,7 +131,7 @@ def first_request(turns: Sequence[CustomerTurn]) -> CustomerTurn | None:
     return typed[0] if typed else None
 
 
-def tried_line(articles: Sequence[ArticleShown]) -> str:
+def tried_line(articles: Sequence[ArticleShown], order_actions: object = None) -> str:
     answers = [article for article in articles if article.answered]
     misses = [article for article in articles if not article.answered]
     parts = [
@@ -139,8 +142,39 @@ def tried_line(articles: Sequence[ArticleShown]) -> str:
     if misses:
         noun = "question" if len(misses) == 1 else "questions"
         parts.append(f"{len(misses)} {noun} without a confident answer{_turns(misses)}")
-    found = [part for part in parts if part]
+    found = [part for part in parts if part] + actions_done(order_actions)
     return "Tried: " + ("; ".join(found) if found else "no help-centre article was shown")
+
+
+ACTION_RESULTS = {
+    "done": "done",
+    "issued": "issued",
+    "needs_approval": "needs a supervisor's approval",
+    "refused": "refused",
+    "unavailable": "not done: the order service was unavailable",
+}
+
+
+def actions_done(records: object) -> list[str]:
+    """ "refund of $89.99 on HL-100152 issued (turn 5)": each action on an order the assistant
+    recorded (actions/orders.py), malformed records skipped."""
+    said = []
+    for record in records if isinstance(records, list) else ():
+        if not isinstance(record, Mapping) or record.get("result") not in ACTION_RESULTS:
+            continue
+        cents, currency = record.get("amount_cents"), record.get("currency") or "USD"
+        amount = ""
+        if isinstance(cents, int) and not isinstance(cents, bool):
+            value = f"{cents // 100:,}.{cents % 100:02d}"
+            amount = f" of ${value}" if currency == "USD" else f" of {value} {currency}"
+        what = {"cancel": "cancellation", "return": "return"}.get(str(record.get("action")))
+        turn = record.get("turn")
+        at = f" (turn {turn})" if isinstance(turn, int) and not isinstance(turn, bool) else ""
+        said.append(
+            f"{what or 'refund'}{amount} on {record.get('order_number')} "
+            f"{ACTION_RESULTS[record['result']]}{at}"
+        )
+    return said
 
 
 def _key_details(context: Sequence[ContextItem]) -> str:

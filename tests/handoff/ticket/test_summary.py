@@ -341,3 +341,19 @@ def test_a_refund_waiting_for_a_supervisor_says_so_not_handed_over_sooner() -> N
     assert (
         head == "Why: asked for what the assistant may not do alone at turn 3: a supervisor decides"
     )
+
+
+def test_the_assistants_actions_on_orders_are_part_of_what_was_tried() -> None:
+    actions = [
+        {"turn": 2, "action": "refund", "order_number": "HL-100152", "amount_cents": 8999,
+         "currency": "USD", "result": "issued"},
+        {"turn": 4, "action": "refund", "order_number": "HL-100110", "amount_cents": 24000,
+         "currency": "USD", "result": "needs_approval"},
+        {"turn": 5, "action": "cancel", "order_number": "HL-100198", "result": "refused"},
+        "not a record",
+    ]  # fmt: skip
+    assert tried_line([], actions) == (
+        "Tried: refund of $89.99 on HL-100152 issued (turn 2); refund of $240.00 on HL-100110 "
+        "needs a supervisor's approval (turn 4); cancellation on HL-100198 refused (turn 5)"
+    )
+    assert tried_line([]) == "Tried: no help-centre article was shown"
