@@ -67,6 +67,8 @@ def build_ticket(
     context = extract_context(turns, nlp, catalogue)
     created = iso_utc(now)
     why = why_it_escalated(turns, record)
+    actions = conversation.slots.get(ORDER_ACTIONS_SLOT)
+    summary = summarise(turns, conversation.articles_shown, context, record, actions)
     return Ticket(
         ticket_id=ticket_id,
         conversation_id=conversation_id,
@@ -79,13 +81,7 @@ def build_ticket(
         context=context,
         slots=conversation.slots,
         escalation_decision=record,
-        summary=summarise(
-            turns,
-            conversation.articles_shown,
-            context,
-            record,
-            conversation.slots.get(ORDER_ACTIONS_SLOT),
-        ),
+        summary=summary,
         routing=None,
         status="new",
         status_history=(
