@@ -13,6 +13,7 @@ test_zz_outage.py does for other parts), so the package's later tests find the s
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -26,7 +27,7 @@ from commerce.policy import load_policy
 from handoff.privacy.identity import sign_customer
 from handoff.routing.agents_config import load_agents_config
 from handoff.routing.config import load_routing_config
-from order_service.seed_plans import CASE_PLANS, CASES, CUSTOMERS
+from order_service.seed_plans import CASE_PLANS, CASES, CUSTOMERS, RANDOM_SEED, everyday_plans
 from service.agents import issue_token
 from service.settings import AgentCliSettings
 from stack.restarts import RestartPolicy
@@ -56,8 +57,16 @@ ORDER_WORDS = (
 )
 
 
+# Every sample order's plan: the named cases, and the everyday orders by their number.
+PLANS = {
+    **CASE_PLANS,
+    **{plan.number: plan for plan in everyday_plans(random.Random(RANDOM_SEED))},
+}
+
+
 def email_of(case: str) -> str:
-    return CUSTOMERS[CASE_PLANS[case].customer][1]
+    """The email of a named case's order, or of an everyday order (by its number)."""
+    return CUSTOMERS[PLANS[case].customer][1]
 
 
 def bot_texts(customer: Transcript) -> str:
@@ -344,18 +353,19 @@ async def test_a_return_after_the_window_is_refused_with_the_reason(
 
 async def delivered_order(shop: Shop, over_the_limit: bool) -> tuple[str, str, dict[str, Any]]:
     """A delivered sample order with something left to refund, within the assistant's limit or
-    over it, that no other test here changes: (case, number, order). Chosen from what the shop
+    over it, that no other test here changes: (case - a case name or an everyday order's number,
+    number, order). Chosen from what the shop
     says now (high_value first for over the limit), so a refund made earlier in the e2e run
     does not leave a test without a refund to ask for."""
     limit = load_policy().refund_limit_cents(None)
     changed_here = ("delivered_recently", "placed")
-    for case in sorted(CASES, key=lambda case: case != "high_value"):
+    for case in sorted(PLANS, key=lambda case: case != "high_value"):
         if case in changed_here:
             continue
-        order = await shop.order(CASES[case])
+        order = await shop.order(PLANS[case].number)
         left = order["refundable_cents"]
         if order["status"] == "delivered" and left > 0 and (left > limit) == over_the_limit:
-            return case, CASES[case], order
+            return case, PLANS[case].number, order
     side = "over" if over_the_limit else "up to"
     raise AssertionError(f"no delivered sample order with a refund {side} {limit} cents")
 
