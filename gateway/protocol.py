@@ -143,6 +143,8 @@ def outbox_message(entry: Mapping[str, str]) -> dict[str, Any] | None:
         "escalated": "Your chat was passed to a supervisor; someone will be with you shortly.",
         "resolved": f"{name} closed the chat. Thanks for contacting us!",
         "handed_back": f"{name} handed the chat back to the assistant.",
+        "requeued": f"{name} had to step away, so your chat is back in the queue; the next "
+        "free person will pick it up and can see the whole conversation.",
     }
     notice = notices.get(kind)
     if notice is None:

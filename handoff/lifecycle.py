@@ -21,6 +21,7 @@ from handoff.vocabulary import CSAT_RATINGS, MAX_CSAT_COMMENT_CHARS
 
 CUSTOMER = "customer"
 WATCHDOG = "sla-watchdog"
+ASSIGNMENT_WATCHDOG = "assignment-watchdog"
 ASSISTANT = "assistant"
 
 
@@ -36,13 +37,29 @@ class NotAllowed(TransitionError):
     """The agent may not make this change (someone else owns the ticket)."""
 
 
-def assign(record: TicketRecord, agent_id: str, *, now: datetime, by: str) -> TicketRecord:
-    """A waiting ticket goes to `agent_id` (claimed by them, or chosen by the assistant)."""
+def assign(
+    record: TicketRecord, agent_id: str, *, now: datetime, by: str, why: str = ""
+) -> TicketRecord:
+    """A waiting ticket goes to `agent_id` (claimed by them, or chosen by the assistant;
+    `why`: what made the assistant offer it now, e.g. "maya came online")."""
     if record.status != "waiting":
         owner = f" by {record.agent_id}" if record.agent_id else ""
         raise Conflict(f"ticket {record.ticket_id} is already {record.status}{owner}")
-    ticket = record.ticket.with_status("assigned", at=now, by=by, note=f"assigned to {agent_id}")
+    note = f"assigned to {agent_id}" + (f" ({why})" if why else "")
+    ticket = record.ticket.with_status("assigned", at=now, by=by, note=note)
     return replace(record, ticket=ticket, agent_id=agent_id)
+
+
+def requeue(record: TicketRecord, agent_id: str, why: str, *, now: datetime) -> TicketRecord:
+    """Assignment follows the agents: the chat of an agent who stayed away goes back to its
+    team's queue (at its place: priority, then age), while the customer still waits for a
+    reply. Checked again inside the store's transaction, so a reply that lands first wins."""
+    if record.status != "assigned" or record.agent_id != agent_id:
+        raise Conflict(f"ticket {record.ticket_id} is no longer {agent_id}'s")
+    if not record.awaits_agent_reply:
+        raise Conflict(f"ticket {record.ticket_id} does not wait for {agent_id}'s reply")
+    ticket = record.ticket.with_status("waiting", at=now, by=ASSIGNMENT_WATCHDOG, note=why)
+    return replace(record, ticket=ticket, agent_id=None)
 
 
 def go_offline(

@@ -18,7 +18,7 @@ from typing import Any, Literal, cast
 
 from handoff.routing.config import Priority
 from handoff.routing.sla import SLA_KINDS, breach_key
-from handoff.ticket.model import Routing, Ticket
+from handoff.ticket.model import AgentTurn, CustomerTurn, Routing, Ticket
 from handoff.vocabulary import OPEN_TICKET_STATUSES
 from infra.clock import parse_time
 
@@ -122,6 +122,18 @@ class TicketRecord:
             if change.status == "assigned" and change.note and change.note.startswith("assigned"):
                 return parse_time(change.at)
         return None
+
+    @property
+    def awaits_agent_reply(self) -> bool:
+        """The customer waits for the agent's reply: their message is the latest in the
+        transcript (the assistant's words do not count), so a chat no agent has answered yet
+        waits too; after an agent's reply it waits only once the customer writes again."""
+        for turn in reversed(self.ticket.transcript):
+            if isinstance(turn, CustomerTurn):
+                return True
+            if isinstance(turn, AgentTurn):
+                return False
+        return False
 
     @property
     def conversation_state(self) -> ConversationState:

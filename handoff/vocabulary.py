@@ -38,6 +38,7 @@ TRANSFERRED = "transferred"
 ESCALATED = "escalated"
 RESOLVED = "resolved"
 HANDED_BACK = "handed_back"
+REQUEUED = "requeued"
 OUTBOX_EVENTS = (
     AGENT_MESSAGE,
     ASSISTANT_ANSWER,
@@ -46,11 +47,13 @@ OUTBOX_EVENTS = (
     ESCALATED,
     RESOLVED,
     HANDED_BACK,
+    REQUEUED,
 )
 """The kinds of entry in a conversation's outbox, what reaches the customer from outside Rasa's
 answers: an agent's message, the assistant's answer after a hand-back (`bot`), or a notice of
-what an agent did (joined, transferred, escalated, resolved, handed back). The gateway passes
-the kind on as `bot_uttered`'s `event`."""
+what an agent did (joined, transferred, escalated, resolved, handed back) or of the chat going
+back to the queue because its agent stayed away (`requeued`). The gateway passes the kind on as
+`bot_uttered`'s `event`."""
 
 AGENT_PRESENCES = ("online", "away", "offline")
 """What an agent tells the desk about themselves; only `online` agents are offered chats."""

@@ -1,8 +1,9 @@
 """The service's aiohttp application factory (loopback-only for now): the middlewares, the
 routes (service/routes.py), and what is opened and closed with the app in its cleanup_ctx
-(Redis, the knowledge base and its watcher, the handoff desk and its SLA watchdog, the QA
-review desk, the outcome watchdog, the analytics' outcome cache and its follower, the shop's
-connector, the order desk, its actions and their audit log when a shop is configured)."""
+(Redis, the knowledge base and its watcher, the handoff desk and its SLA and assignment
+watchdogs, the QA review desk, the outcome watchdog, the analytics' outcome cache and its
+follower, the shop's connector, the order desk, its actions and their audit log when a shop is
+configured)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from outcomes import store as outcome_store
 from review import store as review_store
 from review.replay import load_decider
 from review.sampling import load_sampling_rules
-from service import outcome_watchdog, sla_watchdog
+from service import assignment_watchdog, outcome_watchdog, sla_watchdog
 from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.desk import HandoffDesk, RasaEndpoint
 from service.desk.analytics import Analytics
@@ -158,7 +159,7 @@ def _handoff(
     settings: Settings, nlp_factory: Callable[[], Nlp | None], clock: Clock
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """Routing rules, agents, the handoff store, spaCy (loaded in a worker thread) and the SLA
-    watchdog, which is cancelled cleanly on shutdown."""
+    and assignment watchdogs, which are cancelled cleanly on shutdown."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         routing = load_routing_config(settings.routing_file)
@@ -176,13 +177,17 @@ def _handoff(
         )
         desk.metrics = app[METRICS]
         app[HANDOFF] = desk
-        watchdog = asyncio.create_task(
-            sla_watchdog.run(desk, settings.sla_watchdog_interval, settings.handoff_purge_interval)
-        )
+        interval, grace = settings.sla_watchdog_interval, settings.handoff_requeue_after_seconds
+        watchdogs = [
+            asyncio.create_task(sla_watchdog.run(desk, interval, settings.handoff_purge_interval)),
+            asyncio.create_task(assignment_watchdog.run(desk, interval, timedelta(seconds=grace))),
+        ]
         yield
-        watchdog.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watchdog
+        for watchdog in watchdogs:
+            watchdog.cancel()
+        for watchdog in watchdogs:
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
         await store.close()
 
     return context

@@ -138,6 +138,9 @@ class Settings:
     handoff_retention_days: int = 90
     sla_watchdog_interval: float = 5.0
     handoff_purge_interval: float = 3600.0
+    handoff_requeue_after_seconds: float = 120.0
+    """An agent away or offline this long gives up the chats waiting for their reply (0: never;
+    service/desk/assignment.py)."""
     rasa_url: str = "http://127.0.0.1:5005"
     """Rasa's server on loopback: a hand-back is told to it through its REST webhook."""
     rasa_timeout: float = 15.0
@@ -204,6 +207,7 @@ class Settings:
             handoff_retention_days=int(number("HANDOFF_RETENTION_DAYS", "90", int, 1, 3650)),
             sla_watchdog_interval=number("SLA_WATCHDOG_INTERVAL", "5", float, 0.05, 300.0),
             handoff_purge_interval=number("HANDOFF_PURGE_INTERVAL", "3600", float, 1.0, 86400.0),
+            handoff_requeue_after_seconds=_requeue_after(read),
             rasa_url=rasa_url,
             rasa_timeout=number("HANDOFF_RASA_TIMEOUT", "15", float, 0.1, 120.0),
             outcomes=OutcomeSettings.from_env(read, token),
@@ -245,6 +249,12 @@ def _handoff_files(read: EnvReader) -> dict[str, Path]:
         if not path.is_file():
             read.add(f"{name}={str(path)!r} is not a file")
     return files
+
+
+def _requeue_after(read: EnvReader) -> float:
+    """HANDOFF_REQUEUE_AFTER_SECONDS: the grace period of an away or offline agent's waiting
+    chats (0: they are never requeued)."""
+    return read.number("HANDOFF_REQUEUE_AFTER_SECONDS", "120", float, 0.0, 86400.0)
 
 
 def _kb_thresholds(read: EnvReader) -> tuple[float, float]:

@@ -11,6 +11,9 @@ keeps them (in Redis) and `now`.
   skill is online, but every one of them is busy), or offline: the team is closed or nobody
   with the skill is online. Offline is said honestly, with a follow-up promise at the time the
   first-response SLA would fall due counting only open hours ("by 8:30 AM ET tomorrow").
+- `absent_too_long`: assignment follows the agents - an agent away or offline for longer than
+  the grace period no longer holds a chat whose customer waits for their reply (the caller
+  requeues it; docs/handoff.md, "Assignment that follows the agents").
 """
 
 from __future__ import annotations
@@ -101,6 +104,26 @@ def plan_handoff(
         f"repeat anything; someone will reply by {promise_time(follow_up_by, schedule, now)}."
     )
     return HandoffPlan("offline", team, None, is_open, len(online), follow_up_by, message)
+
+
+def absent_too_long(
+    presence: Presence,
+    absent_since: datetime | None,
+    assigned_at: datetime | None,
+    now: datetime,
+    grace: timedelta,
+) -> bool:
+    """Whether a chat's owner has been away from it for longer than `grace` (zero: never).
+
+    The absence runs from the later of the agent leaving (away or offline; kept from the first
+    of the two) and their taking this chat: an agent who claims a chat while marked away has it
+    for a whole grace period before it goes back to the queue."""
+    if presence == "online" or grace <= timedelta(0):
+        return False
+    starts = [moment for moment in (absent_since, assigned_at) if moment is not None]
+    if not starts:
+        return False
+    return now - max(starts) > grace
 
 
 def promise_time(moment: datetime, schedule: Schedule, now: datetime) -> str:

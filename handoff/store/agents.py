@@ -3,7 +3,10 @@
 Who the agents are (name, teams, capacity) comes from the agents file
 (handoff/routing/agents_config.py); Redis keeps only what changes. A token is stored as its SHA-256:
 the token itself is shown once by the CLI that issues it and never stored or logged. Issuing a
-new token revokes the agent's previous one. Keys: handoff:agent:{id} (hash),
+new token revokes the agent's previous one. `absent_since` is when the agent last left (went
+away or offline from online or from never having said); away -> offline keeps it, online drops
+it: the grace period before their waiting chats are requeued counts from there. Keys:
+handoff:agent:{id} (hash),
 handoff:agent:{id}:tickets (set of open ticket ids), handoff:agent_tokens (hash from token
 hash to agent id).
 """
@@ -34,6 +37,8 @@ class AgentState:
     open_tickets: frozenset[str]
     last_assigned_at: datetime | None = None
     presence_at: str | None = None
+    absent_since: datetime | None = None
+    """When the agent left (away or offline), None while online or when they never said."""
 
     @property
     def load(self) -> int:
@@ -64,10 +69,15 @@ class RedisAgentStore(AgentStore):
     async def set_presence(self, agent_id: str, presence: Presence, now: datetime) -> None:
         if presence not in AGENT_PRESENCES:
             raise ValueError(f"presence must be one of {', '.join(AGENT_PRESENCES)}")
+        key = keys.agent(agent_id)
         async with guard():
-            await self._redis.hset(
-                keys.agent(agent_id), mapping={"presence": presence, "presence_at": now.isoformat()}
-            )
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hset(key, mapping={"presence": presence, "presence_at": now.isoformat()})
+            if presence == "online":
+                pipe.hdel(key, "absent_since")
+            else:
+                pipe.hsetnx(key, "absent_since", now.isoformat())
+            await pipe.execute()
 
     async def states(self, agent_ids: list[str]) -> dict[str, AgentState]:
         """Every asked agent's state; an agent never seen is offline with no chats."""
@@ -81,12 +91,13 @@ class RedisAgentStore(AgentStore):
         for index, agent_id in enumerate(agent_ids):
             fields, open_tickets = rows[2 * index], rows[2 * index + 1]
             presence = fields.get("presence", "offline")
-            assigned = fields.get("last_assigned_at")
+            assigned, absent = fields.get("last_assigned_at"), fields.get("absent_since")
             states[agent_id] = AgentState(
                 presence=presence if presence in AGENT_PRESENCES else "offline",
                 open_tickets=frozenset(open_tickets),
                 last_assigned_at=datetime.fromisoformat(assigned) if assigned else None,
                 presence_at=fields.get("presence_at"),
+                absent_since=datetime.fromisoformat(absent) if absent else None,
             )
         return states
 

@@ -15,8 +15,8 @@ knowledge base `kb:`). One function per key, so the layout is readable in one pl
     handoff:escalation:{ticket_id}          string what incident detection needs of a ticket
     handoff:incidents:open                  zset   open incidents, score last escalation
     handoff:incident:{incident_id}          string the incident (ticket ids, customers, ...)
-    handoff:agent:{agent_id}                hash   presence, presence_at, last_assigned_at,
-                                                   token_sha256
+    handoff:agent:{agent_id}                hash   presence, presence_at, absent_since,
+                                                   last_assigned_at, token_sha256
     handoff:agent:{agent_id}:tickets        set    open tickets the agent owns (their load)
     handoff:agent_tokens                    hash   sha256(token) -> agent id
     handoff:handling:{team}                 list   recent handling times in seconds

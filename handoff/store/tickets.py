@@ -167,6 +167,11 @@ class TicketStore(abc.ABC):
         """(how many wait, the first `limit` ticket ids in the order they will be taken)."""
 
     @abc.abstractmethod
+    async def queue_heads(self, teams: Sequence[str], limit: int) -> list[str]:
+        """The first `limit` waiting tickets of several teams together, in the order they will
+        be taken (priority, then age: queue scores compare across teams)."""
+
+    @abc.abstractmethod
     async def team_ticket_ids(self, team: str, limit: int) -> list[str]:
         """The team's tickets, newest first."""
 
@@ -300,6 +305,15 @@ class RedisTicketStore(TicketStore):
             pipe.zrange(keys.queue(team), 0, limit - 1)
             size, ticket_ids = await pipe.execute()
         return int(size), list(ticket_ids)
+
+    async def queue_heads(self, teams: Sequence[str], limit: int) -> list[str]:
+        async with guard():
+            pipe = self._redis.pipeline(transaction=False)
+            for team in teams:
+                pipe.zrange(keys.queue(team), 0, limit - 1, withscores=True)
+            rows = await pipe.execute()
+        heads = sorted((score, ticket_id) for row in rows for ticket_id, score in row)
+        return [ticket_id for _, ticket_id in heads[:limit]]
 
     async def team_ticket_ids(self, team: str, limit: int) -> list[str]:
         async with guard():

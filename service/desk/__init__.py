@@ -8,6 +8,9 @@ returns; what the desk refuses becomes an HTTP answer in one place (service/erro
     surveys.py         the survey's rules (CSAT and effort): who may be asked, about whom
     agent_actions.py   the agent's side: presence, queues, tickets, claim, reply, note,
                        transfer, escalate, resolve, hand_back
+    assignment.py      assignment that follows the agents: the next waiting ticket for an
+                       agent who comes online or frees a slot; an absent agent's waiting chats
+                       requeued (the assignment watchdog, service/assignment_watchdog.py)
     rasa_hand_back.py  after resolve and hand_back: tell Rasa, deliver its answer
     outlook.py         what the customer is told about a ticket (position, wait, who, when)
     errors.py          what the desk refuses

@@ -5,8 +5,10 @@ Every change is a transition of handoff/lifecycle.py on a ticket the agent may s
 or their own), run atomically by the store with what the customer is told (an outbox entry of
 handoff.vocabulary.OUTBOX_EVENTS) and recorded in the ticket's status history with who and when.
 A transferred or escalated ticket is placed again; a resolved or handed-back one records its
-handling time and is told to Rasa (rasa_hand_back.py). Replies and notes are masked like the
-customer's messages; nothing an agent types is logged.
+handling time and is told to Rasa (rasa_hand_back.py). An agent who comes online, or frees a
+slot (resolve, hand back, transfer or escalate away), takes the next waiting ticket of their
+teams (assignment.py). Replies and notes are masked like the customer's messages; nothing an
+agent types is logged.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from handoff.vocabulary import (
     TICKET_STATUSES,
     TRANSFERRED,
 )
-from service.desk.base import DeskBase, Step
+from service.desk.assignment import Assignment
+from service.desk.base import Step
 from service.desk.errors import InvalidRequest, NotFound
 from service.desk.rasa_hand_back import tell_rasa
 
@@ -46,7 +49,7 @@ class TeamQueue:
     next: list[TicketRecord]
 
 
-class AgentActions(DeskBase):
+class AgentActions(Assignment):
     async def agent_for_token(self, token: str) -> AgentProfile | None:
         """The agent of the agents file whose token this is; None for a wrong or revoked one."""
         agent_id = await self.store.agents.agent_for_token(token)
@@ -55,6 +58,8 @@ class AgentActions(DeskBase):
     async def set_presence(self, agent: AgentProfile, presence: Presence) -> None:
         await self.store.agents.set_presence(agent.id, presence, self.now())
         log.info("agent %s is %s", agent.id, presence)
+        if presence == "online":
+            await self.offer_after(agent, f"{agent.id} came online")
 
     async def agent_state(self, agent: AgentProfile) -> AgentState:
         """The agent's presence and open tickets."""
@@ -125,7 +130,9 @@ class AgentActions(DeskBase):
             return lifecycle.transfer(record, agent.id, team, now=self.now(), config=self.routing)
 
         record = await self._act("transfer", agent, ticket_id, transferred, TRANSFERRED)
-        return await self.place(record, self.now(), may_go_offline=False)
+        placed = await self.place(record, self.now(), may_go_offline=False)
+        await self.offer_after(agent, f"{agent.id} transferred {ticket_id}")
+        return placed
 
     async def escalate(self, agent: AgentProfile, ticket_id: str, reason: str) -> TicketRecord:
         """Hierarchical escalation: to the supervisors, placed there again."""
@@ -136,7 +143,9 @@ class AgentActions(DeskBase):
             )
 
         record = await self._act("escalate", agent, ticket_id, escalated, ESCALATED)
-        return await self.place(record, self.now(), may_go_offline=False)
+        placed = await self.place(record, self.now(), may_go_offline=False)
+        await self.offer_after(agent, f"{agent.id} escalated {ticket_id}")
+        return placed
 
     async def resolve(
         self, agent: AgentProfile, ticket_id: str, code: str, *, escalation_needed: bool = True
@@ -154,6 +163,7 @@ class AgentActions(DeskBase):
 
         record = await self._act("resolve", agent, ticket_id, resolved, RESOLVED)
         await self._record_handling_time(record)
+        await self.offer_after(agent, f"{agent.id} resolved {ticket_id}")
         return await tell_rasa(self.store.tickets, self.rasa, record, self.clock)
 
     async def hand_back(self, agent: AgentProfile, ticket_id: str) -> TicketRecord:
@@ -164,6 +174,7 @@ class AgentActions(DeskBase):
 
         record = await self._act("hand_back", agent, ticket_id, handed_back, HANDED_BACK)
         await self._record_handling_time(record)
+        await self.offer_after(agent, f"{agent.id} handed back {ticket_id}")
         return await tell_rasa(self.store.tickets, self.rasa, record, self.clock)
 
     async def _act(

@@ -4,7 +4,9 @@ customer what an agent did, one change of a ticket by id, and placing a waiting 
 
 Placing (`place`): a waiting ticket is offered to the least-loaded online agent with the skill;
 else it waits in its team queue; else (team closed, nobody online) it goes offline with a
-follow-up promise. A new ticket, a transferred or escalated one and a breached one are placed.
+follow-up promise. A new ticket, a transferred or escalated one, a breached one and a requeued
+one are placed. The other way round, an agent who comes online or frees a slot takes the next
+waiting ticket (service/desk/assignment.py); both assign with `assign_to`.
 """
 
 from __future__ import annotations
@@ -126,25 +128,48 @@ class DeskBase:
         def offline(record: TicketRecord) -> TicketRecord:
             return lifecycle.go_offline(record, follow_up_by, why, now=now)
 
-        return await self.store.tickets.update(ticket_id, offline)
+        try:
+            return await self.store.tickets.update(ticket_id, offline)
+        except lifecycle.Conflict:  # taken meanwhile (a claim, or an agent's free slot)
+            current = await self.store.tickets.get(ticket_id)
+            if current is None:
+                raise
+            return current
 
     async def _assign(self, ticket_id: str, agent: Agent, now: datetime) -> TicketRecord | None:
         """The ticket assigned to `agent`; None when the agent filled up meanwhile (try again);
         the ticket as it is when someone else took it first."""
-
-        def assign(record: TicketRecord) -> TicketRecord:
-            return lifecycle.assign(record, agent.id, now=now, by="assistant")
-
-        def joined(record: TicketRecord) -> dict[str, str]:
-            return self.agent_event(AGENT_JOINED, record, agent.id)
-
         try:
-            record = await self.store.tickets.update(
-                ticket_id, assign, capacity=(agent.id, agent.max_concurrent), outbox=joined
-            )
+            return await self.assign_to(ticket_id, agent.id, agent.max_concurrent, now)
         except AtCapacity:
             return None
         except lifecycle.Conflict:
             return await self.store.tickets.get(ticket_id)
-        await self.store.agents.mark_assigned(agent.id, now)
+
+    async def assign_to(
+        self,
+        ticket_id: str,
+        agent_id: str,
+        max_concurrent: int,
+        now: datetime,
+        *,
+        why: str = "",
+        teams: frozenset[str] | None = None,
+    ) -> TicketRecord:
+        """The assistant assigns a waiting ticket (of one of `teams`, when given) to the agent,
+        in one transaction with their capacity and the customer's "X joined the chat". Raises
+        AtCapacity, Conflict (taken, or moved to another team, meanwhile) or LookupError."""
+
+        def assign(record: TicketRecord) -> TicketRecord:
+            if teams is not None and record.team not in teams:
+                raise lifecycle.Conflict(f"ticket {record.ticket_id} is now team {record.team}'s")
+            return lifecycle.assign(record, agent_id, now=now, by=lifecycle.ASSISTANT, why=why)
+
+        def joined(record: TicketRecord) -> dict[str, str]:
+            return self.agent_event(AGENT_JOINED, record, agent_id)
+
+        record = await self.store.tickets.update(
+            ticket_id, assign, capacity=(agent_id, max_concurrent), outbox=joined
+        )
+        await self.store.agents.mark_assigned(agent_id, now)
         return record

@@ -63,6 +63,13 @@ def test_outbox_entries_become_agent_messages_and_notices() -> None:
     assert protocol.outbox_message({"type": "something_new"}) is None
 
 
+def test_a_requeued_chat_is_a_notice_that_names_who_stepped_away() -> None:
+    shown = protocol.outbox_message({"type": "requeued", "agent_name": "Maya Okafor"})
+    assert shown is not None
+    assert (shown["sender"], shown["event"]) == ("system", "requeued")
+    assert shown["text"].startswith("Maya Okafor had to step away, so your chat is back in the")
+
+
 @pytest.mark.parametrize("kind", OUTBOX_EVENTS)
 def test_every_kind_of_outbox_entry_reaches_the_customer(kind: str) -> None:
     shown = protocol.outbox_message({"type": kind, "text": "Hello", "agent_name": "Maya"})

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from handoff import lifecycle
+from handoff.customer_messages import add_customer_message
 from handoff.routing.config import load_routing_config
 from handoff.routing.rules import RoutingRequest, route
 from handoff.routing.sla import Breach, TicketClock, re_escalate
@@ -193,3 +194,36 @@ def test_only_a_resolved_chat_is_rated_and_the_rating_is_checked() -> None:
     with pytest.raises(lifecycle.TransitionError, match="at most 1000"):
         lifecycle.record_csat(resolved, 3, "x" * 1001, now=NOW)
     assert lifecycle.record_csat(resolved, 3, "   ", now=NOW).csat.comment is None  # type: ignore[union-attr]
+
+
+def test_a_chat_waits_for_the_agents_reply_while_the_customer_spoke_last() -> None:
+    record = claimed()
+    assert record.awaits_agent_reply  # assigned, never answered
+    answered = lifecycle.reply(record, "priya", "Let's reset it.", now=NOW)
+    assert not answered.awaits_agent_reply
+    again = add_customer_message(answered, "still blinking", now=NOW + timedelta(minutes=1))
+    assert again.awaits_agent_reply
+
+
+def test_an_absent_agents_unanswered_chat_goes_back_to_the_queue_with_why() -> None:
+    why = "requeued: priya has been away for longer than 120 s"
+    later = NOW + timedelta(minutes=5)
+    requeued = lifecycle.requeue(claimed(), "priya", why, now=later)
+    assert (requeued.status, requeued.agent_id, requeued.conversation_state) == (
+        "waiting",
+        None,
+        "waiting",
+    )
+    change = requeued.ticket.status_history[-1]
+    assert (change.status, change.by, change.note) == ("waiting", "assignment-watchdog", why)
+    taken = lifecycle.assign(requeued, "sam", now=later, by="assistant", why="sam came online")
+    assert taken.ticket.status_history[-1].note == "assigned to sam (sam came online)"
+    assert taken.assigned_at == later
+
+    answered = lifecycle.reply(claimed(), "priya", "On it.", now=NOW)
+    with pytest.raises(lifecycle.Conflict, match="does not wait for priya's reply"):
+        lifecycle.requeue(answered, "priya", why, now=later)
+    with pytest.raises(lifecycle.Conflict, match="no longer sam's"):
+        lifecycle.requeue(claimed(), "sam", why, now=later)
+    with pytest.raises(lifecycle.Conflict):
+        lifecycle.requeue(requeued, "priya", why, now=later)  # requeued already: once

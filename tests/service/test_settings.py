@@ -61,13 +61,18 @@ def test_handoff_settings_are_validated_with_the_rest() -> None:
                 "HANDOFF_RETENTION_DAYS": "0",
                 "SLA_WATCHDOG_INTERVAL": "soon",
                 "AGENTS_FILE": "/nowhere/agents.yml",
+                "HANDOFF_REQUEUE_AFTER_SECONDS": "-1",
             }
         )
     message = str(caught.value)
-    for name in ("HANDOFF_RETENTION_DAYS", "SLA_WATCHDOG_INTERVAL", "AGENTS_FILE"):
+    names = ("HANDOFF_RETENTION_DAYS", "SLA_WATCHDOG_INTERVAL", "AGENTS_FILE")
+    for name in (*names, "HANDOFF_REQUEUE_AFTER_SECONDS"):
         assert name in message
     defaults = Settings.from_env({"SERVICE_TOKEN": "t" * 32})
     assert (defaults.handoff_retention_days, defaults.sla_watchdog_interval) == (90, 5.0)
+    assert defaults.handoff_requeue_after_seconds == 120.0
+    never = Settings.from_env({"SERVICE_TOKEN": "t" * 32, "HANDOFF_REQUEUE_AFTER_SECONDS": "0"})
+    assert never.handoff_requeue_after_seconds == 0.0
     assert defaults.agents_file.name == "agents.yml"
 
 

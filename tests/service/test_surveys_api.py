@@ -156,8 +156,8 @@ async def test_an_agent_resolved_chat_is_surveyed_and_its_csat_goes_on_the_ticke
     refused = await call(client, "POST", survey_path("conv-agent"), 409, json={"csat": 5})
     maya = await agent_headers(redis_url, "maya")
     path = f"/agent/tickets/{ticket.ticket_id}"
+    # going online hands maya the waiting billing chat (service/desk/assignment.py)
     await call(client, "PUT", "/agent/presence", 200, json={"presence": "online"}, headers=maya)
-    await call(client, "POST", f"{path}/claim", 200, headers=maya)
     await call(
         client, "POST", f"{path}/resolve", 200, json={"resolution_code": "answered"}, headers=maya
     )

@@ -6,7 +6,14 @@ from datetime import datetime, timedelta
 from typing import get_args
 from zoneinfo import ZoneInfo
 
-from handoff.routing.assignment import Agent, Presence, choose_agent, plan_handoff, promise_time
+from handoff.routing.assignment import (
+    Agent,
+    Presence,
+    absent_too_long,
+    choose_agent,
+    plan_handoff,
+    promise_time,
+)
 from handoff.routing.config import load_routing_config
 from handoff.vocabulary import AGENT_PRESENCES
 
@@ -108,3 +115,29 @@ def test_the_promise_names_the_day_when_it_is_not_today_or_tomorrow() -> None:
 
 def test_an_agents_presence_is_one_of_the_vocabularys() -> None:
     assert get_args(Presence) == AGENT_PRESENCES
+
+
+def test_an_absent_agent_keeps_a_chat_for_the_grace_period_and_not_longer() -> None:
+    grace = timedelta(minutes=2)
+    left = TUESDAY_10AM
+    assigned = left - timedelta(hours=1)
+
+    def absent(presence: Presence, after: timedelta, since: datetime | None = left) -> bool:
+        return absent_too_long(presence, since, assigned, left + after, grace)
+
+    assert not absent("away", timedelta(minutes=2))  # exactly the grace period: not yet
+    assert absent("away", timedelta(minutes=2, seconds=1))
+    assert absent("offline", timedelta(minutes=2, seconds=1))
+    assert not absent("online", timedelta(hours=5))
+    assert not absent_too_long("away", left, assigned, left + timedelta(hours=5), timedelta(0))
+
+
+def test_the_absence_counts_from_the_later_of_leaving_and_taking_the_chat() -> None:
+    grace = timedelta(minutes=2)
+    left = TUESDAY_10AM
+    taken = left + timedelta(minutes=10)  # claimed while marked away
+    assert not absent_too_long("away", left, taken, taken + timedelta(minutes=1), grace)
+    assert absent_too_long("away", left, taken, taken + timedelta(minutes=3), grace)
+    # never said where they are (no absence recorded): the chat's own age counts
+    assert absent_too_long("offline", None, taken, taken + timedelta(minutes=3), grace)
+    assert not absent_too_long("offline", None, None, taken, grace)

@@ -56,6 +56,33 @@ async def test_queues_are_ordered_by_priority_then_age(store) -> None:  # type: 
     assert await store.tickets.queue_position(new) == 3
 
 
+async def test_the_heads_of_several_queues_come_in_the_order_they_are_taken(store) -> None:  # type: ignore[no-untyped-def]
+    old = record(HUB, "old", OPEN_HOURS)  # technical
+    vip = record(PAYMENT, "vip", OPEN_HOURS + timedelta(minutes=5), "c-vip", "vip")  # general
+    new = record(PAYMENT, "new", OPEN_HOURS + timedelta(minutes=2))
+    for each in (old, vip, new):
+        await store.tickets.add(each)
+
+    both = await store.tickets.queue_heads(["technical", "general"], 10)
+
+    assert both == ["tk-vip", "tk-old", "tk-new"]  # priority, then age, across the teams
+    assert await store.tickets.queue_heads(["technical", "general"], 1) == ["tk-vip"]
+    assert await store.tickets.queue_heads(["billing"], 10) == []
+
+
+async def test_an_absence_runs_from_leaving_online_and_ends_on_coming_back(store) -> None:  # type: ignore[no-untyped-def]
+    agents = store.agents
+    await agents.set_presence("priya", "away", OPEN_HOURS)
+    await agents.set_presence("priya", "offline", OPEN_HOURS + timedelta(minutes=5))
+    state = (await agents.states(["priya"]))["priya"]
+    assert (state.presence, state.absent_since) == ("offline", OPEN_HOURS)  # away -> offline
+    await agents.set_presence("priya", "online", OPEN_HOURS + timedelta(minutes=6))
+    assert (await agents.states(["priya"]))["priya"].absent_since is None
+    await agents.set_presence("priya", "away", OPEN_HOURS + timedelta(minutes=9))
+    back = (await agents.states(["priya"]))["priya"]
+    assert back.absent_since == OPEN_HOURS + timedelta(minutes=9)
+
+
 async def test_exactly_one_of_two_agents_claiming_at_once_gets_the_ticket(store) -> None:  # type: ignore[no-untyped-def]
     await store.tickets.add(record(HUB, "conv-1"))
 
