@@ -97,4 +97,4 @@ tune-escalation: setup ## Fit the escalation weights/thresholds to the verdicts 
 	@$(SERVICE_PY) -m benchmarks.escalation_tune
 
 clean: ## Remove virtual envs, trained models, caches and runtime data (var/)
-	rm -rf .venv bot/models var .pytest_cache .ruff_cache .mypy_cache
+	rm -rf .venv bot/models var .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -233,10 +233,13 @@ async def _body(request: web.Request) -> bytes | None | web.Response:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return _too_large()
     body = bytearray()
-    async for chunk in request.content.iter_chunked(16 * 1024):
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            return _too_large()
+    try:
+        async for chunk in request.content.iter_chunked(16 * 1024):
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                return _too_large()
+    except web.RequestPayloadError:  # e.g. a Content-Encoding the body is not in
+        return json_error(400, "the body could not be read as its Content-Encoding says")
     if not body.strip():
         return None
     return bytes(body)

@@ -33,7 +33,7 @@ import redis.asyncio as redis
 import socketio
 from aiohttp import web
 
-from gateway import packet_json, protocol
+from gateway import packet_json, packets, protocol
 from gateway.client_address import Network, client_address
 from gateway.console import setup_console
 from gateway.handoff_events import HandoffEvents
@@ -48,7 +48,7 @@ from handoff.store.conversations import ConversationPort, MessageNotDelivered, R
 from handoff.vocabulary import RESOLVED, WITH_PEOPLE
 from infra import redis_client
 from infra.clock import Clock, utc_now
-from infra.json_text import MAX_DEPTH, without_lone_surrogates
+from infra.json_text import without_lone_surrogates
 from infra.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
@@ -92,11 +92,13 @@ class Gateway:
         self.refresher: asyncio.Task[None] | None = None
         sio.on("connect", self.connect)
         sio.on("disconnect", self.disconnect)
-        sio.on("session_request", self.session_request)
-        sio.on("user_uttered", self.user_uttered)
-        sio.on("cancel_handoff", self.cancel_handoff)
-        sio.on("survey", self.survey)
-        sio.on(packet_json.REFUSED_EVENT, self.packet_refused)
+        events = {
+            "session_request": self.session_request,
+            "user_uttered": self.user_uttered,
+            "cancel_handoff": self.cancel_handoff,
+            "survey": self.survey,
+        }
+        packets.register(sio, events, self._error)  # malformed packets: gateway_error
 
     def start(self) -> None:
         """Start refreshing the status of waiting sessions (stopped by `close`)."""
@@ -174,10 +176,6 @@ class Gateway:
             except Exception:  # a defect of ours: logged, and the customer is not left in silence
                 log.exception("a message in conversation %s could not be handled", conversation_id)
                 await self._trouble(sid)
-
-    async def packet_refused(self, sid: str, *args: object) -> None:
-        log.warning("refused a socket.io packet nested deeper than %d levels", MAX_DEPTH)
-        await self._error(sid, "invalid_message", f"packets may nest at most {MAX_DEPTH} levels")
 
     async def cancel_handoff(self, sid: str, data: object = None) -> None:
         conversation_id = await self._confirmed_conversation(sid)
@@ -356,6 +354,7 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
         async_mode="aiohttp",
         cors_allowed_origins=list(settings.allowed_origins),
         max_http_buffer_size=64 * 1024,
+        serializer=packets.GatewayPacket,
         json=packet_json,
     )
     app = web.Application(client_max_size=64 * 1024)

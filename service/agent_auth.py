@@ -46,6 +46,8 @@ async def _agent_of(request: web.Request) -> AgentProfile:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme != "Bearer" or not token.strip():
         raise json_error(web.HTTPUnauthorized, "missing agent token")
+    if not token.isascii():  # tokens are URL-safe base64; other bytes cannot be one
+        raise json_error(web.HTTPUnauthorized, "wrong or revoked agent token")
     profile = await request.app[HANDOFF].agent_for_token(token.strip())
     if profile is None:
         raise json_error(web.HTTPUnauthorized, "wrong or revoked agent token")

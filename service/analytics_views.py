@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any
 
 from aiohttp import web
@@ -48,6 +48,9 @@ LIVE = ("within",)
 EXPORT_VIEWS = ("metrics", "conversations", "agents")
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 DEFAULT_WITHIN, MAX_WITHIN = 15, 24 * 60
+# datetime's range, less a day and a time zone's offset at each end (a series' days fit)
+FIRST_DAY, LAST_DAY = "0001-01-03", "9999-12-29"
+SPARE = timedelta(days=1)
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -172,7 +175,16 @@ def _start(request: web.Request, allowed: tuple[str, ...]) -> tuple[Analytics, d
 
 
 def _scope(analytics: Analytics, query: dict[str, str]) -> Scope:
-    return Scope(parse_window(query, analytics.now()), parse_filters(query, analytics.teams))
+    try:
+        window = parse_window(query, analytics.now())
+        # room for a series' days in any time zone
+        _ = (
+            window.start.astimezone(timezone.utc) - SPARE,
+            window.end.astimezone(timezone.utc) + SPARE,
+        )
+    except OverflowError:
+        raise QueryError(f"from and to must be dates from {FIRST_DAY} to {LAST_DAY}") from None
+    return Scope(window, parse_filters(query, analytics.teams))
 
 
 def _scope_json(scope: Scope) -> dict[str, Any]:

@@ -33,7 +33,10 @@ def token_auth(
     for_metrics = f"Bearer {metrics_token}".encode() if metrics_token else None
 
     def allowed(request: web.Request) -> bool:
-        given = request.headers.get("Authorization", "").encode()
+        try:  # the header's own bytes: aiohttp keeps bytes that are not UTF-8 as surrogates
+            given = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            return False
         if hmac.compare_digest(given, expected):
             return True
         return (

@@ -6,7 +6,8 @@ mistakes with a 4xx JSON error, never a 500:
 
     413  larger than the route's limit (96 KiB; a handoff's tracker 2 MiB)
     400  not sent as application/json, not UTF-8, not JSON (NaN and Infinity included),
-         nested deeper than MAX_DEPTH, or not a JSON object
+         nested deeper than MAX_DEPTH, not a JSON object, or not decodable as its
+         Content-Encoding (gzip, deflate) says
 
 Nesting is measured on the text before it is parsed, so a body like `[[[[...` never reaches
 the parser's recursion, and lone UTF-16 surrogates become U+FFFD (infra/json_text.py, which the
@@ -143,10 +144,13 @@ async def _read_body(request: web.Request, max_bytes: int) -> bytes:
     if request.content_length is not None and request.content_length > max_bytes:
         raise _too_large(max_bytes, request.content_length)
     data = bytearray()
-    while chunk := await request.content.read(CHUNK_BYTES):
-        data += chunk
-        if len(data) > max_bytes:
-            raise _too_large(max_bytes, len(data))
+    try:
+        while chunk := await request.content.read(CHUNK_BYTES):
+            data += chunk
+            if len(data) > max_bytes:
+                raise _too_large(max_bytes, len(data))
+    except web.RequestPayloadError:  # e.g. a Content-Encoding the body is not in
+        raise bad_request("the body could not be read as its Content-Encoding says") from None
     return bytes(data)
 
 

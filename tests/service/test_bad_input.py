@@ -210,3 +210,93 @@ async def test_a_tracker_whose_events_are_not_objects_is_a_400(service) -> None:
     body = {"conversation_id": "c1", "tracker": {"events": [[None, None]], "slots": {}}}
     response = await service.post("/handoff/tickets", json=body)
     assert 'an "events" list of objects' in await error_of(response, 400)
+
+
+# What the fuzzing found (tests/service/test_fuzz_openapi.py, docs/openapi.yaml)
+
+
+async def raw_request(client: Any, head: bytes, body: bytes = b"") -> tuple[int, str, bytes]:
+    """One request written byte for byte (an HTTP client would refuse or re-encode it): the
+    status, content type and body of the answer."""
+    import asyncio
+
+    url = client.make_url("")
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    writer.write(head + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    status_line, _, rest = answer.partition(b"\r\n")
+    headers, _, payload = rest.partition(b"\r\n\r\n")
+    content_type = next(
+        (
+            line.split(b":", 1)[1].strip().decode()
+            for line in headers.split(b"\r\n")
+            if line.lower().startswith(b"content-type:")
+        ),
+        "",
+    )
+    return int(status_line.split()[1]), content_type, payload
+
+
+NOT_UTF8_TOKEN = b"Authorization: Bearer \xe9t\xe9-\xff\r\n"
+
+
+@pytest.mark.parametrize("path", ["/kb/articles", "/metrics", "/agent/me"])
+async def test_a_token_that_is_not_utf8_is_a_401_not_a_500(service, path) -> None:  # type: ignore[no-untyped-def]
+    head = b"GET %s HTTP/1.1\r\nHost: x\r\n" % path.encode() + NOT_UTF8_TOKEN
+    status, content_type, body = await raw_request(service, head)
+    assert (status, content_type.split(";")[0]) == (401, "application/json"), body
+    assert b"token" in body
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_that_is_not_in_its_content_encoding_is_a_400(service, encoding) -> None:  # type: ignore[no-untyped-def]
+    headers = {"Content-Type": "application/json", "Content-Encoding": encoding}
+    response = await service.post("/kb/search", data=b'{"query": "hi"}', headers=headers)
+    assert "Content-Encoding" in await error_of(response, 400)
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        "from=9999-12-31&to=9999-12-31",
+        "from=9999-12-30T00:00&to=9999-12-30T23:00&tz=Etc/GMT%2B12",
+        "from=0001-01-01&to=0001-01-02&tz=Asia/Tokyo",
+        "from=0001-01-02T00:00%2B14:00&to=0001-01-02T05:00",
+    ],
+)
+async def test_a_window_at_the_end_of_the_calendar_is_a_400(service, redis_url, window) -> None:  # type: ignore[no-untyped-def]
+    supervisor = await agent_headers(redis_url, "dana")
+    for route in ("metrics", "series?metric=first_response_seconds&step=hour", "agents"):
+        sep = "&" if "?" in route else "?"
+        response = await service.get(
+            f"/agent/analytics/{route}{sep}window=custom&{window}", headers=supervisor
+        )
+        assert "from and to must be dates from 0001-01-03 to 9999-12-29" in await error_of(
+            response, 400
+        )
+    near = "window=custom&from=9999-12-29&to=9999-12-29&tz=Pacific/Kiritimati"
+    response = await service.get(
+        f"/agent/analytics/series?metric=containment&{near}", headers=supervisor
+    )
+    assert response.status == 200, await response.text()
+
+
+@pytest.mark.parametrize("path", ["/console/api/me", "/console/api/tickets/tk-1/note"])
+async def test_the_console_takes_a_token_that_is_not_utf8_as_a_wrong_one(gateway, path) -> None:  # type: ignore[no-untyped-def]
+    method = b"GET" if path.endswith("/me") else b"POST"
+    head = b"%s %s HTTP/1.1\r\nHost: x\r\n" % (method, path.encode()) + NOT_UTF8_TOKEN
+    status, content_type, body = await raw_request(gateway, head, b'{"text": "hi"}')
+    assert (status, content_type.split(";")[0]) == (401, "application/json"), body
+
+
+async def test_the_console_refuses_a_body_that_is_not_in_its_content_encoding(
+    gateway, priya
+) -> None:  # type: ignore[no-untyped-def]
+    headers = {**priya, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+    response = await gateway.post(
+        "/console/api/tickets/tk-1/note", data=b'{"text": "hi"}', headers=headers
+    )
+    assert "Content-Encoding" in await error_of(response, 400)
