@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import random
 import signal
 import socket
 import sys
@@ -30,11 +31,28 @@ class StackError(RuntimeError):
     pass
 
 
+FREE_PORTS = range(20000, 32000)
+"""Where free_port looks: below Linux's ephemeral range (32768-60999), so that an outgoing
+connection made between choosing a port and binding it cannot take it (a port the kernel hands
+out for `bind(0)` is an ephemeral one: a clean-clone run once lost the order service's that way)."""
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A port nobody listens on right now (for tests and benchmarks)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port nobody listens on right now, never the same one twice in a process (for tests and
+    benchmarks, which start their processes a few seconds after choosing)."""
+    for _ in range(500):
+        port = random.choice(FREE_PORTS)
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port in {FREE_PORTS.start}-{FREE_PORTS.stop - 1}")
 
 
 def port_is_free(port: int) -> bool:

@@ -182,3 +182,13 @@ async def test_a_killed_child_takes_its_workers_with_it_so_its_restart_gets_the_
             break
         await asyncio.sleep(0.1)
     assert not alive(second_worker)
+
+
+def test_free_ports_are_outside_the_ephemeral_range_and_never_handed_out_twice() -> None:
+    """An outgoing connection takes an ephemeral port (32768-60999 on Linux); a port chosen
+    there could be taken before the process binds it."""
+    from stack.supervisor import FREE_PORTS, free_port
+
+    ports = [free_port() for _ in range(50)]
+    assert len(set(ports)) == 50
+    assert all(port in FREE_PORTS and port < 32768 for port in ports)
