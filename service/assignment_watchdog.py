@@ -16,29 +16,15 @@ a ticket is assigned once.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from datetime import timedelta
 
-from infra.redis_client import RedisUnavailable
 from service.desk import HandoffDesk
-
-log = logging.getLogger(__name__)
+from service.watch_loop import every
 
 
 async def run(desk: HandoffDesk, interval: float, grace: timedelta) -> None:
     """Until cancelled: one `tick` every `interval` seconds."""
-    task = asyncio.current_task()
-    while True:
-        try:
-            await tick(desk, grace)
-        except RedisUnavailable as error:
-            log.warning("assignment watchdog: %s; trying again in %.1f s", error, interval)
-        except Exception:  # a bug must not stop every future requeue: log it, keep watching
-            log.exception("assignment watchdog: unexpected error; trying again in %.1f s", interval)
-        if task is not None and task.cancelling():
-            raise asyncio.CancelledError  # see service/sla_watchdog.py: stop as asked
-        await asyncio.sleep(interval)
+    await every(interval, lambda: tick(desk, grace), "assignment watchdog")
 
 
 async def tick(desk: HandoffDesk, grace: timedelta) -> tuple[int, int]:

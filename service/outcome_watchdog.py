@@ -23,7 +23,6 @@ there first, and a conversation active again meanwhile stays watched.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from outcomes.classify import classify_session, must_wait, session_tickets
 from outcomes.record import OutcomeRecord
 from outcomes.session import Session, read_sessions
 from outcomes.store import OutcomeStore
+from service.watch_loop import every
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -157,14 +157,4 @@ class OutcomeWatchdog:
 
 async def run(watchdog: OutcomeWatchdog, interval: float) -> None:
     """Until cancelled: settle idle conversations every `interval` seconds."""
-    task = asyncio.current_task()
-    while True:
-        try:
-            await watchdog.tick()
-        except RedisUnavailable as error:
-            log.warning("outcome watchdog: %s; trying again in %.1f s", error, interval)
-        except Exception:  # a bug must not stop every future record: log it, keep watching
-            log.exception("outcome watchdog: unexpected error; trying again in %.1f s", interval)
-        if task is not None and task.cancelling():
-            raise asyncio.CancelledError  # see service/sla_watchdog.py: stop as asked
-        await asyncio.sleep(interval)
+    await every(interval, watchdog.tick, "outcome watchdog")

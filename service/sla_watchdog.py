@@ -19,8 +19,8 @@ from handoff import lifecycle
 from handoff.routing.sla import Breach, SlaKind, TicketClock, re_escalate
 from handoff.ticket_record import RecordFormatError, TicketRecord
 from infra.clock import parse_time
-from infra.redis_client import RedisUnavailable
 from service.desk import HandoffDesk
+from service.watch_loop import every
 
 log = logging.getLogger(__name__)
 
@@ -28,24 +28,16 @@ log = logging.getLogger(__name__)
 async def run(desk: HandoffDesk, interval: float, purge_interval: float) -> None:
     """Until cancelled: check timers every `interval`, purge every `purge_interval` seconds."""
     loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
     next_purge = loop.time()
-    while True:
-        try:
-            await check_timers(desk)
-            if loop.time() >= next_purge:
-                await purge(desk)
-                next_purge = loop.time() + purge_interval
-        except RedisUnavailable as error:
-            log.warning("SLA watchdog: %s; trying again in %.1f s", error, interval)
-        except Exception:  # a bug must not stop every future breach: log it, keep watching
-            log.exception("SLA watchdog: unexpected error; trying again in %.1f s", interval)
-        if task is not None and task.cancelling():
-            # Cancelled while Redis was answering: redis-py can turn that cancellation into a
-            # timeout error (an OSError, so a RedisUnavailable here). Stop as asked anyway;
-            # otherwise the app's shutdown would wait for this task forever.
-            raise asyncio.CancelledError
-        await asyncio.sleep(interval)
+
+    async def step() -> None:
+        nonlocal next_purge
+        await check_timers(desk)
+        if loop.time() >= next_purge:
+            await purge(desk)
+            next_purge = loop.time() + purge_interval
+
+    await every(interval, step, "SLA watchdog")
 
 
 async def check_timers(desk: HandoffDesk) -> int:
