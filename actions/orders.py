@@ -25,6 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import order_messages as messages
 from actions.service_client import ServiceForbidden, ServiceUnavailable, service_client
+from handoff.vocabulary import NEEDS_APPROVAL, ORDER_ACTIONS_SLOT
 
 log = logging.getLogger(__name__)
 ORDER_FORM = "order_form"
@@ -277,10 +278,10 @@ def _reply(
         reference = (answer.get("refund") or answer.get("return") or {}).get("id")
         record = _record(pending, action, outcome, reference)
         return _remember(tracker, record) + [SlotSet("reply_outcome", "answered")]
-    if outcome == "needs_approval":
+    if outcome == NEEDS_APPROVAL:
         dispatcher.utter_message(text=messages.approval_text(answer, order))
         record = _record(pending, action, outcome) | {"limit_cents": answer.get("limit_cents")}
-        return _remember(tracker, record) + [SlotSet("reply_outcome", "needs_approval")]
+        return _remember(tracker, record) + [SlotSet("reply_outcome", NEEDS_APPROVAL)]
     reason = answer.get("refused") or answer.get("reason") or "refused"
     shop_words = answer.get("message")
     dispatcher.utter_message(
@@ -307,5 +308,5 @@ def _record(
 
 
 def _remember(tracker: Tracker, record: dict[str, Any]) -> list[EventType]:
-    earlier = tracker.get_slot("order_actions") or []
-    return [SlotSet("order_actions", [*earlier, record][-ACTIONS_KEPT:])]
+    earlier = tracker.get_slot(ORDER_ACTIONS_SLOT) or []
+    return [SlotSet(ORDER_ACTIONS_SLOT, [*earlier, record][-ACTIONS_KEPT:])]
