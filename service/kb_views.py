@@ -184,24 +184,3 @@ async def unanswered(request: web.Request) -> web.Response:
     return web.json_response(
         {"questions": [{"question": row.question, "times_asked": row.times_asked} for row in rows]}
     )
-
-
-async def health(request: web.Request) -> web.Response:
-    state = request.app[KNOWLEDGE_BASE].state
-    redis_ok = True
-    try:
-        await request.app[INSIGHTS].ping()
-    except RedisUnavailable:
-        redis_ok = False
-    body = {
-        "status": "ok" if redis_ok else "degraded",
-        "redis": "ok" if redis_ok else "unavailable",
-        "knowledge_base": {
-            "version": state.version,
-            "published_articles": state.index.published_count,
-            "passages": len(state.index.passages),
-            "skipped_files": len(state.errors),
-            "files_still_embedding": state.embedding,  # a cold start serves the rest meanwhile
-        },
-    }
-    return web.json_response(body, status=200 if redis_ok else 503)

@@ -17,7 +17,7 @@ from service.prometheus import ServiceMetrics
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-PUBLIC_PATHS = frozenset({"/health"})
+PUBLIC_PATHS = frozenset({"/health", "/health/live", "/health/ready"})
 
 
 METRICS_PATH = "/metrics"
