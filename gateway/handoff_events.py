@@ -68,9 +68,11 @@ class HandoffEvents:
             log.warning("handoff status from Redis only, the service: %s", error)
             return protocol.handoff_status({"conversation_state": conversation_state})
 
-    async def send_status(self, conversation_id: str, to: str | None = None) -> None:
-        """Emit `handoff_status` to one socket (`to`) or all of the conversation's sockets;
-        nothing when even Redis cannot say."""
+    async def send_status(
+        self, conversation_id: str, to: str | None = None, here: bool = False
+    ) -> None:
+        """Emit `handoff_status` to one socket (`to`) or all of the conversation's sockets
+        (`here`: only those on this replica); nothing when even Redis cannot say."""
         try:
             status = await self.status(conversation_id)
         except RedisUnavailable as error:
@@ -83,7 +85,7 @@ class HandoffEvents:
         if to is not None:
             await self.sio.emit("handoff_status", status, to=to)
         else:
-            await self.sio.emit("handoff_status", status, room=conversation_id)
+            await self.sio.emit("handoff_status", status, room=conversation_id, ignore_queue=here)
 
     async def refresh_waiting(
         self, interval: float, connected: Callable[[], Collection[str]]
@@ -98,7 +100,7 @@ class HandoffEvents:
                     self.waiting.discard(conversation_id)
                     continue
                 try:
-                    await self.send_status(conversation_id)
+                    await self.send_status(conversation_id, here=True)
                 except Exception:  # one conversation's trouble must not stop the others' updates
                     log.exception("a waiting conversation's status could not be refreshed")
 

@@ -75,6 +75,9 @@ class GatewaySettings:
     trouble_message: str = DEFAULT_TROUBLE_MESSAGE
     metrics_token: str = ""
     """The bearer token Prometheus sends for GET /metrics (METRICS_TOKEN); empty: no /metrics."""
+    shared_rooms: bool = False
+    """GATEWAY_SHARED_ROOMS: other gateway replicas serve the same conversations, so what one
+    sends to a conversation reaches its sockets on the others too (through Redis)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
@@ -129,6 +132,7 @@ class GatewaySettings:
             status_interval_seconds=number("GATEWAY_STATUS_INTERVAL", "10", float, 0.05, 3600),
             trouble_message=trouble_message,
             metrics_token=metrics_token,
+            shared_rooms=_flag(read, "GATEWAY_SHARED_ROOMS"),
         )
         read.raise_problems()
         return settings
@@ -142,6 +146,13 @@ def _rate(read: EnvReader, prefix: str, default: RateLimit) -> RateLimit:
             f"{prefix}_PER_MINUTE", f"{default.per_minute:g}", float, 0.1, 10_000_000
         ),
     )
+
+
+def _flag(read: EnvReader, name: str) -> bool:
+    raw = read.env.get(name, "false").strip().lower()
+    if raw not in ("true", "false", "1", "0"):
+        read.add(f"{name}={raw!r} must be true or false")
+    return raw in ("true", "1")
 
 
 def _trusted_proxies(read: EnvReader) -> tuple[Network, ...]:

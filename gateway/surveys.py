@@ -42,9 +42,10 @@ class SurveyEvents:
         self.service = service
         self.send_error = send_error
 
-    async def offer(self, conversation_id: str) -> bool:
-        """Send `survey_request` to the conversation's sockets when its session's survey is
-        open and not answered; True when sent. The service being down only costs the survey."""
+    async def offer(self, conversation_id: str, here: bool = False) -> bool:
+        """Send `survey_request` to the conversation's sockets (`here`: only those on this
+        replica) when its session's survey is open and not answered; True when sent. The
+        service being down only costs the survey."""
         try:
             status = await self.service.survey_status(conversation_id)
         except (ServiceUnavailable, ServiceRefused) as error:
@@ -53,7 +54,7 @@ class SurveyEvents:
         request = protocol.survey_request(status)
         if request is None:
             return False
-        await self.sio.emit("survey_request", request, room=conversation_id)
+        await self.sio.emit("survey_request", request, room=conversation_id, ignore_queue=here)
         return True
 
     async def save(self, sid: str, conversation_id: str, data: object) -> None:

@@ -12,11 +12,13 @@ sessions and the stack's health check alike.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any, TypeVar
 
 import redis.asyncio as redis
+from redis.asyncio.lock import Lock
 from redis.exceptions import RedisError
 
 TIMEOUT_SECONDS = 2.0
@@ -91,6 +93,41 @@ async def guard() -> AsyncIterator[None]:
         yield
     except (RedisError, OSError) as error:
         raise RedisUnavailable(f"Redis is unavailable: {error}") from error
+
+
+class LockBusy(RedisUnavailable):
+    """A shared lock stayed held by another process for longer than the caller would wait."""
+
+
+@asynccontextmanager
+async def held(
+    client: redis.Redis, name: str, *, hold_seconds: float, wait_seconds: float
+) -> AsyncIterator[None]:
+    """Hold the Redis lock `name` (one holder among all processes and replicas) while the
+    block runs, however long: renewed every third of `hold_seconds`, so it lapses that soon
+    after its holder dies. Raises LockBusy after waiting `wait_seconds`, RedisUnavailable when
+    Redis fails. Polled every 10 ms: the waits it exists for are one other request's turn."""
+    lock = client.lock(name, timeout=hold_seconds, blocking_timeout=wait_seconds, sleep=0.01)
+    async with guard():
+        acquired = await lock.acquire()
+    if not acquired:
+        raise LockBusy(f"{name} stayed held for {wait_seconds:g} s")
+    renewal = asyncio.create_task(_renew(lock, hold_seconds / 3))
+    try:
+        yield
+    finally:
+        renewal.cancel()
+        with suppress(asyncio.CancelledError):
+            await renewal
+        with suppress(RedisError, OSError):  # expired meanwhile, or Redis gone: it lapses
+            await lock.release()
+
+
+async def _renew(lock: Lock, every: float) -> None:
+    with suppress(RedisError, OSError):  # lost: it lapses, as if its holder had died
+        while True:
+            await asyncio.sleep(every)
+            await lock.reacquire()
 
 
 async def await_reply(result: Awaitable[Any] | Any) -> Any:

@@ -6,12 +6,14 @@
 #   chromium       Debian package, for the browser tests only (target `browser`; make test)
 #   prometheus     Debian package, for the monitoring end-to-end test only (target `prometheus`;
 #                  make test); the test starts its own server on a free port
+#   haproxy        Debian package, the load balancer of a replicated stack (target `haproxy`;
+#                  make run REPLICAS=n, make test-replicas)
 #   web/node_modules  the browser libraries the gateway serves (uPlot for the supervisor
 #                  dashboard's charts), `npm ci` from web/package-lock.json (target `web`); Node.js
 #                  and npm from Debian when missing. Ignored by git: never committed
 # Idempotent: each environment is stamped with a hash of what defines it, so a second run with
 # nothing changed only checks the stamps.
-# Usage: scripts/bootstrap.sh [bot|service|redis|browser|prometheus|web|all]
+# Usage: scripts/bootstrap.sh [bot|service|redis|browser|prometheus|haproxy|web|all]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -113,6 +115,18 @@ ensure_prometheus() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 }
 
+ensure_haproxy() {
+    if command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ]; then
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        die "haproxy is missing (REPLICAS > 1 and make test-replicas put it in front of the replicas). Run as root so this script can 'apt-get install haproxy', or install it yourself."
+    fi
+    say "installing haproxy from Debian (the load balancer of a replicated stack)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
+}
+
 # web/node_modules from the lock file, stamped with the hash of web/package*.json.
 ensure_web() {
     local stamp_file="$ROOT/web/node_modules/.stamp" stamp log="$ROOT/var/log/setup-web.log"
@@ -155,6 +169,7 @@ case "$what" in
     redis) if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi ;;
     browser) ensure_chromium ;;
     prometheus) ensure_prometheus ;;
+    haproxy) ensure_haproxy ;;
     web) ensure_web ;;
     all)
         if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi
@@ -162,5 +177,5 @@ case "$what" in
         make_env service 3.11 "service,dev" "torch==2.13.0"
         make_env bot 3.10 "bot,bot-dev"
         ;;
-    *) die "unknown target '$what' (expected bot, service, redis, browser, prometheus, web or all)" ;;
+    *) die "unknown target '$what' (expected bot, service, redis, browser, prometheus, haproxy, web or all)" ;;
 esac

@@ -1,10 +1,13 @@
-"""The stack's command line (service env): `python -m stack run|train|chat`.
+"""The stack's command line (service env): `python -m stack run|train|chat|status`.
 
-run    start Redis (unless REDIS_URL), the service, the action server, Rasa and the gateway;
-       wait for each to be healthy; stream their logs; restart one that exits (back-off 1, 2,
-       4... 30 s; stop everything if it fails 9 times in a row); stop everything on Ctrl-C
+run    start Redis (unless REDIS_URL), the service, the action server, Rasa and the gateway
+       (REPLICAS=n: n of each of the last four behind HAProxy); wait for each to be healthy;
+       stream their logs; restart one that exits (back-off 1, 2, 4... 30 s; stop everything
+       if it fails 9 times in a row); stop everything on Ctrl-C
 train  train the Rasa model when data, config or domain changed (Rasa's fingerprint)
 chat   talk to the running assistant from the terminal
+status what `run` is doing: each process's state, pid and restarts (var/run/stack-status.json);
+       exits 1 unless every process is running
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ import os
 import signal
 import sys
 
+from stack import status
 from stack.chat import chat
 from stack.config import MODEL_DIR, StackConfig, StackConfigError
-from stack.processes import public_stack_specs, rasa_env, service_specs, train_argv
+from stack.processes import rasa_env, service_specs, train_argv
+from stack.replicas import product_specs
 from stack.supervisor import Stack, StackError, service_available
 
 
@@ -47,7 +52,12 @@ async def run(config: StackConfig) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    stack = Stack(config, public_stack_specs(config))
+    try:
+        stack = Stack(config, product_specs(config))
+    except StackConfigError as error:
+        print(f"[stack] {error}", file=sys.stderr)
+        return 2
+    stack.status = status.StatusBoard(status.status_path(config.var_dir))  # `make status`
     try:
         await stack.start()
     except StackError as error:
@@ -78,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("command", choices=["run", "train", "chat", "with-service"])
+    parser.add_argument("command", choices=["run", "train", "chat", "with-service", "status"])
     parser.add_argument("argv", nargs=argparse.REMAINDER, help="with-service: the command to run")
     args = parser.parse_args(argv)
     try:
@@ -95,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(with_service(config, command))
     if args.command == "chat":
         return asyncio.run(chat(config))
+    if args.command == "status":
+        return status.main(config.var_dir)
     return asyncio.run(run(config))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -20,6 +20,8 @@ BOT_ENV = ROOT / ".venv" / "bot" / "bin"
 SERVICE_ENV = ROOT / ".venv" / "service" / "bin"
 MODEL_DIR = ROOT / "bot" / "models"
 MODEL_NAME = "assistant"
+REPLICATED_KINDS = ("service", "actions", "rasa", "gateway")
+"""The processes REPLICAS multiplies, in start order; Redis and the sample shop run once."""
 SERVICE_SETTINGS = ("AGENTS_FILE", "SLA_WATCHDOG_INTERVAL", "CUSTOMER_KEY_SECRET")
 """Settings passed through to the service when set, besides HANDOFF_* and OUTCOME_*."""
 
@@ -88,6 +90,43 @@ class StackConfig:
     # SHOP_CONNECTOR and SHOPIFY_* passed through to the service: with SHOP_CONNECTOR=shopify
     # the service asks a Shopify store and no sample order service is started
     shop: dict[str, str] = field(default_factory=dict)
+    # REPLICAS: processes of each kind (gateway, service, actions, Rasa) behind HAProxy
+    # (stack/load_balancer.py); 1 runs each once with no load balancer
+    replicas: int = 1
+    # where the replicas listen, by kind; a kind not given uses its port + 1, + 2... (tests
+    # give free ports)
+    replica_ports: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def replicated(self) -> bool:
+        return self.replicas > 1
+
+    def ports_of(self, kind: str) -> tuple[int, ...]:
+        """The ports of the `kind` replicas (REPLICATED_KINDS); the load balancer listens on
+        the kind's own port, which every other process and the customer use."""
+        if kind in self.replica_ports:
+            return self.replica_ports[kind]
+        base = self.port_of(kind)
+        return tuple(base + number for number in range(1, self.replicas + 1))
+
+    def listening_on(self, kind: str, port: int) -> StackConfig:
+        """This config for a replica of `kind` listening on `port`."""
+        field_name = {
+            "gateway": "gateway_port",
+            "service": "service_port",
+            "actions": "actions_port",
+            "rasa": "rasa_port",
+        }[kind]
+        return replace(self, **{field_name: port})  # type: ignore[arg-type]
+
+    def port_of(self, kind: str) -> int:
+        """The port a kind is reached on: its own, or the load balancer's for it."""
+        return {
+            "gateway": self.gateway_port,
+            "service": self.service_port,
+            "actions": self.actions_port,
+            "rasa": self.rasa_port,
+        }[kind]
 
     @property
     def runs_sample_shop(self) -> bool:
@@ -132,6 +171,7 @@ class StackConfig:
             read.add("ORDER_SERVICE_URL needs ORDER_SERVICE_TOKEN, the shop's API token")
         redis = _redis_target(read)
         rasa_workers = int(read.number("RASA_WORKERS", str(default_rasa_workers()), int, 1, 32))
+        replicas = int(read.number("REPLICAS", "1", int, 1, 8))
         read.raise_problems()
         assert redis is not None  # an invalid REDIS_URL is one of the problems raised above
         return cls(
@@ -145,6 +185,7 @@ class StackConfig:
             or generated_secret(var_dir, "customer_signing_secret"),
             gateway_port=ports["GATEWAY_PORT"],
             rasa_workers=rasa_workers,
+            replicas=replicas,
             metrics_token=env.get("METRICS_TOKEN") or generated_secret(var_dir, "metrics_token"),
             gateway={
                 name: value

@@ -20,11 +20,13 @@ from typing import IO
 import aiohttp
 
 from infra import redis_client
+from stack import orphans
 from stack.config import RedisTarget, StackConfig
 from stack.processes import ProcessSpec
 from stack.restarts import RestartPolicy, Restarts
+from stack.status import StatusBoard
 
-COLOURS = {"redis": "31", "service": "32", "actions": "33", "rasa": "36"}
+COLOURS = {"redis": "31", "service": "32", "actions": "33", "rasa": "36", "haproxy": "35"}
 
 
 class StackError(RuntimeError):
@@ -91,7 +93,7 @@ class RunningProcess:
 
     async def _pump(self) -> None:
         assert self.process.stdout is not None
-        colour = COLOURS.get(self.spec.name, "0")
+        colour = COLOURS.get(self.spec.name.split("-")[0], "0")  # service-2: as the service
         prefix = f"\033[{colour}m{self.spec.name:>8} |\033[0m "
         with self._log_path.open("a", encoding="utf-8") as log_file:
             while line_bytes := await self.process.stdout.readline():
@@ -134,6 +136,8 @@ class Stack:
         self.running: list[RunningProcess] = []
         self.log_dir = config.var_dir / "log"
         self._supervision: asyncio.Task[None] | None = None
+        self.status = StatusBoard()  # `python -m stack run` gives it a file (stack/status.py)
+        self._guard = orphans.GroupGuard()  # the children end with us, even on SIGKILL
 
     async def __aenter__(self) -> Stack:
         try:
@@ -147,19 +151,29 @@ class Stack:
         await self.stop()
 
     def _check_ports(self) -> None:
-        ports = {
-            "service": self.config.service_port,
-            "actions": self.config.actions_port,
-            "rasa": self.config.rasa_port,
-            "redis": self.config.redis.port,
-        }
-        for spec in self.specs:
-            port = ports.get(spec.name)
-            if port and not port_is_free(port):
+        names = {spec.name for spec in self.specs}
+        for name, port in self._ports():
+            if name in names and not port_is_free(port):
+                setting = name.split("-")[0].upper() + "_PORT"
                 raise StackError(
-                    f"port {port} for {spec.name} is already in use on 127.0.0.1: is another "
-                    f"stack running? Stop it, or choose another port ({spec.name.upper()}_PORT)."
+                    f"port {port} for {name} is already in use on 127.0.0.1: is another "
+                    f"stack running? Stop it, or choose another port ({setting})."
                 )
+
+    def _ports(self) -> list[tuple[str, int]]:
+        """(process name, port) of the ports the stack itself listens on."""
+        config = self.config
+        kinds = ("service", "actions", "rasa")
+        ports = [("redis", config.redis.port), *((kind, config.port_of(kind)) for kind in kinds)]
+        if config.replicated:
+            ports = [(name, port) for name, port in ports if name == "redis"]
+            ports += [("haproxy", config.port_of(kind)) for kind in (*kinds, "gateway")]
+            ports += [
+                (f"{kind}-{number}", port)
+                for kind in (*kinds, "gateway")
+                for number, port in enumerate(config.ports_of(kind), start=1)
+            ]
+        return ports
 
     async def start(self) -> None:
         self._check_ports()
@@ -201,12 +215,14 @@ class Stack:
             name = running.spec.name
             delay = restarts.after_exit(time.monotonic() - running.started_at)
             if delay is None:
+                self.status.gave_up(name, exit_description(code))
                 tail = "\n    ".join(running.recent)
                 raise StackError(
                     f"{name} {exit_description(code)}, {restarts.policy.max_quick_failures + 1} "
                     f"times in a row within {restarts.policy.stable_after:g} s of starting; "
                     f"giving up on it (see {self.log_dir}/{name}.log):\n    {tail}"
                 )
+            self.status.restarting(name, exit_description(code), restarts.total)
             self.notice(
                 name,
                 f"{name} {exit_description(code)}; restarting in {delay:g} s "
@@ -239,7 +255,10 @@ class Stack:
             stderr=asyncio.subprocess.STDOUT,
             stdin=asyncio.subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+            preexec_fn=orphans.dies_with_this_process(),  # and SIGKILL (stack/orphans.py)
         )
+        await self._guard.watch(process.pid)  # its own children too: they are in its group
+        self.status.spawned(spec.name, process.pid)
         return RunningProcess(spec, process, self.log_dir / f"{spec.name}.log", self.echo)
 
     async def _wait_ready(self, running: RunningProcess) -> None:
@@ -253,6 +272,7 @@ class Stack:
                     f"{spec.name} exited with code {running.process.returncode}:\n    {tail}"
                 )
             if await self._healthy(spec):
+                self.status.running(spec.name)
                 return
             await asyncio.sleep(0.5)
         raise StackError(
@@ -293,7 +313,7 @@ class Stack:
                 with contextlib.suppress(ProcessLookupError):
                     running.process.send_signal(signal.SIGTERM)
                 try:
-                    await asyncio.wait_for(running.process.wait(), grace_seconds)
+                    await asyncio.wait_for(running.exit_code(), grace_seconds)
                 except asyncio.TimeoutError:
                     running.kill_group()
                     await running.process.wait()
@@ -301,6 +321,8 @@ class Stack:
             with contextlib.suppress(asyncio.CancelledError):
                 await running.pump
         self.running.clear()
+        self.status.stopped()
+        await self._guard.close()
 
     def describe(self) -> str:
         redis_line = (
@@ -319,6 +341,7 @@ class Stack:
                 f"  rasa     {self.config.rasa_url}  (REST: POST /webhooks/rest/webhook)",
                 f"  gateway  {self.config.gateway_url}  (socket.io for web widgets)",
                 f"  shop     {shop_line(self.config)}",
+                *replicas_lines(self.config),
                 f"Logs: {self.log_dir}/<name>.log. "
                 "Chat from another terminal: make shell. Stop: Ctrl-C.",
             ]
@@ -348,6 +371,18 @@ async def service_available(
             yield config
     except StackError as error:
         raise SystemExit(f"[stack] could not start the service: {error}") from None
+
+
+def replicas_lines(config: StackConfig) -> list[str]:
+    """For the banner of a replicated stack: where the replicas behind HAProxy listen."""
+    if not config.replicated:
+        return []
+    kinds = ("service", "actions", "rasa", "gateway")
+    listed = "; ".join(f"{kind} {', '.join(map(str, config.ports_of(kind)))}" for kind in kinds)
+    return [
+        f"  {config.replicas} replicas of each behind HAProxy on the ports above ({listed}); "
+        f"HAProxy's config in {config.var_dir / 'haproxy'}"
+    ]
 
 
 def shop_line(config: StackConfig) -> str:

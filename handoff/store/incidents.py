@@ -5,13 +5,17 @@ a sorted set by time, each with a small record (the customer's problem: descript
 products, failing article - never the wording of their request) that expires after twice the
 window; open incidents in a sorted set by their latest escalation, each record kept as long as
 tickets are (the retention period). Keys: handoff:escalations, handoff:escalation:{ticket_id},
-handoff:incidents:open, handoff:incident:{incident_id}.
+handoff:incidents:open, handoff:incident:{incident_id}. Detection reads them and writes back:
+`in_turn()` (the lock handoff:lock:incidents) makes those steps one at a time across every
+service replica.
 """
 
 from __future__ import annotations
 
 import abc
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +24,10 @@ import redis.asyncio as redis
 
 from handoff.routing.incidents import Escalation, Incident, Problem
 from handoff.store import keys as keys
-from infra.redis_client import await_reply, guard
+from infra.redis_client import await_reply, guard, held
+
+LOCK_SECONDS = 10.0
+"""How long the incidents lock lasts if its holder dies, and how long another waits for it."""
 
 
 class IncidentStore(abc.ABC):
@@ -36,10 +43,20 @@ class IncidentStore(abc.ABC):
     @abc.abstractmethod
     async def save(self, incident: Incident, keep_for: timedelta) -> None: ...
 
+    @abc.abstractmethod
+    def in_turn(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Detection's read and write, one process at a time."""
+
 
 class RedisIncidentStore(IncidentStore):
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
+
+    @contextlib.asynccontextmanager
+    async def in_turn(self) -> AsyncIterator[None]:
+        lock = keys.PREFIX + "lock:incidents"
+        async with held(self._redis, lock, hold_seconds=LOCK_SECONDS, wait_seconds=LOCK_SECONDS):
+            yield
 
     async def recent(self, now: datetime, window: timedelta) -> list[Escalation]:
         since = (now - window).timestamp()

@@ -254,7 +254,8 @@ class TicketDesk(DeskBase):
         topic = route(request, self.routing, now).skill_team  # from the evidence, before incidents
         escalation = escalation_for_incidents(ticket, draft.customer_key, now, topic, settings)
         comparable = has_problem(escalation, settings)  # only asked for a person: no incident
-        async with self.incident_lock:  # one replica: incidents are read and written in turn
+        # incidents are read and written in turn: in this process, then across replicas
+        async with self.incident_lock, self.store.incidents.in_turn():
             match = None
             if comparable:
                 recent = await self.store.incidents.recent(now, settings.window)

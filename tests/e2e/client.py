@@ -63,8 +63,15 @@ def texts(replies: list[dict[str, Any]]) -> str:
 class Widget:
     """A web widget: socket.io in Rasa's protocol through the public gateway."""
 
-    def __init__(self) -> None:
-        self.client = socketio.AsyncClient(reconnection=False)
+    def __init__(self, from_address: str | None = None) -> None:
+        """`from_address`: connect from this loopback address (127.0.0.2...), as a customer
+        elsewhere would; a replicated gateway spreads customers by address."""
+        session = None
+        if from_address is not None:
+            connector = aiohttp.TCPConnector(local_addr=(from_address, 0))
+            session = aiohttp.ClientSession(connector=connector)
+        self._http = session
+        self.client = socketio.AsyncClient(reconnection=False, http_session=session)
         self.bot: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
         self.session_id = ""
@@ -96,14 +103,22 @@ class Widget:
         assert found, "the gateway has no such session"
         return found
 
-    async def open(self, gateway_url: str) -> None:
-        """Connect from the gateway's own origin and wait for the session it issues."""
+    async def open(
+        self, gateway_url: str, origin: str | None = None, resume: str | None = None
+    ) -> None:
+        """Connect from the gateway's own origin (or `origin`) and wait for the session it
+        issues (or resumes: `resume`, a session id)."""
         await self.client.connect(
-            gateway_url, headers={"Origin": gateway_url}, transports=["websocket"]
+            gateway_url, headers={"Origin": origin or gateway_url}, transports=["websocket"]
         )
-        await self.client.emit("session_request", {"session_id": None})
+        await self.client.emit("session_request", {"session_id": resume})
         for _ in range(200):
             if self.session_id:
                 return
             await asyncio.sleep(0.05)
         raise AssertionError("the gateway confirmed no session")
+
+    async def close(self) -> None:
+        await self.client.disconnect()
+        if self._http is not None:
+            await self._http.close()

@@ -1,4 +1,5 @@
-"""Everything a Redis database holds, read by each key's type: what the privacy tests scan."""
+"""Everything a Redis database holds, read by each key's type (what the privacy tests scan), and
+one conversation's events as Rasa stored them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 from typing import Any
 
 import redis.asyncio as redis
+
+from stack.supervisor import Stack
 
 
 async def every_value(client: redis.Redis) -> dict[str, str]:
@@ -50,3 +53,15 @@ def _as_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, default=lambda item: item.decode(errors="replace"))
+
+
+async def rasa_tracker(stack: Stack, sender: str) -> list[dict[str, Any]]:
+    """The events of conversation `sender`'s tracker in Redis (`tracker:<sender>`)."""
+    client = redis.Redis.from_url(stack.config.redis.url)
+    try:
+        stored = await client.get(f"tracker:{sender}")
+    finally:
+        await client.aclose()
+    assert stored is not None, f"no tracker for {sender}"
+    events: list[dict[str, Any]] = json.loads(stored)["events"]
+    return events
