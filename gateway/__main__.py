@@ -6,12 +6,13 @@ import sys
 
 from gateway.server import create_app
 from gateway.settings import GatewaySettings
+from handoff.privacy.redact import redact_text
 from infra.runner import run
 
 
 def main() -> int:
     # the access log names routes only (infra/runner.py): no socket ids from polling URLs
-    return run("gateway", GatewaySettings.from_env, create_app)
+    return run("gateway", GatewaySettings.from_env, create_app, redactors=[redact_text])
 
 
 if __name__ == "__main__":

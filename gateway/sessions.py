@@ -2,7 +2,8 @@
 knowledge base's `kb:` and the handoff's `handoff:`):
 
     gateway:session:{sha256(session id)}  hash    conversation_id, issued_at
-    gateway:conversation:{conversation}   hash    outbox_cursor (last delivered outbox entry)
+    gateway:conversation:{conversation}   hash    outbox_cursor (last delivered outbox entry),
+                                                  session (its session record's key: erasure)
     gateway:offered:{conversation}        set     button payloads of the bot's last reply
     gateway:rate:{scope}:{sha256(key)}    hash    token bucket (tokens, at)
 
@@ -20,7 +21,9 @@ sessions) and `console` (gateway/console.py). Their keys are hashed, so Redis ho
 address or customer id in a key name.
 
 Every key expires: sessions, cursors and offered payloads after the session TTL of inactivity,
-buckets once they would be full again. Every method raises `RedisUnavailable`
+buckets once they would be full again. `erase_conversation` removes a conversation's keys and
+its session record (found through the conversation's `session` field, never by a search) for
+an erasure request (service/desk/privacy.py). Every method raises `RedisUnavailable`
 (infra/redis_client.py) when Redis cannot do it.
 """
 
@@ -140,6 +143,13 @@ class GatewayStore:
                 mapping={"conversation_id": session.conversation_id, "issued_at": int(time.time())},
             )
             pipe.expire(session_key(session.session_id), self._ttl)
+            # the way from the conversation to its session record, for an erasure
+            pipe.hset(
+                conversation_key(session.conversation_id),
+                "session",
+                session_key(session.session_id),
+            )
+            pipe.expire(conversation_key(session.conversation_id), self._ttl)
             await pipe.execute()
         return session
 
@@ -205,3 +215,24 @@ class GatewayStore:
                 keys=[rate_key(scope, key) for scope, key, _ in buckets], args=args
             )
         return 0.0 if int(allowed) == 1 else max(float(retry), 0.001)
+
+
+async def erase_conversation(client: redis.Redis, conversation_id: str) -> int:
+    """Delete the conversation's gateway keys and its session record (the widget's next
+    `session_request` gets a new conversation); returns how many keys went. Idempotent."""
+    async with guard():
+        record = await await_reply(client.hget(conversation_key(conversation_id), "session"))
+        names = [conversation_key(conversation_id), offered_key(conversation_id)]
+        if isinstance(record, str) and record.startswith(f"{PREFIX}session:"):
+            names.append(record)
+        return int(await await_reply(client.delete(*names)))
+
+
+async def session_issued_at(client: redis.Redis, conversation_id: str) -> int | None:
+    """When the conversation's live session was issued (Unix seconds); None without one."""
+    async with guard():
+        record = await await_reply(client.hget(conversation_key(conversation_id), "session"))
+        if not isinstance(record, str) or not record.startswith(f"{PREFIX}session:"):
+            return None
+        issued = await await_reply(client.hget(record, "issued_at"))
+    return int(issued) if issued else None

@@ -7,6 +7,9 @@ Both write one access-log line per request naming the route, never the path it w
 with nor its query string: `GET /handoff/conversations/{conversation_id} 200 846 B 4.1 ms`. A
 path holds conversation and ticket ids; a query string can hold anything a client puts there
 (engine.io's socket `sid`, a token); neither belongs in a log.
+
+Logs are JSON lines, masked before they are written (infra/log_format.py); a process passes its
+product's masking of typed secrets as `redactors`.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol, TypeVar
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 
+from infra import log_format
 from infra.env import SettingsError
 
 
@@ -44,10 +48,18 @@ def route_of(request: BaseRequest) -> str:
     return resource.canonical if resource is not None else UNROUTED
 
 
+PROBES = frozenset({"/health", "/health/live", "/health/ready"})
+"""Asked every second by a load balancer, every few by Kubernetes: an answer of 200 is not
+logged (a failed probe is), or they would drown every other line."""
+
+
 class RouteAccessLogger(AbstractAccessLogger):
-    """Method, route pattern, status, size and time of each request; nothing the client sent."""
+    """Method, route pattern, status, size and time of each request; nothing the client sent.
+    Successful health probes are left out (PROBES)."""
 
     def log(self, request: BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if response.status == 200 and route_of(request) in PROBES:
+            return
         self.logger.info(
             "%s %s %s %s B %.1f ms",
             request.method,
@@ -66,11 +78,13 @@ def run(
     name: str,
     load: Callable[[Mapping[str, str]], SettingsT],
     create_app: Callable[[SettingsT], web.Application],
+    redactors: Iterable[log_format.Redactor] = (),
 ) -> int:
     """Read the settings from the environment (exit code 2 with every problem listed), then
     serve the app until interrupted; aiohttp's start-up lines go to the `name` logger, its
-    access log is `RouteAccessLogger`'s."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    access log is `RouteAccessLogger`'s; every line is JSON, masked by `redactors` and
+    log_format's own (emails, phone numbers, tokens)."""
+    log_format.configure(redactors)
     try:
         settings = load(os.environ)
     except SettingsError as error:

@@ -42,6 +42,12 @@ idle long enough. The key's name comes from outcomes/keys.py, which both environ
 `OUTCOME_RECORDING=0` in Rasa's environment turns the mark off (`make bench-outcomes` measures
 a turn with and without it).
 
+Every save renews the tracker's expiry: `retention_days` in bot/endpoints.yml (set from
+TRACKER_RETENTION_DAYS by the stack; 0 keeps trackers for good) becomes Rasa's `record_exp`, so
+a conversation nobody wrote in for that long is gone from Redis, its masking marker with it.
+A save whose latest message carries the verified customer claim also adds the conversation to
+the customer's index (handoff/privacy/customer_index.py), which erasure and export read.
+
 Careful: Rasa falls back to an in-memory tracker store, with only a warning, when this module
 cannot be imported or raises AttributeError while being built; the end-to-end privacy test
 checks that the masked tracker really is in Redis.
@@ -61,6 +67,7 @@ from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from handoff.bounded_memo import BoundedMemo
+from handoff.privacy import customer_index
 from handoff.privacy.redact import SECRET_LABELS, redact_text, redact_value
 from handoff.privacy.text_digest import text_digest
 from outcomes import keys as outcome_keys
@@ -74,14 +81,19 @@ MAY_HOLD_A_SECRET = re.compile(r"\d|" + "|".join(sorted(SECRET_LABELS)), re.IGNO
 # About 100 conversations of 30 turns with a few strings each worth masking; at most ~10 MB
 # even if every entry were a 1,000-character message.
 MEMO_SIZE = 10_000
+DAY_SECONDS = 86_400
+MAX_RETENTION_DAYS = 3650
 
 
 class RedactingRedisTrackerStore(RedisTrackerStore):
     """A RedisTrackerStore whose stored trackers never hold card numbers, CVVs, passwords
     or IBANs in clear."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, retention_days: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        expiry = record_expiry(retention_days)
+        if expiry is not None:
+            self.record_exp = expiry
         self.masking = MaskingMemo(MEMO_SIZE)
         self.written = WrittenTrackers(MEMO_SIZE)
         self.marks_activity = outcome_keys.recording_enabled(os.environ)
@@ -91,6 +103,7 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
             await super().save(self.redacted(tracker), timeout)
         if self.marks_activity:
             self.mark_active(tracker.sender_id)
+        self.index_customer(tracker)
 
     def saved_as_an_extension(self, tracker: DialogueStateTracker, timeout: float | None) -> bool:
         """Store the masked tracker if what is stored is the start of it (Rasa's merge would
@@ -174,6 +187,24 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
         except Exception:  # redis-py's errors (the bot env's import rules keep redis out of here)
             # The tracker itself is stored; only this session's outcome record may be missed.
             log.exception("could not mark conversation %s active", conversation_id)
+
+    def index_customer(self, tracker: DialogueStateTracker) -> None:
+        """Add the conversation to its verified customer's index (when the latest message
+        carries the claim), renewing the index's expiry."""
+        message = tracker.latest_message
+        customer_id = customer_index.verified_customer_id(message.metadata if message else None)
+        if customer_id is None:
+            return
+        key = customer_index.customer_conversations(customer_id)
+        keep = customer_index.INDEX_RETENTION_DAYS * DAY_SECONDS
+        try:
+            with self.red.pipeline(transaction=False) as both:
+                both.sadd(key, tracker.sender_id)
+                both.expire(key, max(keep, int(self.record_exp or 0)))
+                both.execute()
+        except Exception:  # redis-py's errors (the bot env's import rules keep redis out of here)
+            # The tracker is stored; only erasure by customer id would miss this conversation.
+            log.exception("could not index conversation %s by customer", tracker.sender_id)
 
     def redacted(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
         """A masked copy of the tracker, rebuilt exactly as a tracker read from Redis is."""
@@ -264,6 +295,24 @@ class WrittenTrackers:
 
     def wrote(self, conversation_id: str, text: str | bytes) -> bool:
         return self.events_in(conversation_id, text) is not None
+
+
+def record_expiry(retention_days: Any) -> int | None:
+    """Rasa's `record_exp` (seconds) for `retention_days` from endpoints.yml (a number or the
+    text of one; None or 0: trackers are kept for good). Anything else stops Rasa at start-up
+    with the reason, rather than keeping conversations longer than configured."""
+    if retention_days is None or retention_days == "":
+        return None
+    try:
+        days = int(str(retention_days).strip())
+    except ValueError:
+        days = -1
+    if not 0 <= days <= MAX_RETENTION_DAYS:
+        raise ValueError(
+            f"tracker_store retention_days (TRACKER_RETENTION_DAYS) must be a whole number of "
+            f"days from 0 to {MAX_RETENTION_DAYS}, not {retention_days!r}"
+        )
+    return days * DAY_SECONDS or None
 
 
 def _as_json(value: Any) -> Any:

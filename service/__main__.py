@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 
+from handoff.privacy.redact import redact_text
 from infra.runner import run
 from service.app import create_app
 from service.settings import Settings
 
 
 def main() -> int:
-    return run("service", Settings.from_env, create_app)
+    # typed secrets (cards, IBANs, passwords) masked in log lines as in what is stored
+    return run("service", Settings.from_env, create_app, redactors=[redact_text])
 
 
 if __name__ == "__main__":

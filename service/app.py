@@ -43,6 +43,7 @@ from service.desk.order_approvals import OrderApprovals
 from service.desk.order_audit import OrderAudit
 from service.desk.orders import OrderDesk
 from service.desk.outcome_cache import FOLLOW_SECONDS, OutcomeCache
+from service.desk.privacy import PrivacyDesk
 from service.desk.review import ReviewDesk
 from service.keys import (
     ANALYTICS,
@@ -54,6 +55,7 @@ from service.keys import (
     ORDER_APPROVALS,
     ORDER_AUDIT,
     ORDERS,
+    PRIVACY,
     REVIEW,
     SETTINGS,
 )
@@ -92,7 +94,7 @@ def create_app(
     )
     app[SETTINGS] = settings
     app[METRICS] = metrics
-    app.cleanup_ctx.append(_redis(settings))
+    app.cleanup_ctx.append(_redis(settings, clock))
     app.cleanup_ctx.append(
         _knowledge_base(settings, embedder_factory or (lambda: sentence_model(settings)))
     )
@@ -106,11 +108,17 @@ def create_app(
     return app
 
 
-def _redis(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+def _redis(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The knowledge base's insights and the privacy desk (export, erasure) over them."""
+
     async def context(app: web.Application) -> AsyncIterator[None]:
         store = await insights.create(settings.redis_url)
         app[INSIGHTS] = store
+        secret = settings.outcomes.customer_key_secret
+        privacy = PrivacyDesk(await connect_checked(settings.redis_url), store, secret, clock)
+        app[PRIVACY] = privacy
         yield
+        await privacy.close()
         await store.close()
 
     return context

@@ -11,6 +11,7 @@ from service.desk.order_actions import OrderActions
 from service.desk.order_approvals import OrderApprovals
 from service.desk.order_audit import OrderAudit
 from service.desk.orders import OrderDesk
+from service.desk.privacy import PrivacyDesk
 from service.desk.review import ReviewDesk
 from service.settings import Settings
 
@@ -25,3 +26,4 @@ ORDERS = web.AppKey("orders", OrderDesk)  # only when a shop is configured (sett
 ORDER_ACTIONS = web.AppKey("order_actions", OrderActions)  # with ORDERS: cancel, return, refund
 ORDER_AUDIT = web.AppKey("order_audit", OrderAudit)  # with ORDERS: the actions' audit log
 ORDER_APPROVALS = web.AppKey("order_approvals", OrderApprovals)  # with ORDERS: held refunds
+PRIVACY = web.AppKey("privacy", PrivacyDesk)  # a customer's export and erasure

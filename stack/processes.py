@@ -150,6 +150,8 @@ def rasa_env(config: StackConfig) -> dict[str, str]:
         "FORCE_JSON_LOGGING": "1",
         # Rasa's own setting; it starts more than one only with a shared lock store (ours: Redis)
         "SANIC_WORKERS": str(config.rasa_workers),
+        # days a conversation's tracker is kept after its last message (bot/endpoints.yml)
+        "TRACKER_RETENTION_DAYS": os.environ.get("TRACKER_RETENTION_DAYS", "90"),
     }
 
 

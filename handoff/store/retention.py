@@ -9,11 +9,18 @@ ticket; erasing a customer also removes their conversations' state and outboxes 
 takes their tickets and first requests out of incident records. Each ticket is deleted inside
 WATCH/MULTI, so a concurrent change cannot write it back. Afterwards their entries in the live
 feed (`handoff:feed`: ids and statuses, no text) go too, in one pass over the capped stream.
+
+For a whole-customer erasure (service/desk/privacy.py) `erase_conversations` also takes each
+of the customer's conversations (from the privacy index, handoff/privacy/customer_index.py):
+the ticket its state points at (an anonymous customer's, which `handoff:customer:{id}` does not
+list), its state and its outbox. `tickets_held` reads the same tickets for an access request.
+Every function is idempotent: what is gone already counts as nothing.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +66,45 @@ async def erase_customer(client: redis.Redis, customer_id: str) -> int:
         await _forget_in_feed(client, ticket_ids)
         await client.delete(index)
     return erased
+
+
+async def erase_conversations(client: redis.Redis, conversation_ids: Collection[str]) -> int:
+    """Remove the conversations' handoff state, outboxes and the tickets their state points at;
+    returns how many tickets went."""
+    erased: set[str] = set()
+    async with guard():
+        for conversation_id in sorted(conversation_ids):
+            ticket_id = await await_reply(
+                client.hget(keys.conversation(conversation_id), "ticket_id")
+            )
+            if ticket_id and await _delete_ticket(client, ticket_id, whole_conversation=True):
+                erased.add(ticket_id)
+            await client.delete(keys.conversation(conversation_id), keys.outbox(conversation_id))
+        await _forget_in_feed(client, erased)
+    return len(erased)
+
+
+async def tickets_held(
+    client: redis.Redis, customer_id: str | None, conversation_ids: Collection[str]
+) -> list[dict[str, Any]]:
+    """The stored tickets (JSON, masked as stored) of a verified customer and of the tickets
+    the conversations' states point at, oldest first."""
+    async with guard():
+        ticket_ids: set[str] = set()
+        if customer_id:
+            ticket_ids |= set(await await_reply(client.smembers(keys.customer(customer_id))))
+        for conversation_id in conversation_ids:
+            current = await await_reply(
+                client.hget(keys.conversation(conversation_id), "ticket_id")
+            )
+            if current:
+                ticket_ids.add(current)
+        tickets = []
+        for ticket_id in sorted(ticket_ids):
+            stored = await await_reply(client.hget(keys.ticket(ticket_id), "ticket"))
+            if stored:
+                tickets.append(json.loads(stored))
+    return sorted(tickets, key=lambda ticket: str(ticket.get("created_at", "")))
 
 
 async def _delete_ticket(client: redis.Redis, ticket_id: str, *, whole_conversation: bool) -> int:

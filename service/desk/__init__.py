@@ -19,6 +19,8 @@ returns; what the desk refuses becomes an HTTP answer in one place (service/erro
     analytics.py       the supervisor's figures (metrics/) over the outcome cache
     outcome_cache.py   the outcome records followed from their stream, for the analytics
     live.py            the live queues and SLA-at-risk tickets of the dashboard
+    privacy.py         a customer's access request (export) and erasure over every store,
+                       audited (its own app key); privacy_export.py shapes the export
 
 The desk composes the pure handoff core (handoff/: build_ticket, route, detect_incident,
 plan_handoff, estimate_wait, the lifecycle's transitions) with the store's interfaces

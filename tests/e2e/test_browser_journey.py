@@ -7,7 +7,10 @@ ticket arrive live with its context, claims it; they chat both ways (the bot sta
 customer reloads mid-chat and the chat goes on; the agent resolves and the customer answers the
 survey (CSAT and effort). Then the same customer asks for a person again, the agent hands the
 chat back, and the bot answers again; the session ends in an outcome record with the survey
-and without any of their words.
+and without any of their words. During the chat the customer types a card number, an IBAN, a
+password, an email address and a phone number: afterwards no log file, no Redis key or value
+and not the append-only file holds the card, the IBAN or the password, and the email and phone
+are held only in the customer's own conversation (its tracker and its two tickets).
 Screenshots: var/results/browser/<test name>/ (tests/e2e/browser.py).
 """
 
@@ -25,6 +28,7 @@ from handoff import store as handoff_store
 from stack.supervisor import Stack
 from tests.e2e.browser import Screenshots
 from tests.e2e.test_outcomes import assert_no_words_in_the_stream, folded_record, record_of
+from tests.support.personal_data import Seeded, grouped, held_only_by
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
 
@@ -208,6 +212,13 @@ async def test_customer_and_agent_journey(browser: Browser, stack: Stack) -> Non
     )
     await expect(customer.get_by_test_id("sw-log")).to_contain_text("I can see the second $89.99")
     await agent_says(agent, customer, "I've refunded it; you'll see it in 3-5 business days.")
+    seeded = Seeded()
+    await say(
+        customer,
+        f"it was card {grouped(seeded.card)}, IBAN {seeded.iban}, my login password is "
+        f"{seeded.password}; email {seeded.email} or call {seeded.phone}",
+        bot_replies=False,
+    )
     await say(customer, "great, thank you", bot_replies=False)
     await expect(agent.locator('[data-testid=turn][data-speaker="customer"]').last).to_contain_text(
         "great, thank you", timeout=LIVE
@@ -262,3 +273,11 @@ async def test_customer_and_agent_journey(browser: Browser, stack: Stack) -> Non
     assert surveyed.survey is not None
     assert (surveyed.survey.audience, surveyed.survey.csat, surveyed.survey.ces) == ("agent", 5, 6)
     await assert_no_words_in_the_stream(stack, QUESTION, typed, *FRUSTRATED, "Maya sorted it")
+
+    # What the customer typed during the chat: the secrets nowhere, the contacts only in their
+    # own conversation.
+    holders = await held_only_by(stack, seeded)
+    own = {f"tracker:{ticket['conversation_id']}"} | {
+        f"handoff:ticket:{one}" for one in (ticket_id, second)
+    }
+    assert f"handoff:ticket:{ticket_id}" in holders and holders <= own, holders

@@ -48,6 +48,33 @@ async def test_the_access_log_names_the_route_not_the_ids_or_the_query(
     assert not [line for line in lines if secret_id in line or query_token in line]
 
 
+async def test_a_load_balancers_health_probes_are_logged_only_when_they_fail(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    healthy = True
+
+    async def live(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"}, status=200 if healthy else 503)
+
+    app = web.Application()
+    app.router.add_get("/health/live", live)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server(access_log_class=RouteAccessLogger)
+    try:
+        with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+            async with aiohttp.ClientSession() as session:
+                for _ in range(5):
+                    async with session.get(server.make_url("/health/live")) as reply:
+                        assert reply.status == 200
+                healthy = False
+                async with session.get(server.make_url("/health/live")) as reply:
+                    assert reply.status == 503
+    finally:
+        await server.close()
+    lines = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]
+    assert len(lines) == 1 and lines[0].startswith("GET /health/live 503 ")
+
+
 async def test_the_gateway_logs_routes_without_socket_ids_session_ids_or_tokens(
     redis_url: str,
 ) -> None:
@@ -98,7 +125,7 @@ async def test_the_gateway_logs_routes_without_socket_ids_session_ids_or_tokens(
     finally:
         gateway.terminate()
         output = (await asyncio.wait_for(gateway.communicate(), 15))[0].decode()
-    assert "GET /health 200" in output
+    assert "GET /health 200" not in output  # a successful probe is not logged
     assert "GET /socket.io/ 200" in output and "GET /socket.io/ 101" in output  # the upgrade
     assert "GET /console/api/{path} 503" in output
     for name, value in {

@@ -207,6 +207,7 @@ async def test_endpoints_yml_builds_this_store_with_the_redis_settings(
         "REDIS_PORT": str(redis_port),
         "REDIS_DB": "0",
         "REDIS_PASSWORD": "",
+        "TRACKER_RETENTION_DAYS": "30",
     }.items():
         monkeypatch.setenv(name, value)
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "bot" / "endpoints.yml"))
@@ -215,6 +216,7 @@ async def test_endpoints_yml_builds_this_store_with_the_redis_settings(
     store = TrackerStore.create(endpoints.tracker_store, domain)
 
     assert isinstance(store, RedactingRedisTrackerStore)
+    assert store.record_exp == 30 * 86_400
     connection = store.red.connection_pool.connection_kwargs
     assert (connection["host"], int(connection["port"]), int(connection["db"])) == (
         "127.0.0.1",
