@@ -49,7 +49,7 @@ REASONS = {
 }
 
 Send = Callable[[str, str, str], Awaitable[None]]  # (sid, code, message): a gateway_error
-Handler = Callable[[str, Any], Awaitable[None]]  # (sid, payload)
+Handler = Callable[[str, Any], Awaitable[object]]  # (sid, payload) -> the ack's value
 
 
 class GatewayPacket(packet.Packet):
@@ -131,16 +131,19 @@ def register(sio: socketio.AsyncServer, handlers: Mapping[str, Handler], send: S
     sio.on("*", unknown)
 
 
-def _one_payload(event: str, handler: Handler, send: Send) -> Callable[..., Awaitable[None]]:
-    async def handle(sid: str, *payloads: object) -> None:
+def _one_payload(event: str, handler: Handler, send: Send) -> Callable[..., Awaitable[object]]:
+    """The handler's return value is the socket.io ack a client asked for (user_uttered's
+    `{"kept": ...}`); a refused payload is acknowledged with nothing."""
+
+    async def handle(sid: str, *payloads: object) -> object:
         if len(payloads) > 1:
             await send(sid, "invalid_message", f"{event} takes one payload, not {len(payloads)}")
-            return
+            return None
         payload = payloads[0] if payloads else None
         problem = payload_problem(event, payload)
         if problem is not None:
             await send(sid, "invalid_message", problem)
-            return
-        await handler(sid, payload)
+            return None
+        return await handler(sid, payload)
 
     return handle

@@ -37,12 +37,15 @@ from gateway import packet_json, packets, protocol
 from gateway.client_address import Network, client_address
 from gateway.console import setup_console
 from gateway.handoff_events import HandoffEvents
+from gateway.health import setup_health
 from gateway.prometheus import TO_TEAM, GatewayMetrics, setup_metrics
 from gateway.rate_limits import RateLimits
 from gateway.service_client import ServiceClient
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
+from gateway.shared_rooms import shared_rooms
 from gateway.surveys import HELPFUL_PAYLOAD, SurveyEvents
+from gateway.turns import ConversationTurns
 from gateway.web import setup_web
 from handoff.store.conversations import ConversationPort, MessageNotDelivered, RedisConversations
 from handoff.vocabulary import RESOLVED, WITH_PEOPLE
@@ -83,8 +86,8 @@ class Gateway:
         self.limits = RateLimits(settings, self.store, self._error, self._notice)
         self.pumps: dict[str, asyncio.Task[None]] = {}
         self.members: dict[str, set[str]] = {}  # conversation id -> socket ids here
-        # python-socketio runs handlers concurrently: one conversation's messages go in order
-        self.locks: dict[str, asyncio.Lock] = {}
+        # handlers run concurrently, on several replicas: a conversation's messages take turns
+        self.turns = ConversationTurns(client, settings.rasa_timeout_seconds + 10)
         self.metrics.count_sockets_with(lambda: sum(map(len, self.members.values())))
         service = ServiceClient(http, settings.service_url, settings.service_token)
         self.handoff = HandoffEvents(sio, conversations, service, self._error)
@@ -154,34 +157,42 @@ class Gateway:
         if issued.resumed:
             await self.handoff.send_status(conversation_id, to=sid)
 
-    async def user_uttered(self, sid: str, data: object = None) -> None:
+    async def user_uttered(self, sid: str, data: object = None) -> dict[str, bool]:
+        """The socket.io ack (for a client that asks for one): `{"kept": true}` once the
+        message is safely kept - in Rasa's saved tracker or the open ticket's transcript."""
         session = await self.sio.get_session(sid)
         conversation_id = session.get("conversation_id")
         if not isinstance(data, dict) or not isinstance(data.get("message"), str):
             await self._error(sid, "invalid_message", "user_uttered needs a message text")
-            return
+            return {"kept": False}
         if not conversation_id or data.get("session_id") not in (None, session["session_id"]):
             await self._error(
                 sid,
                 "invalid_session",
                 "send session_request first and use the session it confirmed",
             )
-            return
-        async with self.locks.setdefault(conversation_id, asyncio.Lock()):
-            try:
-                await self._handle(sid, session, conversation_id, data)
-            except RedisUnavailable as error:
-                log.error("a message could not be handled: %s", error)
-                await self._trouble(sid)
-            except Exception:  # a defect of ours: logged, and the customer is not left in silence
-                log.exception("a message in conversation %s could not be handled", conversation_id)
-                await self._trouble(sid)
+            return {"kept": False}
+        kept = False
+        try:
+            async with self.turns.one_at_a_time(conversation_id):
+                kept = await self._handle(sid, session, conversation_id, data)
+        except RedisUnavailable as error:  # also another replica's turn that never ended
+            log.error("a message could not be handled: %s", error)
+            await self._trouble(sid)
+        except Exception:  # a defect of ours: logged, and the customer is not left in silence
+            log.exception("a message in conversation %s could not be handled", conversation_id)
+            await self._trouble(sid)
+        return {"kept": kept}
 
     async def cancel_handoff(self, sid: str, data: object = None) -> None:
         conversation_id = await self._confirmed_conversation(sid)
         if conversation_id and await self.limits.allow_session_action(sid, conversation_id):
-            async with self.locks.setdefault(conversation_id, asyncio.Lock()):
-                await self.handoff.cancel(sid, conversation_id)
+            try:
+                async with self.turns.one_at_a_time(conversation_id):
+                    await self.handoff.cancel(sid, conversation_id)
+            except RedisUnavailable as error:
+                log.error("cancel_handoff: %s", error)
+                await self._error(sid, "unavailable", "the request was not cancelled; try again")
 
     async def survey(self, sid: str, data: object = None) -> None:
         conversation_id = await self._confirmed_conversation(sid)
@@ -196,7 +207,7 @@ class Gateway:
 
     async def _handle(
         self, sid: str, session: dict[str, Any], conversation_id: str, data: dict[str, Any]
-    ) -> None:
+    ) -> bool:
         # a widget can send half an emoji (a lone UTF-16 surrogate), which no store can encode
         text = without_lone_surrogates(data["message"])
         if len(text) > self.settings.max_message_chars:
@@ -205,9 +216,9 @@ class Gateway:
                 "message_too_long",
                 f"messages can be at most {self.settings.max_message_chars} characters",
             )
-            return
+            return False
         if not text.strip():
-            return
+            return False
         metadata = protocol.verified_metadata(
             data.get("metadata"), self.settings.customer_signing_secret
         )
@@ -215,7 +226,7 @@ class Gateway:
         if not await self.limits.allow_message(
             sid, conversation_id, session["address"], customer_id
         ):
-            return
+            return False
         await self.store.touch(conversation_id, session_id=session["session_id"])
         state = await self.conversations.state(conversation_id)
         if state.get("state") in WITH_PEOPLE:
@@ -227,16 +238,17 @@ class Gateway:
             except MessageNotDelivered as error:
                 log.error("a message for the team was not delivered: %s", error)
                 await self._notice(sid, "not_delivered", NOT_DELIVERED)
-                return
+                return False
             if appended:
-                return
+                return True
             # the team finished with the conversation meanwhile: the assistant answers it
-        await self._to_rasa(sid, conversation_id, text, metadata)
+        return await self._to_rasa(sid, conversation_id, text, metadata)
 
     async def _to_rasa(
         self, sid: str, conversation_id: str, text: str, metadata: dict[str, Any]
-    ) -> None:
-        """`metadata`: the verified claims only (protocol.verified_metadata)."""
+    ) -> bool:
+        """True: Rasa answered, so the message is in the tracker it saved (rasa_extensions/
+        admitted_rest.py). `metadata`: the verified claims only (protocol.verified_metadata)."""
         offered = await self.store.offered(conversation_id)
         body = {
             "sender": conversation_id,
@@ -252,12 +264,12 @@ class Gateway:
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             log.error("Rasa did not answer conversation %s: %s", conversation_id, error)
             await self._trouble(sid)
-            return
+            return False
         if not isinstance(replies, list) or not protocol.bot_messages(replies):
             # Rasa answers 200 [] when an action or its tracker store failed
             log.error("Rasa gave no answer in conversation %s", conversation_id)
             await self._trouble(sid)
-            return
+            return False
         await self.store.set_offered(conversation_id, protocol.offered_payloads(replies))
         for message in protocol.bot_messages(replies):
             await self.sio.emit("bot_uttered", message, room=conversation_id)
@@ -265,10 +277,12 @@ class Gateway:
             await self.handoff.send_status(conversation_id)
         elif body["message"] == HELPFUL_PAYLOAD:  # the customer pressed "Yes, that helped"
             await self.surveys.offer(conversation_id)
+        return True
 
     async def _pump_outbox(self, conversation_id: str) -> None:
-        """Deliver the team's messages to the conversation's sockets while any is connected
-        here; the cursor in Redis lets a reconnecting widget get what it missed."""
+        """Deliver the team's messages to the conversation's sockets here while any is
+        connected (each replica delivers to its own: `here`); the cursor in Redis lets a
+        reconnecting widget get what it missed."""
         cursor: str | None = None
         while self.members.get(conversation_id):
             try:
@@ -280,7 +294,9 @@ class Gateway:
                 for entry_id, fields in entries:
                     message = protocol.outbox_message(fields)
                     if message is not None:
-                        await self.sio.emit("bot_uttered", message, room=conversation_id)
+                        await self.sio.emit(
+                            "bot_uttered", message, room=conversation_id, ignore_queue=True
+                        )
                         self.metrics.delivered(entry_id)
                     if message is not None and message.get("sender") == "bot":
                         # the assistant's buttons after a hand-back are its offer, too
@@ -290,9 +306,9 @@ class Gateway:
                     cursor = entry_id
                     await self.store.set_outbox_cursor(conversation_id, cursor)
                 if entries:
-                    await self.handoff.send_status(conversation_id)
+                    await self.handoff.send_status(conversation_id, here=True)
                 if any(fields.get("type") == RESOLVED for _, fields in entries):
-                    await self.surveys.offer(conversation_id)  # an agent resolved the chat
+                    await self.surveys.offer(conversation_id, here=True)  # an agent resolved it
             except RedisUnavailable as error:
                 log.warning("outbox delivery paused: %s", error)
                 await asyncio.sleep(OUTBOX_RETRY_SECONDS)
@@ -303,9 +319,7 @@ class Gateway:
             members.discard(sid)
             if not members:
                 del self.members[conversation_id]
-                lock = self.locks.get(conversation_id)
-                if lock is not None and not lock.locked():
-                    del self.locks[conversation_id]
+                self.turns.forget(conversation_id)
 
     async def _error(self, sid: str, code: str, message: str, **extra: Any) -> None:
         await self.sio.emit("gateway_error", {"code": code, "message": message, **extra}, to=sid)
@@ -347,11 +361,13 @@ GATEWAY = web.AppKey("gateway", Gateway)
 
 
 def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Application:
-    """The gateway's aiohttp app: socket.io under /socket.io/, GET /health, GET /metrics with
+    """The gateway's aiohttp app: socket.io under /socket.io/, GET /health[/live|/ready]
+    (gateway/health.py), GET /metrics with
     METRICS_TOKEN (gateway/prometheus.py), the demo page and the widget's files (gateway/web.py),
     security headers on every response."""
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
+        client_manager=shared_rooms(settings),
         cors_allowed_origins=list(settings.allowed_origins),
         max_http_buffer_size=64 * 1024,
         serializer=packets.GatewayPacket,
@@ -376,15 +392,8 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
         await conversations.close()
         await client.aclose()
 
-    async def health(request: web.Request) -> web.Response:
-        try:
-            await redis_client.ping(request.app[GATEWAY].redis)
-        except RedisUnavailable:
-            return web.json_response({"error": "Redis is not reachable"}, status=503)
-        return web.json_response({"status": "ok"})
-
     app.cleanup_ctx.append(context)
-    app.router.add_get("/health", health)
+    setup_health(app, lambda app: app[GATEWAY])  # /health, /health/live, /health/ready
     setup_console(app, settings)
     setup_metrics(app, settings.metrics_token, metrics)
     setup_web(app)

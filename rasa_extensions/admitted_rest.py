@@ -1,13 +1,14 @@
 """Rasa's REST channel, letting a few messages at a time into each Rasa worker, in arrival order.
 
 bot/credentials.yml selects it in place of `rest:`; the webhook, its requests and replies are
-Rasa's own (`POST /webhooks/rest/webhook`, the gateway's and the tests' way in). The only
-difference is `in_flight`: how many messages one worker handles at once, the rest waiting
+Rasa's own (`POST /webhooks/rest/webhook`, the gateway's and the tests' way in). Two things
+differ: `in_flight`, how many messages one worker handles at once, the rest waiting
 their turn first come, first served (rasa_extensions/admission.py says why; `make
 bench-vs-rasa` measures it). A message waiting its turn costs nothing but its place in line.
 When a message is let in, its sentence vector is asked for at once, so the service embeds it
 while Rasa takes the conversation's lock and reads the tracker (rasa_extensions/
-vector_prefetch.py).
+vector_prefetch.py). And a turn that fails (its tracker not saved) answers `[]`, never the
+replies it collected before failing: the gateway takes an answer as proof the message is kept.
 
     rasa_extensions.admitted_rest.AdmittedRestInput:
       in_flight: 2
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 
@@ -54,6 +55,14 @@ class AdmittedRestInput(RestInput):
             async with gate.admitted():
                 if message.text:
                     PREFETCH.start(message.text)
-                return await on_new_message(message)
+                try:
+                    return await on_new_message(message)
+                except BaseException:
+                    # Rasa's webhook would still answer the replies collected before the
+                    # failure (e.g. the tracker could not be saved): answer none, so the
+                    # gateway does not take the message as kept
+                    if isinstance(message.output_channel, CollectingOutputChannel):
+                        message.output_channel.messages.clear()
+                    raise
 
         return super().blueprint(admitted)

@@ -129,3 +129,18 @@ async def test_the_webhook_answers_through_the_gate_no_more_than_in_flight_at_on
     replies = await asyncio.gather(*(post(n) for n in range(8)))
     assert replies == [[{"recipient_id": f"c{n}", "text": f"re: m{n}"}] for n in range(8)]
     assert busiest == 2
+
+
+async def test_a_turn_that_fails_after_replying_answers_nothing() -> None:
+    """A tracker that could not be saved: the customer's message is not kept, so the webhook
+    must not answer as if it were (the gateway acknowledges a message Rasa answered)."""
+    channel = AdmittedRestInput(in_flight=2)
+
+    async def agent(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, "an answer")
+        raise ConnectionError("the tracker store is down")
+
+    routes = channel.blueprint(agent)._future_routes
+    receive = next(r.handler for r in routes if r.uri == "/webhook")
+    request = SimpleNamespace(json={"sender": "c1", "message": "hello"}, args={})
+    assert json.loads((await receive(request)).body) == []
