@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SERVICE_PY := .venv/service/bin/python
 BOT := .venv/bot/bin
 
-.PHONY: help setup train run shell test lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes bench-metrics bench-dashboard bench-vs-rasa bench-breakdown bench-kb-scale bench-actions eval-oos eval-calibration eval-frustration eval-stackfaq eval-escalation tune-escalation clean
+.PHONY: help setup train run shell status test test-replicas lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes bench-metrics bench-dashboard bench-vs-rasa bench-breakdown bench-kb-scale bench-actions eval-oos eval-calibration eval-frustration eval-stackfaq eval-escalation tune-escalation chaos clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -15,22 +15,32 @@ setup: ## Create/refresh both Python envs and install redis-server (idempotent)
 train: setup ## Train the Rasa model if data, config or domain changed
 	@$(SERVICE_PY) -m stack train
 
-run: train ## Run the whole assistant (Redis, service, action server, Rasa); Ctrl-C stops it
+run: train ## Run the whole assistant (Redis, service, action server, Rasa, gateway; REPLICAS=n: n of each behind HAProxy); Ctrl-C stops it
+	@if [ "$${REPLICAS:-1}" != 1 ]; then scripts/bootstrap.sh haproxy; fi
 	@$(SERVICE_PY) -m stack run
 
 shell: ## Chat with the running assistant from this terminal (needs `make run` in another one)
 	@$(SERVICE_PY) -m stack chat
 
+status: ## What `make run` is doing: each process's state, pid and restarts; exits 1 unless all are running
+	@$(SERVICE_PY) -m stack status
+
 test: train ## Run the whole test suite: lint, unit, Rasa validation + conversation tests, end-to-end, browser, Prometheus
 	@scripts/bootstrap.sh browser
 	@scripts/bootstrap.sh prometheus
+	@scripts/bootstrap.sh haproxy
 	@scripts/test.sh
 
-lint: setup ## ruff, mypy, the import rules (import-linter) and the size limits
+test-replicas: train ## The replicated stack (2 of each behind HAProxy): conversations carry on when one replica of each kind is killed (CI runs it after make test)
+	@scripts/bootstrap.sh haproxy
+	@RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 .venv/service/bin/pytest tests/replicas -q -p no:cacheprovider
+
+lint: setup ## ruff, mypy, the import rules (import-linter), the size limits and the deployment files (deploy/: hadolint, compose schema, kubernetes-validate, haproxy -c)
 	@.venv/service/bin/ruff check .
 	@.venv/service/bin/mypy
 	@.venv/service/bin/lint-imports
 	@.venv/service/bin/python scripts/check_sizes.py
+	@.venv/service/bin/python scripts/lint_deploy.py
 
 eval-kb: setup ## Knowledge-base retrieval on data/kb_questions.yml and data/kb_customer_questions.yml (tuning and test parts) and StackFAQ (STACKFAQ=path), results in benchmarks/results/kb_eval.json
 	@$(SERVICE_PY) -m benchmarks.stackfaq $(STACKFAQ) --fields both --json benchmarks/results/stackfaq.json
@@ -82,6 +92,9 @@ bench-breakdown: train ## Where a turn's time goes: py-spy on Rasa, the action s
 
 bench-actions: train ## An order action turn (proof + live status; a refund's yes) beside a knowledge-base answer, interleaved in one run (bar: p95 <= 1.5x); JSON in benchmarks/results/action_turns.json
 	@$(SERVICE_PY) -m benchmarks.action_turns --rounds 120
+
+chaos: train ## Faults without loss: kill -9 Redis, the service, the action server, Rasa and the gateway one at a time under 200 conversations (~11 min); lost/duplicated/silent per drill in benchmarks/results/chaos.json
+	@$(SERVICE_PY) -m benchmarks.chaos
 
 bench-kb-scale: setup ## The knowledge base at 10,000 generated sections: cold and warm start, search p95, edit to answer; JSON in benchmarks/results/kb_scale.json
 	@$(SERVICE_PY) -m benchmarks.kb_scale

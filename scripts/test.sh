@@ -22,9 +22,11 @@ step "lint (ruff)" "$SERVICE/ruff" check .
 step "types (mypy)" "$SERVICE/mypy"
 step "import rules (import-linter)" "$SERVICE/lint-imports"
 step "module and function sizes" "$SERVICE/python" scripts/check_sizes.py
-# Every test folder but the bot env's and the end-to-end ones, so a new folder is never skipped.
+step "deployment files (hadolint, compose schema, kubernetes-validate, haproxy -c)" "$SERVICE/python" scripts/lint_deploy.py
+# Every test folder but the bot env's and the end-to-end ones (tests/replicas: make test-replicas),
+# so a new folder is never skipped.
 step "unit tests: service env" "$SERVICE/pytest" tests --ignore=tests/actions \
-    --ignore=tests/rasa_extensions --ignore=tests/e2e -q -p no:cacheprovider
+    --ignore=tests/rasa_extensions --ignore=tests/e2e --ignore=tests/replicas -q -p no:cacheprovider
 step "unit tests: bot env (actions, Rasa components)" "$BOT/pytest" tests/actions tests/rasa_extensions -q -p no:cacheprovider
 # Rasa warns that responses only actions and forms send (utter_default, utter_kb_unavailable,
 # the order form's utter_ask_order_number and utter_ask_email, and the handoff actions' replies) are "not used in any story or rule",

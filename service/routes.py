@@ -10,15 +10,19 @@ from service import (
     analytics_views,
     approval_views,
     handoff_views,
+    health_views,
     kb_views,
     nlu_views,
     order_views,
+    privacy_views,
     prometheus,
     review_views,
 )
 
 ROUTES = (
-    web.get("/health", kb_views.health),
+    web.get("/health", health_views.health),
+    web.get("/health/live", health_views.live),
+    web.get("/health/ready", health_views.ready),
     web.get("/metrics", prometheus.metrics_page),
     web.post("/kb/search", kb_views.search),
     web.post("/kb/feedback", kb_views.feedback),
@@ -39,6 +43,11 @@ ROUTES = (
     web.get("/handoff/conversations/{conversation_id}/survey", handoff_views.survey_status),
     web.post("/handoff/conversations/{conversation_id}/survey", handoff_views.save_survey),
     web.delete("/handoff/customers/{customer_id}", handoff_views.erase_customer),
+    # a customer's access request and erasure: the service token, or a supervisor's below
+    web.get("/privacy/customers/{customer_id}/export", privacy_views.export_customer),
+    web.delete("/privacy/customers/{customer_id}", privacy_views.erase_customer),
+    web.get("/agent/privacy/customers/{customer_id}/export", privacy_views.export_customer),
+    web.delete("/agent/privacy/customers/{customer_id}", privacy_views.erase_customer),
     web.put("/agent/presence", agent_views.set_presence),
     web.get("/agent/me", agent_views.me),
     web.get("/agent/queues", agent_views.queues),
