@@ -38,6 +38,7 @@ from gateway.client_address import Network, client_address
 from gateway.console import setup_console
 from gateway.handoff_events import HandoffEvents
 from gateway.health import setup_health
+from gateway.outbox import OutboxReader
 from gateway.prometheus import TO_TEAM, GatewayMetrics, setup_metrics
 from gateway.rate_limits import RateLimits
 from gateway.service_client import ServiceClient
@@ -47,7 +48,12 @@ from gateway.shared_rooms import shared_rooms
 from gateway.surveys import HELPFUL_PAYLOAD, SurveyEvents
 from gateway.turns import ConversationTurns
 from gateway.web import setup_web
-from handoff.store.conversations import ConversationPort, MessageNotDelivered, RedisConversations
+from handoff.store.conversations import (
+    ConversationPort,
+    Entry,
+    MessageNotDelivered,
+    RedisConversations,
+)
 from handoff.vocabulary import RESOLVED, WITH_PEOPLE
 from infra import redis_client
 from infra.clock import Clock, utc_now
@@ -55,7 +61,6 @@ from infra.json_text import without_lone_surrogates
 from infra.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
-OUTBOX_RETRY_SECONDS = 1.0
 NOT_DELIVERED = (
     "Sorry, your last message didn't reach our team because of a problem on our side. "
     "Please send it again in a moment."
@@ -63,7 +68,7 @@ NOT_DELIVERED = (
 
 
 class Gateway:
-    """The socket.io handlers and the outbox pumps of one gateway process."""
+    """The socket.io handlers of one gateway process and its delivery of the team's messages."""
 
     def __init__(
         self,
@@ -84,7 +89,7 @@ class Gateway:
         self.metrics = metrics or GatewayMetrics()
         self.store = GatewayStore(client, settings.session_ttl_seconds)
         self.limits = RateLimits(settings, self.store, self._error, self._notice)
-        self.pumps: dict[str, asyncio.Task[None]] = {}
+        self.outbox = OutboxReader(conversations, self.store.outbox_cursor, self._deliver)
         self.members: dict[str, set[str]] = {}  # conversation id -> socket ids here
         # handlers run concurrently, on several replicas: a conversation's messages take turns
         self.turns = ConversationTurns(client, settings.rasa_timeout_seconds + 10)
@@ -104,7 +109,9 @@ class Gateway:
         packets.register(sio, events, self._error)  # malformed packets: gateway_error
 
     def start(self) -> None:
-        """Start refreshing the status of waiting sessions (stopped by `close`)."""
+        """Start reading the outboxes and refreshing the status of waiting sessions (stopped
+        by `close`)."""
+        self.outbox.start()
         self.refresher = asyncio.create_task(
             self.handoff.refresh_waiting(self.settings.status_interval_seconds, self.members.keys)
         )
@@ -150,8 +157,7 @@ class Gateway:
         await self.sio.enter_room(sid, conversation_id)
         await self.sio.emit("session_confirm", issued.session_id, to=sid)
         self.members.setdefault(conversation_id, set()).add(sid)
-        if conversation_id not in self.pumps or self.pumps[conversation_id].done():
-            self.pumps[conversation_id] = asyncio.create_task(self._pump_outbox(conversation_id))
+        self.outbox.watch(conversation_id)
         # the conversation id only: the session id and socket ids are the customer's secrets
         log.info("%s conversation %s", "resumed" if issued.resumed else "new", conversation_id)
         if issued.resumed:
@@ -279,39 +285,22 @@ class Gateway:
             await self.surveys.offer(conversation_id)
         return True
 
-    async def _pump_outbox(self, conversation_id: str) -> None:
-        """Deliver the team's messages to the conversation's sockets here while any is
-        connected (each replica delivers to its own: `here`); the cursor in Redis lets a
-        reconnecting widget get what it missed."""
-        cursor: str | None = None
-        while self.members.get(conversation_id):
-            try:
-                if cursor is None:
-                    cursor = await self.store.outbox_cursor(conversation_id)
-                entries = await self.conversations.read_outbox(conversation_id, after=cursor)
-                if not self.members.get(conversation_id):
-                    break  # everyone left while we waited: keep the entries for their return
-                for entry_id, fields in entries:
-                    message = protocol.outbox_message(fields)
-                    if message is not None:
-                        await self.sio.emit(
-                            "bot_uttered", message, room=conversation_id, ignore_queue=True
-                        )
-                        self.metrics.delivered(entry_id)
-                    if message is not None and message.get("sender") == "bot":
-                        # the assistant's buttons after a hand-back are its offer, too
-                        await self.store.set_offered(
-                            conversation_id, protocol.quick_reply_payloads(message)
-                        )
-                    cursor = entry_id
-                    await self.store.set_outbox_cursor(conversation_id, cursor)
-                if entries:
-                    await self.handoff.send_status(conversation_id, here=True)
-                if any(fields.get("type") == RESOLVED for _, fields in entries):
-                    await self.surveys.offer(conversation_id, here=True)  # an agent resolved it
-            except RedisUnavailable as error:
-                log.warning("outbox delivery paused: %s", error)
-                await asyncio.sleep(OUTBOX_RETRY_SECONDS)
+    async def _deliver(self, conversation_id: str, entries: list[Entry]) -> None:
+        """The team's new messages to the conversation's sockets here (each replica delivers
+        to its own: `here`), its cursor kept in Redis (gateway/outbox.py)."""
+        for entry_id, fields in entries:
+            message = protocol.outbox_message(fields)
+            if message is not None:
+                await self.sio.emit("bot_uttered", message, room=conversation_id, ignore_queue=True)
+                self.metrics.delivered(entry_id)
+            if message is not None and message.get("sender") == "bot":
+                # the assistant's buttons after a hand-back are its offer, too
+                offered = protocol.quick_reply_payloads(message)
+                await self.store.set_offered(conversation_id, offered)
+            await self.store.set_outbox_cursor(conversation_id, entry_id)
+        await self.handoff.send_status(conversation_id, here=True)
+        if any(fields.get("type") == RESOLVED for _, fields in entries):
+            await self.surveys.offer(conversation_id, here=True)  # an agent resolved the chat
 
     def _leave(self, conversation_id: str, sid: str) -> None:
         members = self.members.get(conversation_id)
@@ -320,6 +309,7 @@ class Gateway:
             if not members:
                 del self.members[conversation_id]
                 self.turns.forget(conversation_id)
+                self.outbox.forget(conversation_id)
 
     async def _error(self, sid: str, code: str, message: str, **extra: Any) -> None:
         await self.sio.emit("gateway_error", {"code": code, "message": message, **extra}, to=sid)
@@ -340,11 +330,7 @@ class Gateway:
             self.refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.refresher
-        for task in self.pumps.values():
-            task.cancel()
-        for task in self.pumps.values():
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self.outbox.close()
 
 
 def _address(environ: dict[str, Any], trusted_proxies: tuple[Network, ...]) -> str:

@@ -25,6 +25,9 @@ TIMEOUT_SECONDS = 2.0
 """Socket and connect timeout of an ordinary command."""
 HEALTH_CHECK_SECONDS = 30
 """A connection idle this long is checked (PING) before it is used again."""
+MAX_CONNECTIONS = 200
+"""Connections of one ordinary client (one per process and purpose), which queues beyond them:
+Redis' own limit (`maxclients`, config/redis.conf) is shared by every process of the stack."""
 READ_MARGIN_SECONDS = 4.0
 """How much longer than its block a blocking read may take before the socket times out."""
 
@@ -37,15 +40,21 @@ class RedisUnavailable(RuntimeError):
 def connect(
     url: str, *, timeout_seconds: float = TIMEOUT_SECONDS, client_name: str | None = None
 ) -> redis.Redis:
-    """A client for ordinary commands (no network traffic until the first one)."""
-    return redis.Redis.from_url(
+    """A client for ordinary commands (no network traffic until the first one). Up to
+    MAX_CONNECTIONS at once; a command beyond them waits for one to be free (up to
+    `timeout_seconds`) rather than failing at once, as redis-py's default pool does past 100
+    (a burst of 150 customers opening the chat together got "unavailable")."""
+    pool = redis.BlockingConnectionPool.from_url(
         url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=timeout_seconds,
         decode_responses=True,
         socket_timeout=timeout_seconds,
         socket_connect_timeout=timeout_seconds,
         health_check_interval=HEALTH_CHECK_SECONDS,
         client_name=client_name,
     )
+    return redis.Redis.from_pool(pool)  # closing the client closes its pool
 
 
 def connect_reader(

@@ -5,8 +5,9 @@ of its keys, tickets or transactions.
   has handed it off, the assistant has it).
 - `append_customer_message`: what the customer writes while people have the chat goes into
   the open ticket's transcript (the transition is handoff/customer_messages.py's).
-- `read_outbox`: what the team sent the customer after a cursor (stream entry ids), waiting up
-  to `OUTBOX_BLOCK_SECONDS` for something new.
+- `read_outboxes`: what the team sent to each of many conversations after its cursor (stream
+  entry ids), in one blocking read of up to `OUTBOX_BLOCK_SECONDS` on one connection however
+  many conversations a gateway holds.
 - `open_feed`: a reader of the live feed of ticket changes (ids, team, status, owner; never
   what anyone wrote) for the agent console, on a connection of its own.
 
@@ -18,6 +19,7 @@ Every method raises `RedisUnavailable` (infra/redis_client.py) when Redis cannot
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -40,10 +42,13 @@ __all__ = [
 ]
 
 PENDING_TICKET_WAIT = 3.0  # seconds to wait for a ticket that is being created
-OUTBOX_BLOCK_SECONDS = 1.0
+OUTBOX_BLOCK_SECONDS = 0.3
+"""How long one read waits for something new: also how soon a conversation a socket just
+joined is part of the read (gateway/outbox.py)."""
 OUTBOX_READ_COUNT = 50
 FEED_READ_COUNT = 100
 FEED_READER_NAME = "console-feed"  # CLIENT LIST shows each open feed reader by this name
+OUTBOX_READER_NAME = "gateway-outbox"  # and each gateway's one outbox reader by this one
 
 Entry = tuple[str, dict[str, str]]
 """One stream entry: its id (the cursor to read after) and its fields."""
@@ -78,9 +83,11 @@ class ConversationPort(abc.ABC):
         ticket could not take it (missing, or still being created after a few seconds)."""
 
     @abc.abstractmethod
-    async def read_outbox(self, conversation_id: str, after: str) -> list[Entry]:
-        """The team's messages to the customer after the cursor `after` ("0-0": all), oldest
-        first; waits up to OUTBOX_BLOCK_SECONDS, then returns what came (maybe nothing)."""
+    async def read_outboxes(self, cursors: Mapping[str, str]) -> dict[str, list[Entry]]:
+        """The team's messages to each conversation after its cursor ("0-0": all), oldest
+        first, by conversation id (only those with something new); waits up to
+        OUTBOX_BLOCK_SECONDS for the first, then returns what came (maybe nothing). One caller
+        at a time: the read holds the port's one reading connection."""
 
     @abc.abstractmethod
     def open_feed(self, block_seconds: float) -> FeedReader:
@@ -123,8 +130,13 @@ class RedisConversations(ConversationPort):
     def __init__(self, redis_url: str) -> None:
         self._url = redis_url
         self._redis = redis_client.connect(redis_url)
-        # blocking outbox reads get their own connections, apart from the short commands
-        self._reader = redis_client.connect_reader(redis_url, block_seconds=OUTBOX_BLOCK_SECONDS)
+        # the blocking outbox read gets a connection of its own, apart from the short commands
+        self._reader = redis_client.connect_reader(
+            redis_url,
+            block_seconds=OUTBOX_BLOCK_SECONDS,
+            client_name=OUTBOX_READER_NAME,
+            single_connection=True,
+        )
         self._tickets: TicketStore = RedisTicketStore(self._redis)
 
     async def state(self, conversation_id: str) -> dict[str, str]:
@@ -136,13 +148,21 @@ class RedisConversations(ConversationPort):
         appended = await append_customer_message(self._tickets, conversation_id, text, now=now)
         return appended is not None
 
-    async def read_outbox(self, conversation_id: str, after: str) -> list[Entry]:
+    async def read_outboxes(self, cursors: Mapping[str, str]) -> dict[str, list[Entry]]:
+        if not cursors:
+            return {}
         block_ms = int(OUTBOX_BLOCK_SECONDS * 1000)
+        streams: dict[Any, Any] = {keys.outbox(c): after for c, after in cursors.items()}
         async with guard():
             batches: Any = await self._reader.xread(
-                {keys.outbox(conversation_id): after}, count=OUTBOX_READ_COUNT, block=block_ms
+                streams, count=OUTBOX_READ_COUNT, block=block_ms
             )
-        return _entries(batches)
+        prefix = len(keys.outbox(""))
+        return {
+            str(stream)[prefix:]: [(entry_id, fields) for entry_id, fields in entries]
+            for stream, entries in batches or []
+            if entries
+        }
 
     def open_feed(self, block_seconds: float) -> FeedReader:
         return RedisFeedReader(self._url, block_seconds)

@@ -137,9 +137,15 @@ async def test_the_gateways_port_reads_the_feed_and_the_outbox_after_a_cursor(  
         assert await reader.read(after=entries[-1][0]) == []  # nothing new within the block
 
         await store.tickets.add_to_outbox("conv-port", [{"type": "message", "text": "Hello"}])
-        outbox = await port.read_outbox("conv-port", after="0-0")
-        assert [fields for _, fields in outbox] == [{"type": "message", "text": "Hello"}]
-        assert await port.read_outbox("conv-port", after=outbox[-1][0]) == []
+        await store.tickets.add_to_outbox("conv-other", [{"type": "message", "text": "Hi"}])
+        cursors = {"conv-port": "0-0", "conv-other": "0-0", "conv-quiet": "0-0"}
+        outboxes = await port.read_outboxes(cursors)  # one read for all three
+        assert {c: [fields for _, fields in entries] for c, entries in outboxes.items()} == {
+            "conv-port": [{"type": "message", "text": "Hello"}],
+            "conv-other": [{"type": "message", "text": "Hi"}],
+        }
+        after = {c: entries[-1][0] for c, entries in outboxes.items()} | {"conv-quiet": "0-0"}
+        assert await port.read_outboxes(after) == {}  # nothing new within the block
     finally:
         await reader.close()
         await port.close()
