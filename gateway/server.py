@@ -44,7 +44,7 @@ from gateway.rate_limits import RateLimits
 from gateway.service_client import ServiceClient
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
-from gateway.shared_rooms import shared_rooms
+from gateway.shared_rooms import listen_now, shared_rooms
 from gateway.surveys import HELPFUL_PAYLOAD, SurveyEvents
 from gateway.turns import ConversationTurns
 from gateway.web import setup_web
@@ -372,6 +372,7 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
         gateway = Gateway(settings, sio, client, conversations, http, clock, metrics)
         app[GATEWAY] = gateway
         gateway.start()
+        listen_now(sio)
         yield
         await gateway.close()
         await http.close()

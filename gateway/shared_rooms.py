@@ -24,3 +24,12 @@ def shared_rooms(settings: GatewaySettings) -> socketio.AsyncManager | None:
     if not settings.shared_rooms:
         return None
     return socketio.AsyncRedisManager(settings.redis_url, channel=CHANNEL, json=packet_json)
+
+
+def listen_now(sio: socketio.AsyncServer) -> None:
+    """Subscribe to the other replicas' messages at start-up. python-socketio would do it only
+    when the first socket connects, and whatever another replica sent to this one's rooms
+    before the subscription was in place would be lost."""
+    if isinstance(sio.manager, socketio.AsyncRedisManager) and not sio.manager_initialized:
+        sio.manager_initialized = True
+        sio.manager.initialize()

@@ -30,7 +30,9 @@ from __future__ import annotations
 from stack.config import StackConfig
 
 MONITOR_PATH = "/lb-health"
-"""Answered by HAProxy itself on every frontend: the launcher's readiness check."""
+"""Answered by HAProxy itself on every frontend; on the service's, 200 only once HAProxy's own
+health checks passed for every replica of every kind (the launcher's readiness check: a
+replica the launcher saw ready is in HAProxy's rotation two checks later)."""
 
 BALANCING = {
     "gateway": ["balance source", "hash-type consistent"],
@@ -92,6 +94,11 @@ def _frontend(config: StackConfig, kind: str) -> str:
     lines = [f"frontend {kind}", f"    bind {host}:{config.port_of(kind)}"]
     if kind == "gateway":
         lines.append("    option forwardfor")
+    if kind == "service":  # the launcher's readiness check: HAProxy itself sees every replica
+        every = " || ".join(
+            f"{{ nbsrv({other}_replicas) lt {len(config.ports_of(other))} }}" for other in BALANCING
+        )
+        lines.append(f"    monitor fail if {every}")
     lines.append(f"    default_backend {kind}_replicas")
     return "\n".join(lines) + "\n"
 

@@ -48,7 +48,10 @@ def load_balancer_spec(config: StackConfig) -> ProcessSpec:
     path = folder / "haproxy.cfg"
     path.write_text(haproxy_config(config), encoding="utf-8")
     health = f"{config.service_url}{MONITOR_PATH}"
-    return ProcessSpec("haproxy", [haproxy, "-db", "-f", str(path)], health, base_env(), 15)
+    # ready once HAProxy sees every replica up: as long as the slowest replica (Rasa) takes
+    ready_timeout = max(spec.ready_timeout for spec in (rasa_spec(config), service_spec(config)))
+    argv = [haproxy, "-db", "-f", str(path)]
+    return ProcessSpec("haproxy", argv, health, base_env(), ready_timeout + 30)
 
 
 def replica_spec(config: StackConfig, kind: str, number: int, port: int) -> ProcessSpec:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import redis.asyncio as redis
 
+from gateway.shared_rooms import CHANNEL
 from stack.supervisor import Stack
 from tests.e2e.client import Widget, texts
 from tests.support.redis_contents import rasa_tracker
@@ -53,6 +55,12 @@ async def answered(widget: Widget, question: str) -> str:
 async def test_a_conversation_on_both_gateways_gets_everything_once(replicated: Stack) -> None:
     config = replicated.config
     here, there = (f"http://127.0.0.1:{port}" for port in config.ports_of("gateway")[-2:])
+    client = redis.Redis.from_url(config.redis.url)
+    try:  # both gateways listen to each other from their start, before any customer comes
+        [(_, listening)] = await client.pubsub_numsub(CHANNEL)
+    finally:
+        await client.aclose()
+    assert listening == 2
     first = Widget()
     await first.open(here, origin=config.gateway_url)
     second = Widget()  # the same customer in another tab, on the other replica
