@@ -27,6 +27,7 @@ from service.settings import AgentCliSettings
 from stack.restarts import RestartPolicy
 from stack.supervisor import Stack
 from tests.e2e.client import Customer, Widget
+from tests.support.team import Team
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="package")]
 
@@ -124,6 +125,9 @@ async def test_a_whole_journey_leaves_no_customer_text_session_id_or_token_in_th
         await widget.say("how long does a refund take?")
         await widget.say(f"{marker} my card is {CARD_FORMS[0]} and my password is {password}")
         await widget.say("I want to talk to a real person")
+        # the handoff stored before going on: a late second reply to an earlier message can end
+        # `say`'s wait before this turn has run (a clean-clone run resumed too early)
+        await Team(stack).handed_off(await widget.conversation_id(stack))
         await widget.say(
             f"{marker} still waiting, my IBAN is {IBAN_FORMS[0]}, card {CARD_FORMS[2]}",
             replies=0,
