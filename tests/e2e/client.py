@@ -71,6 +71,7 @@ class Widget:
             connector = aiohttp.TCPConnector(local_addr=(from_address, 0))
             session = aiohttp.ClientSession(connector=connector)
         self._http = session
+        self.metadata: dict[str, Any] | None = None  # sent with every message when set
         self.client = socketio.AsyncClient(reconnection=False, http_session=session)
         self.bot: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
@@ -84,7 +85,10 @@ class Widget:
 
     async def say(self, text: str, replies: int = 1, timeout: float = 60) -> list[dict[str, Any]]:
         start = len(self.bot)
-        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        message: dict[str, Any] = {"message": text, "session_id": self.session_id}
+        if self.metadata is not None:
+            message["metadata"] = self.metadata
+        await self.client.emit("user_uttered", message)
         deadline = asyncio.get_running_loop().time() + timeout
         while len(self.bot) < start + replies and not self.errors:
             assert asyncio.get_running_loop().time() < deadline, f"no reply to {text!r}"

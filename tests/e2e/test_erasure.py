@@ -49,22 +49,11 @@ class SignedInWidget(Widget):
 
     def __init__(self, claims: dict[str, Any]) -> None:
         super().__init__()
-        self.claims = claims
+        self.metadata = claims
         self.surveys: list[dict[str, Any]] = []
         self.saved: list[dict[str, Any]] = []
         self.client.on("survey_request", self.surveys.append)
         self.client.on("survey_saved", self.saved.append)
-
-    async def say(self, text: str, replies: int = 1, timeout: float = LIVE) -> list[dict[str, Any]]:
-        start = len(self.bot)
-        message = {"message": text, "session_id": self.session_id, "metadata": self.claims}
-        await self.client.emit("user_uttered", message)
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.bot) < start + replies and not self.errors:
-            assert asyncio.get_running_loop().time() < deadline, f"no reply to {text!r}"
-            await asyncio.sleep(0.05)
-        assert not self.errors, self.errors
-        return self.bot[start:]
 
 
 async def console(stack: Stack, method: str, path: str, token: str, body: Any = None) -> Any:
