@@ -7,8 +7,11 @@ and the other keys (`_load_from_module_name_in_endpoint_config`).
 
 Every event is masked as `handoff.redact.redact_value` masks it: the customer's text,
 `parse_data` (its text, entities, metadata), entity values, slot values, bot text, policy
-events. The running turn keeps its raw in-memory tracker, so the conversation behaves as before;
-what reaches Redis, and every later turn that reads it back, holds only the masked form.
+events; an entity Rasa extracted from inside a masked secret (a password read as an order
+number), and every slot or text holding its value, is masked as the secret is
+(handoff/privacy/typed_secrets.py). The running turn keeps its raw in-memory tracker, so the
+conversation behaves as before; what reaches Redis, and every later turn that reads it back,
+holds only the masked form.
 
 This runs in Rasa's event loop on every read and save of the whole tracker, so its cost must
 not grow with the conversation: `MaskingMemo` remembers the masked form of recent strings (by
@@ -70,6 +73,7 @@ from handoff.bounded_memo import BoundedMemo
 from handoff.privacy import customer_index
 from handoff.privacy.redact import SECRET_LABELS, redact_text, redact_value
 from handoff.privacy.text_digest import text_digest
+from handoff.privacy.typed_secrets import typed_secrets, without_secrets
 from outcomes import keys as outcome_keys
 
 log = logging.getLogger(__name__)
@@ -162,7 +166,7 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
         start = "" if stored is None else _without_end(stored, dialogue["name"])
         if start is None:
             return None
-        new = self.masking.value(_as_json(events[known:]))
+        new = self.masking.events(_as_json(events[known:]))
         text = json.dumps({**dialogue, "events": [*events[:known], *new]})
         return text if text.startswith(start) else None
 
@@ -170,7 +174,7 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
         """The text to store when the stored events, read and compared, are the start of the
         masked tracker's (a tracker this store did not write: after a restart, by another
         replica); None when they are not, or cannot be read."""
-        events = self.masking.value(_as_json(dialogue["events"]))
+        events = self.masking.events(_as_json(dialogue["events"]))
         if stored is not None:
             try:
                 prior = json.loads(stored).get("events")
@@ -229,7 +233,7 @@ class RedactingRedisTrackerStore(RedisTrackerStore):
             return super().deserialise_tracker(sender_id, serialised_tracker)
         # The conversation id ("name") stays as it is: it is the key, not customer text.
         if not self.written_by_a_worker(sender_id, serialised_tracker):
-            dialogue["events"] = self.masking.value(dialogue["events"])
+            dialogue["events"] = self.masking.events(dialogue["events"])
         tracker = self.init_tracker(sender_id)
         tracker.recreate_from_dialogue(Dialogue.from_parameters(dialogue))
         return tracker
@@ -268,6 +272,12 @@ class MaskingMemo:
         if isinstance(value, list):
             return [self.value(item) for item in value]
         return redact_value(value)  # numbers (a card number typed as one), booleans, None
+
+    def events(self, events: list[Any]) -> list[Any]:
+        """Rasa events masked as `value` masks them, and the entity and slot values Rasa
+        took from inside a masked secret masked too (handoff/privacy/typed_secrets.py)."""
+        masked: list[Any] = self.value(events)
+        return without_secrets(masked, typed_secrets(events, self.text))
 
     def __len__(self) -> int:
         return len(self._masked)

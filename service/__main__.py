@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from handoff.privacy.redact import redact_text
+from handoff.privacy.typed_secrets import redact_with_echoes
 from infra.runner import run
 from service.app import create_app
 from service.settings import Settings
@@ -12,7 +12,7 @@ from service.settings import Settings
 
 def main() -> int:
     # typed secrets (cards, IBANs, passwords) masked in log lines as in what is stored
-    return run("service", Settings.from_env, create_app, redactors=[redact_text])
+    return run("service", Settings.from_env, create_app, redactors=[redact_with_echoes])
 
 
 if __name__ == "__main__":

@@ -102,14 +102,42 @@ _DESCRIBING_WORDS = """
 """
 NOT_A_SECRET = frozenset(_DESCRIBING_WORDS.split())
 
+Found = tuple[int, int, str]  # where a secret starts and ends, and the mask that replaces it
+
 
 def redact_text(text: str) -> str:
     """The text with card numbers, IBANs, security codes and passwords masked."""
-    text = _mask_runs(text, IBAN_RUN, _ibans_in)
-    text = _mask_runs(text, DIGIT_RUN, _cards_in)
-    if SECURITY_CODE_WORD.search(text):  # a quick look first: most text has none
-        text = SECURITY_CODE.sub(lambda m: f"{m[1]}{m[2]}[security code removed]", text)
-    return _mask_labelled_secrets(text) if SECRET_LABEL_WORD.search(text) else text
+    for finder in _FINDERS:
+        found = finder(text)
+        if found:
+            text = _replaced(text, found)
+    return text
+
+
+def secret_spans(text: str) -> list[Found]:
+    """Where `redact_text` masks something in `text`: (start, end, mask) in `text`'s own
+    positions, in order, overlapping spans merged (e.g. to find an entity Rasa extracted from
+    inside a password). Only worth calling on text that `redact_text` changes."""
+    # The raw span each character of the text being masked stands for: itself at first, the
+    # whole span it replaced once it is part of a mask.
+    starts, ends = list(range(len(text))), list(range(1, len(text) + 1))
+    spans: list[Found] = []
+    for finder in _FINDERS:
+        found = finder(text)
+        if not found:
+            continue
+        new_starts: list[int] = []
+        new_ends: list[int] = []
+        position = 0
+        for start, end, mask in found:
+            raw = (starts[start], ends[end - 1]) if end > start else (starts[start],) * 2
+            spans.append((*raw, mask))
+            new_starts += starts[position:start] + [raw[0]] * len(mask)
+            new_ends += ends[position:start] + [raw[1]] * len(mask)
+            position = end
+        starts, ends = new_starts + starts[position:], new_ends + ends[position:]
+        text = _replaced(text, found)
+    return _merged(spans)
 
 
 def redact_value(value: Any) -> Any:
@@ -147,21 +175,51 @@ def iban_valid(iban: str) -> bool:
     return int(rearranged.translate(IBAN_LETTER_VALUES)) % 97 == 1
 
 
-Found = tuple[int, int, str]  # start and end in the run, and the mask that replaces them
-
-
-def _mask_runs(
-    text: str, candidate: re.Pattern[str], find: Callable[[re.Match[str]], Iterator[Found]]
-) -> str:
-    """Replace what `find(run)` finds in each candidate run of separated groups."""
+def _replaced(text: str, found: list[Found]) -> str:
+    """The text with each found span (in order, not overlapping) replaced by its mask."""
     pieces: list[str] = []
     position = 0
-    for run in candidate.finditer(text):
-        for start, end, mask in find(run):
-            pieces += [text[position : run.start() + start], mask]
-            position = run.start() + end
+    for start, end, mask in found:
+        pieces += [text[position:start], mask]
+        position = end
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def _merged(spans: list[Found]) -> list[Found]:
+    """Spans in order, those that overlap joined (the later mask kept)."""
+    merged: list[Found] = []
+    for start, end, mask in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]), mask)
+        else:
+            merged.append((start, end, mask))
+    return merged
+
+
+def _found_in_runs(
+    text: str, candidate: re.Pattern[str], find: Callable[[re.Match[str]], Iterator[Found]]
+) -> list[Found]:
+    """What `find(run)` finds in each candidate run of separated groups, in text positions."""
+    return [
+        (run.start() + start, run.start() + end, mask)
+        for run in candidate.finditer(text)
+        for start, end, mask in find(run)
+    ]
+
+
+def _ibans(text: str) -> list[Found]:
+    return _found_in_runs(text, IBAN_RUN, _ibans_in)
+
+
+def _cards(text: str) -> list[Found]:
+    return _found_in_runs(text, DIGIT_RUN, _cards_in)
+
+
+def _security_codes(text: str) -> list[Found]:
+    if not SECURITY_CODE_WORD.search(text):  # a quick look first: most text has none
+        return []
+    return [(m.start(3), m.end(3), "[security code removed]") for m in SECURITY_CODE.finditer(text)]
 
 
 def _cards_in(run: re.Match[str]) -> Iterator[Found]:
@@ -269,8 +327,10 @@ def _ibans_in(run: re.Match[str]) -> Iterator[Found]:
                 break
 
 
-def _mask_labelled_secrets(text: str) -> str:
-    pieces: list[str] = []
+def _labelled_secrets(text: str) -> list[Found]:
+    if not SECRET_LABEL_WORD.search(text):  # a quick look first: most text has none
+        return []
+    found: list[Found] = []
     position = 0
     for match in LABELLED_SECRET.finditer(text):
         if match.start("secret") < position:
@@ -278,10 +338,18 @@ def _mask_labelled_secrets(text: str) -> str:
         end = _secret_end(match)
         if end is not None:
             label = SECRET_LABELS[match["label"].lower()]
-            pieces += [text[position : match.start("secret")], f"[{label} removed]"]
+            found.append((match.start("secret"), end, f"[{label} removed]"))
             position = end
-    pieces.append(text[position:])
-    return "".join(pieces)
+    return found
+
+
+# In the order redact_text applies them, each to the text the one before left.
+_FINDERS: tuple[Callable[[str], list[Found]], ...] = (
+    _ibans,
+    _cards,
+    _security_codes,
+    _labelled_secrets,
+)
 
 
 def _secret_end(match: re.Match[str]) -> int | None:

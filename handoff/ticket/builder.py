@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from handoff.privacy.redact import redact_value
+from handoff.privacy.typed_secrets import typed_secrets, without_secrets
 from handoff.ticket.extract import HEARTHLY, Catalogue, Nlp, extract_context
 from handoff.ticket.model import ContextItem, Customer, StatusChange, Ticket
 from handoff.ticket.summary import summarise, why_it_escalated
@@ -58,8 +59,7 @@ def build_ticket(
     for name, value in (("ticket_id", ticket_id), ("conversation_id", conversation_id)):
         if not value:
             raise ValueError(f"{name} must be a non-empty string")
-    tracker = redact_value(dict(tracker_json))
-    record = redact_value(dict(decision_record)) if decision_record is not None else None
+    tracker, record = _masked(tracker_json, decision_record)
     conversation = read_tracker(tracker)
     if record is None:
         record = _decision_from_slots(tracker)
@@ -93,6 +93,18 @@ def build_ticket(
             ),
         ),
     )
+
+
+def _masked(
+    tracker_json: Mapping[str, Any], decision_record: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The tracker and the decision record with typed secrets masked, and every entity or slot
+    Rasa took from inside one (a password read as an order number) masked like it."""
+    secrets = typed_secrets(tracker_json.get("events"))
+    tracker = without_secrets(redact_value(dict(tracker_json)), secrets)
+    if decision_record is None:
+        return tracker, None
+    return tracker, without_secrets(redact_value(dict(decision_record)), secrets)
 
 
 def _decision_from_slots(tracker: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -126,6 +126,40 @@ async def test_the_stored_tracker_holds_only_the_masked_card(
     assert slots["order_number"] == CARD_MASK
 
 
+async def test_a_password_rasa_read_as_an_order_number_is_masked_in_the_entity_and_slot(
+    store: RedactingRedisTrackerStore, raw_redis: redis.Redis, domain: Domain
+) -> None:
+    """The NLU took a typed password of digits for an order number: the entity's value and the
+    slot filled from it carry no label, but they are the password all the same."""
+    password = "Zq83941412!9"
+    text = f"my password is {password}, call me back"
+    entity = {"entity": "order_number", "value": password, "start": 15, "end": 27}
+    events = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        *customer_turn(text, [entity]),
+        SlotSet("order_number", password),
+        ActionExecuted("action_check_order"),
+        BotUttered(f"I could not find order {password}."),
+    ]
+    tracker = DialogueStateTracker.from_events("customer-2", events, domain.slots)
+
+    await store.save(tracker)
+
+    saved = stored(raw_redis, "customer-2")
+    assert password not in saved
+    assert "83941412" not in saved
+    stored_events = json.loads(saved)["events"]
+    user = next(event for event in stored_events if event["event"] == "user")
+    assert user["text"] == "my password is [password removed] call me back"
+    assert user["parse_data"]["entities"][0]["value"] == "[password removed]"
+    slots = {event["name"]: event["value"] for event in stored_events if event["event"] == "slot"}
+    assert slots["order_number"] == "[password removed]"
+    bot = next(event for event in stored_events if event["event"] == "bot")
+    assert bot["text"] == "I could not find order [password removed]."
+    assert tracker.get_slot("order_number") == password  # the running turn keeps its own
+
+
 async def test_the_running_turn_keeps_its_raw_tracker(
     store: RedactingRedisTrackerStore, domain: Domain
 ) -> None:

@@ -195,6 +195,26 @@ def test_a_typed_card_number_never_reaches_the_ticket(nlp: Nlp) -> None:
     assert tracker == original  # the caller's tracker is not changed
 
 
+def test_a_password_the_nlu_took_for_an_order_number_never_reaches_the_ticket(nlp: Nlp) -> None:
+    password = "Zq83941412!9"
+    text = f"my password is {password}, call me back"
+    entity = {"entity": "order_number", "value": password, "start": 15, "end": 27}
+    tracker = (
+        escalated_conversation()
+        .user(text, "out_of_scope", 0.61, [entity])
+        .slot("order_number", password)
+        .tracker()
+    )
+
+    ticket = build(tracker, decision_record(), nlp)
+
+    assert password not in json.dumps(ticket.to_dict(), ensure_ascii=False)
+    turn = ticket.customer_turns[-1]
+    assert turn.text == "my password is [password removed] call me back"
+    assert turn.entities[0].value == "[password removed]"
+    assert ticket.slots["order_number"] == "[password removed]"
+
+
 def test_the_decision_record_is_read_from_the_slot_when_not_given(nlp: Nlp) -> None:
     builder = escalated_conversation().slot("escalation_decision", decision_record())
 
