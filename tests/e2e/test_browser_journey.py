@@ -117,7 +117,8 @@ async def handed_off_ticket(agent: Page, customer: Page) -> str:
     await expect(customer.locator("#support-widget")).to_have_attribute(
         "data-handoff-state", "waiting", timeout=LIVE
     )
-    arrived = agent.get_by_test_id("queue-ticket").first
+    # The one that arrived while the console was open, not a ticket an earlier test left.
+    arrived = agent.locator("li.is-new [data-testid=queue-ticket]").first
     await expect(arrived).to_be_visible(timeout=LIVE)
     ticket_id = await arrived.get_attribute("data-ticket-id")
     assert ticket_id
