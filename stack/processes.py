@@ -106,7 +106,7 @@ def actions_spec(config: StackConfig) -> ProcessSpec:
     argv = [
         str(BOT_ENV / "python"),
         "-m",
-        "rasa_sdk",
+        "rasa_extensions.action_server",  # rasa-sdk's server with JSON, masked log lines
         "--actions",
         "actions",
         "--port",

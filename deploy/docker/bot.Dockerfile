@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The bot env's image (Python 3.10, Rasa 3.6.21): the Rasa server (the default command) and the
-# action server (`python -m rasa_sdk --actions actions --port 5055`). Built from the repository
+# action server (`python -m rasa_extensions.action_server --actions actions --port 5055`). Built from the repository
 # root after `make train` (the model is copied in, see below):
 #   docker build -f deploy/docker/bot.Dockerfile -t support-assistant-bot:0.1.0 .
 # Only what deploy/docker/bot.Dockerfile.dockerignore lets through is sent. docs/deployment.md.

@@ -11,6 +11,7 @@ restarts Redis. Every log file the stack wrote is then read whole.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import signal
@@ -158,6 +159,10 @@ async def test_a_whole_journey_leaves_no_customer_text_session_id_or_token_in_th
     # the access log still says what was asked and how it went, by route
     assert "GET /handoff/conversations/{conversation_id} 200" in logs["service.log"]
     assert "GET /console/api/{path} 200" in logs["gateway.log"]
+    # the action server's own lines are JSON objects, as the service's and the gateway's are
+    sdk_lines = [line for line in logs["actions.log"].splitlines() if "rasa_sdk." in line]
+    assert sdk_lines, "the action server logged nothing"
+    assert all(json.loads(line)["logger"].startswith("rasa_sdk.") for line in sdk_lines)
 
 
 async def test_while_redis_is_down_rasa_logs_the_failure_without_the_message(
