@@ -15,6 +15,8 @@ each conversation:
 - the knowledge base's unanswered-question log and counts (knowledge_base/insights.py);
 - per session (from the tracker and the outcome stream): the survey, the written mark, the QA
   review's case, record, sample and verdict; the outcome stream's records and late surveys;
+- the QA scorecards of the customer's tickets (`review:scorecard:{ticket}`, a reviewer's note
+  may speak of the customer), out of the team's and the agent's scorecard lists;
 - the order desk's per-conversation keys (orders proved, the signed-in email's digest, held
   refund, failed attempts). `commerce:audit` stays: it holds order numbers and amounts, which
   the shop keeps anyway, and no customer text.
@@ -131,8 +133,10 @@ class PrivacyDesk(redis_client.OnOneConnection):
         conversation_ids = await self.conversations(customer_id)
         outcomes = await self._outcome_entries(conversation_ids)
         sessions = {cid: await self._sessions(cid, outcomes) for cid in conversation_ids}
+        held = await retention.tickets_held(self._redis, customer_id, conversation_ids)
         counts = {
             "conversations": len(conversation_ids),
+            "scorecards": await self._erase_scorecards([str(t["ticket_id"]) for t in held]),
             "tickets": await retention.erase_customer(self._redis, customer_id)
             + await retention.erase_conversations(self._redis, conversation_ids),
             "unanswered_questions": await self.insights.forget_conversations(conversation_ids),
@@ -230,6 +234,25 @@ class PrivacyDesk(redis_client.OnOneConnection):
         async with guard():
             return int(await await_reply(self._redis.xdel(outcome_keys.STREAM, *entry_ids)))
 
+    async def _erase_scorecards(self, ticket_ids: list[str]) -> int:
+        """The QA scorecards of the customer's tickets (a reviewer's note may speak of them),
+        out of the team's and the agent's lists too; returns how many went."""
+        erased = 0
+        async with guard():
+            for ticket_id in ticket_ids:
+                stored = await await_reply(self._redis.get(review_keys.scorecard_key(ticket_id)))
+                if not stored:
+                    continue
+                agent_id = _agent_of(stored)
+                pipe = self._redis.pipeline(transaction=True)
+                pipe.delete(review_keys.scorecard_key(ticket_id))
+                pipe.zrem(review_keys.SCORECARDS, ticket_id)
+                if agent_id:
+                    pipe.zrem(review_keys.agent_scorecards_key(agent_id), ticket_id)
+                deleted, *_ = await pipe.execute()
+                erased += int(deleted)
+        return erased
+
     async def _erase_conversation(self, conversation_id: str, sessions: list[str]) -> int:
         names = conversation_keys(conversation_id)
         for session in sessions:
@@ -282,3 +305,12 @@ class PrivacyDesk(redis_client.OnOneConnection):
                     return "started"
                 await asyncio.sleep(0.1)
         return "busy"
+
+
+def _agent_of(stored_scorecard: str | bytes) -> str | None:
+    try:
+        card = json.loads(stored_scorecard)
+    except ValueError:
+        return None
+    agent_id = card.get("agent_id") if isinstance(card, dict) else None
+    return agent_id if isinstance(agent_id, str) else None

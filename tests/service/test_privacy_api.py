@@ -38,6 +38,11 @@ async def seed(client: TestClient, redis_client: redis.Redis, customer: str, cid
     identity = {"id": customer, "tier": None, "prior_escalations": 0}
     opened = await client.post("/handoff/tickets", json=handoff_body(builder, customer=identity))
     assert opened.status == 201, await opened.text()
+    ticket_id = (await opened.json())["ticket_id"]
+    scorecard = {"ticket_id": ticket_id, "agent_id": "maya", "note": f"{cid}: kind to them"}
+    await redis_client.set(f"review:scorecard:{ticket_id}", json.dumps(scorecard))
+    await redis_client.zadd("review:scorecards", {ticket_id: 1.0})
+    await redis_client.zadd("review:agent:maya:scorecards", {ticket_id: 1.0})
     await RedisInsightStore(redis_client).record_miss(
         Miss(f"do you sell boats {cid}", cid, None, None, 1.0)
     )
@@ -102,6 +107,7 @@ async def test_erasure_leaves_nothing_of_the_customer_and_everything_of_others( 
     assert erased["erased"]["tickets"] == 1
     assert erased["erased"]["unanswered_questions"] == 1
     assert erased["erased"]["outcome_entries"] == 1
+    assert erased["erased"]["scorecards"] == 1
     assert erased["aof_rewrite"] in ("started", "busy", "off")
     after = await every_value(redis_client)
     text = "\n".join(f"{key} {value}" for key, value in after.items())
@@ -110,6 +116,8 @@ async def test_erasure_leaves_nothing_of_the_customer_and_everything_of_others( 
     assert "conv-k" in after["tracker:conv-k"] and "hash-conv-k" in text
     for key in ("commerce:claimed:conv-k", "gateway:conversation:conv-k", "review:queue"):
         assert key in after
+    assert await redis_client.zcard("review:scorecards") == 1  # the other customer's stays
+    assert await redis_client.zcard("review:agent:maya:scorecards") == 1
     assert [fields["action"] for _, fields in await redis_client.xrange(AUDIT)] == ["erase"]
     again = await answer(await client.delete("/privacy/customers/c-priv"))
     assert set(again["erased"].values()) == {0}  # idempotent
