@@ -16,6 +16,7 @@ SOURCE_FOLDERS = (
     "commerce",
     "gateway",
     "handoff",
+    "helpdesk",
     "infra",
     "knowledge_base",
     "metrics",

@@ -1,9 +1,9 @@
 """The service's aiohttp application factory (loopback-only for now): the middlewares, the
 routes (service/routes.py), and what is opened and closed with the app in its cleanup_ctx
 (Redis, the knowledge base and its watcher, the handoff desk and its SLA and assignment
-watchdogs, the QA review desk, the outcome watchdog, the analytics' outcome cache and its
-follower, the shop's connector, the order desk, its actions and their audit log when a shop is
-configured)."""
+watchdogs, the help-desk sync's delivery loops, the QA review desk, the outcome watchdog, the
+analytics' outcome cache and its follower, the shop's connector, the order desk, its actions and
+their audit log when a shop is configured)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from handoff import store as handoff_store
 from handoff.routing.agents_config import load_agents_config
 from handoff.routing.config import load_routing_config
 from handoff.ticket.extract import Nlp, english_nlp
+from helpdesk.worker import HelpdeskWorker
 from infra.clock import Clock, utc_now
 from infra.redis_client import connect_checked
 from knowledge_base import insights
@@ -99,6 +100,7 @@ def create_app(
         _knowledge_base(settings, embedder_factory or (lambda: sentence_model(settings)))
     )
     app.cleanup_ctx.append(_handoff(settings, nlp_factory, clock))
+    app.cleanup_ctx.append(_helpdesk(settings))
     app.cleanup_ctx.append(_review(settings, clock))
     app.cleanup_ctx.append(_outcomes(settings, clock))
     app.cleanup_ctx.append(_analytics(settings))
@@ -197,6 +199,23 @@ def _handoff(
             with contextlib.suppress(asyncio.CancelledError):
                 await watchdog
         await store.close()
+
+    return context
+
+
+def _helpdesk(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The help-desk sync (helpdesk/worker.py): a delivery loop per target of the routing file,
+    stopped cleanly on shutdown; after the handoff's context (its routing config). On the real
+    clock, not the desk's: a webhook signature's timestamp is checked against the receiver's."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        config = app[HANDOFF].routing.helpdesk
+        counted = app[METRICS].record_helpdesk
+        worker = await HelpdeskWorker.start(
+            settings.redis_url, config, settings.helpdesk, on_result=counted
+        )
+        yield
+        await worker.stop()
 
     return context
 

@@ -12,6 +12,9 @@ escalation types, teams), never from customer input or ids:
                                                   (with an agent), queued, offline
     support_sla_breaches_total{kind, team}        breaches the SLA watchdog applied
     support_surveys_total{audience, answer}       survey answers (bot | agent; answered | skipped)
+    support_helpdesk_deliveries_total{target, result}
+                                                  help-desk sync attempts: delivered, retry,
+                                                  dead_lettered (targets: the routing file's)
     support_handoff_duration_seconds              opening a ticket: build, route, store, place
     support_request_duration_seconds{method, route, status}
                                                   every request, by route pattern (never the path)
@@ -45,6 +48,7 @@ from prometheus_client.registry import Collector
 from handoff.routing.config import ESCALATION_REASONS
 from handoff.ticket.model import ESCALATION_TYPES
 from handoff.ticket_record import TicketRecord
+from helpdesk.delivery import DELIVERY_RESULTS
 from outcomes.record import OUTCOMES
 from service.desk import HandoffDesk
 from service.keys import HANDOFF
@@ -158,6 +162,12 @@ class ServiceMetrics:
             ["audience", "answer"],
             registry=registry,
         )
+        self.helpdesk_deliveries = Counter(
+            "support_helpdesk_deliveries",
+            "Help-desk sync attempts, by target and result: delivered, retry, dead_lettered.",
+            ["target", "result"],
+            registry=registry,
+        )
         self.handoff_seconds = Histogram(
             "support_handoff_duration_seconds",
             "Seconds to open a ticket: build, route, store and place it.",
@@ -203,6 +213,10 @@ class ServiceMetrics:
         chat (`agent`)."""
         answer = "skipped" if skipped else "answered"
         self.surveys.labels(bounded(audience, AUDIENCES), answer).inc()
+
+    def record_helpdesk(self, target: str, result: str) -> None:
+        """One help-desk delivery attempt (`target`: a target of the routing file)."""
+        self.helpdesk_deliveries.labels(target, bounded(result, DELIVERY_RESULTS)).inc()
 
     def record_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.request_seconds.labels(bounded(method, METHODS), route, str(status)).observe(seconds)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from handoff.routing.agents_config import DEFAULT_AGENTS_PATH
 from handoff.routing.config import DEFAULT_ROUTING_PATH
+from helpdesk.config import DeliverySettings
+from helpdesk.settings import delivery_settings
 from infra.env import EnvReader
 from infra.env import SettingsError as SettingsError  # still imported from here by a gateway test
 from knowledge_base.confidence import ANSWER_THRESHOLD, TENTATIVE_THRESHOLD, Thresholds
@@ -153,6 +155,9 @@ class Settings:
     shop: ShopSettings | None = None
     """The shop's order API (ORDER_SERVICE_URL and ORDER_SERVICE_TOKEN); None: no shop, and
     the order routes answer 503 shop_not_configured."""
+    helpdesk: DeliverySettings = DeliverySettings()
+    """How hard the help-desk sync tries (HELPDESK_MAX_ATTEMPTS, HELPDESK_RETRY_SECONDS, ...) and
+    the HELPDESK_* secrets the targets in the routing file name (helpdesk/config.py)."""
 
     @property
     def thresholds(self) -> Thresholds:
@@ -214,6 +219,7 @@ class Settings:
             metrics_token=metrics_token,
             products_file=products_file,
             shop=ShopSettings.from_env(read),
+            helpdesk=delivery_settings(read),
         )
         read.raise_problems()
         return settings

@@ -8,7 +8,8 @@ its messages in the conversation's outbox, and the conversation state while it p
 ticket; erasing a customer also removes their conversations' state and outboxes whole, and
 takes their tickets and first requests out of incident records. Each ticket is deleted inside
 WATCH/MULTI, so a concurrent change cannot write it back. Afterwards their entries in the live
-feed (`handoff:feed`: ids and statuses, no text) go too, in one pass over the capped stream.
+feed (`handoff:feed`: ids and statuses, no text) go too, in one pass over the capped stream, and
+so do their help-desk events not yet delivered, dead letters and desk ids (helpdesk/forget.py).
 
 For a whole-customer erasure (service/desk/privacy.py) `erase_conversations` also takes each
 of the customer's conversations (from the privacy index, handoff/privacy/customer_index.py):
@@ -31,6 +32,7 @@ from handoff.routing.incidents import Incident
 from handoff.store import keys as keys
 from handoff.store.incidents import incident_from_json, incident_to_json, without_ticket
 from handoff.ticket_record import TicketRecord
+from helpdesk.forget import forget_tickets
 from infra.redis_client import RedisUnavailable, await_reply, guard
 
 PURGE_BATCH = 500
@@ -141,10 +143,12 @@ async def _delete_ticket(client: redis.Redis, ticket_id: str, *, whole_conversat
 
 
 async def _forget_in_feed(client: redis.Redis, ticket_ids: set[str]) -> None:
-    """Delete the feed entries of deleted tickets. They cannot get new ones (their hash is
-    gone, so every transition on them fails), so one pass after the deletions is enough."""
+    """Delete the feed entries of deleted tickets, and what the help-desk sync still holds of
+    them (helpdesk/forget.py). They cannot get new ones (their hash is gone, so every
+    transition on them fails), so one pass after the deletions is enough."""
     if not ticket_ids:
         return
+    await forget_tickets(client, ticket_ids)
     start = "-"
     while True:
         entries: list[tuple[str, dict[str, str]]] = await await_reply(

@@ -1,8 +1,8 @@
 """What one ticket write queues inside its MULTI: the record, every index derived from it (queue,
-team, agent load, SLA timers, closed set, customer, conversation state), its live-feed entry and
-the customer's outbox. Indexes are never written by hand: they follow from the record before
-and after (handoff/store/tickets.py runs these inside WATCH/MULTI). Keys:
-handoff/store/keys.py.
+team, agent load, SLA timers, closed set, customer, conversation state), its live-feed entry, the
+customer's outbox and the help-desk events of teams with a target (helpdesk/enqueue.py). Indexes
+are never written by hand: they follow from the record before and after
+(handoff/store/tickets.py runs these inside WATCH/MULTI). Keys: handoff/store/keys.py.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from handoff.lifecycle import Conflict
 from handoff.routing.sla import queue_score
 from handoff.store import keys as keys
 from handoff.ticket_record import TicketRecord
+from helpdesk.enqueue import queue_events
 from infra.clock import parse_time
 
 OUTBOX_LENGTH = 1000
@@ -48,6 +49,7 @@ def write(
     if new.customer_id:
         pipe.sadd(keys.customer(new.customer_id), ticket_id)
     pipe.xadd(keys.FEED, feed_entry(old, new), maxlen=FEED_LENGTH, approximate=True)
+    queue_events(pipe, old, new)
     if not owns_conversation:
         return
     state = {
