@@ -126,12 +126,13 @@ class DrillCustomer:
         self.conversation_seen.set()
 
     def _bot_uttered(self, message: dict[str, Any]) -> None:
-        if message.get("event") in NOTICE_EVENTS or message.get("text") in UNAVAILABLE_TEXTS:
+        about = message.get("metadata") or {}  # the gateway's sender and event (gateway/notices.py)
+        if about.get("event") in NOTICE_EVENTS or message.get("text") in UNAVAILABLE_TEXTS:
             self.record.saw_trouble = True
             if self._current is not None:
                 self._current.notice = True
                 self._settled.set()
-        elif self._current is not None and message.get("sender", "bot") == "bot":
+        elif self._current is not None and about.get("sender", "bot") == "bot":
             self._current.replied = True
 
     def _gateway_error(self, error: dict[str, Any]) -> None:

@@ -4,7 +4,12 @@
   the server after a Rasa reply that handed the chat to people, on session resume, after
   outbox deliveries, and every `status_interval_seconds` while the session waits (sessions with
   a socket on this process);
-- `cancel_handoff`: withdraw a waiting request (the service's ticket cancel).
+- `cancel_handoff`: withdraw a waiting request (the service's ticket cancel);
+- a queue update as chat text (`bot_uttered`, `event` `queue_update`, gateway/notices.py) when a
+  waiting customer's place in the queue or expected wait changed meaningfully since they last
+  read it (the handoff answer of the assistant says it first), for widgets that ignore
+  `handoff_status`; what they last read is kept in Redis, so each change is told once, whichever
+  gateway replica notices it.
 (The survey after a resolved chat, CSAT and customer effort, is in gateway/surveys.py.)
 
 The state comes from the service's `GET /handoff/conversations/{id}` (its `conversation_state`);
@@ -21,8 +26,10 @@ from typing import Any
 
 import socketio
 
-from gateway import protocol
+from gateway import notices, protocol
+from gateway.notices import QueueOutlook
 from gateway.service_client import ServiceClient, ServiceRefused, ServiceUnavailable
+from gateway.sessions import GatewayStore
 from handoff.store.conversations import ConversationPort
 from infra.redis_client import RedisUnavailable
 
@@ -47,45 +54,83 @@ class HandoffEvents:
         sio: socketio.AsyncServer,
         conversations: ConversationPort,
         service: ServiceClient,
+        store: GatewayStore,
         send_error: ErrorSender,
     ) -> None:
         self.sio = sio
         self.conversations = conversations
         self.service = service
+        self.store = store
+        self.telling_queue = asyncio.Lock()  # a refresh and a delivery must not both tell it
         self.send_error = send_error
         self.waiting: set[str] = set()  # conversations whose last status here was "waiting"
 
-    async def status(self, conversation_id: str) -> dict[str, Any]:
-        """The conversation's handoff status: Redis first (a conversation never handed off needs
-        no service call), then the service for the queue outlook."""
+    async def conversation(self, conversation_id: str) -> dict[str, Any]:
+        """The service's answer about the conversation (`conversation_state` and, while a
+        ticket is open, its outlook): Redis first (a conversation never handed off needs no
+        service call); the state Redis knows when the service cannot say."""
         state = await self.conversations.state(conversation_id)
         conversation_state = state.get("state", "bot")  # the stored record says `state`
         if not state or conversation_state == "bot":
-            return protocol.handoff_status({"conversation_state": "bot"})
+            return {"conversation_state": "bot"}
         try:
-            return protocol.handoff_status(await self.service.conversation(conversation_id))
+            return await self.service.conversation(conversation_id)
         except (ServiceUnavailable, ServiceRefused) as error:
             log.warning("handoff status from Redis only, the service: %s", error)
-            return protocol.handoff_status({"conversation_state": conversation_state})
+            return {"conversation_state": conversation_state}
 
     async def send_status(
-        self, conversation_id: str, to: str | None = None, here: bool = False
+        self,
+        conversation_id: str,
+        to: str | None = None,
+        here: bool = False,
+        told_in_answer: bool = False,
     ) -> None:
         """Emit `handoff_status` to one socket (`to`) or all of the conversation's sockets
-        (`here`: only those on this replica); nothing when even Redis cannot say."""
+        (`here`: only those on this replica), and to all of them a queue update as text when
+        it is due (`told_in_answer`: the assistant's answer just told the queue outlook);
+        nothing when even Redis cannot say."""
         try:
-            status = await self.status(conversation_id)
+            conversation = await self.conversation(conversation_id)
         except RedisUnavailable as error:
             log.warning("no handoff status: %s", error)
             return
+        status = protocol.handoff_status(conversation)
         if status["state"] == "waiting":
             self.waiting.add(conversation_id)
         else:
             self.waiting.discard(conversation_id)
         if to is not None:
-            await self.sio.emit("handoff_status", status, to=to)
-        else:
-            await self.sio.emit("handoff_status", status, room=conversation_id, ignore_queue=here)
+            await self.sio.emit(notices.HANDOFF_STATUS, status, to=to)
+            return
+        await self.sio.emit(notices.HANDOFF_STATUS, status, room=conversation_id, ignore_queue=here)
+        try:
+            async with self.telling_queue:
+                await self._tell_queue(conversation_id, conversation, told_in_answer)
+        except RedisUnavailable as error:
+            log.warning("no queue update: %s", error)
+
+    async def _tell_queue(
+        self, conversation_id: str, conversation: dict[str, Any], told_in_answer: bool
+    ) -> None:
+        """The queue update as chat text when the outlook changed meaningfully since the
+        customer last read it; to every socket of the conversation, once."""
+        if conversation.get("conversation_state") != "waiting":
+            if await self.store.queue_told(conversation_id) is not None:
+                await self.store.set_queue_told(conversation_id, None)  # no longer waiting
+            return
+        outlook = notices.queue_outlook(conversation)
+        if outlook is None:  # no queue (a promise by a time instead), or the service is down
+            return
+        if not told_in_answer:
+            told = QueueOutlook.from_json(await self.store.queue_told(conversation_id))
+            if not notices.changed_meaningfully(told, outlook):
+                return
+        await self.store.set_queue_told(conversation_id, outlook.to_json())
+        if not told_in_answer:
+            text = notices.queue_update_text(outlook)
+            update = notices.system_notice(notices.QUEUE_UPDATE, text, notices.HANDOFF_STATUS)
+            await self.sio.emit("bot_uttered", update, room=conversation_id)
 
     async def refresh_waiting(
         self, interval: float, connected: Callable[[], Collection[str]]
@@ -130,7 +175,5 @@ class HandoffEvents:
             await self.send_error(sid, "cancel_not_open", NOTHING_TO_CANCEL)
 
     async def _notice(self, conversation_id: str, event: str, text: str) -> None:
-        await self.sio.emit(
-            "bot_uttered", protocol.system_notice(event, text), room=conversation_id
-        )
+        await self.sio.emit("bot_uttered", notices.system_notice(event, text), room=conversation_id)
         await self.send_status(conversation_id)

@@ -10,6 +10,7 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from gateway.notices import chat_message
 from handoff.privacy.identity import InvalidIdentity, verify_customer
 from handoff.vocabulary import CONVERSATION_STATES, MAX_CSAT_COMMENT_CHARS
 from infra.json_text import MAX_DEPTH, nesting_depth
@@ -32,6 +33,15 @@ def text_for_rasa(text: str, offered_payloads: Collection[str], init_payload: st
     if stripped in offered_payloads or (init_payload and stripped == init_payload):
         return stripped
     return PLAIN_TEXT_GUARD + stripped
+
+
+def widget_metadata(message: Mapping[str, Any]) -> object:
+    """The metadata a widget sent with `user_uttered`: `metadata` (our widget, and Rasa's
+    channel by default), else `customData` (what rasa-webchat and widgets like it send; Rasa
+    3.6's channel reads it too when its `metadata_key` is set to it)."""
+    if "metadata" in message:
+        return message["metadata"]
+    return message.get("customData")
 
 
 def verified_metadata(metadata: object, signing_secret: str) -> dict[str, Any]:
@@ -108,34 +118,19 @@ def offered_payloads(replies: list[dict[str, Any]]) -> list[str]:
 
 def outbox_message(entry: Mapping[str, str]) -> dict[str, Any] | None:
     """An entry of the handoff outbox (what the team sends the customer) as a `bot_uttered`
-    payload with `sender` "agent" (a person's message) or "system" (a notice), and `event`
-    the outbox type, so a stock Rasa widget shows it and ours can style it."""
+    payload every widget shows (gateway/notices.py): the text, with `sender` "agent" (a
+    person's message), "system" (a notice) or "bot" (the assistant after a hand-back) and
+    `event` the outbox kind in its `metadata`."""
     kind = entry.get("type", "")
     name = entry.get("agent_name") or "An agent"
+    text = entry.get("text", "")
+    if kind in ("bot", "message") and not text:
+        return None
     if kind == "bot":  # the assistant's answer after a hand-back (service/desk/rasa_hand_back.py)
-        text = entry.get("text", "")
-        try:
-            buttons = json.loads(entry.get("buttons") or "[]")
-        except ValueError:
-            buttons = []
-        quick_replies = [
-            {
-                "content_type": "text",
-                "title": str(button["title"]),
-                "payload": str(button["payload"]),
-            }
-            for button in (buttons if isinstance(buttons, list) else [])
-            if isinstance(button, Mapping) and "title" in button and "payload" in button
-        ]
-        bot: dict[str, Any] = {"text": text, "sender": "bot", "event": kind}
-        if quick_replies:
-            bot["quick_replies"] = quick_replies
-        return bot if text else None
+        quick_replies = _quick_replies(entry.get("buttons") or "[]")
+        return chat_message(text, sender="bot", event=kind, quick_replies=quick_replies)
     if kind == "message":
-        text = entry.get("text", "")
-        return (
-            {"text": text, "sender": "agent", "agent_name": name, "event": kind} if text else None
-        )
+        return chat_message(text, sender="agent", event=kind, agent_name=name)
     notices = {
         "agent_joined": f"{name} joined the chat.",
         "transferred": "Your chat was passed to a colleague with the right skills; "
@@ -149,7 +144,20 @@ def outbox_message(entry: Mapping[str, str]) -> dict[str, Any] | None:
     notice = notices.get(kind)
     if notice is None:
         return None
-    return {"text": notice, "sender": "system", "agent_name": name, "event": kind}
+    return chat_message(notice, sender="system", event=kind, agent_name=name)
+
+
+def _quick_replies(buttons_json: str) -> list[dict[str, str]]:
+    """The outbox's buttons (JSON) as Rasa's socket.io channel sends them; unreadable: none."""
+    try:
+        buttons = json.loads(buttons_json)
+    except ValueError:
+        return []
+    return [
+        {"content_type": "text", "title": str(button["title"]), "payload": str(button["payload"])}
+        for button in (buttons if isinstance(buttons, list) else [])
+        if isinstance(button, Mapping) and "title" in button and "payload" in button
+    ]
 
 
 class InvalidSurvey(ValueError):
@@ -262,8 +270,3 @@ def quick_reply_payloads(message: Mapping[str, Any]) -> list[str]:
         for reply in message.get("quick_replies") or []
         if isinstance(reply, Mapping) and isinstance(reply.get("payload"), str)
     ]
-
-
-def system_notice(event: str, text: str) -> dict[str, Any]:
-    """A notice from the gateway itself, shaped like the outbox's system messages."""
-    return {"text": text, "sender": "system", "event": event}

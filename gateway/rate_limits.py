@@ -10,7 +10,8 @@ takes from, and what a refused customer is told.
 
 A refused request gets a `gateway_error` `rate_limited` with `retry_after` seconds (our widget
 shows it), and, once per refusal burst, a chat notice (`bot_uttered` from "system" with `event`
-`rate_limited`) that every widget shows, a stock Rasa one too.
+`rate_limited` and `also_sent_as` `gateway_error`, gateway/notices.py) that every other widget
+shows, a stock Rasa one too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 
+from gateway.notices import GATEWAY_ERROR
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings, RateLimit
 
@@ -30,8 +32,8 @@ RATE_LIMITED = "rate_limited"
 
 Error = Callable[..., Awaitable[None]]
 """error(sid, code, message, **extra): a `gateway_error` to one socket."""
-Notice = Callable[[str, str, str], Awaitable[None]]
-"""notice(sid, event, text): a chat notice to one socket."""
+Notice = Callable[..., Awaitable[None]]
+"""notice(sid, event, text, also_sent_as=None): a chat notice to one socket."""
 
 
 def error_message(retry_after: float, new_session: bool = False) -> str:
@@ -135,5 +137,6 @@ class RateLimits:
             retry_after=round(retry_after, 3),
         )
         if self.notices.due(sid, retry_after):
-            await self._notice(sid, RATE_LIMITED, notice_text(retry_after, new_session))
+            text = notice_text(retry_after, new_session)
+            await self._notice(sid, RATE_LIMITED, text, also_sent_as=GATEWAY_ERROR)
         return False

@@ -7,14 +7,16 @@ A widget's session id is its secret; the gateway maps it to a conversation id
 goes to Rasa's REST webhook on loopback (sender = the conversation id), or, while a person has
 the conversation (its state is one of `handoff.vocabulary.WITH_PEOPLE`), into the open ticket's
 transcript instead. What the team sends (the conversation's outbox) is delivered to every socket
-of the conversation as `bot_uttered` with `sender` "agent" or "system". The gateway reaches the
+of the conversation as `bot_uttered` in the shape every Rasa widget shows, with `sender` "agent"
+or "system" in its `metadata` (gateway/notices.py). The gateway reaches the
 handoff only through its port (handoff/store/conversations.py). The handoff's
 own events (`handoff_status`, `cancel_handoff`) are in gateway/handoff_events.py, the survey
 (`survey_request`, `survey` -> `survey_saved`: after "Yes, that helped" and after an agent
 resolved the chat) in gateway/surveys.py; the demo page, the widget's files and the security
 headers in gateway/web.py.
 
-Errors reach the client as a `gateway_error` event `{"code", "message"[, "retry_after"]}`; the
+Errors reach the client as a `gateway_error` event `{"code", "message"[, "retry_after"]}` (and
+those a customer must read as chat text too, for widgets that ignore the event); the
 rate limits (per session, per verified customer, per client address, and a budget of new
 sessions per address) are in gateway/rate_limits.py, the client address (the peer, or
 `X-Forwarded-For` from a trusted proxy) in gateway/client_address.py.
@@ -33,7 +35,7 @@ import redis.asyncio as redis
 import socketio
 from aiohttp import web
 
-from gateway import packet_json, packets, protocol
+from gateway import notices, packet_json, packets, protocol
 from gateway.client_address import Network, client_address
 from gateway.console import setup_console
 from gateway.handoff_events import HandoffEvents
@@ -95,7 +97,7 @@ class Gateway:
         self.turns = ConversationTurns(client, settings.rasa_timeout_seconds + 10)
         self.metrics.count_sockets_with(lambda: sum(map(len, self.members.values())))
         service = ServiceClient(http, settings.service_url, settings.service_token)
-        self.handoff = HandoffEvents(sio, conversations, service, self._error)
+        self.handoff = HandoffEvents(sio, conversations, service, self.store, self._error)
         self.surveys = SurveyEvents(sio, service, self._error)
         self.refresher: asyncio.Task[None] | None = None
         sio.on("connect", self.connect)
@@ -226,7 +228,7 @@ class Gateway:
         if not text.strip():
             return False
         metadata = protocol.verified_metadata(
-            data.get("metadata"), self.settings.customer_signing_secret
+            protocol.widget_metadata(data), self.settings.customer_signing_secret
         )
         customer_id = metadata.get("customer", {}).get("id")
         if not await self.limits.allow_message(
@@ -280,7 +282,7 @@ class Gateway:
         for message in protocol.bot_messages(replies):
             await self.sio.emit("bot_uttered", message, room=conversation_id)
         if (await self.conversations.state(conversation_id)).get("state") in WITH_PEOPLE:
-            await self.handoff.send_status(conversation_id)
+            await self.handoff.send_status(conversation_id, told_in_answer=True)
         elif body["message"] == HELPFUL_PAYLOAD:  # the customer pressed "Yes, that helped"
             await self.surveys.offer(conversation_id)
         return True
@@ -293,7 +295,7 @@ class Gateway:
             if message is not None:
                 await self.sio.emit("bot_uttered", message, room=conversation_id, ignore_queue=True)
                 self.metrics.delivered(entry_id)
-            if message is not None and message.get("sender") == "bot":
+            if message is not None and message["metadata"]["sender"] == "bot":
                 # the assistant's buttons after a hand-back are its offer, too
                 offered = protocol.quick_reply_payloads(message)
                 await self.store.set_offered(conversation_id, offered)
@@ -312,12 +314,19 @@ class Gateway:
                 self.outbox.forget(conversation_id)
 
     async def _error(self, sid: str, code: str, message: str, **extra: Any) -> None:
-        await self.sio.emit("gateway_error", {"code": code, "message": message, **extra}, to=sid)
+        error = {"code": code, "message": message, **extra}
+        await self.sio.emit(notices.GATEWAY_ERROR, error, to=sid)
+        if code in notices.ERRORS_IN_CHAT:
+            text = notices.error_text(message)
+            await self._notice(sid, code, text, also_sent_as=notices.GATEWAY_ERROR)
 
-    async def _notice(self, sid: str, event: str, text: str) -> None:
+    async def _notice(
+        self, sid: str, event: str, text: str, also_sent_as: str | None = None
+    ) -> None:
         """A message in the chat itself (`bot_uttered` from "system"), so every widget, ours
         or a stock Rasa one, shows it."""
-        await self.sio.emit("bot_uttered", protocol.system_notice(event, text), to=sid)
+        notice = notices.system_notice(event, text, also_sent_as)
+        await self.sio.emit("bot_uttered", notice, to=sid)
 
     async def _trouble(self, sid: str) -> None:
         """The customer's message got no answer (Rasa, an action or Redis failed): say so and

@@ -3,7 +3,9 @@ knowledge base's `kb:` and the handoff's `handoff:`):
 
     gateway:session:{sha256(session id)}  hash    conversation_id, issued_at
     gateway:conversation:{conversation}   hash    outbox_cursor (last delivered outbox entry),
-                                                  session (its session record's key: erasure)
+                                                  session (its session record's key: erasure),
+                                                  queue_told (the queue outlook the waiting
+                                                  customer last read, gateway/notices.py)
     gateway:offered:{conversation}        set     button payloads of the bot's last reply
     gateway:rate:{scope}:{sha256(key)}    hash    token bucket (tokens, at)
 
@@ -44,6 +46,7 @@ from infra.redis_client import await_reply, guard
 PREFIX = "gateway:"
 SESSION_BYTES = 24  # 192 random bits
 CONVERSATION_BYTES = 10  # 80 random bits: unique, not a secret
+QUEUE_TOLD = "queue_told"
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 
 
@@ -198,6 +201,27 @@ class GatewayStore:
             pipe = self._redis.pipeline(transaction=True)
             pipe.hset(conversation_key(conversation_id), "outbox_cursor", entry_id)
             pipe.expire(conversation_key(conversation_id), self._ttl)
+            await pipe.execute()
+
+    async def queue_told(self, conversation_id: str) -> str | None:
+        """The queue outlook last told as text (JSON, gateway/notices.QueueOutlook); None when
+        the customer is not waiting or was told nothing yet."""
+        async with guard():
+            key = conversation_key(conversation_id)
+            told = await await_reply(self._redis.hget(key, QUEUE_TOLD))
+        return str(told) if told else None
+
+    async def set_queue_told(self, conversation_id: str, told: str | None) -> None:
+        """Keep what the customer was told about the queue (None: forget it, they stopped
+        waiting)."""
+        key = conversation_key(conversation_id)
+        async with guard():
+            if told is None:
+                await await_reply(self._redis.hdel(key, QUEUE_TOLD))
+                return
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hset(key, QUEUE_TOLD, told)
+            pipe.expire(key, self._ttl)
             await pipe.execute()
 
     async def take(self, scope: str, key: str, limit: RateLimit) -> float:

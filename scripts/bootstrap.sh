@@ -9,8 +9,9 @@
 #   haproxy        Debian package, the load balancer of a replicated stack (target `haproxy`;
 #                  make run REPLICAS=n, make test-replicas)
 #   web/node_modules  the browser libraries the gateway serves (uPlot for the supervisor
-#                  dashboard's charts), `npm ci` from web/package-lock.json (target `web`); Node.js
-#                  and npm from Debian when missing. Ignored by git: never committed
+#                  dashboard's charts) and the stock Rasa widget the browser tests drive
+#                  (rasa-webchat, a devDependency), `npm ci` from web/package-lock.json (target
+#                  `web`); Node.js and npm from Debian when missing. Ignored by git: never committed
 # Idempotent: each environment is stamped with a hash of what defines it, so a second run with
 # nothing changed only checks the stamps.
 # Usage: scripts/bootstrap.sh [bot|service|redis|browser|prometheus|haproxy|web|all]

@@ -10,6 +10,13 @@ import { installSurvey } from "./widget-survey.js";
 import { Store } from "./widget-store.js";
 import { CONVERSATION_STATES, WITH_PEOPLE } from "./vocabulary.js";
 
+// A bot_uttered is shaped as Rasa's socket.io channel sends it ({text} or {text,
+// quick_replies}); what the gateway adds for this widget is in its metadata (gateway/notices.py):
+// sender ("agent", "system"; none or "bot": the assistant), event, agent_name, and also_sent_as,
+// the event that brings the same news to widgets that know it: this one shows that event (the
+// status banner, the error notice) and skips the text, which is there for stock Rasa widgets.
+const EVENTS_SHOWN_ELSEWHERE = ["handoff_status", "gateway_error"];
+
 function Widget(config) {
   this.config = config;
   this.store = new Store(config.gateway);
@@ -182,16 +189,17 @@ Widget.prototype.onBotUttered = function (data) {
   if (!text) {
     return; // images, attachments and custom payloads are not shown by this widget
   }
-  var sender = data.sender === "agent" || data.sender === "system" ? data.sender : "bot";
-  if (sender === "system" && data.event === "rate_limited") {
-    return; // for stock widgets; this one shows the gateway_error that comes with it
+  var about = data.metadata && typeof data.metadata === "object" ? data.metadata : {};
+  if (EVENTS_SHOWN_ELSEWHERE.indexOf(about.also_sent_as) >= 0) {
+    return; // for stock widgets: the status banner or the error notice says it here
   }
+  var sender = about.sender === "agent" || about.sender === "system" ? about.sender : "bot";
   var message = { sender: sender, text: text };
-  if (typeof data.agent_name === "string") {
-    message.agentName = data.agent_name;
+  if (typeof about.agent_name === "string") {
+    message.agentName = about.agent_name;
   }
-  if (typeof data.event === "string") {
-    message.event = data.event;
+  if (typeof about.event === "string") {
+    message.event = about.event;
   }
   if (sender === "bot" && Array.isArray(data.quick_replies)) {
     message.quickReplies = data.quick_replies

@@ -75,7 +75,7 @@ async def test_a_hand_back_reaches_the_tracker_and_the_bot_carries_on(
         f"the widget never got the bot's 'back' message: {widget.bot[seen:]}",
     )
     delivered = next(m for m in widget.bot[seen:] if m.get("text") == expected)
-    assert (delivered["sender"], delivered["event"]) == ("bot", "bot")
+    assert delivered["metadata"] == {"sender": "bot", "event": "bot"}
 
     events = await rasa_tracker(stack, sid)
     users = [e["text"] for e in events if e["event"] == "user"]

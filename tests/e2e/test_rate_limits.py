@@ -101,7 +101,7 @@ async def test_a_single_session_flooding_the_gateway_is_still_limited(stack: Sta
         assert len(widget.errors) >= 7
         assert {error["code"] for error in widget.errors} == {"rate_limited"}
         assert all(error["retry_after"] > 0 for error in widget.errors)
-        notices = [message for message in widget.bot if message.get("event") == "rate_limited"]
+        notices = [m for m in widget.bot if m.get("metadata", {}).get("event") == "rate_limited"]
         # one notice in the chat per refusal burst, not one a message
         assert 1 <= len(notices) < len(widget.errors)
     finally:
@@ -138,7 +138,7 @@ async def test_behind_a_trusted_proxy_each_client_is_limited_on_its_own(
                 "user_uttered", {"message": f"hello {number}", "session_id": client.session_id}
             )
         for _ in range(600):
-            if client.errors and len([m for m in client.bot if "event" not in m]) >= 3:
+            if client.errors and len([m for m in client.bot if "metadata" not in m]) >= 3:
                 break
             await asyncio.sleep(0.05)
         assert [error["code"] for error in client.errors] == ["rate_limited"]

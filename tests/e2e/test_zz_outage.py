@@ -66,7 +66,7 @@ def trouble(replies: list[dict[str, Any]]) -> dict[str, Any]:
     """The one message the widget got, which says there is trouble and how to reach people."""
     assert len(replies) == 1, replies
     notice = replies[0]
-    assert (notice.get("sender"), notice.get("event")) == ("system", "trouble"), notice
+    assert notice.get("metadata") == {"sender": "system", "event": "trouble"}, notice
     assert CONTACTS in notice["text"] and "saved" not in notice["text"]
     return notice
 

@@ -24,7 +24,7 @@ async def test_an_empty_answer_from_rasa_is_not_acknowledged_as_kept(connect, ra
         "user_uttered", {"message": "hello", "session_id": session_id}, timeout=10
     )
     assert ack == {"kept": False}
-    assert widget.bot[-1]["event"] == "trouble"  # and the customer is told
+    assert widget.bot[-1]["metadata"]["event"] == "trouble"  # and the customer is told
 
 
 async def test_a_refused_message_is_not_acknowledged_as_kept(connect) -> None:  # type: ignore[no-untyped-def]

@@ -154,6 +154,37 @@ async def test_a_customer_handed_off_sees_the_queue_position_and_it_updates(  # 
     assert session_id == widget.session_id
 
 
+async def test_a_stock_widget_reads_a_new_place_in_the_queue_once_as_text(  # type: ignore[no-untyped-def]
+    connect, rasa, store
+) -> None:
+    ahead = await _waiting_ticket(store, "someone-ahead", minute=0)
+    widget = await connect()
+    await widget.start_session()
+
+    async def open_ticket(sender: str) -> None:
+        await _waiting_ticket(store, sender, minute=5)
+
+    rasa.on_message = open_ticket
+    await widget.say("I want to talk to a person")
+    await wait_for(lambda: len(widget.statuses) >= 3)  # the answer's status and two refreshes
+    # the assistant's handoff answer told the place in the queue: no update repeats it
+    assert [message["text"] for message in widget.bot] == ["Passing you on."]
+    await store.tickets.update(ahead.ticket_id, lambda r: lifecycle.cancel(r, now=OPEN_HOURS))
+    await wait_for(lambda: len(widget.bot) == 2)
+    update = widget.bot[1]
+    assert set(update) == {"text", "metadata"}  # rendered as text by a stock widget
+    assert update["text"].startswith("You're next in the queue for ")
+    assert "the expected wait is about" in update["text"]
+    assert update["metadata"] == {
+        "sender": "system",
+        "event": "queue_update",
+        "also_sent_as": "handoff_status",  # our widget shows it in its status banner instead
+    }
+    refreshes = len(widget.statuses)
+    await wait_for(lambda: len(widget.statuses) >= refreshes + 3)
+    assert len(widget.bot) == 2  # refreshes that change nothing say nothing
+
+
 async def test_a_resumed_session_gets_its_status_and_outbox_events_update_it(  # type: ignore[no-untyped-def]
     connect, store, redis_client: redis.Redis
 ) -> None:
@@ -174,7 +205,7 @@ async def test_a_resumed_session_gets_its_status_and_outbox_events_update_it(  #
         f"handoff:outbox:{conversation_id}", {"type": "agent_joined", "agent_name": "Maya Okafor"}
     )
     await wait_for(lambda: second.statuses[-1]["state"] == "agent")
-    assert second.bot[-1]["event"] == "agent_joined"
+    assert second.bot[-1]["metadata"]["event"] == "agent_joined"
     assert second.statuses[-1]["agent_name"] == "Maya Okafor"
     assert second.statuses[-1]["position"] is None
 
@@ -187,7 +218,7 @@ async def test_a_waiting_customer_can_cancel_the_request(  # type: ignore[no-unt
     ticket = await _waiting_ticket(store, await conversation_of(redis_client, session_id))
     await widget.client.emit("cancel_handoff", {})
     await wait_for(lambda: widget.bot and widget.statuses)
-    assert widget.bot[-1]["sender"] == "system" and widget.bot[-1]["event"] == "cancelled"
+    assert widget.bot[-1]["metadata"] == {"sender": "system", "event": "cancelled"}
     assert "cancelled" in widget.bot[-1]["text"]
     assert widget.statuses[-1]["state"] == "bot"
     stored = await store.tickets.get(ticket.ticket_id)
@@ -209,7 +240,7 @@ async def test_cancelling_after_an_agent_joined_is_a_clear_notice(  # type: igno
     )
     await widget.client.emit("cancel_handoff", {})
     await wait_for(lambda: widget.bot and widget.statuses)
-    assert widget.bot[-1]["event"] == "cancel_refused"
+    assert widget.bot[-1]["metadata"]["event"] == "cancel_refused"
     assert "already joined" in widget.bot[-1]["text"]
     assert widget.statuses[-1]["state"] == "agent"
     assert (await store.tickets.get(ticket.ticket_id)).status == "assigned"

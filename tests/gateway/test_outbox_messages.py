@@ -14,13 +14,12 @@ def test_a_bot_entry_is_a_bot_message_with_its_buttons_as_quick_replies() -> Non
     )
     assert message == {
         "text": "Anything else?",
-        "sender": "bot",
-        "event": "bot",
         "quick_replies": [{"content_type": "text", "title": "Yes", "payload": "/affirm"}],
+        "metadata": {"sender": "bot", "event": "bot"},
     }
 
 
 def test_a_bot_entry_without_text_or_with_unreadable_buttons() -> None:
     assert protocol.outbox_message({"type": "bot", "text": ""}) is None
     plain = protocol.outbox_message({"type": "bot", "text": "Hi", "buttons": "not json"})
-    assert plain == {"text": "Hi", "sender": "bot", "event": "bot"}
+    assert plain == {"text": "Hi", "metadata": {"sender": "bot", "event": "bot"}}

@@ -55,9 +55,7 @@ def test_outbox_entries_become_agent_messages_and_notices() -> None:
     joined = protocol.outbox_message({"type": "agent_joined", "agent_name": "Maya"})
     assert joined == {
         "text": "Maya joined the chat.",
-        "sender": "system",
-        "agent_name": "Maya",
-        "event": "agent_joined",
+        "metadata": {"sender": "system", "agent_name": "Maya", "event": "agent_joined"},
     }
     assert protocol.outbox_message({"type": "message", "text": ""}) is None
     assert protocol.outbox_message({"type": "something_new"}) is None
@@ -66,14 +64,14 @@ def test_outbox_entries_become_agent_messages_and_notices() -> None:
 def test_a_requeued_chat_is_a_notice_that_names_who_stepped_away() -> None:
     shown = protocol.outbox_message({"type": "requeued", "agent_name": "Maya Okafor"})
     assert shown is not None
-    assert (shown["sender"], shown["event"]) == ("system", "requeued")
+    assert (shown["metadata"]["sender"], shown["metadata"]["event"]) == ("system", "requeued")
     assert shown["text"].startswith("Maya Okafor had to step away, so your chat is back in the")
 
 
 @pytest.mark.parametrize("kind", OUTBOX_EVENTS)
 def test_every_kind_of_outbox_entry_reaches_the_customer(kind: str) -> None:
     shown = protocol.outbox_message({"type": kind, "text": "Hello", "agent_name": "Maya"})
-    assert shown is not None and shown["text"] and shown["event"] == kind
+    assert shown is not None and shown["text"] and shown["metadata"]["event"] == kind
 
 
 def test_the_handoff_status_speaks_in_conversation_states() -> None:

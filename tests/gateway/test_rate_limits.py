@@ -20,7 +20,7 @@ ROOMY = RateLimit(burst=5, per_minute=1)
 
 
 def _notices(widget: Widget) -> list[dict[str, Any]]:
-    return [message for message in widget.bot if message.get("event") == "rate_limited"]
+    return [m for m in widget.bot if m.get("metadata", {}).get("event") == "rate_limited"]
 
 
 def test_a_refusal_says_when_to_try_again() -> None:
@@ -88,7 +88,13 @@ async def test_too_many_new_sessions_are_refused_clearly_and_resuming_is_free(co
     assert third.errors[0]["code"] == "rate_limited"
     assert 0 < third.errors[0]["retry_after"] <= 60
     assert "new chats" in third.errors[0]["message"]
-    assert _notices(third)[0]["sender"] == "system"  # a stock widget shows it too
+    notice = _notices(third)[0]
+    assert set(notice) == {"text", "metadata"}  # a stock widget shows it too
+    assert notice["metadata"] == {
+        "sender": "system",
+        "event": "rate_limited",
+        "also_sent_as": "gateway_error",  # ours shows the error instead
+    }
     assert "try again in" in _notices(third)[0]["text"]
     assert not third.confirmed
     reloaded = await connect()  # the first customer reloads the page: the session resumes
