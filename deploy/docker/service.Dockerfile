@@ -10,11 +10,12 @@
 ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d
 ARG NODE_IMAGE=node:20.19.2-bookworm-slim
 
-# The browser libraries the gateway serves (uPlot), from web/package-lock.json.
+# The browser libraries the gateway serves (uPlot), from web/package-lock.json; not the
+# devDependencies (the stock Rasa widget the browser tests drive).
 FROM ${NODE_IMAGE} AS web
 WORKDIR /web
 COPY web/package.json web/package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -48,6 +49,7 @@ COPY outcomes/ outcomes/
 COPY metrics/ metrics/
 COPY review/ review/
 COPY commerce/ commerce/
+COPY helpdesk/ helpdesk/
 COPY service/ service/
 COPY gateway/ gateway/
 COPY data/escalation_verdicts/ data/escalation_verdicts/
