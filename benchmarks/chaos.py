@@ -208,6 +208,12 @@ async def drill(
         "reply_seconds_p50": round(percentile(reply_seconds, 0.5), 2) if reply_seconds else None,
         "reply_seconds_p95": round(percentile(reply_seconds, 0.95), 2) if reply_seconds else None,
         "lost_messages": [f"{conversation} {tag}" for conversation, tag in lost[:20]],
+        "silent_messages": [
+            f"{c.record.conversation_id} {m.tag}"
+            for c in customers
+            for m in c.record.messages
+            if m.silent
+        ][:20],
         "silent_sent_after_kill_seconds": sorted(
             round(m.sent_at - killed_at, 1)
             for c in customers

@@ -42,6 +42,7 @@ from gateway.handoff_events import HandoffEvents
 from gateway.health import setup_health
 from gateway.outbox import OutboxReader
 from gateway.prometheus import TO_TEAM, GatewayMetrics, setup_metrics
+from gateway.rasa_availability import CANNOT_REACH, RasaAvailability, rasa_probe
 from gateway.rate_limits import RateLimits
 from gateway.service_client import ServiceClient
 from gateway.sessions import GatewayStore
@@ -95,6 +96,7 @@ class Gateway:
         self.members: dict[str, set[str]] = {}  # conversation id -> socket ids here
         # handlers run concurrently, on several replicas: a conversation's messages take turns
         self.turns = ConversationTurns(client, settings.rasa_timeout_seconds + 10)
+        self.rasa = RasaAvailability(rasa_probe(http, settings.rasa_url))
         self.metrics.count_sockets_with(lambda: sum(map(len, self.members.values())))
         service = ServiceClient(http, settings.service_url, settings.service_token)
         self.handoff = HandoffEvents(sio, conversations, service, self.store, self._error)
@@ -264,6 +266,9 @@ class Gateway:
             "metadata": metadata,
         }
         url = f"{self.settings.rasa_url}/webhooks/rest/webhook"
+        if not await self.rasa.ready():  # down: said at once, not after a request that hangs
+            await self._trouble(sid)
+            return False
         try:
             with self.metrics.reply_seconds.time():
                 async with self.http.post(url, json=body) as response:
@@ -271,8 +276,11 @@ class Gateway:
                     replies = await response.json()
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             log.error("Rasa did not answer conversation %s: %s", conversation_id, error)
+            if isinstance(error, CANNOT_REACH):
+                self.rasa.failed(error)
             await self._trouble(sid)
             return False
+        self.rasa.answered()
         if not isinstance(replies, list) or not protocol.bot_messages(replies):
             # Rasa answers 200 [] when an action or its tracker store failed
             log.error("Rasa gave no answer in conversation %s", conversation_id)
