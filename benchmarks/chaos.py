@@ -209,8 +209,8 @@ async def drill(
         "reply_seconds_p95": round(percentile(reply_seconds, 0.95), 2) if reply_seconds else None,
         "lost_messages": [f"{conversation} {tag}" for conversation, tag in lost[:20]],
         "silent_messages": [
-            f"{c.record.conversation_id} {m.tag}"
-            for c in customers
+            f"{kept.conversation_id if kept else '?'} {m.tag}"
+            for c, kept in zip(customers, stored, strict=True)
             for m in c.record.messages
             if m.silent
         ][:20],

@@ -1,6 +1,7 @@
 """Which address a customer connects from, for the per-address rate limits: the TCP peer, or,
 when the peer is one of our reverse proxies (GATEWAY_TRUSTED_PROXIES), the client address the
-proxies wrote into `X-Forwarded-For`. Pure: the server passes in what the request carried.
+proxies wrote into `X-Forwarded-For`. Pure: the server passes in what the request carried
+(`connection_address` reads it from a socket.io connection's environ).
 
 Each proxy appends the address of its own peer to `X-Forwarded-For`, so only the right-hand end
 of the chain was written by proxies we trust; whatever a client sends is on the left. The client
@@ -11,7 +12,8 @@ its bucket by prepending addresses, and without trusted proxies the header is ig
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -60,6 +62,16 @@ def client_address(peer: str, forwarded_for: Iterable[str], trusted: Sequence[Ne
             return str(address)
         nearest = address
     return str(nearest)
+
+
+def connection_address(environ: Mapping[str, Any], trusted: Sequence[Network]) -> str:
+    """The client address of a socket.io connection from its WSGI-style environ: the peer's,
+    or, from a trusted proxy, the one its `X-Forwarded-For` names. Never logged."""
+    request = environ.get("aiohttp.request")
+    peer = str(getattr(request, "remote", None) or environ.get("REMOTE_ADDR") or "unknown")
+    headers = getattr(request, "headers", None)
+    forwarded_for = headers.getall("X-Forwarded-For", []) if headers is not None else []
+    return client_address(peer, forwarded_for, trusted)
 
 
 def _is_trusted(address: Address, trusted: Sequence[Network]) -> bool:

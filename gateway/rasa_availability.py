@@ -57,10 +57,11 @@ class RasaAvailability:
     def down(self) -> bool:
         return self._down_since is not None
 
-    def failed(self, why: object) -> None:
-        """A request to Rasa could not connect or timed out."""
-        if self._down_since is None:
-            log.warning("Rasa is not answering (%s): new messages get the notice at once", why)
+    def failed(self, error: BaseException) -> None:
+        """A request to Rasa failed: Rasa counts as down when it could not connect, was
+        dropped or timed out (CANNOT_REACH); an HTTP error came from something that answered."""
+        if isinstance(error, CANNOT_REACH) and self._down_since is None:
+            log.warning("Rasa is not answering (%s): new messages get the notice at once", error)
             self._down_since = self._clock()
             self._probed_at = self._clock()  # that request was the first probe
 

@@ -36,13 +36,13 @@ import socketio
 from aiohttp import web
 
 from gateway import notices, packet_json, packets, protocol
-from gateway.client_address import Network, client_address
+from gateway.client_address import connection_address
 from gateway.console import setup_console
 from gateway.handoff_events import HandoffEvents
 from gateway.health import setup_health
 from gateway.outbox import OutboxReader
 from gateway.prometheus import TO_TEAM, GatewayMetrics, setup_metrics
-from gateway.rasa_availability import CANNOT_REACH, RasaAvailability, rasa_probe
+from gateway.rasa_availability import RasaAvailability, rasa_probe
 from gateway.rate_limits import RateLimits
 from gateway.service_client import ServiceClient
 from gateway.sessions import GatewayStore
@@ -125,7 +125,7 @@ class Gateway:
         if origin is not None and origin.rstrip("/") not in self.settings.allowed_origins:
             log.info("refused a connection from origin %s", origin)
             return False
-        address = _address(environ, self.settings.trusted_proxies)
+        address = connection_address(environ, self.settings.trusted_proxies)
         session = {"address": address, "session_id": None, "conversation_id": None}
         await self.sio.save_session(sid, session)
         return True
@@ -276,8 +276,7 @@ class Gateway:
                     replies = await response.json()
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             log.error("Rasa did not answer conversation %s: %s", conversation_id, error)
-            if isinstance(error, CANNOT_REACH):
-                self.rasa.failed(error)
+            self.rasa.failed(error)  # counted only when refused, dropped or timed out
             await self._trouble(sid)
             return False
         self.rasa.answered()
@@ -348,16 +347,6 @@ class Gateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.refresher
         await self.outbox.close()
-
-
-def _address(environ: dict[str, Any], trusted_proxies: tuple[Network, ...]) -> str:
-    """The client address of a connection: the peer's, or, from a trusted proxy, the one its
-    `X-Forwarded-For` names (gateway/client_address.py). Never logged."""
-    request = environ.get("aiohttp.request")
-    peer = str(getattr(request, "remote", None) or environ.get("REMOTE_ADDR") or "unknown")
-    headers = getattr(request, "headers", None)
-    forwarded_for = headers.getall("X-Forwarded-For", []) if headers is not None else []
-    return client_address(peer, forwarded_for, trusted_proxies)
 
 
 GATEWAY = web.AppKey("gateway", Gateway)

@@ -42,7 +42,7 @@ async def test_while_rasa_answers_nothing_is_probed() -> None:
 async def test_after_a_failure_messages_are_turned_away_until_a_probe_finds_rasa_back() -> None:
     rasa, clock = Rasa(), Clock()
     availability = RasaAvailability(rasa.probe, clock)
-    availability.failed("connection refused")
+    availability.failed(ConnectionRefusedError())
 
     assert not await availability.ready()  # the failed request was the first probe
     assert rasa.probes == 0
@@ -60,11 +60,19 @@ async def test_after_a_failure_messages_are_turned_away_until_a_probe_finds_rasa
     assert rasa.probes == 2
 
 
+async def test_an_http_error_is_an_answer_not_a_rasa_that_is_down() -> None:
+    rasa = Rasa()
+    availability = RasaAvailability(rasa.probe, Clock())
+    availability.failed(ValueError("unreadable JSON"))
+    assert not availability.down
+    assert await availability.ready()
+
+
 async def test_many_messages_at_once_make_one_probe() -> None:
     rasa, clock = Rasa(), Clock()
     rasa.up, rasa.delay = True, 0.05
     availability = RasaAvailability(rasa.probe, clock)
-    availability.failed("timeout")
+    availability.failed(TimeoutError())
     clock.now += PROBE_EVERY_SECONDS
 
     answers = await asyncio.gather(*(availability.ready() for _ in range(50)))
@@ -80,14 +88,14 @@ async def test_a_probe_that_raises_or_is_cancelled_means_not_yet() -> None:
         raise OSError("refused")
 
     availability = RasaAvailability(broken, clock)
-    availability.failed("timeout")
+    availability.failed(TimeoutError())
     clock.now += PROBE_EVERY_SECONDS
     assert not await availability.ready()
 
     hanging = Rasa()
     hanging.delay = 10.0
     availability = RasaAvailability(hanging.probe, clock)
-    availability.failed("timeout")
+    availability.failed(TimeoutError())
     clock.now += PROBE_EVERY_SECONDS
     first = asyncio.create_task(availability.ready())
     await asyncio.sleep(0.01)

@@ -23,14 +23,25 @@ class LoadingRasa:
     """Rasa's webhook and root route; while `loading`, every request hangs."""
 
     def __init__(self) -> None:
-        self.loading = False
+        self.loaded = asyncio.Event()
+        self.loaded.set()
         self.webhook_requests = 0
         self.probes = 0
         self.url = ""
 
+    @property
+    def loading(self) -> bool:
+        return not self.loaded.is_set()
+
+    @loading.setter
+    def loading(self, loading: bool) -> None:
+        if loading:
+            self.loaded.clear()
+        else:
+            self.loaded.set()
+
     async def _hang_while_loading(self) -> None:
-        while self.loading:
-            await asyncio.sleep(0.05)
+        await self.loaded.wait()
 
     async def webhook(self, request: web.Request) -> web.Response:
         self.webhook_requests += 1
