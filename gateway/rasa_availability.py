@@ -27,7 +27,7 @@ PROBE_TIMEOUT_SECONDS = 2.0
 PROBE_EVERY_SECONDS = 1.0
 
 Probe = Callable[[], Awaitable[bool]]
-CANNOT_REACH = (aiohttp.ClientConnectionError, TimeoutError)
+CANNOT_REACH = (aiohttp.ClientConnectionError, ConnectionError, TimeoutError)
 """A request that failed so (refused, dropped, timed out) means Rasa is down; an HTTP error
 (HAProxy's 503 included) came from something that answered."""
 
