@@ -91,6 +91,20 @@ async def pending(client: redis.Redis, target: str) -> int:
     return int((await client.xpending(keys.EVENTS, keys.group(target)))["pending"])
 
 
+async def deliverer(env: dict[str, str]) -> asyncio.subprocess.Process:
+    """`python -m helpdesk deliver`, as the service runs it, in a process of its own."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "helpdesk",
+        "deliver",
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
 async def test_a_chat_reaches_zendesk_chatwoot_and_a_webhook_as_each_documents_it(  # type: ignore[no-untyped-def]
     store, receiver, worker, redis_client
 ) -> None:
@@ -246,16 +260,7 @@ async def test_a_delivery_process_killed_with_100_events_pending_loses_none_and_
     env = command_env(redis_url, routing_file(tmp_path, receiver, "events-webhook", "zendesk-main"))
     receiver.delay = 0.01
     receiver.hold_after = 40  # then each target's next request is taken, its answer held
-    first = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "helpdesk",
-        "deliver",
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    first = await deliverer(env)
     try:
         for _ in range(200):  # its groups exist and its teams are published
             if await redis_client.sismember(keys.TEAMS, "technical"):
@@ -270,16 +275,7 @@ async def test_a_delivery_process_killed_with_100_events_pending_loses_none_and_
     receiver.released.set()
     assert len(receiver.received) == 42  # killed mid-way: 158 requests to go
 
-    second = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "helpdesk",
-        "deliver",
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    second = await deliverer(env)
     try:
         await until(
             lambda: len(receiver.of("webhook")) == 100 and len(receiver.of("zendesk")) == 100, 60
