@@ -250,6 +250,8 @@ class Gateway:
                 await self._notice(sid, "not_delivered", NOT_DELIVERED)
                 return False
             if appended:
+                if appended.reply:  # the answer about a follow-up email, acknowledged
+                    await self._notice(sid, "follow_up_email", appended.reply)
                 return True
             # the team finished with the conversation meanwhile: the assistant answers it
         return await self._to_rasa(sid, conversation_id, text, metadata)

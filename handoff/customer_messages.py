@@ -10,13 +10,18 @@ A message is never dropped quietly: it is appended, or the caller learns that th
 is no longer with people (let the assistant answer it), or `MessageNotDelivered` says the open
 ticket could not take it (it is missing, e.g. still being created after its reservation, or
 lost in a Redis failure), so the customer can be told.
+
+While an after-hours ticket waits for the customer's answer about a follow-up email, the
+message is also read as that answer (handoff/follow_up_email.py): `take_customer_message`
+returns it with what to tell the customer at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from handoff.follow_up_email import Answer, confirmation, read_answer
 from handoff.lifecycle import Conflict
 from handoff.privacy.redact import redact_text
 from handoff.ticket.model import CustomerTurn
@@ -38,3 +43,24 @@ def add_customer_message(record: TicketRecord, text: str, *, now: datetime) -> T
     return replace(
         record, ticket=replace(record.ticket, transcript=(*record.ticket.transcript, turn))
     )
+
+
+@dataclass(frozen=True)
+class AppendedMessage:
+    """A customer's message in the open ticket, and what they are told at once (None: nothing
+    but the team's reply)."""
+
+    record: TicketRecord
+    answer: Answer | None = None
+
+    @property
+    def reply(self) -> str | None:
+        return confirmation(self.answer, self.record) if self.answer else None
+
+
+def take_customer_message(record: TicketRecord, text: str, *, now: datetime) -> AppendedMessage:
+    """The message appended, and read as the answer about a follow-up email when the ticket
+    waits for one."""
+    appended = add_customer_message(record, text, now=now)
+    answered = read_answer(appended, text, now=now)
+    return AppendedMessage(answered.record, answered.answer)

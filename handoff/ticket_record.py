@@ -58,6 +58,18 @@ class Csat:
 
 
 @dataclass(frozen=True)
+class FollowUpEmail:
+    """The address a customer gave, with consent, for the team's reply by email
+    (handoff/follow_up_email.py): when they consented, and whether they typed it (`typed`) or
+    said yes to the one the assistant proposed (`claim`: the signed customer claim's,
+    `conversation`: one they had typed earlier)."""
+
+    address: str
+    consent_at: str
+    source: str
+
+
+@dataclass(frozen=True)
 class TicketRecord:
     ticket: Ticket
     idempotency_key: str
@@ -72,6 +84,9 @@ class TicketRecord:
     escalation_needed: bool = True
     """False when the agent who resolved the chat marked that a person was not needed (the
     over-escalation QA sample and metric)."""
+    follow_up_email: FollowUpEmail | None = None
+    follow_up_declined: bool = False
+    """The customer said no to a follow-up email; they are not asked again."""
 
     @property
     def ticket_id(self) -> str:
@@ -168,8 +183,10 @@ class TicketRecord:
             "follow_up_by": self.follow_up_by or "",
             "fired_breaches": json.dumps(list(self.fired_breaches)),
             "notes": json.dumps([asdict(note) for note in self.notes], ensure_ascii=False),
-            "csat": json.dumps(asdict(self.csat), ensure_ascii=False) if self.csat else "",
+            "csat": _json_or_empty(self.csat),
             "escalation_needed": "1" if self.escalation_needed else "0",
+            "follow_up_email": _json_or_empty(self.follow_up_email),
+            "follow_up_declined": "1" if self.follow_up_declined else "0",
         }
 
     @classmethod
@@ -187,6 +204,12 @@ class TicketRecord:
                 notes=tuple(Note(**note) for note in json.loads(fields.get("notes") or "[]")),
                 csat=Csat(**json.loads(fields["csat"])) if fields.get("csat") else None,
                 escalation_needed=fields.get("escalation_needed") != "0",
+                follow_up_email=(
+                    FollowUpEmail(**json.loads(fields["follow_up_email"]))
+                    if fields.get("follow_up_email")
+                    else None
+                ),
+                follow_up_declined=fields.get("follow_up_declined") == "1",
             )
         except (KeyError, TypeError, ValueError) as error:
             raise RecordFormatError(f"unreadable ticket record: {error}") from error
@@ -204,4 +227,9 @@ class TicketRecord:
             "csat": asdict(self.csat) if self.csat else None,
             "escalation_needed": self.escalation_needed,
             "conversation_state": self.conversation_state,
+            "follow_up_email": asdict(self.follow_up_email) if self.follow_up_email else None,
         }
+
+
+def _json_or_empty(value: Any) -> str:
+    return json.dumps(asdict(value), ensure_ascii=False) if value is not None else ""

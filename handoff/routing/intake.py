@@ -108,6 +108,11 @@ class NextStep:
     hours: str = ""
     promise: str | None = None
     contact: str | None = None
+    """An address to propose for the follow-up email (the claim's, or one typed earlier)."""
+    follow_up_email: str | None = None
+    """The address the customer gave, with consent, for the reply by email."""
+    ask_for_email: bool = True
+    """False once the customer said no to a follow-up email."""
     status: str = "waiting"
 
 
@@ -130,15 +135,23 @@ def customer_message(step: NextStep) -> str:
             if step.team_open
             else f"is closed right now (hours: {step.hours})"
         )
-        if step.contact:
+        if step.follow_up_email:
             return (
                 f"{step.team_name} {why}, so nobody can join this chat now; someone will reply "
-                f"to {step.contact} by {step.promise}, with our whole conversation in front "
-                "of them."
+                f"to {step.follow_up_email} by {step.promise}, with our whole conversation in "
+                "front of them."
             )
+        reply = (
+            f"{step.team_name} {why}, so nobody can join this chat now; someone will reply here "
+            f"by {step.promise}, with our whole conversation in front of them."
+        )
+        if not step.ask_for_email:
+            return reply
+        if step.contact:
+            return f"{reply} Shall we also email the reply to {step.contact}? Say yes, or type another address."
         return (
-            f"{step.team_name} {why}; if you leave your email address here, someone will "
-            f"reply by {step.promise}, with our whole conversation in front of them."
+            f"{reply} If you'd like the reply by email too, type your email address here "
+            "(we use it only for this request)."
         )
     if step.status == "resolved":
         return "A person on our team has already resolved this request."

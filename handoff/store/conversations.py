@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from handoff.customer_messages import MessageNotDelivered, add_customer_message
+from handoff.customer_messages import AppendedMessage, MessageNotDelivered, take_customer_message
 from handoff.lifecycle import Conflict
 from handoff.store import keys as keys
 from handoff.store.tickets import RedisTicketStore, TicketStore
@@ -33,6 +33,7 @@ from infra import redis_client
 from infra.redis_client import guard
 
 __all__ = [
+    "AppendedMessage",
     "ConversationPort",
     "Entry",
     "FeedReader",
@@ -77,10 +78,11 @@ class ConversationPort(abc.ABC):
     @abc.abstractmethod
     async def append_customer_message(
         self, conversation_id: str, text: str, *, now: datetime
-    ) -> bool:
-        """True: the message is in the open ticket's transcript. False: the conversation is no
-        longer with people (let the assistant answer it). Raises MessageNotDelivered when the
-        ticket could not take it (missing, or still being created after a few seconds)."""
+    ) -> AppendedMessage | None:
+        """The message in the open ticket's transcript, with what to tell the customer at once
+        (`reply`). None: the conversation is no longer with people (let the assistant answer
+        it). Raises MessageNotDelivered when the ticket could not take it (missing, or still
+        being created after a few seconds)."""
 
     @abc.abstractmethod
     async def read_outboxes(self, cursors: Mapping[str, str]) -> dict[str, list[Entry]]:
@@ -144,9 +146,8 @@ class RedisConversations(ConversationPort):
 
     async def append_customer_message(
         self, conversation_id: str, text: str, *, now: datetime
-    ) -> bool:
-        appended = await append_customer_message(self._tickets, conversation_id, text, now=now)
-        return appended is not None
+    ) -> AppendedMessage | None:
+        return await append_customer_message(self._tickets, conversation_id, text, now=now)
 
     async def read_outboxes(self, cursors: Mapping[str, str]) -> dict[str, list[Entry]]:
         if not cursors:
@@ -179,7 +180,7 @@ def _entries(batches: Any) -> list[Entry]:
 
 async def append_customer_message(
     tickets: TicketStore, conversation_id: str, text: str, *, now: datetime
-) -> TicketRecord | None:
+) -> AppendedMessage | None:
     """Append to the conversation's open ticket; None when it has none (the state moved on, or
     the ticket was closed meanwhile). Raises MessageNotDelivered when the ticket the state
     names does not appear within `PENDING_TICKET_WAIT` seconds."""
@@ -188,11 +189,15 @@ async def append_customer_message(
     if not ticket_id or state.get("state") not in WITH_PEOPLE:
         return None
 
+    taken: list[AppendedMessage] = []  # the last try's (an update retries after a race)
+
     def append(record: TicketRecord) -> TicketRecord:
-        return add_customer_message(record, text, now=now)
+        taken[:] = [take_customer_message(record, text, now=now)]
+        return taken[0].record
 
     try:
-        return await tickets.update(ticket_id, append)
+        await tickets.update(ticket_id, append)
+        return taken[-1]
     except Conflict:
         return None
     except LookupError:
@@ -200,7 +205,8 @@ async def append_customer_message(
     if await tickets.wait_for(ticket_id, PENDING_TICKET_WAIT) is None:
         raise MessageNotDelivered(f"conversation {conversation_id} has no ticket {ticket_id}")
     try:
-        return await tickets.update(ticket_id, append)
+        await tickets.update(ticket_id, append)
+        return taken[-1]
     except Conflict:
         return None
     except LookupError as error:

@@ -11,6 +11,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from handoff.follow_up_email import proposed_address
 from handoff.routing.assignment import promise_time
 from handoff.routing.intake import NextStep, Outlook, customer_message
 from handoff.routing.sla import WaitEstimate, estimate_wait
@@ -29,7 +30,7 @@ async def describe(
     if record.follow_up_by:
         promise = promise_time(parse_time(record.follow_up_by), team.schedule, now)
     agent = desk.agents.agents.get(record.agent_id or "")
-    contact = record.ticket.customer.email or record.ticket.customer.phone
+    follow_up = record.follow_up_email
     step = NextStep(
         outlook=_outlook(record),
         team_name=team.name,
@@ -39,7 +40,9 @@ async def describe(
         team_open=team.schedule.is_open(now),
         hours=team.schedule.describe(),
         promise=promise,
-        contact=contact,
+        contact=proposed_address(record),
+        follow_up_email=follow_up.address if follow_up else None,
+        ask_for_email=not record.follow_up_declined,
         status=record.status,
     )
     return {

@@ -65,7 +65,15 @@ def test_the_customer_hears_who_when_and_how() -> None:
     closed = NextStep("offline", "Billing", team_open=False, hours="Mon-Fri 08:00-20:00 ET")
     asked = customer_message(replace(closed, promise="8:30 AM ET tomorrow"))
     assert "is closed right now (hours: Mon-Fri 08:00-20:00 ET)" in asked
-    assert "leave your email address" in asked and "by 8:30 AM ET tomorrow" in asked
+    assert "type your email address here" in asked and "by 8:30 AM ET tomorrow" in asked
+    proposed = customer_message(replace(closed, promise="9 AM", contact="jane@example.com"))
+    assert proposed.endswith(
+        "Shall we also email the reply to jane@example.com? Say yes, or type another address."
+    )
+    consented = customer_message(replace(closed, promise="9 AM", follow_up_email="j@x.org"))
+    assert "someone will reply to j@x.org by 9 AM" in consented and "Shall we" not in consented
+    declined = customer_message(replace(closed, promise="9 AM", ask_for_email=False))
+    assert "email" not in declined and "reply here by 9 AM" in declined
     resolved = customer_message(NextStep("closed", "Billing", status="resolved"))
     assert resolved == "A person on our team has already resolved this request."
 
