@@ -148,7 +148,10 @@ def customer_message(step: NextStep) -> str:
         if not step.ask_for_email:
             return reply
         if step.contact:
-            return f"{reply} Shall we also email the reply to {step.contact}? Say yes, or type another address."
+            return (
+                f"{reply} Shall we also email the reply to {step.contact}? Say yes, or type "
+                "another address."
+            )
         return (
             f"{reply} If you'd like the reply by email too, type your email address here "
             "(we use it only for this request)."
