@@ -33,12 +33,18 @@ class MessageNotDelivered(RuntimeError):
     """The conversation is with people, but its ticket could not take the message."""
 
 
-def add_customer_message(record: TicketRecord, text: str, *, now: datetime) -> TicketRecord:
-    """The customer's message appended to an open ticket's transcript."""
+def add_customer_message(
+    record: TicketRecord, text: str, *, now: datetime, via: str = "chat"
+) -> TicketRecord:
+    """The customer's message appended to an open ticket's transcript (`via` email: a reply to
+    a follow-up mail)."""
     if not record.is_open:
         raise Conflict(f"ticket {record.ticket_id} is {record.status}")
     turn = CustomerTurn(
-        turn=len(record.ticket.customer_turns) + 1, text=redact_text(text), at=iso_utc(now)
+        turn=len(record.ticket.customer_turns) + 1,
+        text=redact_text(text),
+        at=iso_utc(now),
+        via=via,
     )
     return replace(
         record, ticket=replace(record.ticket, transcript=(*record.ticket.transcript, turn))

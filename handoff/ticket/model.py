@@ -69,7 +69,8 @@ class Button:
 
 @dataclass(frozen=True)
 class CustomerTurn:
-    """What the customer said. `button` is the title of the button they pressed, if any."""
+    """What the customer said. `button` is the title of the button they pressed, if any; `via`
+    is how it reached the team: `chat`, or `email` (a reply to a follow-up mail)."""
 
     turn: int
     text: str
@@ -79,6 +80,7 @@ class CustomerTurn:
     entities: tuple[Entity, ...] = ()
     button: str | None = None
     speaker: str = "customer"
+    via: str = "chat"
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ async def test_a_message_waits_for_a_ticket_still_being_created(
     appended = await append_customer_message(tickets, "conv-slow", "any news?", now=OPEN_HOURS)
     await writer
     assert appended is not None
-    assert appended.ticket.transcript[-1].text == "any news?"
+    assert appended.record.ticket.transcript[-1].text == "any news?"
 
 
 async def test_a_message_after_the_ticket_closed_goes_back_to_the_assistant(
