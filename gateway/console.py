@@ -41,6 +41,7 @@ from gateway.client_address import client_address
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
 from handoff.store.conversations import ConversationPort, RedisConversations
+from helpdesk.enqueue import queue_events
 from infra import redis_client
 from infra.redis_client import RedisUnavailable
 
@@ -83,7 +84,7 @@ def setup_console(
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         client = redis_client.connect(settings.redis_url)
-        conversations = RedisConversations(settings.redis_url)
+        conversations = RedisConversations(settings.redis_url, queue_events=queue_events)
         http = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=SERVICE_TIMEOUT_SECONDS), auto_decompress=True
         )

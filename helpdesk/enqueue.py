@@ -1,5 +1,7 @@
-"""The help-desk events of a ticket write, queued inside the write's own MULTI
-(handoff/store/ticket_writes.py): a write and its events are stored together or not at all.
+"""The help-desk events of a ticket write, queued inside the write's own MULTI: a write and its
+events are stored together or not at all. `queue_events` is the store's `QueueEvents`
+(handoff/store/ticket_writes.py), given to it where it is opened (service/app.py); the store
+itself imports nothing of the sync.
 
 Only teams with a target get events: a small Lua script, queued in the same MULTI, adds the
 entry to `helpdesk:events` only when one of the event's teams is in `helpdesk:teams`, the set

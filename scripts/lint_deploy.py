@@ -16,7 +16,8 @@ And what no linter knows, checked here:
   a version the requirement accepts;
 - kustomization.yaml lists every manifest; every Deployment runs as non-root on a read-only root
   file system with probes and resource requests; no secret is written into a manifest, the
-  compose file or a Dockerfile (they come from the environment or a Kubernetes Secret).
+  compose file or a Dockerfile (they come from the environment or a Kubernetes Secret), and a
+  compose env_file (the help-desk targets' secrets) is one .gitignore names.
 
 Usage: python scripts/lint_deploy.py [--sync-haproxy]
   exit 1 and every problem listed when a check fails; --sync-haproxy first copies
@@ -292,11 +293,29 @@ def check_no_baked_secrets() -> Problems:
         for name, value in (spec.get("environment") or {}).items()
         if SECRET_NAME.search(name) and not str(value).startswith("${")
     ]
+    problems += env_file_problems(compose)
     for dockerfile in dockerfiles():
         text = dockerfile.read_text(encoding="utf-8").replace("\\\n", " ")  # continued lines
         for line in text.splitlines():
             if re.match(r"\s*(ENV|ARG)\b", line) and SECRET_NAME.search(line):
                 problems.append(f"{dockerfile.name}: no secret in an image: {line.strip()}")
+    return problems
+
+
+def env_file_problems(compose: dict[str, Any]) -> Problems:
+    """A compose service's env_file holds secrets (the help-desk targets'): each is named in
+    .gitignore, so it is never committed."""
+    ignored = set((ROOT / ".gitignore").read_text(encoding="utf-8").splitlines())
+    problems = []
+    for service, spec in compose["services"].items():
+        files = spec.get("env_file") or []
+        for entry in [files] if isinstance(files, str | dict) else files:
+            path = entry if isinstance(entry, str) else entry["path"]
+            named = (DEPLOY / path).resolve().relative_to(ROOT).as_posix()
+            if named not in ignored:
+                problems.append(
+                    f"compose.yaml {service}: env_file {path}: list {named} in .gitignore"
+                )
     return problems
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from handoff import store as handoff_store
 from handoff.routing.agents_config import AgentsConfigError, load_agents_config
 from handoff.routing.config import RoutingConfigError, load_routing_config
+from helpdesk.enqueue import queue_events
 from infra.env import SettingsError
 from infra.redis_client import RedisUnavailable
 from service.settings import AgentCliSettings
@@ -33,7 +34,7 @@ async def issue_token(settings: AgentCliSettings, agent_id: str) -> str:
     if agent_id not in agents.agents:
         known = ", ".join(sorted(agents.agents))
         raise UnknownAgent(f"no agent {agent_id!r} in {settings.agents_file} (agents: {known})")
-    store = await handoff_store.create(settings.redis_url)
+    store = await handoff_store.create(settings.redis_url, queue_events=queue_events)
     try:
         return await store.agents.issue_token(agent_id)
     finally:

@@ -19,6 +19,7 @@ import redis.asyncio as redis
 from handoff.store import retention
 from handoff.store.agents import AgentStore, RedisAgentStore
 from handoff.store.incidents import IncidentStore, RedisIncidentStore
+from handoff.store.ticket_writes import QueueEvents, no_events
 from handoff.store.tickets import (
     AtCapacity,
     OutboxEvent,
@@ -35,17 +36,22 @@ __all__ = [
     "HandoffStore",
     "IncidentStore",
     "OutboxEvent",
+    "QueueEvents",
     "RedisUnavailable",
     "Reservation",
     "TicketStore",
     "create",
+    "no_events",
 ]
 
 
 class HandoffStore(redis_client.OnOneConnection):
-    def __init__(self, client: redis.Redis) -> None:
+    """`queue_events` queues each ticket write's events in the write's MULTI (the service
+    passes the help-desk sync's, helpdesk/enqueue.py; the default queues none)."""
+
+    def __init__(self, client: redis.Redis, *, queue_events: QueueEvents = no_events) -> None:
         super().__init__(client)
-        self.tickets: TicketStore = RedisTicketStore(client)
+        self.tickets: TicketStore = RedisTicketStore(client, queue_events=queue_events)
         self.agents: AgentStore = RedisAgentStore(client)
         self.incidents: IncidentStore = RedisIncidentStore(client)
 
@@ -59,7 +65,12 @@ class HandoffStore(redis_client.OnOneConnection):
 
 
 async def create(
-    redis_url: str, timeout_seconds: float = redis_client.TIMEOUT_SECONDS
+    redis_url: str,
+    timeout_seconds: float = redis_client.TIMEOUT_SECONDS,
+    *,
+    queue_events: QueueEvents = no_events,
 ) -> HandoffStore:
-    """Connect to Redis and check it answers; raise RedisUnavailable when it does not."""
-    return await HandoffStore.open(redis_url, timeout_seconds=timeout_seconds)
+    """Connect to Redis and check it answers; raise RedisUnavailable when it does not. Each
+    ticket write also queues what `queue_events` queues (the service: the help-desk events)."""
+    client = await redis_client.connect_checked(redis_url, timeout_seconds=timeout_seconds)
+    return HandoffStore(client, queue_events=queue_events)

@@ -1,20 +1,21 @@
 """What one ticket write queues inside its MULTI: the record, every index derived from it (queue,
 team, agent load, SLA timers, closed set, customer, conversation state), its live-feed entry, the
-customer's outbox and the help-desk events of teams with a target (helpdesk/enqueue.py). Indexes
-are never written by hand: they follow from the record before and after
-(handoff/store/tickets.py runs these inside WATCH/MULTI). Keys: handoff/store/keys.py.
+customer's outbox and whatever events the store was given to queue with each write (`QueueEvents`:
+the help-desk sync's, helpdesk/enqueue.py, which the service passes in where it opens the store;
+the store itself knows no help desk). Indexes are never written by hand: they follow from the
+record before and after (handoff/store/tickets.py runs these inside WATCH/MULTI). Keys:
+handoff/store/keys.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from handoff.lifecycle import Conflict
 from handoff.routing.sla import queue_score
 from handoff.store import keys as keys
 from handoff.ticket_record import TicketRecord
-from helpdesk.enqueue import queue_events
 from infra.clock import parse_time
 
 OUTBOX_LENGTH = 1000
@@ -25,11 +26,29 @@ class AtCapacity(Conflict):
     """The agent already has as many open chats as they may."""
 
 
+class QueueEvents(Protocol):
+    """Queues on `pipe`, inside a ticket write's MULTI, the events that go with the write, from
+    the record before (None for a new ticket) and after: stored with the write or not at all.
+    The service passes the help-desk sync's (helpdesk/enqueue.py `queue_events`)."""
+
+    def __call__(self, pipe: Any, old: TicketRecord | None, new: TicketRecord, /) -> None: ...
+
+
+def no_events(pipe: Any, old: TicketRecord | None, new: TicketRecord, /) -> None:
+    """Queue nothing besides the write: for a store whose writes no help desk is to hear of."""
+
+
 def write(
-    pipe: Any, old: TicketRecord | None, new: TicketRecord, *, owns_conversation: bool
+    pipe: Any,
+    old: TicketRecord | None,
+    new: TicketRecord,
+    *,
+    owns_conversation: bool,
+    queue_events: QueueEvents,
 ) -> None:
-    """Queue the record and every index that follows from it (inside MULTI). The conversation
-    state follows the ticket only while it is the conversation's latest ticket."""
+    """Queue the record, every index that follows from it and the write's events (inside
+    MULTI). The conversation state follows the ticket only while it is the conversation's
+    latest ticket."""
     ticket_id, created = new.ticket_id, parse_time(new.ticket.created_at)
     pipe.hset(keys.ticket(ticket_id), mapping=new.to_fields())
     if old is not None and old.status == "waiting":

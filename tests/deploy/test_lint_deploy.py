@@ -32,9 +32,10 @@ lint = load_lint()
 
 @pytest.fixture
 def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A copy of what the checks read (deploy/, bot/endpoints.yml, pyproject.toml), which the
-    checks then read instead of the repository's."""
+    """A copy of what the checks read (deploy/, bot/endpoints.yml, pyproject.toml, .gitignore),
+    which the checks then read instead of the repository's."""
     shutil.copytree(ROOT / "deploy", tmp_path / "deploy")
+    shutil.copy(ROOT / ".gitignore", tmp_path / ".gitignore")
     (tmp_path / "bot").mkdir()
     shutil.copy(ROOT / "bot" / "endpoints.yml", tmp_path / "bot" / "endpoints.yml")
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
@@ -95,6 +96,14 @@ def test_a_secret_written_into_an_image_or_a_manifest_fails(copy: Path) -> None:
     assert any("service.Dockerfile" in p and "SERVICE_TOKEN" in p for p in baked)
     assert any("compose.yaml service: METRICS_TOKEN" in p for p in baked)
     assert any("ORDER_SERVICE_TOKEN is a secret" in p for p in lint.check_kubernetes_policy())
+
+
+def test_the_help_desk_secrets_file_of_compose_must_be_one_git_ignores(copy: Path) -> None:
+    edit(copy / ".gitignore", "deploy/helpdesk.env\n", "")
+    (problem,) = lint.check_no_baked_secrets()
+    assert problem == (
+        "compose.yaml service: env_file ./helpdesk.env: list deploy/helpdesk.env in .gitignore"
+    )
 
 
 def test_haproxy_must_balance_rasa_as_the_launcher_does_and_the_configmap_follow(

@@ -28,6 +28,7 @@ from handoff.store import HandoffStore
 from helpdesk import keys
 from helpdesk.config import DeliverySettings, HelpdeskConfig
 from helpdesk.delivery import trim
+from helpdesk.enqueue import queue_events
 from helpdesk.worker import HelpdeskWorker, forget_removed_targets
 from tests.helpdesk.receivers import SECRETS, Receiver, running_receiver, targets_section
 from tests.helpdesk.test_config import routing_with
@@ -48,7 +49,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 @pytest.fixture
 async def store(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[HandoffStore]:
-    opened = await handoff_store.create(redis_url)
+    opened = await handoff_store.create(redis_url, queue_events=queue_events)  # as the service
     yield opened
     await opened.close()
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import redis.asyncio as redis
@@ -178,6 +179,34 @@ async def test_every_key_is_under_the_handoff_prefix(store, redis_client) -> Non
     await store.agents.issue_token("priya")
     keys = [key async for key in redis_client.scan_iter()]
     assert keys and all(key.startswith("handoff:") for key in keys)
+
+
+async def test_each_write_queues_the_events_the_store_was_given_in_its_transaction(  # type: ignore[no-untyped-def]
+    redis_url, redis_client
+) -> None:
+    def queue_events(pipe: Any, old: TicketRecord | None, new: TicketRecord) -> None:
+        # buffered in the write's MULTI/EXEC (not run at once): stored with it or not at all
+        assert pipe.transaction and (pipe.explicit_transaction or not pipe.watching)
+        pipe.rpush("test:events", f"{old.status if old else None} -> {new.status}")
+
+    given = await handoff_store.create(redis_url, queue_events=queue_events)
+    plain = await handoff_store.create(redis_url)  # the default queues none
+    try:
+        await given.tickets.add(record(HUB, "conv-1"))
+        await given.tickets.update(
+            "tk-conv-1", lambda r: lifecycle.assign(r, "priya", now=OPEN_HOURS, by="priya")
+        )
+        with pytest.raises(lifecycle.Conflict):  # a refused change writes nothing, queues nothing
+            await given.tickets.update("tk-conv-1", lambda r: lifecycle.cancel(r, now=OPEN_HOURS))
+        await plain.tickets.add(record(HUB, "conv-2"))
+    finally:
+        await given.close()
+        await plain.close()
+
+    assert await redis_client.lrange("test:events", 0, -1) == [
+        "None -> waiting",
+        "waiting -> assigned",
+    ]
 
 
 async def test_an_unreachable_redis_is_redis_unavailable() -> None:
