@@ -25,7 +25,7 @@ shell: ## Chat with the running assistant from this terminal (needs `make run` i
 status: ## What `make run` is doing: each process's state, pid and restarts; exits 1 unless all are running
 	@$(SERVICE_PY) -m stack status
 
-test: train ## Run the whole test suite: lint, unit, Rasa validation + conversation tests, end-to-end, browser, Prometheus
+test: setup ## Run the whole test suite: lint, unit, Rasa validation + conversation tests, end-to-end, browser, Prometheus (trains the model as `make train` does, in the background while lint and the unit tests run)
 	@scripts/bootstrap.sh browser
 	@scripts/bootstrap.sh prometheus
 	@scripts/bootstrap.sh haproxy

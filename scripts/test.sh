@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, in order of speed. Called by `make test` after the envs and model exist.
+# The whole test suite, in order of speed. Called by `make test` after the envs exist.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SERVICE=.venv/service/bin
@@ -16,6 +16,28 @@ step() {  # step NAME COMMAND...: run, report, remember failures; pytest's "no t
         [ "$code" -eq 5 ] && echo "pytest collected no tests: that is a failure here"
         failed+=("$name (exit $code)")
     fi
+    return "$code"
+}
+
+# The Rasa model (`make train`: trains only when data, config or domain changed) is trained in the
+# background from the start, while lint and the unit tests run: none of them loads bot/models
+# (only the conversation tests and tests/e2e do), so its ~3 minutes overlap theirs instead of
+# coming first. Its output goes to var/log/train.log; its exit status is a step of its own below.
+# The training starts its own service on SERVICE_PORT (8300) and the stack's Redis; the unit
+# tests use free ports and throwaway Redis servers of their own.
+TRAIN_LOG=var/log/train.log
+mkdir -p var/log
+"$SERVICE/python" -m stack train >"$TRAIN_LOG" 2>&1 &
+train_pid=$!
+# a background job ignores Ctrl-C: stop it (and the service it started) when this script is stopped
+trap 'kill -TERM "$train_pid" 2>/dev/null; wait "$train_pid" 2>/dev/null; exit 130' INT TERM
+
+model_trained() {  # the background training's exit status; its log's tail, longer on failure
+    local code=0
+    wait "$train_pid" || code=$?
+    trap - INT TERM
+    if [ "$code" -eq 0 ]; then tail -n 3 "$TRAIN_LOG"; else tail -n 40 "$TRAIN_LOG"; fi
+    return "$code"
 }
 
 step "lint (ruff)" "$SERVICE/ruff" check .
@@ -47,14 +69,18 @@ validate_bot() {
     echo "rasa data validate: no errors, no unexpected warnings"
 }
 step "rasa data validate" validate_bot
-# Rasa's NLU pipeline gets sentence vectors from the service: run it while the service is up.
-step "rasa conversation tests" "$SERVICE/python" -m stack with-service -- "$BOT/rasa" test core \
-    --model bot/models --stories tests/test_stories.yml \
-    --fail-on-prediction-errors --out var/results/conversation-tests
-step "rasa escalation conversation tests" "$SERVICE/python" -m stack with-service -- "$BOT/rasa" test core \
-    --model bot/models --stories tests/test_escalation_stories.yml \
-    --fail-on-prediction-errors --out var/results/escalation-conversation-tests
-step "end-to-end and browser tests (real Redis, service, action server, Rasa, gateway, chromium)" "$SERVICE/pytest" tests/e2e -q -p no:cacheprovider
+if step "Rasa model (make train, in the background since the start; $TRAIN_LOG)" model_trained; then
+    # Rasa's NLU pipeline gets sentence vectors from the service: run it while the service is up.
+    step "rasa conversation tests" "$SERVICE/python" -m stack with-service -- "$BOT/rasa" test core \
+        --model bot/models --stories tests/test_stories.yml \
+        --fail-on-prediction-errors --out var/results/conversation-tests
+    step "rasa escalation conversation tests" "$SERVICE/python" -m stack with-service -- "$BOT/rasa" test core \
+        --model bot/models --stories tests/test_escalation_stories.yml \
+        --fail-on-prediction-errors --out var/results/escalation-conversation-tests
+    step "end-to-end and browser tests (real Redis, service, action server, Rasa, gateway, chromium)" "$SERVICE/pytest" tests/e2e -q -p no:cacheprovider
+else
+    failed+=("rasa conversation tests and end-to-end tests (not run: no model)")
+fi
 
 echo
 if [ "${#failed[@]}" -ne 0 ]; then
