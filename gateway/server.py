@@ -35,7 +35,7 @@ import redis.asyncio as redis
 import socketio
 from aiohttp import web
 
-from gateway import notices, packet_json, packets, protocol
+from gateway import notices, packet_json, packets, protocol, requests_page, resume
 from gateway.client_address import connection_address
 from gateway.console import setup_console
 from gateway.handoff_events import HandoffEvents
@@ -58,6 +58,7 @@ from handoff.store.conversations import (
     RedisConversations,
 )
 from handoff.vocabulary import RESOLVED, WITH_PEOPLE
+from helpdesk.enqueue import queue_events
 from infra import redis_client
 from infra.clock import Clock, utc_now
 from infra.json_text import without_lone_surrogates
@@ -373,7 +374,7 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         client = await redis_client.connect_checked(settings.redis_url)
-        conversations = RedisConversations(settings.redis_url)
+        conversations = RedisConversations(settings.redis_url, queue_events=queue_events)
         http = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout_seconds)
         )
@@ -391,5 +392,7 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
     setup_health(app, lambda app: app[GATEWAY])  # /health, /health/live, /health/ready
     setup_console(app, settings)
     setup_metrics(app, settings.metrics_token, metrics)
+    resume.setup_resume(app, settings)  # POST /widget/resume (gateway/resume.py)
+    requests_page.setup_requests_page(app, settings)  # the customer's /requests page
     setup_web(app)
     return app

@@ -1,6 +1,7 @@
 """The gateway's client of the service's internal handoff API (loopback, service token):
-a conversation's state with its queue outlook, withdrawing a waiting request, and the
-customer's survey (whether one is open for the conversation's session; the answers).
+a conversation's state with its queue outlook, its transcript as the customer saw it (for a
+resume link), withdrawing a waiting request, and the customer's survey (whether one is open
+for the conversation's session; the answers).
 
 Failures are typed: `ServiceUnavailable` (not reachable, timed out, 5xx, not JSON) and
 `ServiceRefused` (a 4xx answer, with the service's status and its `error` text). The token is
@@ -39,6 +40,13 @@ class ServiceClient:
     async def conversation(self, conversation_id: str) -> dict[str, Any]:
         """`GET /handoff/conversations/{id}`: state, ticket and, while open, the outlook."""
         return await self._call("GET", f"/handoff/conversations/{quote(conversation_id)}")
+
+    async def transcript(self, conversation_id: str) -> dict[str, Any]:
+        """`GET /handoff/conversations/{id}/transcript`: the conversation as the customer saw it
+        (404: it has no ticket, or it was erased)."""
+        return await self._call(
+            "GET", f"/handoff/conversations/{quote(conversation_id)}/transcript"
+        )
 
     async def cancel_ticket(self, ticket_id: str) -> dict[str, Any]:
         """`POST /handoff/tickets/{id}/cancel`: 409 once an agent has it."""

@@ -22,6 +22,10 @@ customer id), `address` (a client address's messages), `session_create` (a clien
 sessions) and `console` (gateway/console.py). Their keys are hashed, so Redis holds no client
 address or customer id in a key name.
 
+A resume link (gateway/resume.py) gets a new session for the conversation it names
+(`issue_for`): the conversation's `session` field then points to the new record and the previous
+one is deleted, so only the newest device holds the chat.
+
 Every key expires: sessions, cursors and offered payloads after the session TTL of inactivity,
 buckets once they would be full again. `erase_conversation` removes a conversation's keys and
 its session record (found through the conversation's `session` field, never by a search) for
@@ -91,6 +95,23 @@ return {1, '0'}
 """
 
 
+# KEYS: the conversation's hash, the new session record; ARGV: conversation id, issued_at, TTL,
+# the session key prefix. The previous record (the hash's `session` field) is deleted in the
+# same step, so two resumes at once still leave one live session. (It touches a key not in
+# KEYS: fine on one Redis or Sentinel, not on Redis Cluster, which the gateway does not use.)
+ISSUE_FOR = """
+local previous = redis.call('HGET', KEYS[1], 'session')
+if previous and previous ~= KEYS[2] and string.sub(previous, 1, #ARGV[4]) == ARGV[4] then
+  redis.call('DEL', previous)
+end
+redis.call('HSET', KEYS[2], 'conversation_id', ARGV[1], 'issued_at', ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('HSET', KEYS[1], 'session', KEYS[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return previous and 1 or 0
+"""
+
+
 def session_key(session_id: str) -> str:
     """The session record's key: a hash of the secret, so Redis never holds the secret."""
     return f"{PREFIX}session:{hashlib.sha256(session_id.encode()).hexdigest()}"
@@ -118,6 +139,7 @@ class GatewayStore:
         self._redis = client
         self._ttl = session_ttl_seconds
         self._buckets = client.register_script(TOKEN_BUCKETS)
+        self._issue_for = client.register_script(ISSUE_FOR)
 
     async def resume_or_issue(self, requested: object) -> Session:
         """The client's session when this gateway issued it and it has not expired (its TTL
@@ -154,6 +176,17 @@ class GatewayStore:
             )
             pipe.expire(conversation_key(session.conversation_id), self._ttl)
             await pipe.execute()
+        return session
+
+    async def issue_for(self, conversation_id: str) -> Session:
+        """A new session for an existing conversation (a resume link, gateway/resume.py); the
+        conversation's previous session record is deleted, so the widget that held it gets a
+        new conversation at its next `session_request`."""
+        session = Session(secrets.token_urlsafe(SESSION_BYTES), conversation_id, resumed=True)
+        keys = [conversation_key(conversation_id), session_key(session.session_id)]
+        args: list[str | int] = [conversation_id, int(time.time()), self._ttl, f"{PREFIX}session:"]
+        async with guard():
+            await self._issue_for(keys=keys, args=args)
         return session
 
     async def conversation_id(self, session_id: str) -> str | None:

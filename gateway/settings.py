@@ -49,6 +49,10 @@ message tokens: 100 at once (50 customers opening the chat together, twice over)
 second (7,200 new chats an hour from one address). Resuming a session the gateway issued is
 free. Every new session is a Redis record kept for GATEWAY_SESSION_TTL, so this is what stops a
 script from filling Redis with sessions."""
+RESUME_RATE = RateLimit(burst=10, per_minute=6)
+"""Resume links (`POST /widget/resume`, gateway/resume.py) opened from one client address: a
+household opening a few emailed links at once, then one every 10 s. A link is a 128-bit
+signature, so this is not what keeps guessing out; it keeps a script from minting sessions."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,10 @@ class GatewaySettings:
     shared_rooms: bool = False
     """GATEWAY_SHARED_ROOMS: other gateway replicas serve the same conversations, so what one
     sends to a conversation reaches its sockets on the others too (through Redis)."""
+    link_signing_secret: str = ""
+    """LINK_SIGNING_SECRET, the service's too (infra/signed_links.py); empty: resume links are
+    not set up and `POST /widget/resume` answers 404."""
+    resume_rate: RateLimit = RESUME_RATE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
@@ -96,12 +104,12 @@ class GatewaySettings:
                 "CUSTOMER_SIGNING_SECRET must be a secret of at least 24 characters "
                 "(make run generates one in var/secrets/customer_signing_secret)"
             )
-        metrics_token = env.get("METRICS_TOKEN", "")
-        if metrics_token and len(metrics_token) < MIN_SECRET_LENGTH:
-            read.add(
-                f"METRICS_TOKEN must be a secret of at least {MIN_SECRET_LENGTH} characters "
-                "(make run generates one in var/secrets/metrics_token)"
-            )
+        metrics_token = _optional_secret(
+            read, "METRICS_TOKEN", "make run generates one in var/secrets/metrics_token"
+        )
+        link_secret = _optional_secret(
+            read, "LINK_SIGNING_SECRET", "the same as the service's; unset: no resume links"
+        )
         origins = _allowed_origins(read, port)
         init_payload = env.get("GATEWAY_INIT_PAYLOAD", "/greet")
         if init_payload and not init_payload.startswith("/"):
@@ -133,9 +141,19 @@ class GatewaySettings:
             trouble_message=trouble_message,
             metrics_token=metrics_token,
             shared_rooms=_flag(read, "GATEWAY_SHARED_ROOMS"),
+            link_signing_secret=link_secret,
+            resume_rate=_rate(read, "GATEWAY_RESUME", RESUME_RATE),
         )
         read.raise_problems()
         return settings
+
+
+def _optional_secret(read: EnvReader, name: str, hint: str) -> str:
+    """A secret that may be unset (empty), else of at least MIN_SECRET_LENGTH characters."""
+    value = read.env.get(name, "")
+    if value and len(value) < MIN_SECRET_LENGTH:
+        read.add(f"{name} must be a secret of at least {MIN_SECRET_LENGTH} characters ({hint})")
+    return value
 
 
 def _rate(read: EnvReader, prefix: str, default: RateLimit) -> RateLimit:

@@ -64,7 +64,7 @@ WIDGET_FILES = frozenset(
     {"widget.js", "widget.css"}
     | {
         f"widget-{part}.js"
-        for part in ("chat", "dom", "panel", "render", "socket", "store", "survey")
+        for part in ("chat", "dom", "panel", "render", "resume", "socket", "store", "survey")
     }
 )
 # widget.js imports its modules; on another site's page that import is cross-origin (CORS).

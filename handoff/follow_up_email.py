@@ -55,7 +55,7 @@ def proposed_address(record: TicketRecord) -> str | None:
 def asks_for_email(record: TicketRecord) -> bool:
     """The ticket still waits for the customer's answer about a follow-up email."""
     return (
-        record.offline
+        record.email_offered
         and record.status == "waiting"
         and record.follow_up_email is None
         and not record.follow_up_declined

@@ -63,15 +63,27 @@ def requeue(record: TicketRecord, agent_id: str, why: str, *, now: datetime) -> 
 
 
 def go_offline(
-    record: TicketRecord, follow_up_by: datetime, why: str, *, now: datetime
+    record: TicketRecord,
+    follow_up_by: datetime,
+    why: str,
+    *,
+    now: datetime,
+    offer_email: bool = False,
 ) -> TicketRecord:
     """Nobody with the skill can take the chat now: the ticket waits for the team's next
-    shift with a follow-up promise (it stays in the team queue)."""
+    shift with a follow-up promise (it stays in the team queue); `offer_email`: the customer
+    is offered the reply by email too (mail is set up)."""
     if record.status != "waiting":
         raise Conflict(f"ticket {record.ticket_id} is {record.status}")
     note = f"offline: {why}; follow-up promised by {iso_utc(follow_up_by)}"
     ticket = record.ticket.with_status("waiting", at=now, by="assistant", note=note)
-    return replace(record, ticket=ticket, offline=True, follow_up_by=iso_utc(follow_up_by))
+    return replace(
+        record,
+        ticket=ticket,
+        offline=True,
+        follow_up_by=iso_utc(follow_up_by),
+        email_offered=offer_email,
+    )
 
 
 def reply(record: TicketRecord, agent_id: str, text: str, *, now: datetime) -> TicketRecord:

@@ -84,6 +84,8 @@ class TicketRecord:
     escalation_needed: bool = True
     """False when the agent who resolved the chat marked that a person was not needed (the
     over-escalation QA sample and metric)."""
+    email_offered: bool = False
+    """The customer was offered the reply by email (offline, with mail set up)."""
     follow_up_email: FollowUpEmail | None = None
     follow_up_declined: bool = False
     """The customer said no to a follow-up email; they are not asked again."""
@@ -186,6 +188,7 @@ class TicketRecord:
             "csat": _json_or_empty(self.csat),
             "escalation_needed": "1" if self.escalation_needed else "0",
             "follow_up_email": _json_or_empty(self.follow_up_email),
+            "email_offered": "1" if self.email_offered else "0",
             "follow_up_declined": "1" if self.follow_up_declined else "0",
         }
 
@@ -209,6 +212,7 @@ class TicketRecord:
                     if fields.get("follow_up_email")
                     else None
                 ),
+                email_offered=fields.get("email_offered") == "1",
                 follow_up_declined=fields.get("follow_up_declined") == "1",
             )
         except (KeyError, TypeError, ValueError) as error:

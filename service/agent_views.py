@@ -14,7 +14,7 @@ from handoff.vocabulary import AGENT_PRESENCES
 from service.agent_auth import AGENT
 from service.desk import TeamQueue
 from service.errors import bad_request
-from service.keys import HANDOFF
+from service.keys import FOLLOW_UP_MAIL, HANDOFF
 from service.request_parsing import read_json_object, text_field, ticket_id_in_path
 
 MAX_TEXT_CHARS = 4000
@@ -64,7 +64,7 @@ async def list_tickets(request: web.Request) -> web.Response:
 
 async def get_ticket(request: web.Request) -> web.Response:
     record = await request.app[HANDOFF].ticket(request[AGENT], ticket_id_in_path(request))
-    return web.json_response(ticket_json(record))
+    return web.json_response(await with_deliveries(request, record))
 
 
 async def claim(request: web.Request) -> web.Response:
@@ -75,7 +75,10 @@ async def claim(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.Response:
     text = text_field(await read_json_object(request), "text", MAX_TEXT_CHARS)
     record = await request.app[HANDOFF].reply(request[AGENT], ticket_id_in_path(request), text)
-    return web.json_response(ticket_json(record))
+    follow_up = request.app.get(FOLLOW_UP_MAIL)
+    if follow_up is not None:  # the customer gave an email for the reply: it goes there too
+        await follow_up.agent_replied(record)
+    return web.json_response(await with_deliveries(request, record))
 
 
 async def note(request: web.Request) -> web.Response:
@@ -150,3 +153,11 @@ def ticket_summary(record: TicketRecord) -> dict[str, Any]:
 
 def ticket_json(record: TicketRecord) -> dict[str, Any]:
     return {"ticket_id": record.ticket_id, **record.to_json()}
+
+
+async def with_deliveries(request: web.Request, record: TicketRecord) -> dict[str, Any]:
+    """The ticket with each emailed reply's delivery state (`email_deliveries`, by mail id
+    `{ticket}:reply:{transcript index}`; empty when mail is not set up)."""
+    follow_up = request.app.get(FOLLOW_UP_MAIL)
+    deliveries = await follow_up.deliveries(record.ticket_id) if follow_up else {}
+    return {**ticket_json(record), "email_deliveries": deliveries}

@@ -22,6 +22,7 @@ from handoff import store as handoff_store
 from handoff.routing.agents_config import load_agents_config
 from handoff.routing.config import load_routing_config
 from handoff.ticket.extract import Nlp, english_nlp
+from helpdesk.enqueue import queue_events
 from helpdesk.worker import HelpdeskWorker
 from infra.clock import Clock, utc_now
 from infra.redis_client import connect_checked
@@ -31,6 +32,9 @@ from knowledge_base.library import KnowledgeBase
 from knowledge_base.onnx_embedder import OnnxEmbedder
 from knowledge_base.products import load_products
 from knowledge_base.recent_vectors import RecentVectors
+from mail.outbox import DeliveryState, OutgoingMail
+from mail.receiver import MailReceiver
+from mail.worker import MailWorker
 from outcomes import store as outcome_store
 from review import store as review_store
 from review.replay import load_decider
@@ -39,6 +43,7 @@ from service import assignment_watchdog, outcome_watchdog, sla_watchdog
 from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.desk import HandoffDesk, RasaEndpoint
 from service.desk.analytics import Analytics
+from service.desk.follow_up_mail import FollowUpMail
 from service.desk.order_actions import OrderActions
 from service.desk.order_approvals import OrderApprovals
 from service.desk.order_audit import OrderAudit
@@ -49,6 +54,7 @@ from service.desk.review import ReviewDesk
 from service.keys import (
     ANALYTICS,
     EMBEDDER,
+    FOLLOW_UP_MAIL,
     HANDOFF,
     INSIGHTS,
     KNOWLEDGE_BASE,
@@ -101,6 +107,8 @@ def create_app(
     )
     app.cleanup_ctx.append(_handoff(settings, nlp_factory, clock))
     app.cleanup_ctx.append(_helpdesk(settings))
+    if settings.mail.sending:
+        app.cleanup_ctx.append(_mail(settings, clock))
     app.cleanup_ctx.append(_review(settings, clock))
     app.cleanup_ctx.append(_outcomes(settings, clock))
     app.cleanup_ctx.append(_analytics(settings))
@@ -175,7 +183,8 @@ def _handoff(
         routing = load_routing_config(settings.routing_file)
         agents = load_agents_config(settings.agents_file, routing.teams)
         nlp = await asyncio.to_thread(nlp_factory)
-        store = await handoff_store.create(settings.redis_url)
+        # every ticket write queues its help-desk events in its own MULTI (helpdesk/enqueue.py)
+        store = await handoff_store.create(settings.redis_url, queue_events=queue_events)
         desk = HandoffDesk(
             store=store,
             routing=routing,
@@ -184,6 +193,7 @@ def _handoff(
             rasa=RasaEndpoint(settings.rasa_url, settings.rasa_timeout),
             clock=clock,
             retention=timedelta(days=settings.handoff_retention_days),
+            emails_follow_ups=settings.mail.sending,
         )
         desk.metrics = app[METRICS]
         app[HANDOFF] = desk
@@ -215,6 +225,34 @@ def _helpdesk(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             settings.redis_url, config, settings.helpdesk, on_result=counted
         )
         yield
+        await worker.stop()
+
+    return context
+
+
+def _mail(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Email follow-up (service/desk/follow_up_mail.py): the mail worker that sends, and when
+    MAIL_INBOUND_PORT is set the receiver that takes the customers' email replies; after the
+    handoff's context (it reads and writes the tickets). A new delivery state is announced on
+    the ticket feed, so the console shows it at once."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        desk = app[HANDOFF]
+        tickets = desk.store.tickets
+
+        async def announced(mail: OutgoingMail, _: DeliveryState) -> None:
+            await tickets.announce(mail.ticket_id)
+
+        worker = await MailWorker.start(settings.redis_url, settings.mail, announced)
+        follow_up = FollowUpMail(settings.mail, worker.outbox, tickets, desk.agent_name, clock)
+        app[FOLLOW_UP_MAIL] = follow_up
+        receiver = MailReceiver(
+            settings.mail, follow_up.reply_received, lambda: clock().timestamp()
+        )
+        if settings.mail.receiving:
+            await receiver.start()
+        yield
+        await receiver.stop()
         await worker.stop()
 
     return context

@@ -18,8 +18,8 @@ from handoff.privacy.identity import CUSTOMER_ID, TIER, CustomerContext
 from handoff.routing.rules import ArticleTried
 from knowledge_base.library import KnowledgeBase
 from service.desk import HandoffRequest
-from service.errors import bad_request
-from service.keys import HANDOFF, KNOWLEDGE_BASE, REVIEW
+from service.errors import bad_request, coded_error
+from service.keys import FOLLOW_UP_MAIL, HANDOFF, KNOWLEDGE_BASE, REVIEW
 from service.request_parsing import (
     conversation_id_in_body,
     conversation_id_in_path,
@@ -29,6 +29,7 @@ from service.request_parsing import (
 
 MAX_HANDOFF_BODY_BYTES = 2 * 1024 * 1024  # a long conversation's tracker with parse data
 CHANNEL = re.compile(r"^[\w.-]{1,32}$")
+MAX_EMAIL_CHARS = 320
 
 
 async def create_ticket(request: web.Request) -> web.Response:
@@ -57,6 +58,27 @@ async def conversation(request: web.Request) -> web.Response:
 async def takeover(request: web.Request) -> web.Response:
     """What happened while a person had the conversation, for the assistant's resume action."""
     return web.json_response(await request.app[HANDOFF].takeover(conversation_id_in_path(request)))
+
+
+async def transcript(request: web.Request) -> web.Response:
+    """The conversation as the customer saw it, for the gateway's resume link."""
+    answer = await request.app[HANDOFF].transcript(conversation_id_in_path(request))
+    return web.json_response(answer)
+
+
+async def transcript_email(request: web.Request) -> web.Response:
+    """{email?} -> {sent_to}: the conversation's transcript queued for the customer's email
+    (the follow-up email when none is given); 503 mail_not_set_up without SMTP_HOST."""
+    follow_up = request.app.get(FOLLOW_UP_MAIL)
+    if follow_up is None:
+        raise coded_error(
+            web.HTTPServiceUnavailable, "mail_not_set_up", "email is not set up here (SMTP_HOST)"
+        )
+    email = (await read_json_object(request, required=False)).get("email")
+    if email is not None and (not isinstance(email, str) or len(email) > MAX_EMAIL_CHARS):
+        raise bad_request(f"email must be an address of at most {MAX_EMAIL_CHARS} characters")
+    sent_to = await follow_up.send_transcript(conversation_id_in_path(request), email)
+    return web.json_response({"sent_to": sent_to}, status=202)
 
 
 async def survey_status(request: web.Request) -> web.Response:

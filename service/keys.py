@@ -7,6 +7,7 @@ from knowledge_base.insights import InsightStore
 from knowledge_base.library import KnowledgeBase
 from service.desk import HandoffDesk
 from service.desk.analytics import Analytics
+from service.desk.follow_up_mail import FollowUpMail
 from service.desk.order_actions import OrderActions
 from service.desk.order_approvals import OrderApprovals
 from service.desk.order_audit import OrderAudit
@@ -27,3 +28,4 @@ ORDER_ACTIONS = web.AppKey("order_actions", OrderActions)  # with ORDERS: cancel
 ORDER_AUDIT = web.AppKey("order_audit", OrderAudit)  # with ORDERS: the actions' audit log
 ORDER_APPROVALS = web.AppKey("order_approvals", OrderApprovals)  # with ORDERS: held refunds
 PRIVACY = web.AppKey("privacy", PrivacyDesk)  # a customer's export and erasure
+FOLLOW_UP_MAIL = web.AppKey("follow_up_mail", FollowUpMail)  # only when mail is set up (SMTP_HOST)

@@ -9,6 +9,7 @@ from service import (
     agent_views,
     analytics_views,
     approval_views,
+    customer_request_views,
     handoff_views,
     health_views,
     kb_views,
@@ -40,9 +41,18 @@ ROUTES = (
     web.post("/handoff/tickets/{ticket_id}/cancel", handoff_views.cancel_ticket),
     web.get("/handoff/conversations/{conversation_id}", handoff_views.conversation),
     web.get("/handoff/conversations/{conversation_id}/takeover", handoff_views.takeover),
+    web.get("/handoff/conversations/{conversation_id}/transcript", handoff_views.transcript),
+    web.post(
+        "/handoff/conversations/{conversation_id}/transcript-email",
+        handoff_views.transcript_email,
+    ),
     web.get("/handoff/conversations/{conversation_id}/survey", handoff_views.survey_status),
     web.post("/handoff/conversations/{conversation_id}/survey", handoff_views.save_survey),
     web.delete("/handoff/customers/{customer_id}", handoff_views.erase_customer),
+    # the customer's own requests page (gateway/requests_page.py): a requests link or a session
+    web.post("/handoff/customer-requests", customer_request_views.list_requests),
+    web.post("/handoff/customer-requests/{ticket_id}/messages", customer_request_views.add_message),
+    web.post("/handoff/customer-requests/{ticket_id}/close", customer_request_views.close_request),
     # a customer's access request and erasure: the service token, or a supervisor's below
     web.get("/privacy/customers/{customer_id}/export", privacy_views.export_customer),
     web.delete("/privacy/customers/{customer_id}", privacy_views.erase_customer),

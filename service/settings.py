@@ -18,6 +18,7 @@ from infra.env import EnvReader
 from infra.env import SettingsError as SettingsError  # still imported from here by a gateway test
 from knowledge_base.confidence import ANSWER_THRESHOLD, TENTATIVE_THRESHOLD, Thresholds
 from knowledge_base.products import DEFAULT_PRODUCTS_PATH
+from mail.settings import MailSettings, mail_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKEN_LENGTH = 24
@@ -158,6 +159,9 @@ class Settings:
     helpdesk: DeliverySettings = DeliverySettings()
     """How hard the help-desk sync tries (HELPDESK_MAX_ATTEMPTS, HELPDESK_RETRY_SECONDS, ...) and
     the HELPDESK_* secrets the targets in the routing file name (helpdesk/config.py)."""
+    mail: MailSettings = MailSettings()
+    """Email follow-up (mail/settings.py: SMTP_HOST, MAIL_FROM, ...): unset SMTP_HOST sends no
+    mail, and after-hours customers are not offered any."""
 
     @property
     def thresholds(self) -> Thresholds:
@@ -185,12 +189,7 @@ class Settings:
         base_url = read.http_url("KB_ARTICLE_BASE_URL", "https://help.hearthly.example/articles")
         handoff_files = _handoff_files(read)
         rasa_url = read.http_url("RASA_URL", "http://127.0.0.1:5005")
-        metrics_token = env.get("METRICS_TOKEN", "")
-        if metrics_token and len(metrics_token) < MIN_TOKEN_LENGTH:
-            read.add(
-                f"METRICS_TOKEN must be a secret of at least {MIN_TOKEN_LENGTH} characters "
-                "(make run generates one in var/secrets/metrics_token)"
-            )
+        metrics_token = _metrics_token(read)
         answer_threshold, tentative_threshold = _kb_thresholds(read)
         settings = cls(
             host=env.get("SERVICE_HOST", "127.0.0.1"),
@@ -220,6 +219,7 @@ class Settings:
             products_file=products_file,
             shop=ShopSettings.from_env(read),
             helpdesk=delivery_settings(read),
+            mail=mail_settings(read),
         )
         read.raise_problems()
         return settings
@@ -282,3 +282,13 @@ def _embedding_runtime(read: EnvReader, env: Mapping[str, str]) -> str:
     if runtime not in EMBEDDING_RUNTIMES:
         read.add(f"KB_EMBEDDING_RUNTIME={runtime!r} must be one of {', '.join(EMBEDDING_RUNTIMES)}")
     return runtime
+
+
+def _metrics_token(read: EnvReader) -> str:
+    token = read.env.get("METRICS_TOKEN", "")
+    if token and len(token) < MIN_TOKEN_LENGTH:
+        read.add(
+            f"METRICS_TOKEN must be a secret of at least {MIN_TOKEN_LENGTH} characters "
+            "(make run generates one in var/secrets/metrics_token)"
+        )
+    return token

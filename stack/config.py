@@ -96,6 +96,12 @@ class StackConfig:
     # where the replicas listen, by kind; a kind not given uses its port + 1, + 2... (tests
     # give free ports)
     replica_ports: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # signs the customer's resume, reply and requests links (infra/signed_links.py); the same
+    # in the service and the gateway
+    link_signing_secret: str = ""
+    # SMTP_*, MAIL_*, WIDGET_URL and GATEWAY_URL passed through to the service (email follow-up,
+    # docs/email.md); without SMTP_HOST no mail is sent and none is offered
+    mail: dict[str, str] = field(default_factory=dict)
 
     @property
     def replicated(self) -> bool:
@@ -202,12 +208,22 @@ class StackConfig:
             order_service_token=env.get("ORDER_SERVICE_TOKEN")
             or generated_secret(var_dir, "order_service_token"),
             external_shop_url=external_shop,
-            shop={
-                name: value
-                for name, value in env.items()
-                if (name.startswith("SHOPIFY_") or name == "SHOP_CONNECTOR") and value
-            },
+            shop=_passed(env, ("SHOPIFY_",), ("SHOP_CONNECTOR",)),
+            link_signing_secret=env.get("LINK_SIGNING_SECRET")
+            or generated_secret(var_dir, "link_signing_secret"),
+            mail=_passed(env, ("SMTP_", "MAIL_"), ("WIDGET_URL", "GATEWAY_URL")),
         )
+
+
+def _passed(
+    env: Mapping[str, str], prefixes: tuple[str, ...], names: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """The settings passed through to a process: set, and named so."""
+    return {
+        name: value
+        for name, value in env.items()
+        if value and (name.startswith(prefixes) or name in names)
+    }
 
 
 def default_rasa_workers() -> int:

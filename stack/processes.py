@@ -66,6 +66,12 @@ def service_spec(config: StackConfig) -> ProcessSpec:
             "KB_EMBEDDING_CACHE_DIR": str(config.var_dir / "cache" / "embeddings"),
             "HF_HUB_OFFLINE": "1",
         }
+        | {  # email follow-up (mail/settings.py): links open the widget served by the gateway
+            "LINK_SIGNING_SECRET": config.link_signing_secret,
+            "WIDGET_URL": f"{config.gateway_url}/",
+            "GATEWAY_URL": config.gateway_url,
+        }
+        | config.mail  # SMTP_*, MAIL_*, WIDGET_URL, GATEWAY_URL when set
         | config.shop  # SHOP_CONNECTOR, SHOPIFY_* (service/shops.py)
         | (
             {  # the order service's API: the sample one, or the company's own
@@ -128,6 +134,7 @@ def gateway_spec(config: StackConfig) -> ProcessSpec:
             "SERVICE_TOKEN": config.service_token,
             "CUSTOMER_SIGNING_SECRET": config.customer_signing_secret,
             "METRICS_TOKEN": config.metrics_token,
+            "LINK_SIGNING_SECRET": config.link_signing_secret,  # resume and requests links
         }
         | config.gateway
     )

@@ -24,6 +24,7 @@ export function renderTicket(full, me, teamName) {
   $("ticket-priority").className = "badge priority-" + (routing.priority || "none");
   $("ticket-team").textContent = teamName(routing.team);
   $("ticket-owner").textContent = ownerText(full);
+  renderFollowUpEmail(full.follow_up_email);
   $("sla-first-response").textContent = full.first_response_at
     ? "answered " + when(full.first_response_at)
     : dueLine(routing.first_response_due);
@@ -34,7 +35,7 @@ export function renderTicket(full, me, teamName) {
   renderOrderActions(ticket);
   renderContext(ticket.context);
   renderArticles(ticket.articles_shown);
-  renderTranscript(ticket.transcript);
+  renderTranscript(ticket.transcript, full.ticket_id, full.email_deliveries || {});
   renderNotes(full.notes);
   renderHistory(ticket.status_history);
   renderActions(full, me);
@@ -148,12 +149,40 @@ function renderArticles(shown) {
   if (!shown.length) list.appendChild(element("li", { text: "No articles shown.", className: "empty" }));
 }
 
-function renderTranscript(turns) {
+/* The address the customer gave for the reply by email (every reply goes there too). */
+function renderFollowUpEmail(email) {
+  const line = $("follow-up-email");
+  line.hidden = !email;
+  line.textContent = email
+    ? "Replies are also emailed to " + email.address + " (the customer agreed " + when(email.consent_at) + ")"
+    : "";
+}
+
+/* deliveries: each emailed reply's delivery state by mail id `{ticket}:reply:{index}`. */
+function renderTranscript(turns, ticketId, deliveries) {
   const list = $("transcript");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   clear(list);
-  for (const turn of turns) list.appendChild(transcriptTurn(turn));
+  turns.forEach((turn, index) => {
+    const item = transcriptTurn(turn);
+    const delivery = deliveries[ticketId + ":reply:" + index];
+    if (delivery) item.appendChild(deliveryLine(delivery));
+    list.appendChild(item);
+  });
   if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+function deliveryLine(delivery) {
+  const text = {
+    queued: "Email: waiting to be sent",
+    sent: "Email: sent " + when(delivery.at),
+    retrying: "Email: not sent yet, trying again (" + delivery.last_error + "; attempt " + delivery.attempts + ")",
+    failed: "Email: could not be sent (" + delivery.last_error + ")",
+  }[delivery.state] || "Email: " + delivery.state;
+  return element("p", {
+    text, className: "meta delivery delivery-" + delivery.state, testid: "email-delivery",
+    attrs: { "data-state": delivery.state },
+  });
 }
 
 function transcriptTurn(turn) {
@@ -164,6 +193,7 @@ function transcriptTurn(turn) {
   }, [
     element("span", { text: who, className: "speaker" }),
     element("span", { text: turn.at ? " · " + when(turn.at) : "" }),
+    element("span", { text: turn.via === "email" ? " · by email" : "" }),
   ]);
   const offered = (turn.buttons || []).map((button) => element("span", { text: button.title, className: "chip" }));
   return element("li", {

@@ -5,6 +5,7 @@
 
 import { installPanel } from "./widget-panel.js";
 import { installRendering } from "./widget-render.js";
+import { installResume } from "./widget-resume.js";
 import { SocketClient } from "./widget-socket.js";
 import { installSurvey } from "./widget-survey.js";
 import { Store } from "./widget-store.js";
@@ -33,6 +34,9 @@ function Widget(config) {
     event: this.onEvent.bind(this),
   });
   this.setConnection("connecting");
+  if (config.resumeToken) {
+    this.resume(config.resumeToken); // the session request waits for it (widget-resume.js)
+  }
   this.socket.open();
   if (config.open) {
     this.open();
@@ -42,6 +46,7 @@ function Widget(config) {
 installPanel(Widget);
 installRendering(Widget);
 installSurvey(Widget);
+installResume(Widget);
 
 // ---------------------------------------------------------------- opening and closing
 
@@ -99,6 +104,9 @@ Widget.prototype.setConnection = function (state) {
 };
 
 Widget.prototype.requestSession = function () {
+  if (this.resuming) {
+    return; // a resume link is being read: its session is asked for then
+  }
   this.socket.emit("session_request", { session_id: this.store.data.sessionId });
 };
 
@@ -111,6 +119,10 @@ Widget.prototype.onSessionConfirm = function (sessionId) {
     this.store.reset(sessionId);
     this.renderAll();
     this.greetOnOpen = true;
+    if (this.resumeNotice) {
+      this.addMessage(this.resumeNotice); // why the resume link did not reopen the chat
+      this.resumeNotice = null;
+    }
   }
   this.sessionReady = true;
   this.flushPending();
@@ -232,7 +244,12 @@ Widget.prototype.onHandoffStatus = function (data) {
   if (state !== "bot") {
     this.hideTyping();
   }
+  var log = this.log;
+  var atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 8;
   this.renderStatus();
+  if (atEnd) {
+    this.scrollToEnd(); // a banner that appears must not hide the latest message
+  }
 };
 
 Widget.prototype.onError = function (error) {

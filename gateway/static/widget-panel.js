@@ -88,10 +88,18 @@ export function installPanel(Widget) {
       text: "\u00d7",
     });
     closeButton.addEventListener("click", this.close.bind(this));
+    // the customer's own requests page (gateway/requests_page.py), this session in the fragment
+    var requests = el("a", { className: "sw-requests", "data-testid": "sw-requests",
+      href: config.gateway + "/requests", target: "_blank", rel: "noopener", text: "Your requests" });
+    requests.addEventListener("click", function () {
+      var id = this.store.data.sessionId;
+      requests.href = config.gateway + "/requests" + (id ? "#session=" + encodeURIComponent(id) : "");
+    }.bind(this));
     return el("div", { className: "sw-header" }, [
       el("div", { className: "sw-heading" }, [
         el("h2", { className: "sw-title", id: "sw-title", text: config.title }),
         el("p", { className: "sw-subtitle", text: config.subtitle }),
+        requests,
       ]),
       closeButton,
     ]);

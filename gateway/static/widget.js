@@ -18,7 +18,11 @@
  * This file reads the options and imports the widget's modules from its own folder:
  * widget-chat.js (state and events), widget-panel.js (elements), widget-render.js (drawing),
  * widget-survey.js (the survey card), widget-socket.js (the socket.io client), widget-store.js
- * (localStorage), widget-dom.js.
+ * (localStorage), widget-resume.js (a resume link from a follow-up email), widget-dom.js.
+ *
+ * A page opened from a resume link (`...#resume=<token>`) reopens that conversation: the token
+ * leaves the address bar at once, the widget trades it for a session (POST /widget/resume),
+ * shows the conversation so far and opens; a refused link says why in the chat.
  *
  * It talks socket.io v4 (engine.io 4 over WebSocket) to the gateway: session_request ->
  * session_confirm, user_uttered -> bot_uttered, plus handoff_status, cancel_handoff,
@@ -30,7 +34,8 @@
  *
  * Stable hooks for tests (data-testid, all inside #support-widget):
  *   support-widget root: data-connection = connecting | connected | offline | refused,
- *                  data-handoff-state = bot | waiting | agent | closed
+ *                  data-handoff-state = bot | waiting | agent | closed,
+ *                  data-resume = pending | resumed | refused (after a resume link)
  *   sw-launcher    the launcher button (aria-expanded)      sw-unread  unread count badge
  *   sw-panel       the chat panel, role=dialog              sw-close   close button
  *   sw-log         the message list, role=log               sw-message one message, with
@@ -103,6 +108,26 @@
     return config;
   }
 
+  // A resume link (`#resume=<token>`, widget-resume.js): the token leaves the address bar
+  // at once, before the modules load, and goes to the widget in its config.
+  function takeResumeToken() {
+    var hash = window.location.hash.replace(/^#/, "");
+    var params = new URLSearchParams(hash);
+    var token = hash ? params.get("resume") : null;
+    if (!token) {
+      return null;
+    }
+    params.delete("resume");
+    var rest = params.toString();
+    var address = window.location.pathname + window.location.search + (rest ? "#" + rest : "");
+    try {
+      window.history.replaceState(window.history.state, "", address);
+    } catch (error) {
+      window.location.hash = rest;
+    }
+    return token;
+  }
+
   var config;
   try {
     config = readConfig(script);
@@ -110,6 +135,7 @@
     console.error(error);
     return;
   }
+  config.resumeToken = takeResumeToken();
   // the widget's modules come from the folder widget.js came from
   import(new URL("widget-chat.js", script.src).href)
     .then(function (chat) {

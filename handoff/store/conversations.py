@@ -26,6 +26,7 @@ from typing import Any
 from handoff.customer_messages import AppendedMessage, MessageNotDelivered, take_customer_message
 from handoff.lifecycle import Conflict
 from handoff.store import keys as keys
+from handoff.store.ticket_writes import QueueEvents, no_events
 from handoff.store.tickets import RedisTicketStore, TicketStore
 from handoff.ticket_record import TicketRecord
 from handoff.vocabulary import WITH_PEOPLE
@@ -127,9 +128,11 @@ class RedisFeedReader(FeedReader):
 
 
 class RedisConversations(ConversationPort):
-    """The port on the Redis at `redis_url` (its connections open on first use)."""
+    """The port on the Redis at `redis_url` (its connections open on first use). A customer's
+    message is a ticket write: `queue_events` queues its events in the write's MULTI (the
+    help-desk sync's, helpdesk/enqueue.py; the default queues none)."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, *, queue_events: QueueEvents = no_events) -> None:
         self._url = redis_url
         self._redis = redis_client.connect(redis_url)
         # the blocking outbox read gets a connection of its own, apart from the short commands
@@ -139,7 +142,7 @@ class RedisConversations(ConversationPort):
             client_name=OUTBOX_READER_NAME,
             single_connection=True,
         )
-        self._tickets: TicketStore = RedisTicketStore(self._redis)
+        self._tickets: TicketStore = RedisTicketStore(self._redis, queue_events=queue_events)
 
     async def state(self, conversation_id: str) -> dict[str, str]:
         return await self._tickets.conversation(conversation_id)

@@ -40,7 +40,16 @@ import redis.asyncio as redis
 from redis.exceptions import WatchError
 
 from handoff.store import keys as keys
-from handoff.store.ticket_writes import AtCapacity, check_capacity, to_outbox, write
+from handoff.store.ticket_writes import (
+    FEED_LENGTH,
+    AtCapacity,
+    QueueEvents,
+    check_capacity,
+    feed_entry,
+    no_events,
+    to_outbox,
+    write,
+)
 from handoff.ticket_record import TicketRecord
 from handoff.vocabulary import WITH_PEOPLE
 from infra.clock import iso_utc
@@ -122,6 +131,12 @@ class TicketStore(abc.ABC):
         """Store a new ticket with every index, and make it the conversation's ticket."""
 
     @abc.abstractmethod
+    async def announce(self, ticket_id: str) -> None:
+        """A feed entry for something beside the record that changed (an emailed reply's
+        delivery state), so consoles showing the ticket draw it again; nothing when the
+        ticket is gone."""
+
+    @abc.abstractmethod
     async def get(self, ticket_id: str) -> TicketRecord | None:
         """The ticket, or None when there is none by that id."""
 
@@ -200,8 +215,18 @@ class TicketStore(abc.ABC):
 
 
 class RedisTicketStore(TicketStore):
-    def __init__(self, client: redis.Redis, reservation_seconds: int = RESERVATION_SECONDS) -> None:
+    """`queue_events` is given every write to queue its events in the write's MULTI (the
+    service passes the help-desk sync's; the default queues none)."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        reservation_seconds: int = RESERVATION_SECONDS,
+        *,
+        queue_events: QueueEvents = no_events,
+    ) -> None:
         self._redis = client
+        self._queue_events = queue_events
         self._reservation_seconds = reservation_seconds
         self._reserve = client.register_script(RESERVE)
         self._release = client.register_script(RELEASE)
@@ -229,8 +254,15 @@ class RedisTicketStore(TicketStore):
     async def add(self, record: TicketRecord) -> None:
         async with guard():
             pipe = self._redis.pipeline(transaction=True)
-            write(pipe, None, record, owns_conversation=True)
+            write(pipe, None, record, owns_conversation=True, queue_events=self._queue_events)
             await pipe.execute()
+
+    async def announce(self, ticket_id: str) -> None:
+        record = await self.get(ticket_id)
+        if record is not None:
+            entry: Any = feed_entry(record, record)
+            async with guard():
+                await self._redis.xadd(keys.FEED, entry, maxlen=FEED_LENGTH, approximate=True)
 
     async def get(self, ticket_id: str) -> TicketRecord | None:
         async with guard():
@@ -268,7 +300,8 @@ class RedisTicketStore(TicketStore):
                     if capacity is not None:
                         await check_capacity(pipe, *capacity)
                     pipe.multi()
-                    write(pipe, old, new, owns_conversation=current in (None, "", ticket_id))
+                    owns = current in (None, "", ticket_id)
+                    write(pipe, old, new, owns_conversation=owns, queue_events=self._queue_events)
                     if outbox is not None:
                         to_outbox(pipe, new.conversation_id, outbox(new))
                     await pipe.execute()

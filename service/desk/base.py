@@ -44,6 +44,8 @@ class DeskBase:
     clock: Clock = utc_now
     """What the desk takes as now (tests move it)."""
     retention: timedelta = timedelta(days=90)
+    emails_follow_ups: bool = False
+    """Mail is set up (SMTP_HOST): an after-hours customer is offered the reply by email."""
     pending_wait: float = 10.0
     """Seconds to wait for a ticket another request is creating before taking over."""
     incident_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -67,17 +69,21 @@ class DeskBase:
             for profile in profiles
         ]
 
+    def agent_name(self, agent_id: str) -> str:
+        """The name the customer knows an agent by (their id when the roster lost them)."""
+        profile = self.agents.agents.get(agent_id)
+        return profile.name if profile else agent_id
+
     def agent_event(
         self, kind: str, record: TicketRecord, agent_id: str, **extra: str
     ) -> dict[str, str]:
         """An outbox entry for the customer's side (the gateway delivers it); `kind` is one of
         handoff.vocabulary.OUTBOX_EVENTS."""
-        profile = self.agents.agents.get(agent_id)
         return {
             "type": kind,
             "ticket_id": record.ticket_id,
             "agent_id": agent_id,
-            "agent_name": profile.name if profile else agent_id,
+            "agent_name": self.agent_name(agent_id),
             "at": record.ticket.updated_at,
             **extra,
         }
@@ -126,7 +132,9 @@ class DeskBase:
         self, ticket_id: str, follow_up_by: datetime, why: str, now: datetime
     ) -> TicketRecord:
         def offline(record: TicketRecord) -> TicketRecord:
-            return lifecycle.go_offline(record, follow_up_by, why, now=now)
+            return lifecycle.go_offline(
+                record, follow_up_by, why, now=now, offer_email=self.emails_follow_ups
+            )
 
         try:
             return await self.store.tickets.update(ticket_id, offline)

@@ -42,7 +42,7 @@ async def describe(
         promise=promise,
         contact=proposed_address(record),
         follow_up_email=follow_up.address if follow_up else None,
-        ask_for_email=not record.follow_up_declined,
+        ask_for_email=record.email_offered and not record.follow_up_declined,
         status=record.status,
     )
     return {

@@ -45,6 +45,7 @@ from infra import redis_client
 from infra.clock import Clock, iso_utc
 from infra.redis_client import await_reply, guard
 from knowledge_base.insights import InsightStore
+from mail.outbox import MailOutbox
 from outcomes import keys as outcome_keys
 from outcomes.classify import customer_key
 from review import store as review_keys
@@ -140,6 +141,7 @@ class PrivacyDesk(redis_client.OnOneConnection):
             "tickets": await retention.erase_customer(self._redis, customer_id)
             + await retention.erase_conversations(self._redis, conversation_ids),
             "unanswered_questions": await self.insights.forget_conversations(conversation_ids),
+            "mails": await self._forget_mails(conversation_ids),
             "outcome_entries": await self._delete_entries(outcomes),
             "keys": 0,
         }
@@ -153,6 +155,11 @@ class PrivacyDesk(redis_client.OnOneConnection):
         await self._audit("erase", customer_id, by, counts)
         log.info("erased a customer's data: %s", counts)
         return {**counts, "aof_rewrite": await self._rewrite_aof()}
+
+    async def _forget_mails(self, conversation_ids: list[str]) -> int:
+        """Follow-up mails not sent yet (they hold the address) and their delivery states."""
+        outbox = MailOutbox(self._redis)
+        return sum([await outbox.forget_conversation(cid) for cid in conversation_ids])
 
     async def _conversation(
         self, conversation_id: str, outcomes: dict[str, list[tuple[str, dict[str, str]]]]

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from handoff import lifecycle
+from handoff.customer_transcript import customer_transcript
 from handoff.privacy.identity import CustomerContext
 from handoff.routing.incident_problem import escalation_for_incidents
 from handoff.routing.incidents import IncidentMatch, detect_incident, has_problem
@@ -117,6 +118,19 @@ class TicketDesk(DeskBase):
             raise NotFound(f"conversation {conversation_id} has no handoff")
         names = {agent.id: agent.name for agent in self.agents.agents.values()}
         return takeover_json(record, names)
+
+    async def transcript(self, conversation_id: str) -> dict[str, Any]:
+        """The conversation as the customer saw it (its latest ticket), for the widget that
+        reopens it from a resume link (handoff/customer_transcript.py)."""
+        record = await self._latest_ticket(await self.store.tickets.conversation(conversation_id))
+        if record is None:
+            raise NotFound(f"conversation {conversation_id} has no handoff")
+        names = {agent.id: agent.name for agent in self.agents.agents.values()}
+        return {
+            "conversation_id": conversation_id,
+            "ticket_id": record.ticket_id,
+            "messages": customer_transcript(record, names),
+        }
 
     async def survey_status(self, conversation_id: str) -> surveys.SurveyStatus:
         """Whether the conversation's latest session may be surveyed now, about whom, and

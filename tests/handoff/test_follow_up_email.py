@@ -13,7 +13,7 @@ from tests.handoff.test_lifecycle import NOW, waiting
 
 
 def offline(email: str | None = None, verified: bool = False) -> TicketRecord:
-    record = replace(waiting(), offline=True)
+    record = replace(waiting(), offline=True, email_offered=True)
     customer = Customer(id="c-1" if verified else None, verified=verified, email=email)
     return replace(record, ticket=replace(record.ticket, customer=customer))
 
@@ -54,9 +54,11 @@ def test_a_broken_address_is_questioned_and_no_is_respected() -> None:
     assert later.answer is None and later.record.follow_up_email is None  # not asked again
 
 
-def test_only_a_waiting_after_hours_ticket_asks() -> None:
+def test_only_a_waiting_ticket_offered_the_email_asks() -> None:
     live = take_customer_message(waiting(), "mail me at jane@example.com", now=NOW)
     assert live.answer is None and live.record.follow_up_email is None
+    no_mail = replace(offline(), email_offered=False)  # mail is not set up
+    assert take_customer_message(no_mail, "jane@example.com", now=NOW).answer is None
     claimed = lifecycle.assign(offline(), "priya", now=NOW, by="priya")
     assert take_customer_message(claimed, "jane@example.com", now=NOW).answer is None
     first = take_customer_message(offline(), "jane@example.com", now=NOW).record

@@ -1,0 +1,218 @@
+"""Resume links: `{WIDGET_URL}#resume=<token>` in a follow-up email (mail/compose.py) reopens the
+chat in our widget with the conversation resumed, on any device.
+
+    POST /widget/resume   {"token": "<link token>"}        (JSON, from the widget's script)
+    200  {"session_id", "conversation_id", "messages": [{"from", "text"[, "agent_name"]}]}
+    4xx  {"error": what the customer reads, "reason": why, in one word}
+
+The token is a signed link token (infra/signed_links.py, purpose "resume", LINK_SIGNING_SECRET,
+the service's secret too). A valid one gets a **new** session bound to the conversation it names
+(`GatewayStore.issue_for`: the conversation's previous session record is deleted, so only the
+newest device holds the chat) and the conversation as the customer saw it (the service's
+`GET /handoff/conversations/{id}/transcript`: masked, as the ticket keeps it). The widget then
+connects with that session as with any other (`session_request`).
+
+Refusals, each with a reason the widget shows as chat text: `links_not_set_up` 404 (no
+LINK_SIGNING_SECRET), `origin` 403 (a site not in GATEWAY_ALLOWED_ORIGINS), `rate_limited` 429
+with Retry-After (the client address's resume budget, GATEWAY_RESUME_BURST/_PER_MINUTE),
+`malformed` 400, `wrong_purpose` 400, `forged` 403, `expired` 410, `gone` 410 (the conversation
+has no ticket any more: erased), `unavailable` 503 (Redis or the service). Never a bare 500.
+
+The token travels in the URL's fragment (never sent to a server) and then in this POST's body:
+it is in no URL, no access-log line and no log line of ours (only the conversation id is logged).
+Cross-origin: the widget runs on the company's site, so this route answers CORS preflights for
+the origins allowed to connect, and only for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from gateway.client_address import client_address
+from gateway.service_client import ServiceClient, ServiceRefused, ServiceUnavailable
+from gateway.sessions import GatewayStore
+from gateway.settings import GatewaySettings
+from infra import redis_client
+from infra.redis_client import RedisUnavailable
+from infra.signed_links import LinkError, read_link_token
+
+log = logging.getLogger(__name__)
+PATH = "/widget/resume"
+RATE_SCOPE = "resume"
+LINK_STATUS = {"malformed": 400, "wrong_purpose": 400, "forged": 403, "expired": 410}
+"""The answer's status for each `LinkError.reason`."""
+NOT_SET_UP = "resume links are not set up"
+GONE = "this conversation is no longer available - start a new chat"
+UNAVAILABLE = "the chat cannot be reopened right now - try the link again in a few minutes"
+NO_STORE = {"Cache-Control": "no-store"}  # the answer holds the new session id
+
+
+@dataclass
+class Resume:
+    settings: GatewaySettings
+    store: GatewayStore
+    service: ServiceClient
+
+
+RESUME = web.AppKey("resume", Resume)
+
+
+def setup_resume(app: web.Application, settings: GatewaySettings) -> None:
+    """Add `POST /widget/resume` (and its CORS preflight), with a Redis connection and an HTTP
+    client of its own, closed on shutdown."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        client = redis_client.connect(settings.redis_url)
+        http = aiohttp.ClientSession()
+        service = ServiceClient(http, settings.service_url, settings.service_token)
+        app[RESUME] = Resume(settings, GatewayStore(client, settings.session_ttl_seconds), service)
+        yield
+        await http.close()
+        await client.aclose()
+
+    app.cleanup_ctx.append(context)
+    app.router.add_route("OPTIONS", PATH, preflight)
+    app.router.add_post(PATH, resume)
+
+
+async def preflight(request: web.Request) -> web.Response:
+    """The browser's CORS preflight for the widget's POST from the company's site."""
+    headers = _cors(request, request.app[RESUME].settings)
+    if headers is None:
+        return _refusal(403, "origin", "this site may not open the chat")
+    headers.update(
+        {
+            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+        }
+    )
+    return web.Response(status=204, headers=headers)
+
+
+async def resume(request: web.Request) -> web.Response:
+    """Read the resume link's token and answer a new session for its conversation, with the
+    conversation so far; or refuse, saying why."""
+    context = request.app[RESUME]
+    settings = context.settings
+    cors = _cors(request, settings)
+    if cors is None:
+        return _refusal(403, "origin", "this site may not open the chat")
+    if not settings.link_signing_secret:
+        return _refusal(404, "links_not_set_up", NOT_SET_UP, cors=cors)
+    try:
+        answer = await _resumed(request, context)
+    except _Refused as refused:
+        return _refusal(refused.status, refused.reason, refused.message, refused.headers, cors)
+    return web.json_response(answer, headers={**NO_STORE, **cors})
+
+
+class _Refused(Exception):
+    def __init__(
+        self, status: int, reason: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.reason, self.message = status, reason, message
+        self.headers = headers or {}
+
+
+async def _resumed(request: web.Request, context: Resume) -> dict[str, Any]:
+    """The answer of a valid link; raises _Refused saying why not."""
+    settings = context.settings
+    address = client_address(
+        str(request.remote or "unknown"),
+        request.headers.getall("X-Forwarded-For", []),
+        settings.trusted_proxies,
+    )
+    try:
+        retry_after = await context.store.take(RATE_SCOPE, address, settings.resume_rate)
+    except RedisUnavailable as error:
+        log.error("a resume link could not be checked: %s", error)
+        raise _Refused(503, "unavailable", UNAVAILABLE) from None
+    if retry_after:
+        wait = max(1, round(retry_after))
+        message = f"too many links were opened from your network - try again in {wait} s"
+        raise _Refused(429, "rate_limited", message, {"Retry-After": str(wait)})
+    token = await _token(request)
+    try:
+        secret = settings.link_signing_secret.encode()
+        claims = read_link_token(secret, token, "resume", time.time())
+    except LinkError as error:
+        raise _Refused(LINK_STATUS.get(error.reason, 400), error.reason, str(error)) from None
+    conversation_id = claims.conversation_id
+    try:
+        transcript = await context.service.transcript(conversation_id)
+        session = await context.store.issue_for(conversation_id)
+    except ServiceRefused as error:
+        if error.status == 404:
+            raise _Refused(410, "gone", GONE) from None
+        log.error("the service refused the transcript of %s: %s", conversation_id, error)
+        raise _Refused(503, "unavailable", UNAVAILABLE) from None
+    except (ServiceUnavailable, RedisUnavailable) as error:
+        log.error("conversation %s could not be resumed: %s", conversation_id, error)
+        raise _Refused(503, "unavailable", UNAVAILABLE) from None
+    # the conversation id only: the token and the session id are the customer's secrets
+    log.info("resume link: new session for conversation %s", conversation_id)
+    return {
+        "session_id": session.session_id,
+        "conversation_id": conversation_id,
+        "messages": _messages(transcript.get("messages")),
+    }
+
+
+async def _token(request: web.Request) -> object:
+    """The body's `token` (anything else: None, which the reader calls malformed)."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    return body.get("token") if isinstance(body, dict) else None
+
+
+def _messages(turns: object) -> list[dict[str, str]]:
+    """The service's turns, only in the shape the widget reads."""
+    if not isinstance(turns, list):
+        return []
+    messages = []
+    for turn in turns:
+        if not isinstance(turn, dict) or turn.get("from") not in ("customer", "bot", "agent"):
+            continue
+        if not isinstance(turn.get("text"), str):
+            continue
+        message = {"from": turn["from"], "text": turn["text"]}
+        if turn["from"] == "agent" and isinstance(turn.get("agent_name"), str):
+            message["agent_name"] = turn["agent_name"]
+        messages.append(message)
+    return messages
+
+
+def _cors(request: web.Request, settings: GatewaySettings) -> dict[str, str] | None:
+    """The CORS headers for the request's Origin: none without one (not a page's script), None
+    for a site not in GATEWAY_ALLOWED_ORIGINS (the sites whose widgets may connect)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return {}
+    if origin.rstrip("/") not in settings.allowed_origins:
+        return None
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
+def _refusal(
+    status: int,
+    reason: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    cors: dict[str, str] | None = None,
+) -> web.Response:
+    return web.json_response(
+        {"error": message, "reason": reason},
+        status=status,
+        headers={**NO_STORE, **(headers or {}), **(cors or {})},
+    )
