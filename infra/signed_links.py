@@ -12,6 +12,11 @@ a ticket, never the customer's email or name, so it holds no personal data. Whoe
 can act for that conversation until it expires: tokens go only to the customer (their email),
 and the pages that take one keep it out of logs.
 
+A reply address's token is shorter (`make_reply_token`): an email address's local part may be
+at most 64 characters (RFC 5321) and some mail servers change its case, so it is base32 in lower
+case over the ticket id, the expiry and a 10-byte signature (`reply+` and 48 characters for our
+ticket ids); it names the ticket only (the ticket names its conversation).
+
 Pure; the secret comes from the settings of the process that makes or reads links
 (`LINK_SIGNING_SECRET`, at least 24 characters, the same in the service and the gateway).
 """
@@ -95,6 +100,44 @@ def read_link_token(secret: bytes, token: object, purpose: Purpose, now: float) 
     if claims.expires_at <= now:
         raise LinkError("expired", "this link has expired - start a new chat and ask again")
     return claims
+
+
+REPLY_SIGNATURE_BYTES = 10
+MAX_REPLY_TOKEN_LENGTH = 80
+
+
+def make_reply_token(secret: bytes, ticket_id: str, expires_at: int) -> str:
+    """The token of a reply address for the ticket, until `expires_at` (Unix seconds)."""
+    payload = expires_at.to_bytes(5, "big") + ticket_id.encode()
+    signed = _reply_signature(secret, payload) + payload
+    return base64.b32encode(signed).decode().rstrip("=").lower()
+
+
+def read_reply_token(secret: bytes, token: object, now: float) -> LinkClaims:
+    """The claims of a reply token (purpose `reply`, no conversation id: the ticket names it),
+    in any case; raises LinkError like `read_link_token`."""
+    if not isinstance(token, str) or not 16 <= len(token) <= MAX_REPLY_TOKEN_LENGTH:
+        raise LinkError("malformed", "this reply address is not complete")
+    try:
+        text = token.upper()
+        signed = base64.b32decode(text + "=" * (-len(text) % 8))
+    except (binascii.Error, ValueError) as error:
+        raise LinkError("malformed", "this reply address is not complete") from error
+    signature, payload = signed[:REPLY_SIGNATURE_BYTES], signed[REPLY_SIGNATURE_BYTES:]
+    if len(payload) < 6 or not hmac.compare_digest(signature, _reply_signature(secret, payload)):
+        raise LinkError("forged", "this reply address is not one of ours")
+    expires_at = int.from_bytes(payload[:5], "big")
+    try:
+        ticket_id = payload[5:].decode()
+    except UnicodeDecodeError as error:
+        raise LinkError("malformed", "this reply address is not one of ours") from error
+    if expires_at <= now:
+        raise LinkError("expired", "this reply address has expired")
+    return LinkClaims("reply", "", ticket_id, expires_at)
+
+
+def _reply_signature(secret: bytes, payload: bytes) -> bytes:
+    return hmac.new(secret, b"reply:" + payload, hashlib.sha256).digest()[:REPLY_SIGNATURE_BYTES]
 
 
 def _signature(secret: bytes, payload: bytes) -> bytes:

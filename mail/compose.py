@@ -24,7 +24,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from infra.clock import as_utc
-from infra.signed_links import LinkClaims, Purpose, make_link_token
+from infra.signed_links import LinkClaims, Purpose, make_link_token, make_reply_token
 from mail.settings import ADDRESS, MailSettings
 
 REPLY_PREFIX = "reply+"
@@ -76,10 +76,11 @@ def links_for(
         claims = LinkClaims(purpose, conversation_id, ticket_id, int(expires.timestamp()))
         return make_link_token(settings.link_secret, claims)
 
+    reply = make_reply_token(settings.link_secret, ticket_id, int(expires.timestamp()))
     return MailLinks(
         resume=f"{settings.widget_url}#resume={token('resume')}",
         requests=f"{settings.gateway_url}/requests#token={token('requests')}",
-        reply_address=f"{REPLY_PREFIX}{token('reply')}@{settings.reply_domain}",
+        reply_address=f"{REPLY_PREFIX}{reply}@{settings.reply_domain}",
         expires_at=expires,
     )
 

@@ -35,15 +35,24 @@ PAGE = 500
 
 # KEYS: the ticket's states, the outbox, the conversation's tickets.
 # ARGV: mail id, queued state, ticket id, then the entry's field/value pairs.
-ENQUEUE = """
+KEEP_SECONDS = 90 * 86400
+"""A ticket's delivery states (and a conversation's list of tickets with mail) expire this long
+after their last change: the handoff's default retention of tickets, so they do not outlive
+the tickets they describe (a failure may name the address)."""
+ENQUEUE = f"""
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return false end
 redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('EXPIRE', KEYS[1], {KEEP_SECONDS})
+redis.call('EXPIRE', KEYS[3], {KEEP_SECONDS})
 return redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))
 """
 # KEYS: the ticket's states, the outbox. ARGV: mail id, state, group, entry id ('' to keep it).
-WRITE_STATE = """
+WRITE_STATE = f"""
 local known = redis.call('HEXISTS', KEYS[1], ARGV[1])
-if known == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+if known == 1 then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[1], {KEEP_SECONDS})
+end
 if ARGV[4] ~= '' then
   redis.call('XACK', KEYS[2], ARGV[3], ARGV[4])
   redis.call('XDEL', KEYS[2], ARGV[4])

@@ -31,7 +31,7 @@ from typing import Any, cast
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from infra.signed_links import LinkClaims, LinkError, read_link_token
+from infra.signed_links import LinkClaims, LinkError, read_reply_token
 from mail.inbound import is_automatic, reply_text, reply_token
 from mail.settings import MailSettings
 
@@ -77,7 +77,7 @@ class ReplyHandler:
         if token is None:
             return NOT_A_REPLY
         try:
-            return read_link_token(self.settings.link_secret, token, "reply", self.now())
+            return read_reply_token(self.settings.link_secret, token, self.now())
         except LinkError as error:
             return f"550 5.7.1 {TOKEN_WORDS.get(error.reason, str(error))}"
 

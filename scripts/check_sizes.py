@@ -19,6 +19,7 @@ SOURCE_FOLDERS = (
     "helpdesk",
     "infra",
     "knowledge_base",
+    "mail",
     "metrics",
     "order_service",
     "outcomes",

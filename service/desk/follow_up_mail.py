@@ -83,7 +83,7 @@ class FollowUpMail:
     async def reply_received(self, claims: LinkClaims, sender: str, text: str) -> None:
         """The customer's email reply into the ticket the reply address names."""
         record = await self.tickets.get(claims.ticket_id)
-        if record is None or record.conversation_id != claims.conversation_id:
+        if record is None:
             raise ReplyRefused("this request no longer exists - please start a new chat")
         expected = record.follow_up_email.address if record.follow_up_email else None
         if expected is None or sender.strip().lower() != expected:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from infra.env import EnvReader, SettingsError
-from infra.signed_links import LinkError, read_link_token
+from infra.signed_links import LinkError, read_link_token, read_reply_token
 from mail.compose import (
     AddressError,
     TranscriptLine,
@@ -65,15 +65,21 @@ def test_each_link_opens_only_its_own_purpose_until_it_expires() -> None:
     reply = reply_token(links.reply_address, "reply.acme.test")
     assert reply is not None
     later = (NOW + timedelta(days=6)).timestamp()
-    for token, purpose in ((resume, "resume"), (requests, "requests"), (reply, "reply")):
+    for token, purpose in ((resume, "resume"), (requests, "requests")):
         claims = read_link_token(SECRET.encode(), token, purpose, later)  # type: ignore[arg-type]
         assert (claims.conversation_id, claims.ticket_id) == ("conv-1", "tk-1")
+    assert read_reply_token(SECRET.encode(), reply.upper(), later).ticket_id == "tk-1"  # any case
     with pytest.raises(LinkError) as wrong:
-        read_link_token(SECRET.encode(), resume, "reply", later)
+        read_link_token(SECRET.encode(), resume, "requests", later)
     assert wrong.value.reason == "wrong_purpose"
     with pytest.raises(LinkError) as expired:
-        read_link_token(SECRET.encode(), reply, "reply", (NOW + timedelta(days=7)).timestamp())
+        read_reply_token(SECRET.encode(), reply, (NOW + timedelta(days=7)).timestamp())
     assert expired.value.reason == "expired"
+    with pytest.raises(LinkError) as forged:
+        read_reply_token(b"another secret" * 3, reply, later)
+    assert forged.value.reason == "forged"
+    ours = links_for(SETTINGS, "conv-" + "a" * 20, "tk-" + "b" * 12, NOW).reply_address
+    assert len(ours.partition("@")[0]) <= 64  # RFC 5321's limit on a local part
 
 
 def test_a_transcript_lists_every_turn_in_order_with_its_time() -> None:
