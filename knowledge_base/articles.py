@@ -7,11 +7,17 @@ Besides the required fields, the front matter may carry what the content team kn
 customers ask: `questions:` (customer-phrased questions the article answers, each a string for
 the article as a whole or `{question: ..., section: <heading>}`) and `synonyms:` (the words
 customers use for the article's things, e.g. "cam" for Sentinel Cam). Retrieval searches both.
+
+An article's version (`article_version`) is a short hash of what a customer can be shown: its
+title and its sections. It is recorded with every answer, with the front matter's `updated`, so
+the conversation, the ticket and the QA review say exactly which text the customer read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +33,7 @@ MAX_QUESTIONS = 20
 MAX_QUESTION_LENGTH = 200
 MAX_SYNONYMS = 30
 MAX_SYNONYM_LENGTH = 40
+ARTICLE_VERSION_CHARS = 12  # hex digits of SHA-256 kept: plenty to tell one article's edits apart
 
 
 class ArticleError(ValueError):
@@ -77,6 +84,15 @@ class Article:
     @property
     def published(self) -> bool:
         return self.status == "published"
+
+
+def article_version(article: Article) -> str:
+    """The article's content hash: the first ARTICLE_VERSION_CHARS hex digits of the SHA-256 of
+    its title and sections as served. Any edit of what a customer can read changes it; front
+    matter the customer never sees (tags, questions, synonyms, `updated`) does not."""
+    served = [article.title, [[section.heading, section.text] for section in article.sections]]
+    text = json.dumps(served, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:ARTICLE_VERSION_CHARS]
 
 
 def parse_article(text: str, source: str) -> Article:

@@ -7,7 +7,9 @@ The tracker is what Rasa's tracker store keeps under `tracker:{conversation_id}`
 escalation policy (handoff/detection/conversation.py's `customer_turns`, `customer_context`), over
 the latest session with a customer message (the session its outcome record is about) up to its
 first hand-back: the part of the session whose escalation a reviewer judges (after a hand-back
-the decision starts afresh). Pure.
+the decision starts afresh). The articles shown in that part, with the version the customer read,
+are read from the `kb_history` slot events as the ticket reads them
+(handoff/ticket/transcript.py). Pure.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from handoff.detection.conversation import customer_context, customer_turns, is_hand_back_marker
 from handoff.detection.decision_log import decision_log
+from handoff.ticket.transcript import articles_shown
 from review.case import (
     ACTIONS,
     CaseCustomer,
@@ -65,6 +68,8 @@ def case_from_tracker(
         customer=customer,
         recorded=recorded,
         captured_at=captured_at,
+        # turns counted from the session's start, as customer_turns numbers them
+        articles_shown=articles_shown(before_hand_back, 0, None),
     )
 
 

@@ -3,8 +3,10 @@ verdict can be replayed against any policy long after the transcript itself is p
 
 It holds the masked `CustomerTurn`s the `EscalationDecider` replays (text, intent, confidence,
 the sentence vector in its compact form, the bot's actions, texts and outcome), the verified
-customer's tier and earlier escalations (never their id), and what the live policy decided on
-each turn (`recorded`, from the `escalation_decision` slot events). No secret survives: every
+customer's tier and earlier escalations (never their id), what the live policy decided on
+each turn (`recorded`, from the `escalation_decision` slot events), and the knowledge-base
+articles shown with the version the customer read (`articles_shown`, the ticket's
+`ArticleShown`s: content hash and `updated`). No secret survives: every
 text is masked again with handoff/privacy/redact.py when the case is built or read.
 
 The JSON form (`to_json`/`from_json`) is versioned and validated: a stored case that does not read
@@ -16,13 +18,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from handoff.detection.decision_record import CustomerTurn
 from handoff.detection.vectors import decode_vector, encode_vector
 from handoff.privacy.identity import CustomerContext
 from handoff.privacy.redact import redact_text
+from handoff.ticket.model import FEEDBACK_VALUES, ArticleShown
 
 CASE_VERSION = 1
 MAX_TURNS = 200
@@ -68,6 +71,7 @@ class ReviewCase:
     recorded: tuple[RecordedDecision, ...] = ()
     captured_at: str | None = None
     version: int = CASE_VERSION
+    articles_shown: tuple[ArticleShown, ...] = ()
 
     @property
     def key(self) -> str:
@@ -100,6 +104,7 @@ class ReviewCase:
                 {"turn": d.turn, "action": d.action, "reason": d.reason, "score": d.score}
                 for d in self.recorded
             ],
+            "articles_shown": [asdict(article) for article in self.articles_shown],
         }
 
     def to_json(self) -> str:
@@ -135,6 +140,7 @@ def build_case(
     customer: CaseCustomer | None = None,
     recorded: Sequence[RecordedDecision] = (),
     captured_at: str | None = None,
+    articles_shown: Sequence[ArticleShown] = (),
 ) -> ReviewCase:
     """A case from turns already read (masked here), checked like a stored one."""
     case = ReviewCase(
@@ -144,6 +150,7 @@ def build_case(
         customer=customer,
         recorded=tuple(recorded),
         captured_at=captured_at,
+        articles_shown=tuple(articles_shown),
     )
     return case_from_dict(case.to_dict())  # one validation for both ways in
 
@@ -167,6 +174,7 @@ def case_from_dict(data: object) -> ReviewCase:
         problems.append("turn numbers must increase")
     customer = _customer(data.get("customer"), problems)
     recorded = _recorded(data.get("recorded", []), problems)
+    articles = _articles(data.get("articles_shown", []), problems)  # none in older cases
     captured_at = data.get("captured_at")
     if captured_at is not None and not isinstance(captured_at, str):
         problems.append("captured_at must be text or null")
@@ -179,6 +187,7 @@ def case_from_dict(data: object) -> ReviewCase:
         customer=customer,
         recorded=recorded,
         captured_at=captured_at,
+        articles_shown=articles,
     )
 
 
@@ -266,6 +275,49 @@ def _recorded(raw: object, problems: list[str]) -> tuple[RecordedDecision, ...]:
             )
         )
     return tuple(sorted(decisions, key=lambda d: d.turn))
+
+
+ARTICLE_TEXTS = ("article_id", "title", "article_version", "article_updated")
+
+
+def _articles(raw: object, problems: list[str]) -> tuple[ArticleShown, ...]:
+    """The articles shown, as the ticket writes them (handoff/ticket/model.py ArticleShown);
+    a text the case does not hold is None (no version in a case from before versions)."""
+    if not isinstance(raw, list) or len(raw) > MAX_TURNS:
+        problems.append(f"articles_shown must be a list of at most {MAX_TURNS} articles")
+        return ()
+    articles = []
+    for index, entry in enumerate(raw):
+        if (
+            not isinstance(entry, Mapping)
+            or not all(entry.get(name) is None or _short(entry[name]) for name in ARTICLE_TEXTS)
+            or not (entry.get("score") is None or _number(entry["score"]))
+            or not isinstance(entry.get("answered"), bool)
+            or entry.get("feedback", "none") not in FEEDBACK_VALUES
+            or not (entry.get("turn") is None or _whole(entry["turn"]))
+        ):
+            problems.append(f"articles_shown[{index}] must be an article shown, as in a ticket")
+            continue
+        score = entry.get("score")
+        texts = {name: entry.get(name) for name in ARTICLE_TEXTS}
+        articles.append(
+            ArticleShown(
+                **texts,
+                score=None if score is None else float(score),
+                answered=entry["answered"],
+                feedback=entry.get("feedback", "none"),
+                turn=entry.get("turn"),
+            )
+        )
+    return tuple(articles)
+
+
+def _short(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_TEXT_CHARS
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _number(value: object) -> bool:

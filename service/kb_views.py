@@ -12,7 +12,7 @@ from aiohttp import web
 from handoff.privacy.redact import redact_text
 from infra.clock import utc_now
 from infra.redis_client import RedisUnavailable
-from knowledge_base.articles import Article
+from knowledge_base.articles import Article, article_version
 from knowledge_base.confidence import Thresholds
 from knowledge_base.follow_up import search_in_context
 from knowledge_base.index import Match, SearchIndex, SearchResult
@@ -27,6 +27,8 @@ ARTICLE_ID_RULE = "must be an article id: 1-100 lowercase letters, digits and -"
 
 
 def match_json(match: Match, base_url: str, with_answer: bool) -> dict[str, Any]:
+    """One article found; `article_version` and `article_updated` say which text of it was
+    served (knowledge_base.articles.article_version), so the bot can record it."""
     data: dict[str, Any] = {
         "article_id": match.article.id,
         "title": match.article.title,
@@ -34,6 +36,8 @@ def match_json(match: Match, base_url: str, with_answer: bool) -> dict[str, Any]
         "category": match.article.category,
         "team": match.article.team,
         "score": match.score,
+        "article_version": article_version(match.article),
+        "article_updated": match.article.updated.isoformat(),
     }
     if with_answer:
         data["section"] = match.section.heading
@@ -156,6 +160,7 @@ async def articles(request: web.Request) -> web.Response:
             "team": article.team,
             "status": article.status,
             "updated": article.updated.isoformat(),
+            "article_version": article_version(article),
             "url": f"{settings.article_base_url}/{article.id}",
             "sections": len(article.sections),
             "feedback": counts[article.id],

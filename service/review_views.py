@@ -53,6 +53,7 @@ async def conversation(request: web.Request) -> web.Response:
             "customer": case["customer"],
             "captured_at": case["captured_at"],
             "recorded": case["recorded"],
+            "articles_shown": case["articles_shown"],
             "turns": turns,
             "sample": asdict(reviewed.sample) if reviewed.sample else None,
             "verdict": asdict(reviewed.verdict) if reviewed.verdict else None,

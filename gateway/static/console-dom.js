@@ -42,3 +42,12 @@ export function relative(iso) {
 export function number(value) {
   return typeof value === "number" ? String(Math.round(value * 100) / 100) : String(value);
 }
+
+/* Which text of an article the customer read, from a ticket's articles_shown entry or a review
+ * case's: "version <hash>, updated <date>" ("" for one recorded before versions were). */
+export function articleVersionText(article) {
+  return [
+    article.article_version ? "version " + article.article_version : null,
+    article.article_updated ? "updated " + article.article_updated : null,
+  ].filter(Boolean).join(", ");
+}

@@ -9,8 +9,8 @@
  *
  * data-testid: review-view, review-refused, review-body, review-waiting, review-queue,
  *   review-entry, review-case, review-case-title, review-case-message, review-sample,
- *   review-verdict-now, review-turns, review-turn (data-turn, data-action), review-decision,
- *   review-signal, verdict-form, verdict-right|over|under|late, verdict-turn, verdict-reason,
+ *   review-verdict-now, review-turns, review-turn (data-turn, data-action), review-article,
+ *   review-decision, review-signal, verdict-form, verdict-right|over|under|late, verdict-turn, verdict-reason,
  *   verdict-note, verdict-submit, verdict-message, scorecard-form, scorecard-ticket,
  *   scorecard-<criterion>, scorecard-note, scorecard-submit, scorecard-message;
  *   scorecards-view, scorecards-message, scorecards-summary, scorecards-overall,
@@ -18,7 +18,7 @@
  */
 
 import { ApiError, explain } from "./console-api.js";
-import { $, clear, element, number, when, words } from "./console-dom.js";
+import { $, articleVersionText, clear, element, number, when, words } from "./console-dom.js";
 
 const CRITERIA = [
   ["resolved_need", "Resolved the need"],
@@ -139,14 +139,18 @@ export function createReview(call) {
       : "No verdict yet.";
     const turns = $("review-turns");
     clear(turns);
-    for (const turn of answer.turns) turns.appendChild(turnItem(turn, answer.recorded));
+    for (const turn of answer.turns) turns.appendChild(turnItem(turn, answer.recorded, answer.articles_shown));
     $("scorecard-ticket").value = ticket || (sample && sample.ticket_id) || "";
     $("verdict-turn").max = String(answer.turns.length || 1);
   }
 
-  function turnItem(turn, recorded) {
+  function turnItem(turn, recorded, articlesShown) {
     const decision = turn.decision || {};
     const live = (recorded || []).find((each) => each.turn === turn.number);
+    const articles = (articlesShown || []).filter((article) => article.turn === turn.number && article.title)
+      .map((article) => element("p", { className: "article", testid: "review-article",
+        text: (article.answered ? "Article shown: " : "Article suggested: ") + article.title
+          + (articleVersionText(article) ? " (" + articleVersionText(article) + ")" : "") }));
     const signals = (decision.signals || []).map((signal) => element("li", {
       testid: "review-signal",
       text: words(signal.name) + " " + number(signal.contribution) + " (turn " + signal.turn + ": " + signal.evidence + ")",
@@ -155,6 +159,7 @@ export function createReview(call) {
       element("p", { className: "who", text: "Turn " + turn.number + " · customer" + (turn.intent ? " · " + words(turn.intent) + " " + number(turn.confidence) : "") }),
       element("p", { className: "text", text: turn.text }),
       element("p", { className: "bot", text: turn.bot_texts.length ? "Assistant: " + turn.bot_texts.join(" / ") : "Assistant: (" + (turn.bot_actions.join(", ") || "nothing") + ")" }),
+      ...articles,
       element("p", { className: "decision", testid: "review-decision",
         text: "Decision: " + words(decision.action || "none") + (decision.reason ? " (" + words(decision.reason) + ")" : "")
           + ", score " + number(decision.score || 0) + " (offer at " + number(decision.offer_at || 0) + ", hand off at " + number(decision.handoff_at || 0) + ")"

@@ -6,7 +6,7 @@
  * (textContent): what customers and agents typed is never parsed as HTML.
  */
 
-import { $, clear, element, number, relative, when, words } from "./console-dom.js";
+import { $, articleVersionText, clear, element, number, relative, when, words } from "./console-dom.js";
 import { renderOrderActions } from "./console-orders.js";
 import { OPEN_TICKET_STATUSES } from "/widget/vocabulary.js";
 
@@ -140,6 +140,7 @@ function renderArticles(shown) {
       article.answered ? "answered" : "offered as a suggestion",
       article.score === null ? null : "score " + number(article.score),
       "feedback: " + words(article.feedback),
+      articleVersionText(article) || null,
     ].filter(Boolean);
     list.appendChild(element("li", { testid: "article" }, [
       element("span", { text: article.title || "(nothing close enough to show)", className: "title" }),

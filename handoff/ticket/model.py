@@ -112,7 +112,10 @@ TranscriptTurn = CustomerTurn | BotTurn | AgentTurn
 @dataclass(frozen=True)
 class ArticleShown:
     """One knowledge-base lookup (a kb_history entry). article_id is None when nothing came
-    close enough to show; answered is False when only the closest titles were offered."""
+    close enough to show; answered is False when only the closest titles were offered.
+    article_version (the content hash of the article's text as served) and article_updated
+    (its front matter's `updated`, YYYY-MM-DD) say which text the customer read; None in
+    tickets and conversations from before they were recorded."""
 
     article_id: str | None
     title: str | None
@@ -120,6 +123,8 @@ class ArticleShown:
     answered: bool
     feedback: str = "none"
     turn: int | None = None
+    article_version: str | None = None
+    article_updated: str | None = None
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,8 @@ def _article(entry: Mapping[str, Any], turn: int | None) -> ArticleShown:
         answered=bool(entry.get("answered")),
         feedback=feedback if feedback in FEEDBACK_VALUES else "none",
         turn=turn,
+        article_version=_optional_text(entry.get("article_version")),
+        article_updated=_optional_text(entry.get("article_updated")),
     )
 
 

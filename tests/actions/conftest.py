@@ -129,6 +129,8 @@ ANSWERED = {
         "category": "returns-refunds",
         "team": "returns",
         "score": 0.71,
+        "article_version": "3f9a0c41b2d7",
+        "article_updated": "2026-10-14",
         "section": "How long do I have?",
         "answer": "You have 30 days from delivery to return an item.",
     },

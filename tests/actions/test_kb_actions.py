@@ -30,6 +30,9 @@ async def test_an_answer_carries_the_article_link_and_asks_if_it_helped(service)
     assert recorded["kb_last_article_id"] == "return-policy"
     assert recorded["kb_history"][-1]["answered"] is True
     assert recorded["kb_history"][-1]["score"] == 0.71
+    # the version of the article the customer read, as the service served it
+    assert recorded["kb_history"][-1]["article_version"] == "3f9a0c41b2d7"
+    assert recorded["kb_history"][-1]["article_updated"] == "2026-10-14"
     assert service.requests == [
         {
             "path": "/kb/search",

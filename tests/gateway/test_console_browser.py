@@ -60,8 +60,13 @@ async def signed_in(browser: Browser, console_url: str, token: str) -> Page:
     return page
 
 
+# (article_version, article_updated) the hub article was served with
+HUB_VERSION = ("c4d2e8a1907b", "2026-09-12")
+
+
 async def open_ticket(service: Any, *last_words: str) -> str:
-    body = handoff_body(conversation(HUB, *last_words, conversation_id="conv-hub"))
+    tracker = conversation(HUB, *last_words, conversation_id="conv-hub", version=HUB_VERSION)
+    body = handoff_body(tracker)
     response = await service.post("/handoff/tickets", json=body)
     assert response.status == 201, await response.text()
     return str((await response.json())["ticket_id"])
@@ -97,6 +102,9 @@ async def test_an_agent_works_a_live_handoff_in_the_console(  # type: ignore[no-
     await expect(page.get_by_test_id("ticket-id")).to_have_text(ticket_id)
     await expect(page.get_by_test_id("ticket-summary")).to_contain_text(HUB.text)
     await expect(page.get_by_test_id("article")).to_contain_text(HUB.title)
+    await expect(page.get_by_test_id("article")).to_contain_text(
+        "version c4d2e8a1907b, updated 2026-09-12"
+    )
     await expect(page.get_by_test_id("escalation-reason")).to_have_text(
         "Asked for a person at turn 9"
     )

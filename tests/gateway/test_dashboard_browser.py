@@ -23,7 +23,7 @@ from service.keys import HANDOFF, REVIEW
 from tests.conftest import TOKEN
 from tests.e2e.browser import Screenshots
 from tests.gateway.console_support import console_settings, service_app
-from tests.review.support import two_misses_tracker
+from tests.review.support import EXCHANGES_VERSION, two_misses_tracker
 from tests.support.handoff import OPEN_HOURS, PAYMENT, agent_headers, handoff_settings, record
 
 SESSION = "2026-03-09T09:20:05.000Z"
@@ -185,6 +185,10 @@ async def test_a_supervisor_reviews_a_conversation_and_scores_an_agent(  # type:
     await expect(turns.first).to_be_visible()
     await expect(page.get_by_test_id("review-decision").first).to_contain_text("Decision:")
     await expect(page.get_by_test_id("review-sample")).to_contain_text("escalation not needed")
+    version, updated = EXCHANGES_VERSION
+    await expect(page.get_by_test_id("review-article")).to_have_text(
+        f"Article suggested: Exchanges (version {version}, updated {updated})"
+    )
     await shots.take(page, "review")
 
     await page.get_by_test_id("verdict-late").check()

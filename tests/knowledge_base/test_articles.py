@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base.articles import ArticleError, ArticleQuestion, load_articles, parse_article
+from knowledge_base.articles import (
+    ArticleError,
+    ArticleQuestion,
+    article_version,
+    load_articles,
+    parse_article,
+)
 from tests.conftest import SAMPLE_ARTICLES
 
 GOOD = """---
@@ -39,6 +45,25 @@ def test_an_article_is_split_into_its_introduction_and_sections() -> None:
         "What condition must it be in?",
     ]
     assert article.sections[1].text == "You have 30 days from delivery."
+
+
+def test_the_version_changes_with_what_a_customer_can_read_and_only_with_that() -> None:
+    version = article_version(parse_article(GOOD, "return-policy.md"))
+    assert re.fullmatch(r"[0-9a-f]{12}", version)
+    assert version == article_version(parse_article(GOOD, "elsewhere.md"))  # the text, not the file
+    for edit in (
+        GOOD.replace("30 days from delivery.", "60 days from delivery."),  # a section's text
+        GOOD.replace("## How long do I have?", "## How long have I got?"),  # a heading
+        GOOD.replace("title: Our return policy", "title: Returns"),
+        GOOD.replace("You can return most", "You may return most"),  # the introduction
+    ):
+        assert article_version(parse_article(edit, "return-policy.md")) != version
+    for unseen in (
+        GOOD.replace("updated: 2026-10-14", "updated: 2026-11-01"),  # recorded beside it
+        GOOD.replace("tags: [returns, return window]", "tags: [returns]"),
+        GOOD.replace("team: returns", "team: billing"),
+    ):
+        assert article_version(parse_article(unseen, "return-policy.md")) == version
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@ from review.verdicts import Verdict
 from tests.support.rasa_tracker import TrackerBuilder
 
 SESSION = "2026-03-14T09:20:02.500Z"
+# (article_version, article_updated) /kb/search served the closest article with, at turn 1
+EXCHANGES_VERSION = ("9b1e07c3d2aa", "2026-09-30")
 MISS = ("action_answer_from_kb",)
 
 
@@ -55,7 +57,7 @@ def two_misses_tracker(sender: str = "conv-7") -> TrackerBuilder:
     """A session: a miss, then the same need missed again and a person offered."""
     builder = TrackerBuilder(sender).session_start()
     builder.user("do you sell garden furniture", "ask_question", 0.82)
-    builder.kb_miss([("exchanges", "Exchanges", 0.3)])
+    builder.kb_miss([("exchanges", "Exchanges", 0.3)], EXCHANGES_VERSION)
     builder.slot("reply_outcome", "miss")
     builder.slot("escalation_decision", decision_record(1, "continue", None, 0.75))
     builder.user(

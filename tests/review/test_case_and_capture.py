@@ -8,9 +8,10 @@ import pytest
 
 from handoff.detection.decision_record import CustomerTurn
 from handoff.detection.vectors import decode_vector, encode_vector
+from handoff.ticket.model import ArticleShown
 from review.capture import case_from_tracker
 from review.case import CaseCustomer, CaseFormatError, RecordedDecision, ReviewCase, case_from_dict
-from tests.review.support import SESSION, case, miss, two_misses_tracker
+from tests.review.support import EXCHANGES_VERSION, SESSION, case, miss, two_misses_tracker
 from tests.support.rasa_tracker import TrackerBuilder
 
 
@@ -57,6 +58,9 @@ def test_card_numbers_never_reach_a_case_in_either_direction() -> None:
         ({"recorded": [{"turn": 1, "action": "shout"}]}, r"recorded\[0\]"),
         ({"customer": {"prior_escalations": -1}}, "prior_escalations"),
         ({"turns": [{"number": 1, "text": "x" * 5000}]}, "at most 4000"),
+        ({"articles_shown": [{"article_id": "a", "answered": "yes"}]}, r"articles_shown\[0\]"),
+        ({"articles_shown": [{"answered": True, "article_version": 7}]}, r"articles_shown\[0\]"),
+        ({"articles_shown": {}}, "articles_shown must be a list"),
     ],
 )
 def test_a_malformed_case_is_refused_saying_what_is_wrong(change: dict, problem: str) -> None:
@@ -81,6 +85,19 @@ def test_capture_reads_the_turns_the_policy_read_and_what_it_decided() -> None:
     assert captured.first_escalation == RecordedDecision(2, "offer", "unresolved", 1.5)
     assert captured.session == "2026-03-14T09:20:05.000Z"  # the session_started event's time
     assert captured.customer is None
+    # the articles offered, with the version the customer saw, as the ticket lists them
+    exchanges, nothing = captured.articles_shown
+    assert (exchanges.article_id, exchanges.turn, exchanges.answered) == ("exchanges", 1, False)
+    assert (exchanges.article_version, exchanges.article_updated) == EXCHANGES_VERSION
+    assert (nothing.article_id, nothing.turn, nothing.article_version) == (None, 2, None)
+    assert ReviewCase.from_json(captured.to_json()) == captured
+
+
+def test_a_case_stored_before_articles_were_kept_still_reads() -> None:
+    raw = case(miss(1, "hello"), articles_shown=(ArticleShown("a", "A", 0.4, False),)).to_dict()
+    assert raw["articles_shown"][0]["article_version"] is None
+    del raw["articles_shown"]
+    assert case_from_dict(raw).articles_shown == ()
 
 
 def test_capture_keeps_the_tier_but_never_the_customer_id() -> None:

@@ -16,7 +16,7 @@ from review.sampling import share
 from service.desk.review import ReviewDesk
 from service.keys import REVIEW
 from tests.conftest import TOKEN
-from tests.review.support import two_misses_tracker
+from tests.review.support import EXCHANGES_VERSION, two_misses_tracker
 from tests.support.handoff import HUB, agent_headers, conversation, handoff_body, handoff_settings
 
 SESSION = "2026-03-14T09:20:05.000Z"
@@ -124,6 +124,9 @@ async def test_a_supervisor_reads_the_transcript_with_every_turns_decision(clien
     }
     assert reviewed["verdict"] is None
     assert reviewed["sample"]["sampled_by"]
+    closest = reviewed["articles_shown"][0]  # offered at turn 1, with the version it had
+    assert (closest["article_id"], closest["turn"]) == ("exchanges", 1)
+    assert (closest["article_version"], closest["article_updated"]) == EXCHANGES_VERSION
 
 
 async def test_one_verdict_per_session_and_it_leaves_the_queue(client, people) -> None:  # type: ignore[no-untyped-def]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
+from knowledge_base.articles import article_version, read_article
 from tests.conftest import TOKEN
 
 
@@ -131,6 +133,35 @@ async def test_an_edited_article_changes_the_answer_within_two_seconds(
         await asyncio.sleep(0.1)
     else:
         raise AssertionError("the edited answer did not appear within 2 s")
+
+
+async def test_every_answer_says_which_version_of_the_article_it_served(
+    client, articles_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    question = {"query": "how many days do I have to return something?", "conversation_id": "c5"}
+    path = articles_dir / "return-policy.md"
+    before = await (await client.post("/kb/search", json=question)).json()
+    served = before["answer"]
+    assert served["article_id"] == "return-policy"
+    assert served["article_version"] == article_version(read_article(path))
+    assert served["article_updated"] == read_article(path).updated.isoformat()
+    for candidate in before["candidates"]:
+        assert re.fullmatch(r"[0-9a-f]{12}", candidate["article_version"])
+    listing = await (await client.get("/kb/articles")).json()
+    listed = next(article for article in listing["articles"] if article["id"] == "return-policy")
+    assert listed["article_version"] == served["article_version"]
+
+    text = path.read_text().replace("30 days", "45 days")
+    path.write_text(re.sub(r"updated: \S+", "updated: 2026-12-01", text))
+    for _ in range(50):
+        after = (await (await client.post("/kb/search", json=question)).json())["answer"]
+        if "45 days" in after["answer"]:
+            break
+        await asyncio.sleep(0.1)
+    assert "45 days" in after["answer"], "the edit was not picked up within 5 s"
+    assert after["article_version"] != served["article_version"]
+    assert after["article_version"] == article_version(read_article(path))
+    assert after["article_updated"] == "2026-12-01"
 
 
 async def test_health_reports_the_index(client) -> None:  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from service.agents import issue_token
 from service.app import create_app
 from service.settings import PROJECT_ROOT, AgentCliSettings, Settings
 from tests.conftest import TOKEN
-from tests.support.rasa_tracker import TrackerBuilder
+from tests.support.rasa_tracker import ArticleVersion, TrackerBuilder
 
 # Tuesday 10 March 2026: 10:00 ET (open, 08:00-20:00) and 22:00 ET (closed).
 OPEN_HOURS = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
@@ -121,12 +121,18 @@ REFUND = Topic(
 )
 
 
-def conversation(topic: Topic, *last_words: str, conversation_id: str = "conv-1") -> TrackerBuilder:
-    """The customer asks, an article does not help, then they ask for a person."""
+def conversation(
+    topic: Topic,
+    *last_words: str,
+    conversation_id: str = "conv-1",
+    version: ArticleVersion | None = None,
+) -> TrackerBuilder:
+    """The customer asks, an article does not help, then they ask for a person. `version`:
+    the (article_version, article_updated) the article was served with, if any."""
     builder = TrackerBuilder(sender_id=conversation_id).session_start()
     builder.user("hi", "greet").action("utter_greet").bot("Hi! How can I help?").listen()
     builder.user(topic.text, topic.intent)
-    builder.kb_answer(topic.article_id, topic.title, 0.72).feedback(helpful=False)
+    builder.kb_answer(topic.article_id, topic.title, 0.72, version).feedback(helpful=False)
     builder.bot("Sorry about that. Can you tell me more?").listen()
     for words in last_words:
         builder.user(words, "inform").action("action_listen")

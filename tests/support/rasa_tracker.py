@@ -14,6 +14,13 @@ from actions import kb_messages
 
 START = 1_773_480_000.0  # 2026-03-14T09:20:00Z
 FEEDBACK_BUTTONS = kb_messages.FEEDBACK_BUTTONS
+ArticleVersion = tuple[str, str]  # (article_version, article_updated) as /kb/search serves them
+
+
+def _version(version: ArticleVersion | None) -> dict[str, str]:
+    if version is None:
+        return {}
+    return {"article_version": version[0], "article_updated": version[1]}
 
 
 class TrackerBuilder:
@@ -99,13 +106,13 @@ class TrackerBuilder:
 
     # -- what the project's actions do -----------------------------------------------------
 
-    def kb_answer(self, article_id: str, title: str, score: float) -> TrackerBuilder:
-        """action_answer_from_kb answering the latest customer turn."""
-        result = {
-            "answered": True,
-            "answer": {"article_id": article_id, "title": title, "score": score},
-            "candidates": [{"article_id": article_id, "title": title, "score": score}],
-        }
+    def kb_answer(
+        self, article_id: str, title: str, score: float, version: ArticleVersion | None = None
+    ) -> TrackerBuilder:
+        """action_answer_from_kb answering the latest customer turn; `version` is the
+        (article_version, article_updated) the service served, None for one that did not."""
+        shown = {"article_id": article_id, "title": title, "score": score, **_version(version)}
+        result = {"answered": True, "answer": shown, "candidates": [shown]}
         self.action("action_answer_from_kb")
         self.bot(f"Here is what I found. More in “{title}”.")
         self.bot("Did that help?", buttons=FEEDBACK_BUTTONS)
@@ -113,8 +120,11 @@ class TrackerBuilder:
         self.slot("kb_history", self._history_with(result))
         return self.listen()
 
-    def kb_miss(self, candidates: list[tuple[str, str, float]]) -> TrackerBuilder:
-        """action_answer_from_kb finding nothing confident: closest titles as buttons."""
+    def kb_miss(
+        self, candidates: list[tuple[str, str, float]], version: ArticleVersion | None = None
+    ) -> TrackerBuilder:
+        """action_answer_from_kb finding nothing confident: closest titles as buttons;
+        `version` is the closest one's (article_version, article_updated)."""
         result = {
             "answered": False,
             "candidates": [
@@ -122,6 +132,8 @@ class TrackerBuilder:
                 for article_id, title, score in candidates
             ],
         }
+        if candidates:
+            result["candidates"][0].update(_version(version))
         self.action("action_answer_from_kb")
         shown = kb_messages.useful_candidates(result)
         self.bot(kb_messages.miss_text(shown), buttons=kb_messages.candidate_buttons(shown))

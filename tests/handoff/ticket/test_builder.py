@@ -31,6 +31,7 @@ from tests.support.rasa_tracker import TrackerBuilder
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)
 CARD_FORMS = ("4242 4242 4242 4242", "4242-4242-4242-4242", "4242424242424242")
 CARD_ENTITY = {"entity": "card", "value": "4242424242424242", "start": 8, "end": 27}
+VERSION = ("5e0c2a9d41f7", "2026-10-14")  # (article_version, article_updated) as served
 INTERNAL_LABEL = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # nlu_fallback, kb_miss, request_human
 
 
@@ -259,6 +260,29 @@ def test_an_anonymous_customer_with_the_email_slot_and_no_spacy() -> None:
     assert ticket.customer_turns == (
         CustomerTurn(1, "where is HL-482913", "2026-03-14T09:20:15.000Z", "order_status", 0.97),
     )
+
+
+def test_the_ticket_says_which_version_of_each_article_the_customer_read() -> None:
+    builder = TrackerBuilder().session_start()
+    builder.user("when will my refund arrive", "ask_question")
+    builder.kb_answer("refund-timeline", "When will I get my refund?", 0.71, VERSION)
+    builder.feedback(helpful=False)
+    builder.user("any discount codes?", "ask_question").kb_miss([("promo-codes", "Promos", 0.4)])
+    builder.user("a person please", "request_human").action("action_handoff")
+
+    ticket = build(builder.tracker(), None, None)
+
+    answered, missed = ticket.articles_shown
+    assert (answered.article_version, answered.article_updated) == VERSION
+    assert (answered.feedback, answered.turn) == ("not_helpful", 1)
+    assert (missed.article_version, missed.article_updated) == (None, None)  # none served
+    data = json.loads(json.dumps(ticket.to_dict()))
+    jsonschema.Draft202012Validator(ticket_schema()).validate(data)
+    assert Ticket.from_dict(data) == ticket
+    # a ticket stored before versions were recorded still reads, without them
+    for shown in data["articles_shown"]:
+        del shown["article_version"], shown["article_updated"]
+    assert Ticket.from_dict(data).articles_shown[0].article_version is None
 
 
 def test_ids_are_required() -> None:
