@@ -7,6 +7,8 @@ takes from, and what a refused customer is told.
 - `cancel_handoff` and `survey` take from the session's bucket;
 - a new session takes from its client address's session budget (resuming one is free), so
   opening chats spends no message tokens.
+- the chat's transcript by email (gateway/transcript_email.py) takes from the `transcript_email`
+  buckets of its client address and of its session's conversation, a small budget of its own.
 
 A refused request gets a `gateway_error` `rate_limited` with `retry_after` seconds (our widget
 shows it), and, once per refusal burst, a chat notice (`bot_uttered` from "system" with `event`
@@ -28,6 +30,7 @@ SESSION = "session"
 CUSTOMER = "customer"
 ADDRESS = "address"
 SESSION_CREATE = "session_create"
+TRANSCRIPT_EMAIL = "transcript_email"
 RATE_LIMITED = "rate_limited"
 
 Error = Callable[..., Awaitable[None]]
@@ -39,7 +42,7 @@ Notice = Callable[..., Awaitable[None]]
 def error_message(retry_after: float, new_session: bool = False) -> str:
     """The `gateway_error` message of a refusal."""
     what = "too many new chats from your network" if new_session else "too many messages"
-    return f"{what}; try again in {_wait(retry_after)}"
+    return f"{what}; try again in {wait_text(retry_after)}"
 
 
 def notice_text(retry_after: float, new_session: bool = False) -> str:
@@ -47,15 +50,16 @@ def notice_text(retry_after: float, new_session: bool = False) -> str:
     if new_session:
         return (
             "Many chats were opened from your network just now, so this one could not start. "
-            f"Please try again in {_wait(retry_after)}."
+            f"Please try again in {wait_text(retry_after)}."
         )
     return (
         "You're sending messages faster than I can take them, so your last message was not "
-        f"sent. Please wait {_wait(retry_after)} and send it again."
+        f"sent. Please wait {wait_text(retry_after)} and send it again."
     )
 
 
-def _wait(retry_after: float) -> str:
+def wait_text(retry_after: float) -> str:
+    """How long to wait, as a customer reads it: "a moment", "12 s", "10 minutes"."""
     if retry_after < 1:
         return "a moment"
     seconds = math.ceil(retry_after)

@@ -39,6 +39,7 @@ from gateway.client_address import client_address
 from gateway.service_client import ServiceClient, ServiceRefused, ServiceUnavailable
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
+from gateway.widget_cors import PREFLIGHT_HEADERS, cors_headers
 from infra import redis_client
 from infra.redis_client import RedisUnavailable
 from infra.signed_links import LinkError, read_link_token
@@ -84,16 +85,10 @@ def setup_resume(app: web.Application, settings: GatewaySettings) -> None:
 
 async def preflight(request: web.Request) -> web.Response:
     """The browser's CORS preflight for the widget's POST from the company's site."""
-    headers = _cors(request, request.app[RESUME].settings)
+    headers = cors_headers(request, request.app[RESUME].settings)
     if headers is None:
         return _refusal(403, "origin", "this site may not open the chat")
-    headers.update(
-        {
-            "Access-Control-Allow-Methods": "POST",
-            "Access-Control-Allow-Headers": "Content-Type",
-            "Access-Control-Max-Age": "600",
-        }
-    )
+    headers.update(PREFLIGHT_HEADERS)
     return web.Response(status=204, headers=headers)
 
 
@@ -102,7 +97,7 @@ async def resume(request: web.Request) -> web.Response:
     conversation so far; or refuse, saying why."""
     context = request.app[RESUME]
     settings = context.settings
-    cors = _cors(request, settings)
+    cors = cors_headers(request, settings)
     if cors is None:
         return _refusal(403, "origin", "this site may not open the chat")
     if not settings.link_signing_secret:
@@ -191,17 +186,6 @@ def _messages(turns: object) -> list[dict[str, str]]:
             message["agent_name"] = turn["agent_name"]
         messages.append(message)
     return messages
-
-
-def _cors(request: web.Request, settings: GatewaySettings) -> dict[str, str] | None:
-    """The CORS headers for the request's Origin: none without one (not a page's script), None
-    for a site not in GATEWAY_ALLOWED_ORIGINS (the sites whose widgets may connect)."""
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return {}
-    if origin.rstrip("/") not in settings.allowed_origins:
-        return None
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
 
 
 def _refusal(

@@ -35,7 +35,7 @@ import redis.asyncio as redis
 import socketio
 from aiohttp import web
 
-from gateway import notices, packet_json, packets, protocol, requests_page, resume
+from gateway import notices, packet_json, packets, protocol, requests_page, resume, transcript_email
 from gateway.client_address import connection_address
 from gateway.console import setup_console
 from gateway.handoff_events import HandoffEvents
@@ -393,6 +393,7 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
     setup_console(app, settings)
     setup_metrics(app, settings.metrics_token, metrics)
     resume.setup_resume(app, settings)  # POST /widget/resume (gateway/resume.py)
+    transcript_email.setup_transcript_email(app, settings)  # POST /widget/transcript-email
     requests_page.setup_requests_page(app, settings)  # the customer's /requests page
     setup_web(app)
     return app

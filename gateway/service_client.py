@@ -1,9 +1,10 @@
 """The gateway's client of the service's internal handoff API (loopback, service token):
 a conversation's state with its queue outlook, its transcript as the customer saw it (for a
-resume link), withdrawing a waiting request, and the customer's survey (whether one is open
-for the conversation's session; the answers).
+resume link), withdrawing a waiting request, the customer's survey (whether one is open
+for the conversation's session; the answers), and the transcript sent by email.
 
-Failures are typed: `ServiceUnavailable` (not reachable, timed out, 5xx, not JSON) and
+Failures are typed: `ServiceUnavailable` (not reachable, timed out, 5xx, not JSON; with the
+answer's `error` code as `code` when it has one, like `mail_not_set_up`) and
 `ServiceRefused` (a 4xx answer, with the service's status and its `error` text). The token is
 sent as a Bearer header and never logged.
 """
@@ -19,7 +20,11 @@ SERVICE_TIMEOUT_SECONDS = 3.0
 
 
 class ServiceUnavailable(Exception):
-    """The service did not give a usable answer."""
+    """The service did not give a usable answer (`code`: its `error` code, when it said one)."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class ServiceRefused(Exception):
@@ -62,6 +67,15 @@ class ServiceClient:
             "POST", f"/handoff/conversations/{quote(conversation_id)}/survey", answers
         )
 
+    async def send_transcript(self, conversation_id: str, email: str | None) -> dict[str, Any]:
+        """`POST /handoff/conversations/{id}/transcript-email`: 202 `{"sent_to"}` (None: to the
+        follow-up email); 400 a missing or bad address or too many, 404 no ticket, 503
+        `mail_not_set_up`."""
+        body = {} if email is None else {"email": email}
+        return await self._call(
+            "POST", f"/handoff/conversations/{quote(conversation_id)}/transcript-email", body
+        )
+
     async def _call(
         self, method: str, path: str, body: dict[str, Any] | None = None
     ) -> dict[str, Any]:
@@ -84,5 +98,8 @@ class ServiceClient:
             error_text = answer.get("error") if isinstance(answer, dict) else None
             raise ServiceRefused(status, str(error_text or f"HTTP {status}"))
         if status >= 300 or not isinstance(answer, dict):
-            raise ServiceUnavailable(f"{method} {path}: HTTP {status}")
+            code = answer.get("error") if isinstance(answer, dict) else None
+            raise ServiceUnavailable(
+                f"{method} {path}: HTTP {status}", code if isinstance(code, str) else None
+            )
         return answer

@@ -53,6 +53,13 @@ RESUME_RATE = RateLimit(burst=10, per_minute=6)
 """Resume links (`POST /widget/resume`, gateway/resume.py) opened from one client address: a
 household opening a few emailed links at once, then one every 10 s. A link is a 128-bit
 signature, so this is not what keeps guessing out; it keeps a script from minting sessions."""
+TRANSCRIPT_EMAIL_RATE = RateLimit(burst=3, per_minute=0.1)
+"""The chat's transcript by email (`POST /widget/transcript-email`, gateway/transcript_email.py)
+from one chat session: 3 at once, then one every 10 minutes (the service sends at most 3 per
+request anyway); a mail is sent to an address the customer types, so this stays small."""
+TRANSCRIPT_EMAIL_ADDRESS_RATE = RateLimit(burst=10, per_minute=1)
+"""The same from one client address, across its sessions: a household or an office asking for
+a few transcripts, then one a minute; a script opening chats cannot send mail faster."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,8 @@ class GatewaySettings:
     """LINK_SIGNING_SECRET, the service's too (infra/signed_links.py); empty: resume links are
     not set up and `POST /widget/resume` answers 404."""
     resume_rate: RateLimit = RESUME_RATE
+    transcript_email_rate: RateLimit = TRANSCRIPT_EMAIL_RATE
+    transcript_email_address_rate: RateLimit = TRANSCRIPT_EMAIL_ADDRESS_RATE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
@@ -127,9 +136,7 @@ class GatewaySettings:
             customer_signing_secret=secret,
             allowed_origins=origins,
             max_message_chars=int(number("GATEWAY_MAX_MESSAGE_CHARS", "1000", int, 1, 20000)),
-            session_ttl_seconds=int(
-                number("GATEWAY_SESSION_TTL", str(7 * 24 * 3600), int, 60, 90 * 24 * 3600)
-            ),
+            session_ttl_seconds=int(number("GATEWAY_SESSION_TTL", "604800", int, 60, 90 * 86400)),
             session_rate=_rate(read, "GATEWAY_SESSION", SESSION_RATE),
             customer_rate=_rate(read, "GATEWAY_CUSTOMER", CUSTOMER_RATE),
             address_rate=_rate(read, "GATEWAY_ADDRESS", ADDRESS_RATE),
@@ -143,6 +150,8 @@ class GatewaySettings:
             shared_rooms=_flag(read, "GATEWAY_SHARED_ROOMS"),
             link_signing_secret=link_secret,
             resume_rate=_rate(read, "GATEWAY_RESUME", RESUME_RATE),
+            transcript_email_rate=_rate(read, "GATEWAY_TRANSCRIPT_EMAIL", TRANSCRIPT_EMAIL_RATE),
+            transcript_email_address_rate=_transcript_email_address_rate(read),
         )
         read.raise_problems()
         return settings
@@ -164,6 +173,11 @@ def _rate(read: EnvReader, prefix: str, default: RateLimit) -> RateLimit:
             f"{prefix}_PER_MINUTE", f"{default.per_minute:g}", float, 0.1, 10_000_000
         ),
     )
+
+
+def _transcript_email_address_rate(read: EnvReader) -> RateLimit:
+    """GATEWAY_TRANSCRIPT_EMAIL_ADDRESS_BURST and _PER_MINUTE."""
+    return _rate(read, "GATEWAY_TRANSCRIPT_EMAIL_ADDRESS", TRANSCRIPT_EMAIL_ADDRESS_RATE)
 
 
 def _flag(read: EnvReader, name: str) -> bool:

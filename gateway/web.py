@@ -64,9 +64,11 @@ WIDGET_FILES = frozenset(
     {"widget.js", "widget.css"}
     | {
         f"widget-{part}.js"
-        for part in ("chat", "dom", "panel", "render", "resume", "socket", "store", "survey")
+        for part in (
+            "chat", "dom", "panel", "render", "resume", "socket", "store", "survey", "transcript"
+        )
     }
-)
+)  # fmt: skip
 # widget.js imports its modules; on another site's page that import is cross-origin (CORS).
 # They are public files without credentials, so any origin may read them.
 WIDGET_HEADERS = {"Access-Control-Allow-Origin": "*"}

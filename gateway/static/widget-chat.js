@@ -8,6 +8,7 @@ import { installRendering } from "./widget-render.js";
 import { installResume } from "./widget-resume.js";
 import { SocketClient } from "./widget-socket.js";
 import { installSurvey } from "./widget-survey.js";
+import { installTranscript } from "./widget-transcript.js";
 import { Store } from "./widget-store.js";
 import { CONVERSATION_STATES, WITH_PEOPLE } from "./vocabulary.js";
 
@@ -47,6 +48,7 @@ installPanel(Widget);
 installRendering(Widget);
 installSurvey(Widget);
 installResume(Widget);
+installTranscript(Widget);
 
 // ---------------------------------------------------------------- opening and closing
 

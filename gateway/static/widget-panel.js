@@ -45,7 +45,15 @@ export function installPanel(Widget) {
         "aria-modal": "false",
         hidden: true,
       },
-      [this.buildHeader(), this.connectionNotice, this.status, this.log, this.typing, this.form]
+      [
+        this.buildHeader(),
+        this.buildTranscriptForm(), // widget-transcript.js: "Email me this chat"
+        this.connectionNotice,
+        this.status,
+        this.log,
+        this.typing,
+        this.form,
+      ]
     );
     this.root = el("div", { id: "support-widget", "data-testid": "support-widget" }, [
       this.panel,
@@ -99,7 +107,7 @@ export function installPanel(Widget) {
       el("div", { className: "sw-heading" }, [
         el("h2", { className: "sw-title", id: "sw-title", text: config.title }),
         el("p", { className: "sw-subtitle", text: config.subtitle }),
-        requests,
+        el("div", { className: "sw-header-links" }, [requests, this.buildTranscriptToggle()]),
       ]),
       closeButton,
     ]);

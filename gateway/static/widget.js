@@ -18,7 +18,8 @@
  * This file reads the options and imports the widget's modules from its own folder:
  * widget-chat.js (state and events), widget-panel.js (elements), widget-render.js (drawing),
  * widget-survey.js (the survey card), widget-socket.js (the socket.io client), widget-store.js
- * (localStorage), widget-resume.js (a resume link from a follow-up email), widget-dom.js.
+ * (localStorage), widget-resume.js (a resume link from a follow-up email), widget-transcript.js
+ * ("Email me this chat": the transcript by email), widget-dom.js.
  *
  * A page opened from a resume link (`...#resume=<token>`) reopens that conversation: the token
  * leaves the address bar at once, the widget trades it for a session (POST /widget/resume),
@@ -46,6 +47,9 @@
  *   sw-status      handoff banner (data-state), with sw-status-text and
  *   sw-cancel-handoff  the "cancel request" button while waiting
  *   sw-input, sw-send  the text box and the send button     sw-error   the last error notice
+ *   sw-transcript  "Email me this chat" in the header (aria-expanded), opening sw-transcript-form
+ *                  (data-outcome sent | refused) with sw-transcript-email and sw-transcript-send;
+ *                  the outcome is a sw-message from system with data-event="transcript_email"
  *   sw-survey      the survey card (data-audience bot | agent): sw-csat and sw-ces (the two
  *                  questions) with sw-csat-rating / sw-ces-rating (data-rating, aria-pressed),
  *                  sw-csat-comment (agent chats), sw-survey-submit, sw-survey-skip,

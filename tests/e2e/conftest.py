@@ -17,12 +17,23 @@ from stack.processes import public_stack_specs
 from stack.supervisor import Stack, free_port
 from tests.e2e.browser import CHROMIUM_FLAGS, Screenshots, require_chromium
 from tests.e2e.client import Widget
+from tests.mail.smtp_server import CapturingServer, mail_server
 
 ARTICLES = Path(__file__).resolve().parents[2] / "knowledge_base" / "articles"
 
 
 @pytest_asyncio.fixture(scope="package", loop_scope="package")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+async def mail() -> AsyncIterator[CapturingServer]:
+    """The mail server the stack's service sends through (a real aiosmtpd one, keeping every
+    mail it takes): tests/e2e/test_email_follow_up.py reads it."""
+    async with mail_server() as running:
+        yield running
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
+async def stack(
+    tmp_path_factory: pytest.TempPathFactory, mail: CapturingServer
+) -> AsyncIterator[Stack]:
     if not any(MODEL_DIR.glob("*.tar.gz")):
         pytest.fail("no trained Rasa model in bot/models: run `make train` (make test does)")
     var_dir = tmp_path_factory.mktemp("stack-var")
@@ -42,6 +53,15 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
             # must be claimed within this, or the watchdog records it as waited for in vain)
             "OUTCOME_INACTIVITY_SECONDS": "5",
             "OUTCOME_WATCHDOG_INTERVAL": "0.5",
+            # email follow-up (docs/email.md): sent to the test's mail server, replies taken on
+            # a port of their own
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(mail.port),
+            "SMTP_STARTTLS": "false",
+            "MAIL_FROM": "Hearthly Support <support@hearthly.test>",
+            "MAIL_REPLY_DOMAIN": "reply.hearthly.test",
+            "MAIL_INBOUND_PORT": str(free_port()),
+            "MAIL_RETRY_SECONDS": "0.5",
         },
         var_dir=var_dir,
     )
