@@ -69,6 +69,7 @@ async def transcript(request: web.Request) -> web.Response:
 async def transcript_email(request: web.Request) -> web.Response:
     """{email?} -> {sent_to}: the conversation's transcript queued for the customer's email
     (the follow-up email when none is given); 503 mail_not_set_up without SMTP_HOST."""
+    conversation_id = conversation_id_in_path(request)
     follow_up = request.app.get(FOLLOW_UP_MAIL)
     if follow_up is None:
         raise coded_error(
@@ -77,7 +78,7 @@ async def transcript_email(request: web.Request) -> web.Response:
     email = (await read_json_object(request, required=False)).get("email")
     if email is not None and (not isinstance(email, str) or len(email) > MAX_EMAIL_CHARS):
         raise bad_request(f"email must be an address of at most {MAX_EMAIL_CHARS} characters")
-    sent_to = await follow_up.send_transcript(conversation_id_in_path(request), email)
+    sent_to = await follow_up.send_transcript(conversation_id, email)
     return web.json_response({"sent_to": sent_to}, status=202)
 
 

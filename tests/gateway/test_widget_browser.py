@@ -204,11 +204,11 @@ async def test_a_refused_new_chat_is_asked_for_again_without_a_reload(  # type: 
         )
         gateway = TestServer(create_app(settings), host="127.0.0.1", port=port)
         await gateway.start_server()
+        second = await browser.new_page()  # another customer behind the same address
         try:
             url = f"http://127.0.0.1:{port}"
             await _open_chat(page, url)
             await _until(lambda: _ready(page))
-            second = await browser.new_page()  # another customer behind the same address
             await second.goto(url + "/")
             await second.click("[data-testid=sw-launcher]")
             await _count_at_least(second, "[data-testid=sw-error]", 1)
@@ -221,6 +221,9 @@ async def test_a_refused_new_chat_is_asked_for_again_without_a_reload(  # type: 
             await _until(lambda: _ready(second), timeout=20.0)
             await _send(second, "hello", replies=1)
         finally:
+            # the pages' open websockets would hold the server's shutdown for its timeout
+            await second.close()
+            await page.goto("about:blank")
             await gateway.close()
 
 

@@ -157,6 +157,16 @@ def live(tmp_path_factory: pytest.TempPathFactory, redis_url: str, embedder: Any
                 "RASA_URL": NO_RASA,
                 "ORDER_SERVICE_URL": shop_url,
                 "ORDER_SERVICE_TOKEN": SHOP_TOKEN,
+                # mail set up (to a port nobody listens on: mails wait and retry), so the
+                # transcript-email route answers as documented instead of mail_not_set_up
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": "9",
+                "SMTP_STARTTLS": "false",
+                "MAIL_FROM": "Support <support@hearthly.test>",
+                "MAIL_REPLY_DOMAIN": "reply.hearthly.test",
+                "WIDGET_URL": "https://hearthly.test/help",
+                "GATEWAY_URL": "https://chat.hearthly.test",
+                "LINK_SIGNING_SECRET": "fuzz-link-secret-" + "x" * 24,
             }
         )
         app = create_app(settings, embedder_factory=lambda: embedder, clock=lambda: NOW)
