@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SERVICE_PY := .venv/service/bin/python
 BOT := .venv/bot/bin
 
-.PHONY: help setup train run shell status test test-replicas lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes bench-metrics bench-dashboard bench-vs-rasa bench-breakdown bench-kb-scale bench-actions eval-oos eval-calibration eval-frustration eval-stackfaq eval-escalation tune-escalation chaos clean
+.PHONY: help setup train run shell status test test-replicas lint eval-kb eval-nlu bench-latency bench-handoff bench-relay bench-masking bench-outcomes bench-metrics bench-dashboard bench-vs-rasa bench-breakdown bench-kb-scale bench-actions eval-oos eval-calibration eval-frustration eval-stackfaq eval-gap-topics tune-gap-topics eval-escalation tune-escalation chaos clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -65,6 +65,13 @@ eval-frustration: setup ## Dissatisfied-turn detection on USS MultiWOZ (USS=path
 STACKFAQ ?= ../shared/datasets/stackfaq/stackExchange-FAQ.json
 eval-stackfaq: setup ## FAQ retrieval on StackFAQ through the KB index vs MiniLM alone (STACKFAQ=path): P@1, P@5, MRR, MAP; JSON in benchmarks/results/stackfaq.json
 	@$(SERVICE_PY) -m benchmarks.stackfaq $(STACKFAQ) --fields both --json benchmarks/results/stackfaq.json
+
+BANKING77 ?= ../shared/datasets/banking77
+eval-gap-topics: setup ## Gap topics on the BANKING77 test questions (BANKING77=folder): V-measure, adjusted Rand, clustering time, incremental assignment p95; JSON in benchmarks/results/gap_topics.json
+	@$(SERVICE_PY) -m benchmarks.gap_topics $(BANKING77) --json benchmarks/results/gap_topics.json
+
+tune-gap-topics: setup ## Choose the gap topics' thresholds on the BANKING77 train split (BANKING77=folder); JSON in benchmarks/results/gap_topics_tuning.json, never edits code
+	@$(SERVICE_PY) -m benchmarks.gap_topics_tune $(BANKING77) --json benchmarks/results/gap_topics_tuning.json
 
 bench-latency: train ## Reply latency through Rasa: knowledge-base answers vs plain rule responses
 	@$(SERVICE_PY) -m benchmarks.reply_latency

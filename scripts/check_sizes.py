@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE_FOLDERS = (
     "actions",
     "commerce",
+    "content",
     "gateway",
     "handoff",
     "helpdesk",
