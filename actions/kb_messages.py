@@ -52,8 +52,10 @@ def useful_candidates(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def lookup_record(query: str, result: dict[str, Any], intent: str | None) -> dict[str, Any]:
-    """One entry of the kb_history slot: what was asked, what was shown (the article and its
-    version: content hash and `updated` date, as the service served it), how sure we were."""
+    """One entry of the kb_history slot: what was asked, what was shown (the article, its
+    version: content hash and `updated` date, as the service served it, and the section that
+    answered: its heading, "" for the introduction, None when only titles were offered), how
+    sure we were."""
     best = result.get("answer") or (result.get("candidates") or [None])[0]
     return {
         "query": query,
@@ -64,6 +66,7 @@ def lookup_record(query: str, result: dict[str, Any], intent: str | None) -> dic
         "title": best["title"] if best else None,
         "article_version": best.get("article_version") if best else None,
         "article_updated": best.get("article_updated") if best else None,
+        "section": best.get("section") if best else None,
         "score": best["score"] if best else None,
         "candidates": [c["article_id"] for c in result.get("candidates", [])],
         "follow_up": bool(result.get("follow_up")),

@@ -70,6 +70,9 @@ MAX_CSAT_COMMENT_CHARS = 1000
 ROLES = ("agent", "supervisor", "content")
 """What a person of the team may open: agents work tickets; supervisors also see the dashboard
 and review conversations; the content team works on the articles."""
+TICKET_ROLES = ("agent", "supervisor")
+"""The roles that work tickets and see customers; a content token gets 403 on the ticket routes
+and needs no team."""
 
 # The assistant's actions on orders (actions/orders.py): the slot that records them, read by the
 # ticket's summary and by routing; the reply outcome of one a supervisor must approve.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -184,6 +184,24 @@ class SearchIndex:
         index = cls.__new__(cls)
         index._set_up(articles, passages, vectors, query_embedder)
         return index
+
+    def adding(self, articles: Sequence[Article], embedder: Embedder) -> SearchIndex:
+        """A new index: this one's articles and passages (their vectors reused) with `articles`
+        added as if published, each replacing an article of the same id. Only the added
+        articles are embedded (with `embedder`); this index is left as it is. For trying a
+        draft (content/drafts.py) without touching the live index."""
+        added = [replace(article, status="published") for article in articles]
+        replaced = {article.id for article in added}
+        kept_rows = [row for row, p in enumerate(self.passages) if p.article.id not in replaced]
+        new_passages = [passage for article in added for passage in passages_for(article)]
+        new_vectors = embedder.embed([passage.text for passage in new_passages])
+        kept = [a for a in self.articles.values() if a.id not in replaced]
+        return SearchIndex.from_vectors(
+            kept + added,
+            [self.passages[row] for row in kept_rows] + new_passages,
+            np.vstack([self._vectors[kept_rows], new_vectors]),
+            self._query_embedder,
+        )
 
     def _set_up(
         self,

@@ -133,6 +133,12 @@ class KnowledgeBase:
             self._snapshot = current
             return True
 
+    def index_with(self, draft: Article) -> SearchIndex:
+        """The index now served plus `draft` as if it were published (replacing a published
+        article of the same id), built aside: the live index is not touched, and only the
+        draft's passages are embedded (through the same cache as every article)."""
+        return self.state.index.adding([draft], self._embedder)
+
     def _read(self, name: str, stamp: tuple[int, int]) -> tuple[str, ArticleFile]:
         try:
             article = read_article(self.folder / name)

@@ -37,7 +37,15 @@ from handoff.ticket.model import AgentTurn, CustomerTurn
 from handoff.ticket.summary import SOCIAL_INTENTS
 from handoff.ticket_record import TicketRecord
 from infra.clock import iso_utc, parse_time
-from outcomes.record import AbandonedAt, Escalation, Outcome, OutcomeRecord, Signal, Survey
+from outcomes.record import (
+    AbandonedAt,
+    Escalation,
+    Outcome,
+    OutcomeRecord,
+    ShownArticle,
+    Signal,
+    Survey,
+)
 from outcomes.session import ASKING_ACTIONS, Session, read_session
 from outcomes.ticket_times import ticket_times
 
@@ -131,6 +139,25 @@ def classify_session(
         customer_key=customer_key(_customer_id(session, latest), customer_key_secret),
         frustrated_without_offer=frustrated_without_offer(session, bool(own)),
         actions=session.actions,
+        articles_shown=articles_shown(session),
+    )
+
+
+def articles_shown(session: Session) -> tuple[ShownArticle, ...]:
+    """The session's lookups that showed an article (answered, or offered as the closest title),
+    without the titles and scores the ticket keeps."""
+    return tuple(
+        ShownArticle(
+            article_id=article.article_id,
+            answered=article.answered,
+            feedback=article.feedback,
+            turn=article.turn,
+            section=article.section if article.answered else None,
+            article_version=article.article_version,
+            article_updated=article.article_updated,
+        )
+        for article in session.articles
+        if article.article_id
     )
 
 

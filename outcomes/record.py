@@ -18,6 +18,10 @@ Whatever the outcome, `actions` counts what the assistant did to the customer's 
 session (a cancellation, a return, a refund) by action and result: a contained session with a
 completed action (`resolved_with_action`) is one the assistant resolved by acting.
 
+Every knowledge-base lookup that showed an article is in `articles_shown`: the article, whether
+it answered or was only offered as the closest title, the section that answered, the customer's
+feedback, the turn and the version read (content/article_performance.py counts them).
+
 Records are append-only (a Redis stream), one per conversation and session (`key`), and hold no
 customer text: ids, labels, counts, times and ratings only. The JSON form (`to_json`/`from_json`)
 is versioned; a field added later gets a default so older records still read.
@@ -121,6 +125,23 @@ class ActionCount:
 
 
 @dataclass(frozen=True)
+class ShownArticle:
+    """One knowledge-base lookup of the session that showed an article (the ticket's
+    `ArticleShown`, handoff/ticket/model.py, without its title and score)."""
+
+    article_id: str
+    answered: bool
+    """False: only offered as the closest title of a question it could not answer."""
+    feedback: str = "none"  # helpful | not_helpful | none
+    turn: int | None = None
+    """The customer turn it answered (numbered from 1 in the session, as the escalation's)."""
+    section: str | None = None
+    """The heading of the section that answered ("" for the introduction); None: unknown."""
+    article_version: str | None = None
+    article_updated: str | None = None
+
+
+@dataclass(frozen=True)
 class OutcomeRecord:
     conversation_id: str
     session: str
@@ -150,6 +171,9 @@ class OutcomeRecord:
     actions: tuple[ActionCount, ...] = ()
     """The assistant's actions on orders in the session, counted by action and result (sorted);
     empty in records written before actions were counted."""
+    articles_shown: tuple[ShownArticle, ...] = ()
+    """Every lookup that showed an article, in order; empty in records written before they were
+    recorded (`articles` then holds the answers' ids)."""
     version: int = RECORD_VERSION
 
     @property
@@ -195,6 +219,8 @@ class OutcomeRecord:
             problems.append(f"abandoned_at must be one of {', '.join(ABANDONED_AT)}")
         if not _actions_readable(data.get("actions", [])):
             problems.append("actions must be a list of {action, result, count >= 1}")
+        if not _shown_readable(data.get("articles_shown", [])):
+            problems.append("articles_shown must be a list of {article_id, answered, ...}")
         if problems:
             raise OutcomeFormatError("; ".join(problems))
         try:
@@ -221,6 +247,9 @@ def _build(cls: type[OutcomeRecord], data: Mapping[str, Any]) -> OutcomeRecord:
         ActionCount(item["action"], item["result"], item["count"])
         for item in values.get("actions", ())
     )
+    values["articles_shown"] = tuple(
+        ShownArticle(**item) for item in values.get("articles_shown", ())
+    )
     return cls(**values)
 
 
@@ -233,6 +262,17 @@ def _actions_readable(items: object) -> bool:
         and isinstance(item["count"], int)
         and not isinstance(item["count"], bool)
         and item["count"] >= 1
+        for item in items
+    )
+
+
+def _shown_readable(items: object) -> bool:
+    known = {field.name for field in fields(ShownArticle)}
+    return isinstance(items, list) and all(
+        isinstance(item, Mapping)
+        and set(item) <= known
+        and isinstance(item.get("article_id"), str)
+        and isinstance(item.get("answered"), bool)
         for item in items
     )
 
@@ -250,6 +290,7 @@ __all__ = [
     "Outcome",
     "OutcomeFormatError",
     "OutcomeRecord",
+    "ShownArticle",
     "Signal",
     "Survey",
     "TicketTimes",

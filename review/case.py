@@ -277,7 +277,7 @@ def _recorded(raw: object, problems: list[str]) -> tuple[RecordedDecision, ...]:
     return tuple(sorted(decisions, key=lambda d: d.turn))
 
 
-ARTICLE_TEXTS = ("article_id", "title", "article_version", "article_updated")
+ARTICLE_TEXTS = ("article_id", "title", "article_version", "article_updated", "section")
 
 
 def _articles(raw: object, problems: list[str]) -> tuple[ArticleShown, ...]:

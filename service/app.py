@@ -1,9 +1,9 @@
 """The service's aiohttp application factory (loopback-only for now): the middlewares, the
 routes (service/routes.py), and what is opened and closed with the app in its cleanup_ctx
 (Redis, the knowledge base and its watcher, the handoff desk and its SLA and assignment
-watchdogs, the help-desk sync's delivery loops, the QA review desk, the outcome watchdog, the
-analytics' outcome cache and its follower, the shop's connector, the order desk, its actions and
-their audit log when a shop is configured)."""
+watchdogs, the content team's desk and its gap topics, the help-desk sync's delivery loops, the
+QA review desk, the outcome watchdog, the analytics' outcome cache and its follower, the shop's
+connector, the order desk, its actions and their audit log when a shop is configured)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ from service import assignment_watchdog, outcome_watchdog, sla_watchdog
 from service.agent_auth import AGENT_PREFIX, agent_auth
 from service.desk import HandoffDesk, RasaEndpoint
 from service.desk.analytics import Analytics
+from service.desk.content import open_content_desk
 from service.desk.follow_up_mail import FollowUpMail
 from service.desk.order_actions import OrderActions
 from service.desk.order_approvals import OrderApprovals
@@ -51,8 +52,10 @@ from service.desk.orders import OrderDesk
 from service.desk.outcome_cache import FOLLOW_SECONDS, OutcomeCache
 from service.desk.privacy import PrivacyDesk
 from service.desk.review import ReviewDesk
+from service.gap_topic_watch import gap_topics_context
 from service.keys import (
     ANALYTICS,
+    CONTENT,
     EMBEDDER,
     FOLLOW_UP_MAIL,
     HANDOFF,
@@ -106,6 +109,8 @@ def create_app(
         _knowledge_base(settings, embedder_factory or (lambda: sentence_model(settings)))
     )
     app.cleanup_ctx.append(_handoff(settings, nlp_factory, clock))
+    app.cleanup_ctx.append(_content(settings, clock))
+    app.cleanup_ctx.append(gap_topics_context(settings, clock))  # service/gap_topic_watch.py
     app.cleanup_ctx.append(_helpdesk(settings))
     if settings.mail.sending:
         app.cleanup_ctx.append(_mail(settings, clock))
@@ -209,6 +214,23 @@ def _handoff(
             with contextlib.suppress(asyncio.CancelledError):
                 await watchdog
         await store.close()
+
+    return context
+
+
+def _content(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The content team's desk (service/desk/content.py) on its own Redis client, after the
+    knowledge base's and the handoff's contexts: the desk hears of every resolve and
+    hand-back, whose agent answers become suggestions."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        desk = await open_content_desk(
+            settings.redis_url, app[KNOWLEDGE_BASE], app[INSIGHTS], settings.thresholds, clock
+        )
+        app[CONTENT] = desk
+        app[HANDOFF].agent_finished = desk.agent_finished
+        yield
+        await desk.close()
 
     return context
 

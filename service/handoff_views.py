@@ -19,7 +19,7 @@ from handoff.routing.rules import ArticleTried
 from knowledge_base.library import KnowledgeBase
 from service.desk import HandoffRequest
 from service.errors import bad_request, coded_error
-from service.keys import FOLLOW_UP_MAIL, HANDOFF, KNOWLEDGE_BASE, REVIEW
+from service.keys import FOLLOW_UP_MAIL, GAP_TOPICS, HANDOFF, KNOWLEDGE_BASE, REVIEW
 from service.request_parsing import (
     conversation_id_in_body,
     conversation_id_in_path,
@@ -101,6 +101,7 @@ async def erase_customer(request: web.Request) -> web.Response:
     customer_id = request.match_info["customer_id"]
     if not CUSTOMER_ID.match(customer_id):
         raise bad_request("customer ids are 1-128 letters, digits or . @ : + - _")
+    await request.app[GAP_TOPICS].forget_customer_tickets(customer_id)  # their requests too
     erased = await request.app[HANDOFF].erase_customer(customer_id)
     return web.json_response({"customer_id": customer_id, "tickets_erased": erased})
 

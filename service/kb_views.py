@@ -18,8 +18,8 @@ from knowledge_base.follow_up import search_in_context
 from knowledge_base.index import Match, SearchIndex, SearchResult
 from knowledge_base.insights import Miss
 from service.errors import json_error
-from service.keys import INSIGHTS, KNOWLEDGE_BASE, SETTINGS
-from service.request_parsing import conversation_id_in_body, read_json_object
+from service.keys import GAP_TOPICS, INSIGHTS, KNOWLEDGE_BASE, SETTINGS
+from service.request_parsing import CONVERSATION_ID, conversation_id_in_body, read_json_object
 
 log = logging.getLogger(__name__)
 ARTICLE_ID = re.compile(r"^[a-z0-9-]{1,100}$")
@@ -119,6 +119,7 @@ async def _record_miss(request: web.Request, result: SearchResult, conversation_
         closest_score=best.score if best else None,
         at=utc_now().timestamp(),
     )
+    await request.app[GAP_TOPICS].record_miss(miss)  # grouped by meaning at once
     try:
         await request.app[INSIGHTS].record_miss(miss)
     except RedisUnavailable as error:
@@ -141,6 +142,9 @@ async def feedback(request: web.Request) -> web.Response:
         await request.app[INSIGHTS].record_feedback(article_id, helpful)
     except RedisUnavailable as error:
         raise json_error(web.HTTPServiceUnavailable, f"feedback not saved: {error}") from None
+    conversation_id = body.get("conversation_id")
+    if not helpful and isinstance(conversation_id, str) and CONVERSATION_ID.match(conversation_id):
+        await request.app[GAP_TOPICS].record_not_helpful(conversation_id, article_id)
     return web.json_response({"article_id": article_id, "helpful": helpful, "recorded": True})
 
 

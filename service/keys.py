@@ -7,7 +7,9 @@ from knowledge_base.insights import InsightStore
 from knowledge_base.library import KnowledgeBase
 from service.desk import HandoffDesk
 from service.desk.analytics import Analytics
+from service.desk.content import ContentDesk
 from service.desk.follow_up_mail import FollowUpMail
+from service.desk.gap_topics import GapTopicDesk
 from service.desk.order_actions import OrderActions
 from service.desk.order_approvals import OrderApprovals
 from service.desk.order_audit import OrderAudit
@@ -29,3 +31,5 @@ ORDER_AUDIT = web.AppKey("order_audit", OrderAudit)  # with ORDERS: the actions'
 ORDER_APPROVALS = web.AppKey("order_approvals", OrderApprovals)  # with ORDERS: held refunds
 PRIVACY = web.AppKey("privacy", PrivacyDesk)  # a customer's export and erasure
 FOLLOW_UP_MAIL = web.AppKey("follow_up_mail", FollowUpMail)  # only when mail is set up (SMTP_HOST)
+CONTENT = web.AppKey("content", ContentDesk)  # drafts, try-outs, publishing, suggestions
+GAP_TOPICS = web.AppKey("gap_topics", GapTopicDesk)  # unanswered questions grouped by meaning

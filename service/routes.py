@@ -9,7 +9,10 @@ from service import (
     agent_views,
     analytics_views,
     approval_views,
+    content_performance_views,
+    content_views,
     customer_request_views,
+    gap_topic_views,
     handoff_views,
     health_views,
     kb_views,
@@ -80,6 +83,7 @@ ROUTES = (
     web.get("/agent/analytics/agents", analytics_views.agents),
     web.get("/agent/analytics/live", analytics_views.live),
     web.get("/agent/analytics/export.csv", analytics_views.export_csv),
+    web.get("/agent/content/articles/performance", content_performance_views.article_performance),
     # the QA review (role supervisor; an agent reads only their own scorecards)
     web.get("/agent/review/queue", review_views.queue),
     web.get("/agent/review/conversations/{conversation_id}/{session}", review_views.conversation),
@@ -89,4 +93,15 @@ ROUTES = (
     ),
     web.post("/agent/review/tickets/{ticket_id}/scorecard", review_views.score_ticket),
     web.get("/agent/review/scorecards", review_views.scorecards),
+    # the content team's workspace (role content or supervisor; docs/content.md)
+    web.get("/agent/content/drafts", content_views.list_drafts),
+    web.post("/agent/content/drafts/{article_id}/try", content_views.try_draft),
+    web.post("/agent/content/articles/{article_id}/publish", content_views.publish),
+    web.get("/agent/content/suggestions", content_views.list_suggestions),
+    web.post(
+        "/agent/content/suggestions/{suggestion_id}/draft", content_views.draft_from_suggestion
+    ),
+    web.get("/agent/content/audit", content_views.audit_log),
+    web.get("/agent/content/topics", gap_topic_views.list_topics),
+    web.post("/agent/content/topics/recluster", gap_topic_views.recluster),
 )

@@ -141,6 +141,8 @@ class Settings:
     handoff_retention_days: int = 90
     sla_watchdog_interval: float = 5.0
     handoff_purge_interval: float = 3600.0
+    gap_topics_recluster_seconds: float = 3600.0
+    """How often the gap topics are re-clustered in full (GAP_TOPICS_RECLUSTER_SECONDS)."""
     handoff_requeue_after_seconds: float = 120.0
     """An agent away or offline this long gives up the chats waiting for their reply (0: never;
     service/desk/assignment.py)."""
@@ -211,6 +213,9 @@ class Settings:
             handoff_retention_days=int(number("HANDOFF_RETENTION_DAYS", "90", int, 1, 3650)),
             sla_watchdog_interval=number("SLA_WATCHDOG_INTERVAL", "5", float, 0.05, 300.0),
             handoff_purge_interval=number("HANDOFF_PURGE_INTERVAL", "3600", float, 1.0, 86400.0),
+            gap_topics_recluster_seconds=number(
+                "GAP_TOPICS_RECLUSTER_SECONDS", "3600", float, 1.0, 604800.0
+            ),
             handoff_requeue_after_seconds=_requeue_after(read),
             rasa_url=rasa_url,
             rasa_timeout=number("HANDOFF_RASA_TIMEOUT", "15", float, 0.1, 120.0),

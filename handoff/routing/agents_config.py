@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from handoff.vocabulary import ROLES
+from handoff.vocabulary import ROLES, TICKET_ROLES
 from infra.config_checks import Checker
 from infra.yaml_config import load_yaml_config
 
@@ -81,7 +81,9 @@ def _agent(check: Checker, raw: object, name: str, teams: Collection[str]) -> Ag
     if not isinstance(agent_id, str) or not AGENT_ID.match(agent_id):
         check.add(f"{name}.id={agent_id!r} must be lower-case letters, digits, - or _")
         return None
-    skills = check.texts(spec.get("teams"), f"{name}.teams", required=True)
+    role = _role(check, spec.get("role", "agent"), f"{name}.role")
+    # the content team works on articles, not tickets: no team needed
+    skills = check.texts(spec.get("teams"), f"{name}.teams", required=role in TICKET_ROLES)
     for team in skills:
         if team not in teams:
             check.add(f"{name}.teams: {team!r} is not a team of routing.yml ({', '.join(teams)})")
@@ -90,7 +92,7 @@ def _agent(check: Checker, raw: object, name: str, teams: Collection[str]) -> Ag
         name=check.text(spec.get("name"), f"{name}.name"),
         teams=frozenset(skills),
         max_concurrent=check.whole(spec.get("max_concurrent"), f"{name}.max_concurrent", 1, 50),
-        role=_role(check, spec.get("role", "agent"), f"{name}.role"),
+        role=role,
     )
 
 

@@ -115,7 +115,9 @@ class ArticleShown:
     close enough to show; answered is False when only the closest titles were offered.
     article_version (the content hash of the article's text as served) and article_updated
     (its front matter's `updated`, YYYY-MM-DD) say which text the customer read; None in
-    tickets and conversations from before they were recorded."""
+    tickets and conversations from before they were recorded. section is the heading of the
+    section that answered ("" for the introduction); None when only titles were offered or
+    from before it was recorded."""
 
     article_id: str | None
     title: str | None
@@ -125,6 +127,7 @@ class ArticleShown:
     turn: int | None = None
     article_version: str | None = None
     article_updated: str | None = None
+    section: str | None = None
 
 
 @dataclass(frozen=True)

@@ -237,6 +237,7 @@ def _article(entry: Mapping[str, Any], turn: int | None) -> ArticleShown:
         turn=turn,
         article_version=_optional_text(entry.get("article_version")),
         article_updated=_optional_text(entry.get("article_updated")),
+        section=entry["section"] if isinstance(entry.get("section"), str) else None,
     )
 
 

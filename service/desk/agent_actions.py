@@ -14,6 +14,7 @@ agent types is logged.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from handoff import lifecycle
@@ -28,6 +29,7 @@ from handoff.vocabulary import (
     ESCALATED,
     HANDED_BACK,
     RESOLVED,
+    TICKET_ROLES,
     TICKET_STATUSES,
     TRANSFERRED,
 )
@@ -50,6 +52,10 @@ class TeamQueue:
 
 
 class AgentActions(Assignment):
+    agent_finished: Callable[[TicketRecord, str], Awaitable[None]] | None = None
+    """Told of every resolve and hand-back with the agent's id: their answers become the
+    content team's suggestions (service/desk/content.py; the app sets it)."""
+
     async def agent_for_token(self, token: str) -> AgentProfile | None:
         """The agent of the agents file whose token this is; None for a wrong or revoked one."""
         agent_id = await self.store.agents.agent_for_token(token)
@@ -163,6 +169,8 @@ class AgentActions(Assignment):
 
         record = await self._act("resolve", agent, ticket_id, resolved, RESOLVED)
         await self._record_handling_time(record)
+        if self.agent_finished is not None:
+            await self.agent_finished(record, agent.id)
         await self.offer_after(agent, f"{agent.id} resolved {ticket_id}")
         return await tell_rasa(self.store.tickets, self.rasa, record, self.clock)
 
@@ -174,6 +182,8 @@ class AgentActions(Assignment):
 
         record = await self._act("hand_back", agent, ticket_id, handed_back, HANDED_BACK)
         await self._record_handling_time(record)
+        if self.agent_finished is not None:
+            await self.agent_finished(record, agent.id)
         await self.offer_after(agent, f"{agent.id} handed back {ticket_id}")
         return await tell_rasa(self.store.tickets, self.rasa, record, self.clock)
 
@@ -221,7 +231,10 @@ class AgentActions(Assignment):
 
 
 def can_see(agent: AgentProfile, record: TicketRecord) -> bool:
-    """An agent sees the tickets of their teams, and a ticket they own."""
+    """An agent sees the tickets of their teams, and a ticket they own; the content team none
+    (service/agent_auth.py keeps their tokens out of the ticket routes altogether)."""
+    if agent.role not in TICKET_ROLES:
+        return False
     return record.team in agent.teams or record.agent_id == agent.id
 
 

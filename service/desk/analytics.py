@@ -1,6 +1,7 @@
 """The supervisor's analytics: the metrics of a window, one metric over time, the conversations
 behind a figure, per-agent figures and the live queues (service/analytics_views.py renders
-them; `GET /agent/analytics/*`).
+them; `GET /agent/analytics/*`); and, from the same records, the content team's article
+performance (content/article_performance.py; service/content_performance_views.py).
 
 Everything but the live view is computed by metrics/ (pure) from the outcome cache
 (outcome_cache.py), in a worker thread so the service's event loop keeps serving chats while
@@ -17,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from content.article_performance import ArticlePerformance, Sort, article_performance
 from handoff.routing.agents_config import AgentProfile
+from handoff.vocabulary import TICKET_ROLES
 from metrics.agents import AgentFigures, per_agent
 from metrics.compute import (
     Figure,
@@ -112,14 +115,28 @@ class Analytics:
         )
 
     async def agents(self, scope: Scope) -> list[AgentRow]:
-        """Every agent of the agents file and everyone else with a ticket in the window."""
+        """Every agent of the agents file who takes chats (not content editors) and everyone
+        else with a ticket in the window."""
         sessions, context = await self._read()
         scores = await self.review.qa_scores(scope.window.start, scope.window.end)
-        profiles = self.desk.agents.agents
+        profiles = {
+            agent_id: profile
+            for agent_id, profile in self.desk.agents.agents.items()
+            if profile.role in TICKET_ROLES
+        }
         figures = await asyncio.to_thread(
             per_agent, sessions, scope.window, scope.filters, context, scores, profiles
         )
         return [AgentRow(row, profiles.get(row.agent_id)) for row in figures]
+
+    async def article_performance(
+        self, start: datetime, end: datetime, sort: Sort
+    ) -> list[ArticlePerformance]:
+        """Each article's figures over the sessions that started in [start, end)."""
+        snapshot = await self.cache.snapshot()
+        return await asyncio.to_thread(
+            article_performance, snapshot.sessions, start.timestamp(), end.timestamp(), sort
+        )
 
     async def live(self, within: timedelta) -> LiveView:
         return await live_view(self.desk, self.now(), within)

@@ -13,6 +13,8 @@ each conversation:
 - the gateway: the conversation's keys and its session record (gateway/sessions.py);
 - the handoff: tickets, conversation state, outbox, feed entries (handoff/store/retention.py);
 - the knowledge base's unanswered-question log and counts (knowledge_base/insights.py);
+- the content team's suggestions made from the customer's tickets (content/store.py);
+- the gap topics' unanswered questions, out of their topics too (content/topic_store.py);
 - per session (from the tracker and the outcome stream): the survey, the written mark, the QA
   review's case, record, sample and verdict; the outcome stream's records and late surveys;
 - the QA scorecards of the customer's tickets (`review:scorecard:{ticket}`, a reviewer's note
@@ -38,6 +40,8 @@ from typing import Any
 import redis.asyncio as redis
 from redis.exceptions import ResponseError
 
+from content.store import ContentStore
+from content.topic_store import TopicStore
 from gateway import sessions as gateway_sessions
 from handoff.privacy import customer_index
 from handoff.store import retention
@@ -99,6 +103,7 @@ class PrivacyDesk(redis_client.OnOneConnection):
         self.customer_key_secret = customer_key_secret
         self.clock = clock
         self.rewrite_aof = rewrite_aof
+        self.content = ContentStore(client)  # agents' answers kept as suggestions
 
     async def conversations(self, customer_id: str) -> list[str]:
         """The customer's conversation ids: the privacy index and their tickets'."""
@@ -124,6 +129,19 @@ class PrivacyDesk(redis_client.OnOneConnection):
                 {"question": m.question, "conversation_id": m.conversation_id, "at": m.at}
                 for m in misses
             ],
+            "suggestions": [
+                {"question": s.question, "answer": s.answer, "at": s.at}
+                for s in await self.content.suggestions_of(conversation_ids)
+            ],
+            "gap_questions": [
+                {
+                    "question": q.text,
+                    "kind": q.kind,
+                    "conversation_id": q.conversation_id,
+                    "at": q.at,
+                }
+                for q in await TopicStore(self._redis).questions_of(conversation_ids)
+            ],
         }
         await self._audit("export", customer_id, by, {"conversations": len(parts)})
         return held
@@ -141,6 +159,8 @@ class PrivacyDesk(redis_client.OnOneConnection):
             "tickets": await retention.erase_customer(self._redis, customer_id)
             + await retention.erase_conversations(self._redis, conversation_ids),
             "unanswered_questions": await self.insights.forget_conversations(conversation_ids),
+            "suggestions": await self.content.forget_conversations(conversation_ids),
+            "gap_questions": await TopicStore(self._redis).forget_conversations(conversation_ids),
             "mails": await self._forget_mails(conversation_ids),
             "outcome_entries": await self._delete_entries(outcomes),
             "keys": 0,

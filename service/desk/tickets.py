@@ -17,7 +17,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -78,6 +78,8 @@ class TicketDesk(DeskBase):
     """Where new tickets and surveys are counted (service/prometheus.py; the app sets it)."""
     outcomes: surveys.SurveyStore | None = None
     """Where surveys are kept (outcomes/store.py's OutcomeStore; the app sets it)."""
+    handed_off: Callable[[TicketRecord], Awaitable[object]] | None = None
+    """Told of every new ticket (the gap topics, service/desk/gap_topics.py; the app sets it)."""
 
     async def open_ticket(
         self, request: HandoffRequest, articles: Mapping[str, ArticleTried]
@@ -91,6 +93,8 @@ class TicketDesk(DeskBase):
             record, created = await self._ticket_for(request, articles)
             if created and self.metrics is not None:
                 self.metrics.record_new_ticket(record, time.perf_counter() - started)
+            if created and self.handed_off is not None:
+                await self.handed_off(record)
             return await describe(self, record, created=created, now=self.now()), created
         except RedisUnavailable as error:
             raise RedisUnavailable(f"the handoff could not be saved: {error}") from error

@@ -107,11 +107,20 @@ class TrackerBuilder:
     # -- what the project's actions do -----------------------------------------------------
 
     def kb_answer(
-        self, article_id: str, title: str, score: float, version: ArticleVersion | None = None
+        self,
+        article_id: str,
+        title: str,
+        score: float,
+        version: ArticleVersion | None = None,
+        section: str | None = None,
     ) -> TrackerBuilder:
         """action_answer_from_kb answering the latest customer turn; `version` is the
-        (article_version, article_updated) the service served, None for one that did not."""
+        (article_version, article_updated) the service served, None for one that did not;
+        `section` the heading of the section that answered, None for a service that did not
+        say."""
         shown = {"article_id": article_id, "title": title, "score": score, **_version(version)}
+        if section is not None:
+            shown["section"] = section
         result = {"answered": True, "answer": shown, "candidates": [shown]}
         self.action("action_answer_from_kb")
         self.bot(f"Here is what I found. More in “{title}”.")

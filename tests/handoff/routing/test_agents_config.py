@@ -60,3 +60,15 @@ def test_an_agent_has_a_role_and_a_wrong_one_is_refused() -> None:
     }
     with pytest.raises(AgentsConfigError, match="role='boss' must be one of agent, supervisor"):
         parse_agents_config(raw, routing.teams)
+
+
+def test_a_content_editor_needs_no_team_and_an_agent_does() -> None:
+    routing = load_routing_config()
+    shipped = load_agents_config(DEFAULT_AGENTS_PATH, routing.teams)
+    assert (shipped.agents["cleo"].role, shipped.agents["cleo"].teams) == ("content", frozenset())
+    editor = {"id": "ed", "name": "Ed", "teams": [], "max_concurrent": 1, "role": "content"}
+    parsed = parse_agents_config({"agents": [editor], "resolution_codes": ["answered"]}, TEAMS)
+    assert parsed.agents["ed"].teams == frozenset()
+    agent = editor | {"role": "agent"}
+    with pytest.raises(AgentsConfigError, match="teams must not be empty"):
+        parse_agents_config({"agents": [agent], "resolution_codes": ["answered"]}, TEAMS)
