@@ -39,9 +39,9 @@ from urllib.parse import quote
 import aiohttp
 from aiohttp import web
 
-from gateway.client_address import client_address
 from gateway.sessions import SESSION_ID, GatewayStore
 from gateway.settings import GatewaySettings
+from gateway.widget_http import NO_STORE, Refused, caller_address, refusal, take_or_refuse
 from infra import redis_client
 from infra.redis_client import RedisUnavailable
 
@@ -57,7 +57,6 @@ SERVICE_TIMEOUT_SECONDS = 10.0
 SERVICE_PATH = "/handoff/customer-requests"
 TICKET_ID = re.compile(r"^[\w.-]{1,64}$")
 ACTIONS = ("messages", "close")
-NO_STORE = {"Cache-Control": "no-store"}
 REASONS = {400: "invalid", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "invalid"}
 """The reason of a service refusal that names none (its plain `{"error"}`), by status."""
 NO_ACCESS = 'open this page from the link in our email, or from the chat\'s "Your requests" link'
@@ -76,12 +75,6 @@ class RequestsPage:
 
 
 REQUESTS_PAGE = web.AppKey("requests_page", RequestsPage)
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, reason: str, message: str, **headers: str) -> None:
-        super().__init__(message)
-        self.status, self.reason, self.message, self.headers = status, reason, message, headers
 
 
 def setup_requests_page(app: web.Application, settings: GatewaySettings) -> None:
@@ -124,7 +117,7 @@ async def act(request: web.Request) -> web.Response:
     """A message on one request (`messages`) or its withdrawal (`close`)."""
     ticket_id, action = request.match_info["ticket_id"], request.match_info["action"]
     if not TICKET_ID.match(ticket_id) or action not in ACTIONS:
-        return _refusal(_Refused(404, "not_found", "there is no such request"))
+        return refusal(Refused(404, "not_found", "there is no such request"))
     path = f"{SERVICE_PATH}/{quote(ticket_id)}/{action}"
     return await _answer(request, path, with_text=action == "messages")
 
@@ -138,41 +131,34 @@ async def _answer(request: web.Request, path: str, *, with_text: bool) -> web.Re
         if with_text:
             forwarded["text"] = body.get("text")
         status, answer = await _call_service(context, path, forwarded)
-    except _Refused as refused:
-        return _refusal(refused)
+    except Refused as refused:
+        return refusal(refused)
     return web.json_response(answer, status=status, headers=NO_STORE)
 
 
 async def _within_limit(request: web.Request, context: RequestsPage) -> None:
-    settings = context.settings
-    address = client_address(
-        str(request.remote or "unknown"),
-        request.headers.getall("X-Forwarded-For", []),
-        settings.trusted_proxies,
+    await take_or_refuse(
+        context.store,
+        RATE_SCOPE,
+        caller_address(request, context.settings),
+        context.settings.address_rate,
+        too_often="too many requests from your network",
+        unavailable=UNAVAILABLE,
     )
-    try:
-        retry_after = await context.store.take(RATE_SCOPE, address, settings.address_rate)
-    except RedisUnavailable as error:
-        log.error("requests page: the rate limit could not be read: %s", error)
-        raise _Refused(503, "unavailable", UNAVAILABLE) from None
-    if retry_after:
-        wait = max(1, round(retry_after))
-        message = f"too many requests from your network - try again in {wait} s"
-        raise _Refused(429, "rate_limited", message, **{"Retry-After": str(wait)})
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise _Refused(413, "invalid", f"the request can be at most {MAX_BODY_BYTES // 1024} KB")
+        raise Refused(413, "invalid", f"the request can be at most {MAX_BODY_BYTES // 1024} KB")
     data = await request.content.read(MAX_BODY_BYTES + 1)
     if len(data) > MAX_BODY_BYTES:
-        raise _Refused(413, "invalid", f"the request can be at most {MAX_BODY_BYTES // 1024} KB")
+        raise Refused(413, "invalid", f"the request can be at most {MAX_BODY_BYTES // 1024} KB")
     try:
         body = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise _Refused(400, "invalid", "send a JSON object") from None
+        raise Refused(400, "invalid", "send a JSON object") from None
     if not isinstance(body, dict):
-        raise _Refused(400, "invalid", "send a JSON object")
+        raise Refused(400, "invalid", "send a JSON object")
     return body
 
 
@@ -183,14 +169,14 @@ async def _access(body: dict[str, Any], store: GatewayStore) -> dict[str, Any]:
     if token is not None:
         return {"token": token}
     if session_id is None:
-        raise _Refused(400, "no_access", NO_ACCESS)
+        raise Refused(400, "no_access", NO_ACCESS)
     try:
         found = await store.conversation_id(session_id) if _is_session(session_id) else None
     except RedisUnavailable as error:
         log.error("requests page: the session could not be read: %s", error)
-        raise _Refused(503, "unavailable", UNAVAILABLE) from None
+        raise Refused(503, "unavailable", UNAVAILABLE) from None
     if found is None:
-        raise _Refused(403, "session_ended", SESSION_ENDED)
+        raise Refused(403, "session_ended", SESSION_ENDED)
     return {"conversation_id": found}
 
 
@@ -201,7 +187,7 @@ def _is_session(value: object) -> bool:
 async def _call_service(
     context: RequestsPage, path: str, body: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:
-    """The service's 2xx answer; a 4xx raised as _Refused in the customer's words; anything
+    """The service's 2xx answer; a 4xx raised as Refused in the customer's words; anything
     else as unavailable."""
     settings = context.settings
     headers = {"Authorization": f"Bearer {settings.service_token}"}
@@ -213,25 +199,17 @@ async def _call_service(
             answer = await response.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, ValueError) as failure:
         log.error("requests page: the service did not answer %s: %s", path, failure)
-        raise _Refused(503, "unavailable", UNAVAILABLE) from None
+        raise Refused(503, "unavailable", UNAVAILABLE) from None
     if 200 <= status < 300 and isinstance(answer, dict):
         return status, answer
     if status == 401:  # SERVICE_TOKEN differs from the service's: ours to fix, not theirs
         log.error("requests page: the service refused the gateway's service token")
-        raise _Refused(503, "unavailable", UNAVAILABLE)
+        raise Refused(503, "unavailable", UNAVAILABLE)
     error = answer.get("error") if isinstance(answer, dict) else None
     message = answer.get("message") if isinstance(answer, dict) else None
     if 400 <= status < 500 and isinstance(error, str) and isinstance(message, str):
-        raise _Refused(status, error, message)  # a coded refusal: the link's
+        raise Refused(status, error, message)  # a coded refusal: the link's
     if 400 <= status < 500 and isinstance(error, str):
-        raise _Refused(status, REASONS.get(status, "invalid"), error)
+        raise Refused(status, REASONS.get(status, "invalid"), error)
     log.error("requests page: the service answered %s to %s", status, path)
-    raise _Refused(503, "unavailable", UNAVAILABLE)
-
-
-def _refusal(refused: _Refused) -> web.Response:
-    return web.json_response(
-        {"error": refused.message, "reason": refused.reason},
-        status=refused.status,
-        headers={**NO_STORE, **refused.headers},
-    )
+    raise Refused(503, "unavailable", UNAVAILABLE)

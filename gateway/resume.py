@@ -35,11 +35,11 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from gateway.client_address import client_address
 from gateway.service_client import ServiceClient, ServiceRefused, ServiceUnavailable
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
 from gateway.widget_cors import PREFLIGHT_HEADERS, cors_headers
+from gateway.widget_http import NO_STORE, Refused, caller_address, refusal, take_or_refuse
 from infra import redis_client
 from infra.redis_client import RedisUnavailable
 from infra.signed_links import LinkError, read_link_token
@@ -52,7 +52,7 @@ LINK_STATUS = {"malformed": 400, "wrong_purpose": 400, "forged": 403, "expired":
 NOT_SET_UP = "resume links are not set up"
 GONE = "this conversation is no longer available - start a new chat"
 UNAVAILABLE = "the chat cannot be reopened right now - try the link again in a few minutes"
-NO_STORE = {"Cache-Control": "no-store"}  # the answer holds the new session id
+ORIGIN = "this site may not open the chat"
 
 
 @dataclass
@@ -87,7 +87,7 @@ async def preflight(request: web.Request) -> web.Response:
     """The browser's CORS preflight for the widget's POST from the company's site."""
     headers = cors_headers(request, request.app[RESUME].settings)
     if headers is None:
-        return _refusal(403, "origin", "this site may not open the chat")
+        return refusal(Refused(403, "origin", ORIGIN))
     headers.update(PREFLIGHT_HEADERS)
     return web.Response(status=204, headers=headers)
 
@@ -99,60 +99,45 @@ async def resume(request: web.Request) -> web.Response:
     settings = context.settings
     cors = cors_headers(request, settings)
     if cors is None:
-        return _refusal(403, "origin", "this site may not open the chat")
+        return refusal(Refused(403, "origin", ORIGIN))
     if not settings.link_signing_secret:
-        return _refusal(404, "links_not_set_up", NOT_SET_UP, cors=cors)
+        return refusal(Refused(404, "links_not_set_up", NOT_SET_UP), cors)
     try:
         answer = await _resumed(request, context)
-    except _Refused as refused:
-        return _refusal(refused.status, refused.reason, refused.message, refused.headers, cors)
+    except Refused as refused:
+        return refusal(refused, cors)
     return web.json_response(answer, headers={**NO_STORE, **cors})
-
-
-class _Refused(Exception):
-    def __init__(
-        self, status: int, reason: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.reason, self.message = status, reason, message
-        self.headers = headers or {}
 
 
 async def _resumed(request: web.Request, context: Resume) -> dict[str, Any]:
     """The answer of a valid link; raises _Refused saying why not."""
     settings = context.settings
-    address = client_address(
-        str(request.remote or "unknown"),
-        request.headers.getall("X-Forwarded-For", []),
-        settings.trusted_proxies,
+    await take_or_refuse(
+        context.store,
+        RATE_SCOPE,
+        caller_address(request, settings),
+        settings.resume_rate,
+        too_often="too many links were opened from your network",
+        unavailable=UNAVAILABLE,
     )
-    try:
-        retry_after = await context.store.take(RATE_SCOPE, address, settings.resume_rate)
-    except RedisUnavailable as error:
-        log.error("a resume link could not be checked: %s", error)
-        raise _Refused(503, "unavailable", UNAVAILABLE) from None
-    if retry_after:
-        wait = max(1, round(retry_after))
-        message = f"too many links were opened from your network - try again in {wait} s"
-        raise _Refused(429, "rate_limited", message, {"Retry-After": str(wait)})
     token = await _token(request)
     try:
         secret = settings.link_signing_secret.encode()
         claims = read_link_token(secret, token, "resume", time.time())
     except LinkError as error:
-        raise _Refused(LINK_STATUS.get(error.reason, 400), error.reason, str(error)) from None
+        raise Refused(LINK_STATUS.get(error.reason, 400), error.reason, str(error)) from None
     conversation_id = claims.conversation_id
     try:
         transcript = await context.service.transcript(conversation_id)
         session = await context.store.issue_for(conversation_id)
     except ServiceRefused as error:
         if error.status == 404:
-            raise _Refused(410, "gone", GONE) from None
+            raise Refused(410, "gone", GONE) from None
         log.error("the service refused the transcript of %s: %s", conversation_id, error)
-        raise _Refused(503, "unavailable", UNAVAILABLE) from None
+        raise Refused(503, "unavailable", UNAVAILABLE) from None
     except (ServiceUnavailable, RedisUnavailable) as error:
         log.error("conversation %s could not be resumed: %s", conversation_id, error)
-        raise _Refused(503, "unavailable", UNAVAILABLE) from None
+        raise Refused(503, "unavailable", UNAVAILABLE) from None
     # the conversation id only: the token and the session id are the customer's secrets
     log.info("resume link: new session for conversation %s", conversation_id)
     return {
@@ -186,17 +171,3 @@ def _messages(turns: object) -> list[dict[str, str]]:
             message["agent_name"] = turn["agent_name"]
         messages.append(message)
     return messages
-
-
-def _refusal(
-    status: int,
-    reason: str,
-    message: str,
-    headers: dict[str, str] | None = None,
-    cors: dict[str, str] | None = None,
-) -> web.Response:
-    return web.json_response(
-        {"error": message, "reason": reason},
-        status=status,
-        headers={**NO_STORE, **(headers or {}), **(cors or {})},
-    )

@@ -34,19 +34,18 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from gateway.client_address import client_address
-from gateway.rate_limits import TRANSCRIPT_EMAIL, wait_text
+from gateway.rate_limits import TRANSCRIPT_EMAIL
 from gateway.service_client import ServiceClient, ServiceRefused, ServiceUnavailable
 from gateway.sessions import SESSION_ID, GatewayStore
 from gateway.settings import GatewaySettings, RateLimit
 from gateway.widget_cors import PREFLIGHT_HEADERS, cors_headers
+from gateway.widget_http import NO_STORE, Refused, caller_address, refusal, take_or_refuse
 from infra import redis_client
 from infra.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
 PATH = "/widget/transcript-email"
 MAX_EMAIL_CHARS = 320  # the service's limit too (service/handoff_views.py)
-NO_STORE = {"Cache-Control": "no-store"}
 ORIGIN = "this site may not send the chat's transcript"
 INVALID = "send a JSON object"
 NO_SESSION = "the chat has not started yet, so there is nothing to send"
@@ -94,7 +93,7 @@ async def preflight(request: web.Request) -> web.Response:
     """The browser's CORS preflight for the widget's POST from the company's site."""
     headers = cors_headers(request, request.app[TRANSCRIPT_EMAIL_KEY].settings)
     if headers is None:
-        return _refusal(_Refused(403, "origin", ORIGIN))
+        return refusal(Refused(403, "origin", ORIGIN))
     return web.Response(status=204, headers={**headers, **PREFLIGHT_HEADERS})
 
 
@@ -104,51 +103,40 @@ async def send_transcript(request: web.Request) -> web.Response:
     context = request.app[TRANSCRIPT_EMAIL_KEY]
     cors = cors_headers(request, context.settings)
     if cors is None:
-        return _refusal(_Refused(403, "origin", ORIGIN))
+        return refusal(Refused(403, "origin", ORIGIN))
     try:
         sent_to = await _sent(request, context)
-    except _Refused as refused:
-        return _refusal(refused, cors)
+    except Refused as refused:
+        return refusal(refused, cors)
     return web.json_response({"sent_to": sent_to}, status=202, headers={**NO_STORE, **cors})
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, reason: str, message: str, **headers: str) -> None:
-        super().__init__(message)
-        self.status, self.reason, self.message, self.headers = status, reason, message, headers
-
-
 async def _sent(request: web.Request, context: TranscriptEmail) -> str:
-    """The address the transcript goes to; raises _Refused saying why it does not."""
+    """The address the transcript goes to; raises Refused saying why it does not."""
     settings = context.settings
-    address = client_address(
-        str(request.remote or "unknown"),
-        request.headers.getall("X-Forwarded-For", []),
-        settings.trusted_proxies,
-    )
+    address = caller_address(request, settings)
     await _within_limit(context.store, address, settings.transcript_email_address_rate)
     session_id, email = await _body(request)
     try:
         conversation_id = await context.store.conversation_id(session_id)
     except RedisUnavailable as error:
         log.error("transcript email: the session could not be read: %s", error)
-        raise _Refused(503, "unavailable", UNAVAILABLE) from None
+        raise Refused(503, "unavailable", UNAVAILABLE) from None
     if conversation_id is None:
-        raise _Refused(403, "session_ended", SESSION_ENDED)
+        raise Refused(403, "session_ended", SESSION_ENDED)
     await _within_limit(context.store, conversation_id, settings.transcript_email_rate)
     return await _send(context.service, conversation_id, email)
 
 
 async def _within_limit(store: GatewayStore, key: str, limit: RateLimit) -> None:
-    try:
-        retry_after = await store.take(TRANSCRIPT_EMAIL, key, limit)
-    except RedisUnavailable as error:
-        log.error("transcript email: the rate limit could not be read: %s", error)
-        raise _Refused(503, "unavailable", UNAVAILABLE) from None
-    if retry_after:
-        message = f"the transcript was asked for too often - try again in {wait_text(retry_after)}"
-        wait = str(max(1, round(retry_after)))
-        raise _Refused(429, "rate_limited", message, **{"Retry-After": wait})
+    await take_or_refuse(
+        store,
+        TRANSCRIPT_EMAIL,
+        key,
+        limit,
+        too_often="the transcript was asked for too often",
+        unavailable=UNAVAILABLE,
+    )
 
 
 async def _body(request: web.Request) -> tuple[str, str | None]:
@@ -156,16 +144,16 @@ async def _body(request: web.Request) -> tuple[str, str | None]:
     try:
         body: Any = await request.json()
     except ValueError:
-        raise _Refused(400, "invalid", INVALID) from None
+        raise Refused(400, "invalid", INVALID) from None
     if not isinstance(body, dict):
-        raise _Refused(400, "invalid", INVALID)
+        raise Refused(400, "invalid", INVALID)
     session_id, email = body.get("session_id"), body.get("email")
     if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
-        raise _Refused(400, "no_session", NO_SESSION)
+        raise Refused(400, "no_session", NO_SESSION)
     if email is None or (isinstance(email, str) and not email.strip()):
         return session_id, None
     if not isinstance(email, str) or len(email) > MAX_EMAIL_CHARS:
-        raise _Refused(400, "bad_address", BAD_ADDRESS)
+        raise Refused(400, "bad_address", BAD_ADDRESS)
     return session_id, email.strip()
 
 
@@ -176,34 +164,26 @@ async def _send(service: ServiceClient, conversation_id: str, email: str | None)
         raise _refused_by_service(error.status, error.error, email) from None
     except ServiceUnavailable as error:
         if error.code == "mail_not_set_up":
-            raise _Refused(503, "mail_not_set_up", MAIL_NOT_SET_UP) from None
+            raise Refused(503, "mail_not_set_up", MAIL_NOT_SET_UP) from None
         log.error("transcript email for %s: the service did not answer: %s", conversation_id, error)
-        raise _Refused(503, "unavailable", UNAVAILABLE) from None
+        raise Refused(503, "unavailable", UNAVAILABLE) from None
     sent_to = answer.get("sent_to")
     if not isinstance(sent_to, str):
         log.error("transcript email for %s: the service's answer has no sent_to", conversation_id)
-        raise _Refused(503, "unavailable", UNAVAILABLE)
+        raise Refused(503, "unavailable", UNAVAILABLE)
     log.info("transcript email queued for conversation %s", conversation_id)
     return sent_to
 
 
-def _refused_by_service(status: int, error: str, email: str | None) -> _Refused:
+def _refused_by_service(status: int, error: str, email: str | None) -> Refused:
     """A 4xx of the service in the customer's words (service/desk/follow_up_mail.py)."""
     if status == 404:
-        return _Refused(404, "nothing_to_send", NOTHING_TO_SEND)
+        return Refused(404, "nothing_to_send", NOTHING_TO_SEND)
     if status == 400 and "already sent" in error:
-        return _Refused(409, "too_many", f"{error} - that is as many as we send for one request")
+        return Refused(409, "too_many", f"{error} - that is as many as we send for one request")
     if status == 400 and email is None:
-        return _Refused(400, "no_address", NO_ADDRESS)
+        return Refused(400, "no_address", NO_ADDRESS)
     if status == 400:
-        return _Refused(400, "bad_address", error or BAD_ADDRESS)
+        return Refused(400, "bad_address", error or BAD_ADDRESS)
     log.error("transcript email: the service refused the gateway's call with %s", status)
-    return _Refused(503, "unavailable", UNAVAILABLE)
-
-
-def _refusal(refused: _Refused, cors: dict[str, str] | None = None) -> web.Response:
-    return web.json_response(
-        {"error": refused.message, "reason": refused.reason},
-        status=refused.status,
-        headers={**NO_STORE, **refused.headers, **(cors or {})},
-    )
+    return Refused(503, "unavailable", UNAVAILABLE)
