@@ -101,6 +101,7 @@ def setup_console(
     app.cleanup_ctx.append(context)
     app.on_shutdown.append(_close_streams)
     app.router.add_get("/console", page)
+    app.router.add_get("/content", content_page)
     app.router.add_route("*", "/console/api/events", events)
     app.router.add_route("*", "/console/api/{path:.+}", proxy)
 
@@ -108,6 +109,11 @@ def setup_console(
 async def page(request: web.Request) -> web.StreamResponse:
     headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"}
     return web.FileResponse(STATIC / "console.html", headers=headers)
+
+
+async def content_page(request: web.Request) -> web.StreamResponse:
+    """The content team's page is the console's #content view."""
+    raise web.HTTPFound("/console#content")
 
 
 async def proxy(request: web.Request) -> web.StreamResponse:

@@ -78,7 +78,7 @@ STATIC_FILES = frozenset(
         f"console-{part}.js"
         for part in (
             "api", "dom", "sound", "ticket", "views", "dashboard", "board", "charts", "review",
-            "orders", "approval",
+            "orders", "approval", "content",
         )
     }
 )  # fmt: skip

@@ -5,25 +5,30 @@
  *   #dashboard[/today|7d|30d]               the supervisor dashboard (console-dashboard.js)
  *   #review, #review/{conversation}/{session}[?ticket=ID]   the QA review (console-review.js)
  *   #scorecards                             the signed-in person's own scorecards
- * The Dashboard and QA review links show only for role supervisor; anyone who opens those
+ *   #content                                the content team's page (console-content.js)
+ * The Dashboard and QA review links show only for role supervisor, Content for content and
+ * supervisor (a content editor lands there and has no Tickets or scorecards); anyone who opens those
  * views anyway gets the service's 403 there, in words (the service decides, not this page).
  */
 
 import { ApiError, explain } from "./console-api.js";
+import { createContent } from "./console-content.js";
 import { createDashboard } from "./console-dashboard.js";
 import { $ } from "./console-dom.js";
 import { createReview, openScorecards } from "./console-review.js";
 
-const VIEWS = ["tickets", "dashboard", "review", "scorecards"];
+const VIEWS = ["tickets", "dashboard", "review", "scorecards", "content"];
 const SUPERVISOR_VIEWS = ["dashboard", "review"];
 
 export function startViews(call, token) {
   let me = null;
   const dashboard = createDashboard(call, token);
   const review = createReview(call);
+  const content = createContent(call);
   const openers = {
     dashboard: (args, who) => dashboard.open(args, who),
     review: (args) => review.open(args),
+    content: () => content.open(),
     scorecards: (args, who) => openScorecards(call, who).catch((error) => {
       if (!(error instanceof ApiError)) throw error;
       $("scorecards-message").textContent = explain(error);
@@ -34,7 +39,8 @@ export function startViews(call, token) {
   function route() {
     if (!me) return;
     const [head, ...rest] = location.hash.replace(/^#/, "").split("/");
-    const name = VIEWS.includes(head) ? head : "tickets";
+    const home = me.role === "content" ? "content" : "tickets";
+    const name = VIEWS.includes(head) && (home === "tickets" || head === "content") ? head : home;
     for (const view of VIEWS) {
       $(view + "-view").hidden = view !== name;
       const link = document.querySelector("[data-testid=nav-" + view + "]");
@@ -51,6 +57,11 @@ export function startViews(call, token) {
       for (const view of SUPERVISOR_VIEWS) {
         document.querySelector("[data-testid=nav-" + view + "]").hidden = who.role !== "supervisor";
       }
+      for (const view of ["tickets", "scorecards"]) {
+        document.querySelector("[data-testid=nav-" + view + "]").hidden = who.role === "content";
+      }
+      for (const part of document.querySelectorAll(".desk-only")) part.hidden = who.role === "content";
+      document.querySelector("[data-testid=nav-content]").hidden = !["content", "supervisor"].includes(who.role);
       route();
     },
     signedOut() {

@@ -5,7 +5,7 @@
  * events. console-api.js talks to the gateway, console-ticket.js draws the open ticket (its
  * actions on orders: console-orders.js; a refund held for a supervisor: console-approval.js),
  * console-dom.js builds nodes (createElement/textContent only), console-sound.js beeps;
- * console-views.js switches views (#tickets, #dashboard, #review, #scorecards): the
+ * console-views.js switches views (#tickets, #dashboard, #review, #scorecards, #content): the
  * supervisor dashboard (console-dashboard.js) and the QA review (console-review.js).
  *
  * The token is kept in sessionStorage (this tab only) and sent only in the Authorization
@@ -24,7 +24,7 @@
  *   claim, reply-form, reply-text, reply-send, note-form, note-text, note-add, transfer-form,
  *   transfer-team, transfer-submit, escalate-form, escalate-reason, escalate-submit,
  *   resolve-form, resolve-code, resolve-not-needed, resolve-submit, hand-back;
- *   nav-tickets, nav-dashboard, nav-review, nav-scorecards (aria-current on the open view),
+ *   nav-tickets, nav-dashboard, nav-review, nav-scorecards, nav-content (aria-current on the open view),
  *   tickets-view; the dashboard's in console-dashboard.js, the review's in console-review.js,
  *   the orders' in console-orders.js and console-approval.js
  */
@@ -108,6 +108,7 @@ async function signIn(token) {
   applyMe(me);
   fillChoices(me);
   views.signedIn(me);
+  if (me.role === "content") return; // the content page only: no tickets, no live events
   await refreshAll();
   state.events = openEvents(token, {
     onEvent: (name, data) => { if (name === "ticket") onTicketChange(data); },
@@ -372,7 +373,7 @@ function onTicketChange(change) {
 
 function setLive(live, missedSome) {
   $("live-status").textContent = live ? "Live" : "Reconnecting…";
-  $("live-status").className = live ? "live is-live" : "live";
+  $("live-status").classList.toggle("is-live", live);
   if (live && missedSome) refreshAll(); // events may have been missed while disconnected
 }
 
