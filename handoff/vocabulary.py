@@ -73,6 +73,9 @@ and review conversations; the content team works on the articles."""
 TICKET_ROLES = ("agent", "supervisor")
 """The roles that work tickets and see customers; a content token gets 403 on the ticket routes
 and needs no team."""
+CONTENT_ROLES = ("content", "supervisor")
+"""The roles that open the content team's workspace (/agent/content/..., the console's Content
+view)."""
 
 # The assistant's actions on orders (actions/orders.py): the slot that records them, read by the
 # ticket's summary and by routing; the reply outcome of one a supervisor must approve.

@@ -16,6 +16,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from content.article_performance import SORTS, Sort
+from handoff.vocabulary import CONTENT_ROLES
 from infra.clock import iso_utc
 from service.agent_auth import require_role
 from service.errors import bad_request
@@ -23,7 +24,7 @@ from service.keys import ANALYTICS
 
 PARAMETERS = ("days", "sort")
 DEFAULT_DAYS, MAX_DAYS = 30, 365
-ROLES = ("content", "supervisor")
+ROLES = CONTENT_ROLES
 
 
 async def article_performance(request: web.Request) -> web.Response:

@@ -11,13 +11,13 @@ import re
 from aiohttp import web
 
 from content.suggestions import SUGGESTION_ID
+from handoff.vocabulary import CONTENT_ROLES
 from knowledge_base.articles import ARTICLE_ID, MAX_QUESTION_LENGTH
 from service.agent_auth import require_role
 from service.errors import bad_request
 from service.keys import CONTENT
 from service.request_parsing import read_json_object, text_field, whole_number_in_query
 
-CONTENT_ROLES = ("content", "supervisor")
 MAX_ARTICLE_ID_CHARS = 100
 MAX_EXTRA_QUESTIONS = 100
 VERSION = re.compile(r"^[0-9a-f]{1,64}$")

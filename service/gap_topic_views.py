@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from handoff.vocabulary import CONTENT_ROLES
 from service.agent_auth import require_role
 from service.errors import bad_request
 from service.keys import GAP_TOPICS
 
-ROLES = ("content", "supervisor")
+ROLES = CONTENT_ROLES
 PARAMETERS = ("limit",)
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 

@@ -16,6 +16,7 @@ import { createContent } from "./console-content.js";
 import { createDashboard } from "./console-dashboard.js";
 import { $ } from "./console-dom.js";
 import { createReview, openScorecards } from "./console-review.js";
+import { CONTENT_ROLES } from "/widget/vocabulary.js";
 
 const VIEWS = ["tickets", "dashboard", "review", "scorecards", "content"];
 const SUPERVISOR_VIEWS = ["dashboard", "review"];
@@ -61,7 +62,7 @@ export function startViews(call, token) {
         document.querySelector("[data-testid=nav-" + view + "]").hidden = who.role === "content";
       }
       for (const part of document.querySelectorAll(".desk-only")) part.hidden = who.role === "content";
-      document.querySelector("[data-testid=nav-content]").hidden = !["content", "supervisor"].includes(who.role);
+      document.querySelector("[data-testid=nav-content]").hidden = !CONTENT_ROLES.includes(who.role);
       route();
     },
     signedOut() {
