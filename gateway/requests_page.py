@@ -30,8 +30,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -40,9 +38,15 @@ import aiohttp
 from aiohttp import web
 
 from gateway.sessions import SESSION_ID, GatewayStore
-from gateway.settings import GatewaySettings
-from gateway.widget_http import NO_STORE, Refused, caller_address, refusal, take_or_refuse
-from infra import redis_client
+from gateway.widget_http import (
+    CUSTOMER_ROUTES,
+    NO_STORE,
+    CustomerRoutes,
+    Refused,
+    caller_address,
+    refusal,
+    take_or_refuse,
+)
 from infra.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
@@ -53,7 +57,7 @@ PAGE_FILES = {
 }
 RATE_SCOPE = "requests"
 MAX_BODY_BYTES = 16 * 1024
-SERVICE_TIMEOUT_SECONDS = 10.0
+SERVICE_TIMEOUT = aiohttp.ClientTimeout(total=10.0)
 SERVICE_PATH = "/handoff/customer-requests"
 TICKET_ID = re.compile(r"^[\w.-]{1,64}$")
 ACTIONS = ("messages", "close")
@@ -67,30 +71,8 @@ SESSION_ENDED = (
 UNAVAILABLE = "your requests can't be shown right now - try again in a few minutes"
 
 
-@dataclass
-class RequestsPage:
-    settings: GatewaySettings
-    store: GatewayStore
-    http: aiohttp.ClientSession
-
-
-REQUESTS_PAGE = web.AppKey("requests_page", RequestsPage)
-
-
-def setup_requests_page(app: web.Application, settings: GatewaySettings) -> None:
-    """Add the page, its files and its API, with a Redis connection (sessions, rate limits)
-    and an HTTP client of their own, closed on shutdown."""
-
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        client = redis_client.connect(settings.redis_url)
-        http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SERVICE_TIMEOUT_SECONDS))
-        store = GatewayStore(client, settings.session_ttl_seconds)
-        app[REQUESTS_PAGE] = RequestsPage(settings, store, http)
-        yield
-        await http.close()
-        await client.aclose()
-
-    app.cleanup_ctx.append(context)
+def add_requests_page(app: web.Application) -> None:
+    """Add the page, its files and its API."""
     app.router.add_get("/requests", page)
     app.router.add_get("/requests/{name:requests\\.(?:js|css)}", page_file)
     app.router.add_post("/requests/api/list", list_requests)
@@ -123,7 +105,7 @@ async def act(request: web.Request) -> web.Response:
 
 
 async def _answer(request: web.Request, path: str, *, with_text: bool) -> web.Response:
-    context = request.app[REQUESTS_PAGE]
+    context = request.app[CUSTOMER_ROUTES]
     try:
         await _within_limit(request, context)
         body = await _body(request)
@@ -136,7 +118,7 @@ async def _answer(request: web.Request, path: str, *, with_text: bool) -> web.Re
     return web.json_response(answer, status=status, headers=NO_STORE)
 
 
-async def _within_limit(request: web.Request, context: RequestsPage) -> None:
+async def _within_limit(request: web.Request, context: CustomerRoutes) -> None:
     await take_or_refuse(
         context.store,
         RATE_SCOPE,
@@ -185,7 +167,7 @@ def _is_session(value: object) -> bool:
 
 
 async def _call_service(
-    context: RequestsPage, path: str, body: dict[str, Any]
+    context: CustomerRoutes, path: str, body: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:
     """The service's 2xx answer; a 4xx raised as Refused in the customer's words; anything
     else as unavailable."""
@@ -193,7 +175,7 @@ async def _call_service(
     headers = {"Authorization": f"Bearer {settings.service_token}"}
     try:
         async with context.http.post(
-            settings.service_url + path, json=body, headers=headers
+            settings.service_url + path, json=body, headers=headers, timeout=SERVICE_TIMEOUT
         ) as response:
             status = response.status
             answer = await response.json(content_type=None)

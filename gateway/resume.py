@@ -28,19 +28,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
-from gateway.service_client import ServiceClient, ServiceRefused, ServiceUnavailable
-from gateway.sessions import GatewayStore
-from gateway.settings import GatewaySettings
-from gateway.widget_cors import PREFLIGHT_HEADERS, cors_headers
-from gateway.widget_http import NO_STORE, Refused, caller_address, refusal, take_or_refuse
-from infra import redis_client
+from gateway.service_client import ServiceRefused, ServiceUnavailable
+from gateway.widget_cors import cors_headers
+from gateway.widget_http import (
+    CUSTOMER_ROUTES,
+    NO_STORE,
+    CustomerRoutes,
+    Refused,
+    caller_address,
+    preflight,
+    refusal,
+    take_or_refuse,
+)
 from infra.redis_client import RedisUnavailable
 from infra.signed_links import LinkError, read_link_token
 
@@ -55,47 +58,16 @@ UNAVAILABLE = "the chat cannot be reopened right now - try the link again in a f
 ORIGIN = "this site may not open the chat"
 
 
-@dataclass
-class Resume:
-    settings: GatewaySettings
-    store: GatewayStore
-    service: ServiceClient
-
-
-RESUME = web.AppKey("resume", Resume)
-
-
-def setup_resume(app: web.Application, settings: GatewaySettings) -> None:
-    """Add `POST /widget/resume` (and its CORS preflight), with a Redis connection and an HTTP
-    client of its own, closed on shutdown."""
-
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        client = redis_client.connect(settings.redis_url)
-        http = aiohttp.ClientSession()
-        service = ServiceClient(http, settings.service_url, settings.service_token)
-        app[RESUME] = Resume(settings, GatewayStore(client, settings.session_ttl_seconds), service)
-        yield
-        await http.close()
-        await client.aclose()
-
-    app.cleanup_ctx.append(context)
-    app.router.add_route("OPTIONS", PATH, preflight)
+def add_resume(app: web.Application) -> None:
+    """Add `POST /widget/resume` and its CORS preflight."""
+    app.router.add_route("OPTIONS", PATH, preflight(ORIGIN))
     app.router.add_post(PATH, resume)
-
-
-async def preflight(request: web.Request) -> web.Response:
-    """The browser's CORS preflight for the widget's POST from the company's site."""
-    headers = cors_headers(request, request.app[RESUME].settings)
-    if headers is None:
-        return refusal(Refused(403, "origin", ORIGIN))
-    headers.update(PREFLIGHT_HEADERS)
-    return web.Response(status=204, headers=headers)
 
 
 async def resume(request: web.Request) -> web.Response:
     """Read the resume link's token and answer a new session for its conversation, with the
     conversation so far; or refuse, saying why."""
-    context = request.app[RESUME]
+    context = request.app[CUSTOMER_ROUTES]
     settings = context.settings
     cors = cors_headers(request, settings)
     if cors is None:
@@ -109,7 +81,7 @@ async def resume(request: web.Request) -> web.Response:
     return web.json_response(answer, headers={**NO_STORE, **cors})
 
 
-async def _resumed(request: web.Request, context: Resume) -> dict[str, Any]:
+async def _resumed(request: web.Request, context: CustomerRoutes) -> dict[str, Any]:
     """The answer of a valid link; raises _Refused saying why not."""
     settings = context.settings
     await take_or_refuse(

@@ -8,12 +8,11 @@ goes to Rasa's REST webhook on loopback (sender = the conversation id), or, whil
 the conversation (its state is one of `handoff.vocabulary.WITH_PEOPLE`), into the open ticket's
 transcript instead. What the team sends (the conversation's outbox) is delivered to every socket
 of the conversation as `bot_uttered` in the shape every Rasa widget shows, with `sender` "agent"
-or "system" in its `metadata` (gateway/notices.py). The gateway reaches the
-handoff only through its port (handoff/store/conversations.py). The handoff's
-own events (`handoff_status`, `cancel_handoff`) are in gateway/handoff_events.py, the survey
-(`survey_request`, `survey` -> `survey_saved`: after "Yes, that helped" and after an agent
-resolved the chat) in gateway/surveys.py; the demo page, the widget's files and the security
-headers in gateway/web.py.
+or "system" in its `metadata` (gateway/notices.py). The gateway reaches the handoff only
+through its port (handoff/store/conversations.py). The handoff's own events (`handoff_status`,
+`cancel_handoff`) are in gateway/handoff_events.py, the survey (`survey_request`, `survey` ->
+`survey_saved`: after "Yes, that helped" and after an agent resolved the chat) in
+gateway/surveys.py; the demo page, the widget's files and the security headers in gateway/web.py.
 
 Errors reach the client as a `gateway_error` event `{"code", "message"[, "retry_after"]}` (and
 those a customer must read as chat text too, for widgets that ignore the event); the
@@ -51,6 +50,7 @@ from gateway.shared_rooms import listen_now, shared_rooms
 from gateway.surveys import HELPFUL_PAYLOAD, SurveyEvents
 from gateway.turns import ConversationTurns
 from gateway.web import setup_web
+from gateway.widget_http import CUSTOMER_ROUTES, CustomerRoutes
 from handoff.store.conversations import (
     ConversationPort,
     Entry,
@@ -99,9 +99,9 @@ class Gateway:
         self.turns = ConversationTurns(client, settings.rasa_timeout_seconds + 10)
         self.rasa = RasaAvailability(rasa_probe(http, settings.rasa_url))
         self.metrics.count_sockets_with(lambda: sum(map(len, self.members.values())))
-        service = ServiceClient(http, settings.service_url, settings.service_token)
-        self.handoff = HandoffEvents(sio, conversations, service, self.store, self._error)
-        self.surveys = SurveyEvents(sio, service, self._error)
+        self.service = ServiceClient(http, settings.service_url, settings.service_token)
+        self.handoff = HandoffEvents(sio, conversations, self.service, self.store, self._error)
+        self.surveys = SurveyEvents(sio, self.service, self._error)
         self.refresher: asyncio.Task[None] | None = None
         sio.on("connect", self.connect)
         sio.on("disconnect", self.disconnect)
@@ -357,8 +357,8 @@ GATEWAY = web.AppKey("gateway", Gateway)
 
 def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Application:
     """The gateway's aiohttp app: socket.io under /socket.io/, GET /health[/live|/ready]
-    (gateway/health.py), GET /metrics with
-    METRICS_TOKEN (gateway/prometheus.py), the demo page and the widget's files (gateway/web.py),
+    (gateway/health.py), GET /metrics with METRICS_TOKEN (gateway/prometheus.py), the customer's
+    HTTP routes (gateway/widget_http.py), the demo page and the widget's files (gateway/web.py),
     security headers on every response."""
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
@@ -380,6 +380,7 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
         )
         gateway = Gateway(settings, sio, client, conversations, http, clock, metrics)
         app[GATEWAY] = gateway
+        app[CUSTOMER_ROUTES] = CustomerRoutes(settings, gateway.store, gateway.service, http)
         gateway.start()
         listen_now(sio)
         yield
@@ -392,8 +393,8 @@ def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Applica
     setup_health(app, lambda app: app[GATEWAY])  # /health, /health/live, /health/ready
     setup_console(app, settings)
     setup_metrics(app, settings.metrics_token, metrics)
-    resume.setup_resume(app, settings)  # POST /widget/resume (gateway/resume.py)
-    transcript_email.setup_transcript_email(app, settings)  # POST /widget/transcript-email
-    requests_page.setup_requests_page(app, settings)  # the customer's /requests page
+    resume.add_resume(app)  # POST /widget/resume (gateway/resume.py)
+    transcript_email.add_transcript_email(app)  # POST /widget/transcript-email
+    requests_page.add_requests_page(app)  # the customer's /requests page
     setup_web(app)
     return app

@@ -27,20 +27,25 @@ ours (only the conversation id is logged). CORS as for the resume link (gateway/
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
 from gateway.rate_limits import TRANSCRIPT_EMAIL
 from gateway.service_client import ServiceClient, ServiceRefused, ServiceUnavailable
 from gateway.sessions import SESSION_ID, GatewayStore
-from gateway.settings import GatewaySettings, RateLimit
-from gateway.widget_cors import PREFLIGHT_HEADERS, cors_headers
-from gateway.widget_http import NO_STORE, Refused, caller_address, refusal, take_or_refuse
-from infra import redis_client
+from gateway.settings import RateLimit
+from gateway.widget_cors import cors_headers
+from gateway.widget_http import (
+    CUSTOMER_ROUTES,
+    NO_STORE,
+    CustomerRoutes,
+    Refused,
+    caller_address,
+    preflight,
+    refusal,
+    take_or_refuse,
+)
 from infra.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
@@ -60,47 +65,16 @@ MAIL_NOT_SET_UP = "sending the transcript by email is not set up here"
 UNAVAILABLE = "the transcript can't be sent right now - try again in a few minutes"
 
 
-@dataclass
-class TranscriptEmail:
-    settings: GatewaySettings
-    store: GatewayStore
-    service: ServiceClient
-
-
-TRANSCRIPT_EMAIL_KEY = web.AppKey("transcript_email", TranscriptEmail)
-
-
-def setup_transcript_email(app: web.Application, settings: GatewaySettings) -> None:
-    """Add `POST /widget/transcript-email` (and its CORS preflight), with a Redis connection and
-    an HTTP client of its own, closed on shutdown."""
-
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        client = redis_client.connect(settings.redis_url)
-        http = aiohttp.ClientSession()
-        service = ServiceClient(http, settings.service_url, settings.service_token)
-        store = GatewayStore(client, settings.session_ttl_seconds)
-        app[TRANSCRIPT_EMAIL_KEY] = TranscriptEmail(settings, store, service)
-        yield
-        await http.close()
-        await client.aclose()
-
-    app.cleanup_ctx.append(context)
-    app.router.add_route("OPTIONS", PATH, preflight)
+def add_transcript_email(app: web.Application) -> None:
+    """Add `POST /widget/transcript-email` and its CORS preflight."""
+    app.router.add_route("OPTIONS", PATH, preflight(ORIGIN))
     app.router.add_post(PATH, send_transcript)
-
-
-async def preflight(request: web.Request) -> web.Response:
-    """The browser's CORS preflight for the widget's POST from the company's site."""
-    headers = cors_headers(request, request.app[TRANSCRIPT_EMAIL_KEY].settings)
-    if headers is None:
-        return refusal(Refused(403, "origin", ORIGIN))
-    return web.Response(status=204, headers={**headers, **PREFLIGHT_HEADERS})
 
 
 async def send_transcript(request: web.Request) -> web.Response:
     """Queue the transcript of the session's conversation for the customer's email; or refuse,
     saying why."""
-    context = request.app[TRANSCRIPT_EMAIL_KEY]
+    context = request.app[CUSTOMER_ROUTES]
     cors = cors_headers(request, context.settings)
     if cors is None:
         return refusal(Refused(403, "origin", ORIGIN))
@@ -111,7 +85,7 @@ async def send_transcript(request: web.Request) -> web.Response:
     return web.json_response({"sent_to": sent_to}, status=202, headers={**NO_STORE, **cors})
 
 
-async def _sent(request: web.Request, context: TranscriptEmail) -> str:
+async def _sent(request: web.Request, context: CustomerRoutes) -> str:
     """The address the transcript goes to; raises Refused saying why it does not."""
     settings = context.settings
     address = caller_address(request, settings)

@@ -1,6 +1,10 @@
 """What the customer-facing HTTP routes of the gateway share (the resume link, gateway/resume.py;
 the transcript by email, gateway/transcript_email.py; the customer's own requests page,
-gateway/requests_page.py): how they refuse and how they limit a caller.
+gateway/requests_page.py): the gateway's connections they use, how they refuse, how they limit a
+caller and how they answer a CORS preflight.
+
+They use the gateway's own Redis connection, HTTP client and service client (`CustomerRoutes`,
+set by gateway/server.py when it starts), not connections of their own.
 
 Every refusal is JSON `{"error": what the customer reads, "reason": why, in one word}` with
 `Cache-Control: no-store`, never a bare 500; `take_or_refuse` spends one token of a rate-limit
@@ -11,17 +15,37 @@ when Redis cannot say.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
+import aiohttp
 from aiohttp import web
 
 from gateway.client_address import client_address
 from gateway.rate_limits import wait_text
+from gateway.service_client import ServiceClient
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings, RateLimit
+from gateway.widget_cors import PREFLIGHT_HEADERS, cors_headers
 from infra.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+@dataclass(frozen=True)
+class CustomerRoutes:
+    """What the customer-facing HTTP routes use: the gateway's settings, its session store
+    (sessions, rate limits), its service client and its HTTP client (for calls the service
+    client does not make)."""
+
+    settings: GatewaySettings
+    store: GatewayStore
+    service: ServiceClient
+    http: aiohttp.ClientSession
+
+
+CUSTOMER_ROUTES = web.AppKey("customer_routes", CustomerRoutes)
 
 
 class Refused(Exception):
@@ -69,3 +93,18 @@ async def take_or_refuse(
         message = f"{too_often} - try again in {wait_text(retry_after)}"
         wait = str(max(1, round(retry_after)))
         raise Refused(429, "rate_limited", message, **{"Retry-After": wait})
+
+
+def preflight(
+    refused_origin: str,
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The handler of the browser's CORS preflight for a widget POST from the company's site:
+    204 with the CORS headers for an allowed origin, 403 saying `refused_origin` otherwise."""
+
+    async def answer(request: web.Request) -> web.Response:
+        headers = cors_headers(request, request.app[CUSTOMER_ROUTES].settings)
+        if headers is None:
+            return refusal(Refused(403, "origin", refused_origin))
+        return web.Response(status=204, headers={**headers, **PREFLIGHT_HEADERS})
+
+    return answer
