@@ -65,7 +65,8 @@ WIDGET_FILES = frozenset(
     | {
         f"widget-{part}.js"
         for part in (
-            "chat", "dom", "panel", "render", "resume", "socket", "store", "survey", "transcript"
+            "chat", "dom", "http", "panel", "render", "resume", "socket", "store", "survey",
+            "transcript",
         )
     }
 )  # fmt: skip

@@ -6,6 +6,8 @@
 // opens the chat and connects with that session. A refusal ("this link has expired - ...") is
 // shown as chat text (textContent). data-resume on the root: pending | resumed | refused.
 
+import { postJson, sentence } from "./widget-http.js";
+
 const SENDERS = { customer: "customer", bot: "bot", agent: "agent" };
 const NO_ANSWER =
   "The chat could not be reopened: the connection failed. Please open the link in the email again.";
@@ -34,24 +36,7 @@ export function installResume(Widget) {
     var widget = this;
     widget.resuming = true;
     widget.root.setAttribute("data-resume", "pending");
-    fetch(widget.config.gateway + "/widget/resume", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token: token }),
-      credentials: "omit",
-      cache: "no-store",
-      referrerPolicy: "no-referrer",
-    })
-      .then(function (response) {
-        return response.json().then(
-          function (answer) {
-            return { ok: response.ok, answer: answer || {} };
-          },
-          function () {
-            return { ok: false, answer: {} };
-          }
-        );
-      })
+    postJson(widget.config.gateway, "/widget/resume", { token: token })
       .then(function (result) {
         if (result.ok && typeof result.answer.session_id === "string") {
           widget.resumed(result.answer);
@@ -81,13 +66,7 @@ export function installResume(Widget) {
   Widget.prototype.resumeRefused = function (reason) {
     this.resuming = false;
     this.root.setAttribute("data-resume", "refused");
-    var text = typeof reason === "string" && reason ? reason : NO_ANSWER;
-    text = text.charAt(0).toUpperCase() + text.slice(1);
-    var notice = {
-      sender: "system",
-      text: /[.!?]$/.test(text) ? text : text + ".",
-      event: "resume_refused",
-    };
+    var notice = { sender: "system", text: sentence(reason, NO_ANSWER), event: "resume_refused" };
     this.addMessage(notice);
     // a browser without a chat gets a new one at its session request, which starts an empty
     // log: the notice is shown again there (widget-chat.js onSessionConfirm)

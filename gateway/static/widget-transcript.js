@@ -6,14 +6,10 @@
 // the one the customer already left on their request. Escape closes the form, not the chat.
 
 import { el } from "./widget-dom.js";
+import { postJson, sentence } from "./widget-http.js";
 
 const EVENT = "transcript_email";
 const NO_ANSWER = "The transcript could not be sent: the connection failed. Please try again.";
-
-function sentence(text) {
-  text = text.charAt(0).toUpperCase() + text.slice(1);
-  return /[.!?]$/.test(text) ? text : text + ".";
-}
 
 export function installTranscript(Widget) {
   // The header's control (next to "Your requests"); the form comes from buildTranscriptForm.
@@ -109,33 +105,14 @@ export function installTranscript(Widget) {
       body.email = email;
     }
     widget.transcriptSend.disabled = true;
-    fetch(widget.config.gateway + "/widget/transcript-email", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-      credentials: "omit",
-      cache: "no-store",
-      referrerPolicy: "no-referrer",
-    })
-      .then(function (response) {
-        return response.json().then(
-          function (answer) {
-            return { ok: response.ok, answer: answer || {} };
-          },
-          function () {
-            return { ok: false, answer: {} };
-          }
-        );
-      })
+    postJson(widget.config.gateway, "/widget/transcript-email", body)
       .then(function (result) {
         var sentTo = result.answer.sent_to;
         if (result.ok && typeof sentTo === "string") {
           // no full stop after the address: it would read as part of it
           widget.transcriptSent("The transcript is on its way to " + sentTo, "sent");
         } else {
-          var error = result.answer.error;
-          var text = typeof error === "string" && error ? sentence(error) : NO_ANSWER;
-          widget.transcriptSent(text, "refused");
+          widget.transcriptSent(sentence(result.answer.error, NO_ANSWER), "refused");
         }
       })
       .catch(function () {
