@@ -18,6 +18,7 @@ from handoff import store as handoff_store
 from handoff.routing.agents_config import AgentsConfigError, load_agents_config
 from handoff.routing.config import RoutingConfigError, load_routing_config
 from helpdesk.enqueue import queue_events
+from helpdesk.forget import forget_tickets
 from infra.env import SettingsError
 from infra.redis_client import RedisUnavailable
 from service.settings import AgentCliSettings
@@ -34,7 +35,9 @@ async def issue_token(settings: AgentCliSettings, agent_id: str) -> str:
     if agent_id not in agents.agents:
         known = ", ".join(sorted(agents.agents))
         raise UnknownAgent(f"no agent {agent_id!r} in {settings.agents_file} (agents: {known})")
-    store = await handoff_store.create(settings.redis_url, queue_events=queue_events)
+    store = await handoff_store.create(
+        settings.redis_url, queue_events=queue_events, forget_tickets=forget_tickets
+    )
     try:
         return await store.agents.issue_token(agent_id)
     finally:

@@ -23,6 +23,7 @@ from handoff.routing.agents_config import load_agents_config
 from handoff.routing.config import load_routing_config
 from handoff.ticket.extract import Nlp, english_nlp
 from helpdesk.enqueue import queue_events
+from helpdesk.forget import forget_tickets
 from helpdesk.worker import HelpdeskWorker
 from infra.clock import Clock, utc_now
 from infra.redis_client import connect_checked
@@ -189,7 +190,9 @@ def _handoff(
         agents = load_agents_config(settings.agents_file, routing.teams)
         nlp = await asyncio.to_thread(nlp_factory)
         # every ticket write queues its help-desk events in its own MULTI (helpdesk/enqueue.py)
-        store = await handoff_store.create(settings.redis_url, queue_events=queue_events)
+        store = await handoff_store.create(
+            settings.redis_url, queue_events=queue_events, forget_tickets=forget_tickets
+        )
         desk = HandoffDesk(
             store=store,
             routing=routing,

@@ -9,7 +9,9 @@ ticket; erasing a customer also removes their conversations' state and outboxes 
 takes their tickets and first requests out of incident records. Each ticket is deleted inside
 WATCH/MULTI, so a concurrent change cannot write it back. Afterwards their entries in the live
 feed (`handoff:feed`: ids and statuses, no text) go too, in one pass over the capped stream, and
-so do their help-desk events not yet delivered, dead letters and desk ids (helpdesk/forget.py).
+so does whatever the caller keeps of them elsewhere (`forget`, a `ForgetTickets`: the service
+passes the help-desk sync's, helpdesk/forget.py, for its events not yet delivered, dead letters
+and desk ids; the store itself knows no help desk).
 
 For a whole-customer erasure (service/desk/privacy.py) `erase_conversations` also takes each
 of the customer's conversations (from the privacy index, handoff/privacy/customer_index.py):
@@ -23,7 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import redis.asyncio as redis
 from redis.exceptions import WatchError
@@ -32,7 +34,6 @@ from handoff.routing.incidents import Incident
 from handoff.store import keys as keys
 from handoff.store.incidents import incident_from_json, incident_to_json, without_ticket
 from handoff.ticket_record import TicketRecord
-from helpdesk.forget import forget_tickets
 from infra.redis_client import RedisUnavailable, await_reply, guard
 
 PURGE_BATCH = 500
@@ -40,7 +41,20 @@ FEED_PAGE = 1000
 ATTEMPTS = 20
 
 
-async def purge_closed(client: redis.Redis, closed_before: datetime) -> int:
+class ForgetTickets(Protocol):
+    """Deletes what is kept of these deleted tickets outside the handoff's keys (inside infra's
+    `guard`). The service passes the help-desk sync's (helpdesk/forget.py `forget_tickets`)."""
+
+    async def __call__(self, client: redis.Redis, ticket_ids: Collection[str], /) -> None: ...
+
+
+async def forget_nothing(client: redis.Redis, ticket_ids: Collection[str], /) -> None:
+    """Nothing kept elsewhere: for a store whose tickets no help desk hears of."""
+
+
+async def purge_closed(
+    client: redis.Redis, closed_before: datetime, forget: ForgetTickets = forget_nothing
+) -> int:
     """Delete tickets closed before `closed_before`; returns how many went."""
     purged = 0
     async with guard():
@@ -52,12 +66,14 @@ async def purge_closed(client: redis.Redis, closed_before: datetime) -> int:
             for ticket_id in ticket_ids:
                 purged += await _delete_ticket(client, ticket_id, whole_conversation=False)
                 await client.zrem(keys.CLOSED, ticket_id)
-            await _forget_in_feed(client, set(ticket_ids))
+            await _forget_in_feed(client, set(ticket_ids), forget)
             if len(ticket_ids) < PURGE_BATCH:
                 return purged
 
 
-async def erase_customer(client: redis.Redis, customer_id: str) -> int:
+async def erase_customer(
+    client: redis.Redis, customer_id: str, forget: ForgetTickets = forget_nothing
+) -> int:
     """Remove every handoff key of a verified customer; returns how many tickets went."""
     index = keys.customer(customer_id)
     erased = 0
@@ -65,12 +81,16 @@ async def erase_customer(client: redis.Redis, customer_id: str) -> int:
         ticket_ids: set[str] = await await_reply(client.smembers(index))
         for ticket_id in sorted(ticket_ids):
             erased += await _delete_ticket(client, ticket_id, whole_conversation=True)
-        await _forget_in_feed(client, ticket_ids)
+        await _forget_in_feed(client, ticket_ids, forget)
         await client.delete(index)
     return erased
 
 
-async def erase_conversations(client: redis.Redis, conversation_ids: Collection[str]) -> int:
+async def erase_conversations(
+    client: redis.Redis,
+    conversation_ids: Collection[str],
+    forget: ForgetTickets = forget_nothing,
+) -> int:
     """Remove the conversations' handoff state, outboxes and the tickets their state points at;
     returns how many tickets went."""
     erased: set[str] = set()
@@ -82,7 +102,7 @@ async def erase_conversations(client: redis.Redis, conversation_ids: Collection[
             if ticket_id and await _delete_ticket(client, ticket_id, whole_conversation=True):
                 erased.add(ticket_id)
             await client.delete(keys.conversation(conversation_id), keys.outbox(conversation_id))
-        await _forget_in_feed(client, erased)
+        await _forget_in_feed(client, erased, forget)
     return len(erased)
 
 
@@ -142,13 +162,13 @@ async def _delete_ticket(client: redis.Redis, ticket_id: str, *, whole_conversat
     raise RedisUnavailable(f"ticket {ticket_id} kept changing while it was being deleted")
 
 
-async def _forget_in_feed(client: redis.Redis, ticket_ids: set[str]) -> None:
-    """Delete the feed entries of deleted tickets, and what the help-desk sync still holds of
-    them (helpdesk/forget.py). They cannot get new ones (their hash is gone, so every
+async def _forget_in_feed(client: redis.Redis, ticket_ids: set[str], forget: ForgetTickets) -> None:
+    """Delete the feed entries of deleted tickets, and what `forget` deletes of them (the
+    help-desk sync's, helpdesk/forget.py). They cannot get new ones (their hash is gone, so every
     transition on them fails), so one pass after the deletions is enough."""
     if not ticket_ids:
         return
-    await forget_tickets(client, ticket_ids)
+    await forget(client, ticket_ids)
     start = "-"
     while True:
         entries: list[tuple[str, dict[str, str]]] = await await_reply(

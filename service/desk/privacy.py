@@ -45,6 +45,7 @@ from content.topic_store import TopicStore
 from gateway import sessions as gateway_sessions
 from handoff.privacy import customer_index
 from handoff.store import retention
+from helpdesk.forget import forget_tickets
 from infra import redis_client
 from infra.clock import Clock, iso_utc
 from infra.redis_client import await_reply, guard
@@ -156,8 +157,8 @@ class PrivacyDesk(redis_client.OnOneConnection):
         counts = {
             "conversations": len(conversation_ids),
             "scorecards": await self._erase_scorecards([str(t["ticket_id"]) for t in held]),
-            "tickets": await retention.erase_customer(self._redis, customer_id)
-            + await retention.erase_conversations(self._redis, conversation_ids),
+            "tickets": await retention.erase_customer(self._redis, customer_id, forget_tickets)
+            + await retention.erase_conversations(self._redis, conversation_ids, forget_tickets),
             "unanswered_questions": await self.insights.forget_conversations(conversation_ids),
             "suggestions": await self.content.forget_conversations(conversation_ids),
             "gap_questions": await TopicStore(self._redis).forget_conversations(conversation_ids),

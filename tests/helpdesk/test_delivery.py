@@ -29,6 +29,7 @@ from helpdesk import keys
 from helpdesk.config import DeliverySettings, HelpdeskConfig
 from helpdesk.delivery import trim
 from helpdesk.enqueue import queue_events
+from helpdesk.forget import forget_tickets
 from helpdesk.worker import HelpdeskWorker, forget_removed_targets
 from tests.helpdesk.receivers import SECRETS, Receiver, running_receiver, targets_section
 from tests.helpdesk.test_config import routing_with
@@ -49,7 +50,9 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 @pytest.fixture
 async def store(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[HandoffStore]:
-    opened = await handoff_store.create(redis_url, queue_events=queue_events)  # as the service
+    opened = await handoff_store.create(  # as the service
+        redis_url, queue_events=queue_events, forget_tickets=forget_tickets
+    )
     yield opened
     await opened.close()
 
