@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from handoff.privacy.typed_secrets import redact_with_echoes
-from handoff.routing.config import DEFAULT_ROUTING_PATH, RoutingConfigError, load_routing_config
+from handoff.routing.config import DEFAULT_ROUTING_PATH, RoutingConfigError
 from helpdesk.config import DeliverySettings, HelpdeskConfig, MissingSecret
 from helpdesk.dead_letters import list_dead_letters, replay
-from helpdesk.settings import delivery_settings
+from helpdesk.settings import delivery_settings, load_helpdesk_config
 from helpdesk.worker import HelpdeskWorker
 from infra import log_format
 from infra.env import EnvReader, SettingsError
@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         routing_file = Path(os.environ.get("HANDOFF_ROUTING_FILE", DEFAULT_ROUTING_PATH))
         settings = delivery_settings(read)
         read.raise_problems()
-        config = load_routing_config(routing_file).helpdesk
+        config = load_helpdesk_config(routing_file)
         if arguments.command == "deliver":
             log_format.configure([redact_with_echoes])
             asyncio.run(_deliver(redis_url, config, settings))

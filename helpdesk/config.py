@@ -26,6 +26,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from handoff.routing.config import RoutingConfigError
 from infra.config_checks import Checker
 
 TARGET_KINDS = ("zendesk", "chatwoot", "webhook")
@@ -108,6 +109,16 @@ def credentials(target: Target, secrets: Mapping[str, str]) -> dict[str, str]:
             f"least {MIN_WEBHOOK_SECRET} characters"
         )
     return found
+
+
+def parse_helpdesk_config(document: Mapping, teams: Collection[str]) -> HelpdeskConfig:
+    """The help desks of a parsed routing.yml (its `helpdesk` section; the rest is the routing's,
+    handoff/routing/config.py), checked against the file's `teams`; raises RoutingConfigError
+    listing every problem of the section."""
+    check = Checker("routing config", RoutingConfigError)
+    config = parse_helpdesk(check, check.mapping(document.get("helpdesk") or {}, "helpdesk"), teams)
+    check.raise_problems()
+    return config
 
 
 def parse_helpdesk(check: Checker, section: Mapping, teams: Collection[str]) -> HelpdeskConfig:

@@ -7,12 +7,30 @@ start-up by the service (service/settings.py) and by `python -m helpdesk`:
     HELPDESK_TIMEOUT_SECONDS    10    one request's time limit
     HELPDESK_BLOCK_SECONDS      1     how long one read of new events waits
     HELPDESK_*                        the targets' secrets, under the names routing.yml gives
+
+and its targets from the routing file's `helpdesk` section (`load_helpdesk_config`).
 """
 
 from __future__ import annotations
 
-from helpdesk.config import SECRET_PREFIX, DeliverySettings
+from pathlib import Path
+
+from handoff.routing.config import RoutingConfigError, load_routing_config
+from helpdesk.config import SECRET_PREFIX, DeliverySettings, HelpdeskConfig, parse_helpdesk_config
 from infra.env import EnvReader
+from infra.yaml_config import load_yaml_config
+
+
+def load_helpdesk_config(routing_file: Path) -> HelpdeskConfig:
+    """The help desks of the routing file; RoutingConfigError names the file and lists every
+    problem of the routing or of its `helpdesk` section."""
+    teams = load_routing_config(routing_file).teams
+    return load_yaml_config(
+        routing_file,
+        lambda document: parse_helpdesk_config(document, teams),
+        "routing config",
+        RoutingConfigError,
+    )
 
 
 def delivery_settings(read: EnvReader) -> DeliverySettings:

@@ -24,6 +24,7 @@ from handoff.routing.config import load_routing_config
 from handoff.ticket.extract import Nlp, english_nlp
 from helpdesk.enqueue import queue_events
 from helpdesk.forget import forget_tickets
+from helpdesk.settings import load_helpdesk_config
 from helpdesk.worker import HelpdeskWorker
 from infra.clock import Clock, utc_now
 from infra.redis_client import connect_checked
@@ -244,7 +245,7 @@ def _helpdesk(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
     clock, not the desk's: a webhook signature's timestamp is checked against the receiver's."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
-        config = app[HANDOFF].routing.helpdesk
+        config = load_helpdesk_config(settings.routing_file)
         counted = app[METRICS].record_helpdesk
         worker = await HelpdeskWorker.start(
             settings.redis_url, config, settings.helpdesk, on_result=counted

@@ -17,7 +17,6 @@ from typing import Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handoff.routing.business_hours import WEEKDAYS, OpeningHours, Schedule, parse_opening_hours
-from helpdesk.config import HelpdeskConfig, parse_helpdesk
 from infra.config_checks import Checker
 from infra.yaml_config import load_yaml_config
 
@@ -128,8 +127,6 @@ class RoutingConfig:
     priority: PriorityRules
     incidents: IncidentSettings
     sla: SlaSettings
-    helpdesk: HelpdeskConfig = HelpdeskConfig()
-    """The help desks (Zendesk, Chatwoot, webhooks) that get each team's ticket events."""
 
 
 def load_routing_config(path: Path = DEFAULT_ROUTING_PATH) -> RoutingConfig:
@@ -153,9 +150,6 @@ def parse_routing_config(data: object) -> RoutingConfig:
         priority=_priority(check, check.mapping(root.get("priority"), "priority")),
         incidents=_incidents(check, check.mapping(root.get("incidents"), "incidents")),
         sla=_sla(check, check.mapping(root.get("sla"), "sla")),
-        helpdesk=parse_helpdesk(
-            check, check.mapping(root.get("helpdesk") or {}, "helpdesk"), teams
-        ),
     )
     check.raise_problems()
     return config
@@ -171,7 +165,7 @@ _TOP_LEVEL = (
     "priority",
     "incidents",
     "sla",
-    "helpdesk",
+    "helpdesk",  # the help desks of the ticket events: read by helpdesk/config.py
 )
 
 

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from handoff.routing.config import DEFAULT_ROUTING_PATH, RoutingConfigError, parse_routing_config
-from helpdesk.config import DeliverySettings, MissingSecret, credentials
+from helpdesk.config import (
+    DeliverySettings,
+    HelpdeskConfig,
+    MissingSecret,
+    credentials,
+    parse_helpdesk_config,
+)
 from helpdesk.settings import delivery_settings
 from infra.env import EnvReader
 from infra.yaml_config import load_yaml_config
@@ -20,6 +26,11 @@ BASE: dict[str, Any] = load_yaml_config(
 )
 
 
+def helpdesk_of(document: dict[str, Any]) -> HelpdeskConfig:
+    """The help desks of a routing document, as the service reads them."""
+    return parse_helpdesk_config(document, parse_routing_config(document).teams)
+
+
 def routing_with(section: object) -> dict[str, Any]:
     data = copy.deepcopy(BASE)
     data["helpdesk"] = section
@@ -27,13 +38,11 @@ def routing_with(section: object) -> dict[str, Any]:
 
 
 def test_the_shipped_routing_file_has_no_target() -> None:
-    assert parse_routing_config(BASE).helpdesk.targets == ()
+    assert helpdesk_of(BASE).targets == ()
 
 
 def test_targets_are_read_per_team_with_their_kind_settings() -> None:
-    config = parse_routing_config(
-        routing_with(targets_section("http://desk", ["billing"]))
-    ).helpdesk
+    config = helpdesk_of(routing_with(targets_section("http://desk", ["billing"])))
     assert [(t.name, t.kind) for t in config.targets] == [
         ("zendesk-main", "zendesk"),
         ("chatwoot-main", "chatwoot"),
@@ -74,7 +83,7 @@ def test_every_problem_of_the_section_is_listed_at_once() -> None:
         }
     }
     with pytest.raises(RoutingConfigError) as raised:
-        parse_routing_config(routing_with(section))
+        helpdesk_of(routing_with(section))
     text = str(raised.value)
     for problem in (
         "helpdesk.targets.Bad Name: a target name is lower case",
@@ -90,9 +99,7 @@ def test_every_problem_of_the_section_is_listed_at_once() -> None:
 
 
 def test_a_missing_or_short_secret_stops_the_start_with_its_name() -> None:
-    config = parse_routing_config(
-        routing_with(targets_section("http://desk", ["billing"]))
-    ).helpdesk
+    config = helpdesk_of(routing_with(targets_section("http://desk", ["billing"])))
     with pytest.raises(MissingSecret, match="set HELPDESK_ZENDESK_EMAIL, HELPDESK_ZENDESK_TOKEN"):
         credentials(config.target("zendesk-main"), {})
     short = {"HELPDESK_WEBHOOK_SECRET": "short"}

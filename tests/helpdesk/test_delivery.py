@@ -23,7 +23,6 @@ import yaml
 from handoff import lifecycle
 from handoff import store as handoff_store
 from handoff.customer_messages import add_customer_message
-from handoff.routing.config import parse_routing_config
 from handoff.store import HandoffStore
 from helpdesk import keys
 from helpdesk.config import DeliverySettings, HelpdeskConfig
@@ -32,7 +31,7 @@ from helpdesk.enqueue import queue_events
 from helpdesk.forget import forget_tickets
 from helpdesk.worker import HelpdeskWorker, forget_removed_targets
 from tests.helpdesk.receivers import SECRETS, Receiver, running_receiver, targets_section
-from tests.helpdesk.test_config import routing_with
+from tests.helpdesk.test_config import helpdesk_of, routing_with
 from tests.support.handoff import HUB, OPEN_HOURS, PAYMENT, record
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +65,7 @@ def routing(receiver: Receiver, *only: str) -> dict[str, Any]:
 
 
 def helpdesk_config(receiver: Receiver, *only: str) -> HelpdeskConfig:
-    return parse_routing_config(routing(receiver, *only)).helpdesk
+    return helpdesk_of(routing(receiver, *only))
 
 
 @pytest.fixture

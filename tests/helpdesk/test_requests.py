@@ -8,17 +8,16 @@ from datetime import timedelta
 
 from handoff import lifecycle
 from handoff.customer_messages import add_customer_message
-from handoff.routing.config import parse_routing_config
 from helpdesk.chatwoot import Chatwoot
 from helpdesk.events import events_of
 from helpdesk.signing import verify
 from helpdesk.webhook import webhook_request
 from helpdesk.zendesk import Zendesk
 from tests.helpdesk.receivers import SECRETS, WEBHOOK_SECRET, targets_section
-from tests.helpdesk.test_config import routing_with
+from tests.helpdesk.test_config import helpdesk_of, routing_with
 from tests.support.handoff import HUB, OPEN_HOURS, record
 
-CONFIG = parse_routing_config(routing_with(targets_section("https://desk", ["technical"]))).helpdesk
+CONFIG = helpdesk_of(routing_with(targets_section("https://desk", ["technical"])))
 ZENDESK = Zendesk(CONFIG.target("zendesk-main"), {"email_env": "a@b.example", "token_env": "tok"})
 CHATWOOT = Chatwoot(CONFIG.target("chatwoot-main"), {"token_env": "cw"})
 LATER = OPEN_HOURS + timedelta(minutes=2)
