@@ -79,7 +79,7 @@ STATIC_FILES = frozenset(
         f"console-{part}.js"
         for part in (
             "api", "dom", "sound", "ticket", "views", "dashboard", "board", "charts", "review",
-            "orders", "approval", "content",
+            "orders", "approval", "content", "queues",
         )
     }
 )  # fmt: skip

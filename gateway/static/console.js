@@ -4,7 +4,7 @@
  * presence and load, the live queues, the ticket lists, the open ticket's actions and the live
  * events. console-api.js talks to the gateway, console-ticket.js draws the open ticket (its
  * actions on orders: console-orders.js; a refund held for a supervisor: console-approval.js),
- * console-dom.js builds nodes (createElement/textContent only), console-sound.js beeps;
+ * console-queues.js draws the queues and ticket lists, console-dom.js builds nodes (createElement/textContent only), console-sound.js beeps;
  * console-views.js switches views (#tickets, #dashboard, #review, #scorecards, #content): the
  * supervisor dashboard (console-dashboard.js) and the QA review (console-review.js).
  *
@@ -33,14 +33,13 @@ import { ApiError, api, explain, openEvents } from "./console-api.js";
 import { createApproval } from "./console-approval.js";
 import { $, clear, element, words } from "./console-dom.js";
 import { beep, unlockAudio } from "./console-sound.js";
-import { dueText, hideTicket, renderTicket, summaryOf } from "./console-ticket.js";
+import { TITLE, renderQueues, renderTicketList } from "./console-queues.js";
+import { hideTicket, renderTicket, summaryOf } from "./console-ticket.js";
 import { startViews } from "./console-views.js";
 
 const TOKEN_KEY = "agentConsoleToken";
-const TITLE = "Agent console";
 const NEW_CUE_MS = 8000;
 const REFRESH_DELAY_MS = 600;
-const LIST_LENGTH = 60;
 
 const state = {
   token: null,
@@ -184,7 +183,7 @@ async function refreshQueues() {
   }
   state.knownWaiting = new Set([...(state.knownWaiting || []), ...waitingIds]);
   state.lastQueues = answer.queues;
-  renderQueues(answer.queues);
+  renderQueues(answer.queues, look());
 }
 
 function markNew(ticketId) {
@@ -192,61 +191,23 @@ function markNew(ticketId) {
   state.newUntil.set(ticketId, Date.now() + NEW_CUE_MS);
   setTimeout(() => {
     state.newUntil.delete(ticketId);
-    if (state.lastQueues) renderQueues(state.lastQueues);
+    if (state.lastQueues) renderQueues(state.lastQueues, look());
   }, NEW_CUE_MS + 50);
 }
 
-function renderQueues(queues) {
-  const box = $("queues");
-  clear(box);
-  let waiting = 0;
-  for (const queue of queues) {
-    waiting += queue.waiting;
-    const heading = element("h3", {}, [
-      element("span", { text: queue.name }),
-      element("span", { text: queue.waiting + " waiting", className: "count", testid: "queue-count" }),
-    ]);
-    const list = element("ul", { className: "queue-tickets" }, queue.next.map((ticket) =>
-      element("li", { className: state.newUntil.has(ticket.ticket_id) ? "is-new" : "" }, [
-        ticketButton(ticket, "queue-ticket"),
-      ])));
-    const empty = element("p", { text: "Nobody waiting.", className: "empty" });
-    box.appendChild(element("section", {
-      className: "queue", testid: "queue", attrs: { "data-team": queue.team },
-    }, [heading, queue.next.length ? list : empty]));
-  }
-  document.title = waiting ? "(" + waiting + ") " + TITLE : TITLE;
-}
-
-function ticketButton(ticket, testid) {
-  const line = String(ticket.summary || "").split("\n")[0];
-  const label = [line, ticket.priority, teamName(ticket.team), ticket.status, "ticket " + ticket.ticket_id];
-  const button = element("button", {
-    className: "ticket-button" + (ticket.ticket_id === state.openTicketId ? " is-open" : ""),
-    testid,
-    attrs: { type: "button", "data-ticket-id": ticket.ticket_id, "aria-label": label.join(", ") },
-  }, [
-    element("span", { text: ticket.priority, className: "badge priority-" + ticket.priority }),
-    element("span", { text: ticket.status, className: "badge" }),
-    element("span", { text: line, className: "line" }),
-    element("span", { text: dueText(ticket), className: "due" }),
-  ]);
-  button.addEventListener("click", () => openTicket(ticket.ticket_id));
-  return button;
+// How console-queues.js draws the queues and lists now.
+function look() {
+  return {
+    teamName,
+    isNew: (ticketId) => state.newUntil.has(ticketId),
+    openId: state.openTicketId,
+    onOpen: openTicket,
+  };
 }
 
 async function refreshList() {
   const rows = state.listMode === "mine" ? await myTickets() : await teamTickets();
-  if (rows === null) return;
-  const list = $("ticket-list");
-  clear(list);
-  if (!rows.length) {
-    const text = state.listMode === "mine" ? "You have no open chats." : "No tickets yet.";
-    list.appendChild(element("li", { text, className: "empty" }));
-  }
-  for (const ticket of rows.slice(0, LIST_LENGTH)) {
-    list.appendChild(element("li", {}, [ticketButton(ticket, "ticket-row")]));
-  }
+  if (rows !== null) renderTicketList(rows, state.listMode, look());
 }
 
 async function myTickets() {
@@ -271,7 +232,7 @@ async function openTicket(ticketId) {
   await refreshTicket();
   $("ticket-title").focus();
   later("list", refreshList, 0);
-  if (state.lastQueues) renderQueues(state.lastQueues);
+  if (state.lastQueues) renderQueues(state.lastQueues, look());
 }
 
 async function refreshTicket() {
