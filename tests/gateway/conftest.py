@@ -1,9 +1,11 @@
 """The gateway tests' shared fixtures: a stand-in Rasa, the gateway on a real Redis (with the
-settings a test asks for) and widgets connected to it."""
+settings a test asks for), widgets connected to it, the real service on the same Redis (a test
+module with other needs defines its own `service_url`) and the handoff store."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,11 @@ import socketio
 from aiohttp.test_utils import TestServer
 
 from gateway.server import create_app
+from handoff import store as handoff_store
+from handoff.store import HandoffStore
+from service.app import create_app as create_service
 from tests.gateway.support import ORIGIN, FakeRasa, Widget, gateway_settings, stand_in_rasa
+from tests.support.handoff import MovableClock, handoff_settings
 
 
 @pytest.fixture
@@ -21,6 +27,25 @@ async def rasa() -> AsyncIterator[FakeRasa]:
     async with stand_in_rasa(fake.webhook) as url:
         fake.url = url
         yield fake
+
+
+@pytest.fixture
+async def service_url(redis_url: str, articles_dir: Path, embedder: Any) -> AsyncIterator[str]:
+    """The real service (sample help centre, a movable clock) on the tests' Redis."""
+    settings = handoff_settings(redis_url, articles_dir)
+    app = create_service(settings, embedder_factory=lambda: embedder, clock=MovableClock())
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield str(server.make_url("")).rstrip("/")
+    await server.close()
+
+
+@pytest.fixture
+async def store(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[HandoffStore]:
+    """The handoff store on the tests' Redis (emptied by `redis_client`)."""
+    opened = await handoff_store.create(redis_url)
+    yield opened
+    await opened.close()
 
 
 @pytest.fixture

@@ -4,30 +4,19 @@ hears of which change; the gateway's port reads the feed and the outbox after a 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 import redis.asyncio as redis
 
 from gateway.feed import Viewer, concerns, ticket_event
 from handoff import lifecycle
-from handoff import store as handoff_store
 from handoff.customer_messages import add_customer_message
 from handoff.routing.config import load_routing_config
-from handoff.store import HandoffStore
 from handoff.store.conversations import RedisConversations
 from tests.support.handoff import HUB, OPEN_HOURS, PAYMENT, record
 
 ROUTING = load_routing_config()
-
-
-@pytest.fixture
-async def store(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[HandoffStore]:
-    opened = await handoff_store.create(redis_url)
-    yield opened
-    await opened.close()
 
 
 async def feed(redis_client: redis.Redis) -> list[dict[str, Any]]:

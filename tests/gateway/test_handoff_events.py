@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +17,7 @@ from aiohttp.test_utils import TestServer
 
 from gateway.server import create_app as create_gateway
 from handoff import lifecycle
-from handoff import store as handoff_store
 from handoff.ticket_record import TicketRecord
-from service.app import create_app as create_service
 from stack.supervisor import free_port
 from tests.conftest import TOKEN
 from tests.gateway.support import (
@@ -31,7 +28,7 @@ from tests.gateway.support import (
     stand_in_rasa,
     wait_for,
 )
-from tests.support.handoff import OPEN_HOURS, PAYMENT, MovableClock, handoff_settings, record
+from tests.support.handoff import OPEN_HOURS, PAYMENT, record
 
 AGENT = "maya"  # handoff/routing/agents.yml: Maya Okafor, billing
 
@@ -61,23 +58,6 @@ async def rasa() -> AsyncIterator[ScriptedRasa]:
     async with stand_in_rasa(fake.webhook) as url:
         fake.url = url
         yield fake
-
-
-@pytest.fixture
-async def service_url(redis_url: str, articles_dir: Path, embedder: Any) -> AsyncIterator[str]:
-    settings = handoff_settings(redis_url, articles_dir)
-    app = create_service(settings, embedder_factory=lambda: embedder, clock=MovableClock())
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
-    await server.close()
-
-
-@pytest.fixture
-async def store(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[Any]:
-    tickets = await handoff_store.create(redis_url)
-    yield tickets
-    await tickets.close()
 
 
 async def _gateway(redis_url: str, rasa_url: str, service_url: str) -> TestServer:

@@ -8,7 +8,6 @@ import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,12 +18,10 @@ from aiohttp.test_utils import TestServer
 
 from gateway.server import create_app as create_gateway
 from gateway.sessions import conversation_key, session_key
-from handoff import store as handoff_store
 from handoff.ticket.model import AgentTurn
 from handoff.ticket_record import TicketRecord
 from infra.env import SettingsError
 from infra.signed_links import LinkClaims, Purpose, make_link_token
-from service.app import create_app as create_service
 from tests.conftest import TOKEN
 from tests.gateway.support import (
     ORIGIN,
@@ -34,28 +31,11 @@ from tests.gateway.support import (
     gateway_settings,
     stand_in_rasa,
 )
-from tests.support.handoff import PAYMENT, MovableClock, handoff_settings, record
+from tests.support.handoff import PAYMENT, record
 
 LINK_SECRET = "link-signing-secret-" + "l" * 24
 AGENT = "maya"  # handoff/routing/agents.yml: Maya Okafor
 AGENT_REPLY = "Your card was flagged by the bank; it is cleared now, please try again."
-
-
-@pytest.fixture
-async def service_url(redis_url: str, articles_dir: Path, embedder: Any) -> AsyncIterator[str]:
-    settings = handoff_settings(redis_url, articles_dir)
-    app = create_service(settings, embedder_factory=lambda: embedder, clock=MovableClock())
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
-    await server.close()
-
-
-@pytest.fixture
-async def store(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[Any]:
-    tickets = await handoff_store.create(redis_url)
-    yield tickets
-    await tickets.close()
 
 
 @pytest.fixture

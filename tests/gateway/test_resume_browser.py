@@ -19,7 +19,6 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Page, expect
 
 from gateway.server import create_app
-from handoff import store as handoff_store
 from infra.signed_links import LinkClaims, make_link_token
 from stack.supervisor import free_port
 from tests.conftest import TOKEN
@@ -55,13 +54,6 @@ async def site(
         yield f"http://127.0.0.1:{port}"
         await gateway.close()
     await service.close()
-
-
-@pytest.fixture
-async def store(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[Any]:
-    tickets = await handoff_store.create(redis_url)
-    yield tickets
-    await tickets.close()
 
 
 def _link(site: str, conversation_id: str, ticket_id: str, expires_in: float = 3600) -> str:
