@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from gateway.server import create_app
+from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from handoff.privacy.typed_secrets import redact_with_echoes
 from infra.runner import run

@@ -34,7 +34,7 @@ from typing import Any
 GATEWAY_ERROR = "gateway_error"
 HANDOFF_STATUS = "handoff_status"
 QUEUE_UPDATE = "queue_update"
-ERRORS_IN_CHAT = frozenset({"message_too_long", "unavailable"})
+ERRORS_IN_CHAT = frozenset({"message_too_long", "unavailable", "session_ended"})
 """`gateway_error` codes a customer of any widget must read, so they come as chat text too
 (`rate_limited` has its own once-per-burst notice, gateway/rate_limits.py; the other codes
 answer events only our widget sends, or a client that broke the protocol)."""

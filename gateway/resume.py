@@ -8,9 +8,11 @@ chat in our widget with the conversation resumed, on any device.
 The token is a signed link token (infra/signed_links.py, purpose "resume", LINK_SIGNING_SECRET,
 the service's secret too). A valid one gets a **new** session bound to the conversation it names
 (`GatewayStore.issue_for`: the conversation's previous session record is deleted, so only the
-newest device holds the chat) and the conversation as the customer saw it (the service's
-`GET /handoff/conversations/{id}/transcript`: masked, as the ticket keeps it). The widget then
-connects with that session as with any other (`session_request`).
+newest device holds the chat; a device still connected is told so, gets nothing more of the
+conversation and what it sends is refused as `session_ended`) and the conversation as the
+customer saw it (the service's `GET /handoff/conversations/{id}/transcript`: masked, as the
+ticket keeps it). The widget then connects with that session as with any other
+(`session_request`).
 
 Refusals, each with a reason the widget shows as chat text: `links_not_set_up` 404 (no
 LINK_SIGNING_SECRET), `origin` 403 (a site not in GATEWAY_ALLOWED_ORIGINS), `rate_limited` 429
@@ -102,6 +104,7 @@ async def _resumed(request: web.Request, context: CustomerRoutes) -> dict[str, A
     try:
         transcript = await context.service.transcript(conversation_id)
         session = await context.store.issue_for(conversation_id)
+        await context.moved(conversation_id)  # the old device's sockets: told, out of the room
     except ServiceRefused as error:
         if error.status == 404:
             raise Refused(410, "gone", GONE) from None

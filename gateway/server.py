@@ -26,45 +26,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import redis.asyncio as redis
 import socketio
-from aiohttp import web
 
-from gateway import notices, packet_json, packets, protocol, requests_page, resume, transcript_email
+from gateway import notices, packets, protocol
 from gateway.client_address import connection_address
-from gateway.console import setup_console
 from gateway.handoff_events import HandoffEvents
-from gateway.health import setup_health
 from gateway.outbox import OutboxReader
-from gateway.prometheus import TO_TEAM, GatewayMetrics, setup_metrics
+from gateway.prometheus import TO_TEAM, GatewayMetrics
 from gateway.rasa_availability import RasaAvailability, rasa_probe
 from gateway.rate_limits import RateLimits
 from gateway.service_client import ServiceClient
 from gateway.sessions import GatewayStore
 from gateway.settings import GatewaySettings
-from gateway.shared_rooms import listen_now, shared_rooms
 from gateway.surveys import HELPFUL_PAYLOAD, SurveyEvents
 from gateway.turns import ConversationTurns
-from gateway.web import setup_web
-from gateway.widget_http import CUSTOMER_ROUTES, CustomerRoutes
 from handoff.store.conversations import (
     ConversationPort,
     Entry,
     MessageNotDelivered,
-    RedisConversations,
 )
 from handoff.vocabulary import RESOLVED, WITH_PEOPLE
-from helpdesk.enqueue import queue_events
-from infra import redis_client
 from infra.clock import Clock, utc_now
 from infra.json_text import without_lone_surrogates
 from infra.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
+MOVED = (
+    "This chat was reopened from our email on another device or window, and continues there. "
+    "Reload this page to start a new chat here."
+)
+SESSION_ENDED = "this chat session has ended - reload the page to start a new chat"
 NOT_DELIVERED = (
     "Sorry, your last message didn't reach our team because of a problem on our side. "
     "Please send it again in a moment."
@@ -238,7 +233,9 @@ class Gateway:
             sid, conversation_id, session["address"], customer_id
         ):
             return False
-        await self.store.touch(conversation_id, session_id=session["session_id"])
+        if not await self.store.touch(conversation_id, session_id=session["session_id"]):
+            await self._session_ended(sid, session, conversation_id)
+            return False
         state = await self.conversations.state(conversation_id)
         if state.get("state") in WITH_PEOPLE:
             try:
@@ -314,6 +311,23 @@ class Gateway:
         if any(fields.get("type") == RESOLVED for _, fields in entries):
             await self.surveys.offer(conversation_id, here=True)  # an agent resolved the chat
 
+    async def moved(self, conversation_id: str) -> None:
+        """A resume link reopened the conversation with a new session (gateway/resume.py): its
+        sockets, here and on every replica, are told so and leave its room, so the old device
+        gets nothing more of it (what it sends is refused as `session_ended`)."""
+        moved = notices.system_notice("session_moved", MOVED)
+        await self.sio.emit("bot_uttered", moved, room=conversation_id)
+        await self.sio.close_room(conversation_id)
+
+    async def _session_ended(self, sid: str, session: dict[str, Any], conversation_id: str) -> None:
+        """The socket's session record is gone (reopened elsewhere, erased or expired): the
+        socket no longer speaks for the conversation; the customer reads how to start anew."""
+        self._leave(conversation_id, sid)
+        await self.sio.leave_room(sid, conversation_id)
+        session["session_id"] = session["conversation_id"] = None
+        await self.sio.save_session(sid, session)
+        await self._error(sid, "session_ended", SESSION_ENDED)
+
     def _leave(self, conversation_id: str, sid: str) -> None:
         members = self.members.get(conversation_id)
         if members is not None:
@@ -350,51 +364,3 @@ class Gateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.refresher
         await self.outbox.close()
-
-
-GATEWAY = web.AppKey("gateway", Gateway)
-
-
-def create_app(settings: GatewaySettings, clock: Clock = utc_now) -> web.Application:
-    """The gateway's aiohttp app: socket.io under /socket.io/, GET /health[/live|/ready]
-    (gateway/health.py), GET /metrics with METRICS_TOKEN (gateway/prometheus.py), the customer's
-    HTTP routes (gateway/widget_http.py), the demo page and the widget's files (gateway/web.py),
-    security headers on every response."""
-    sio = socketio.AsyncServer(
-        async_mode="aiohttp",
-        client_manager=shared_rooms(settings),
-        cors_allowed_origins=list(settings.allowed_origins),
-        max_http_buffer_size=64 * 1024,
-        serializer=packets.GatewayPacket,
-        json=packet_json,
-    )
-    app = web.Application(client_max_size=64 * 1024)
-    sio.attach(app)
-    metrics = GatewayMetrics()
-
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        client = await redis_client.connect_checked(settings.redis_url)
-        conversations = RedisConversations(settings.redis_url, queue_events=queue_events)
-        http = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout_seconds)
-        )
-        gateway = Gateway(settings, sio, client, conversations, http, clock, metrics)
-        app[GATEWAY] = gateway
-        app[CUSTOMER_ROUTES] = CustomerRoutes(settings, gateway.store, gateway.service, http)
-        gateway.start()
-        listen_now(sio)
-        yield
-        await gateway.close()
-        await http.close()
-        await conversations.close()
-        await client.aclose()
-
-    app.cleanup_ctx.append(context)
-    setup_health(app, lambda app: app[GATEWAY])  # /health, /health/live, /health/ready
-    setup_console(app, settings)
-    setup_metrics(app, settings.metrics_token, metrics)
-    resume.add_resume(app)  # POST /widget/resume (gateway/resume.py)
-    transcript_email.add_transcript_email(app)  # POST /widget/transcript-email
-    requests_page.add_requests_page(app)  # the customer's /requests page
-    setup_web(app)
-    return app

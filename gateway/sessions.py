@@ -195,15 +195,18 @@ class GatewayStore:
             found = await await_reply(self._redis.hget(session_key(session_id), "conversation_id"))
         return str(found) if found else None
 
-    async def touch(self, conversation_id: str, *, session_id: str | None = None) -> None:
-        """Renew the TTL of the conversation's gateway keys (and of its session record)."""
+    async def touch(self, conversation_id: str, *, session_id: str | None = None) -> bool:
+        """Renew the TTL of the conversation's gateway keys (and of its session record). False
+        when the session record is gone: a resume link reopened the conversation with a new
+        session (`issue_for`), the customer's data was erased, or the session expired."""
         async with guard():
             pipe = self._redis.pipeline(transaction=False)
             if session_id is not None:
                 pipe.expire(session_key(session_id), self._ttl)
             pipe.expire(conversation_key(conversation_id), self._ttl)
             pipe.expire(offered_key(conversation_id), self._ttl)
-            await pipe.execute()
+            renewed = await pipe.execute()
+        return session_id is None or bool(renewed[0])
 
     async def offered(self, conversation_id: str) -> set[str]:
         async with guard():

@@ -4,7 +4,7 @@ gateway/requests_page.py): the gateway's connections they use, how they refuse, 
 caller and how they answer a CORS preflight.
 
 They use the gateway's own Redis connection, HTTP client and service client (`CustomerRoutes`,
-set by gateway/server.py when it starts), not connections of their own.
+set by gateway/app.py when it starts), not connections of their own.
 
 Every refusal is JSON `{"error": what the customer reads, "reason": why, in one word}` with
 `Cache-Control: no-store`, never a bare 500; `take_or_refuse` spends one token of a rate-limit
@@ -43,6 +43,8 @@ class CustomerRoutes:
     store: GatewayStore
     service: ServiceClient
     http: aiohttp.ClientSession
+    moved: Callable[[str], Awaitable[None]]
+    """Tells a conversation's sockets it was reopened elsewhere (gateway/server.py `moved`)."""
 
 
 CUSTOMER_ROUTES = web.AppKey("customer_routes", CustomerRoutes)

@@ -13,7 +13,7 @@ import redis.asyncio as redis
 import socketio
 from aiohttp.test_utils import TestServer
 
-from gateway.server import create_app
+from gateway.app import create_app
 from handoff import store as handoff_store
 from handoff.store import HandoffStore
 from service.app import create_app as create_service

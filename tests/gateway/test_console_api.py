@@ -13,8 +13,8 @@ import socketio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from gateway.app import create_app as create_gateway
 from gateway.console import setup_console
-from gateway.server import create_app as create_gateway
 from handoff.store.conversations import append_customer_message
 from handoff.store.tickets import RedisTicketStore
 from stack.supervisor import free_port

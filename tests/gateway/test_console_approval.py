@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, Page, expect
 
-from gateway.server import create_app as create_gateway
+from gateway.app import create_app as create_gateway
 from tests.e2e.browser import Screenshots
 from tests.gateway.console_support import console_settings
 from tests.service.order_fixtures import service, service_env, shop_order, shop_server, shop_url

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, Page, expect
 
-from gateway.server import create_app as create_gateway
+from gateway.app import create_app as create_gateway
 from handoff.store.conversations import append_customer_message
 from handoff.store.tickets import RedisTicketStore
 from tests.e2e.browser import Screenshots

@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from playwright.async_api import expect
 
-from gateway.server import create_app as create_gateway
+from gateway.app import create_app as create_gateway
 from tests.e2e.browser import Screenshots
 from tests.gateway.console_support import console_settings
 from tests.support.handoff import HUB, agent_headers, conversation, go_online, handoff_body

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, Page, expect
 
 from benchmarks.outcome_records import generate_records
-from gateway.server import create_app as create_gateway
+from gateway.app import create_app as create_gateway
 from handoff import lifecycle
 from outcomes import store as outcome_store
 from outcomes.record import Escalation, OutcomeRecord, TicketTimes

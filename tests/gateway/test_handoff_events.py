@@ -15,7 +15,7 @@ import socketio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from gateway.server import create_app as create_gateway
+from gateway.app import create_app as create_gateway
 from handoff import lifecycle
 from handoff.ticket_record import TicketRecord
 from stack.supervisor import free_port

@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from gateway.server import create_app
+from gateway.app import create_app
 from stack.supervisor import free_port
 from tests.gateway.support import gateway_settings
 

@@ -15,8 +15,8 @@ import socketio
 from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.app import create_app
 from gateway.prometheus import TO_CUSTOMER, GatewayMetrics
-from gateway.server import create_app
 from handoff import store as handoff_store
 from tests.gateway.support import (
     ORIGIN,

@@ -13,7 +13,7 @@ import redis.asyncio as redis
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import expect
 
-from gateway.server import create_app as create_gateway
+from gateway.app import create_app as create_gateway
 from gateway.sessions import GatewayStore
 from infra.signed_links import LinkClaims, make_link_token
 from stack.supervisor import free_port

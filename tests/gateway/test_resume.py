@@ -4,6 +4,7 @@ it, and a socket.io client shaped like our widget that connects with the session
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
@@ -16,7 +17,7 @@ import redis.asyncio as redis
 import socketio
 from aiohttp.test_utils import TestServer
 
-from gateway.server import create_app as create_gateway
+from gateway.app import create_app as create_gateway
 from gateway.sessions import conversation_key, session_key
 from handoff.ticket.model import AgentTurn
 from handoff.ticket_record import TicketRecord
@@ -30,6 +31,7 @@ from tests.gateway.support import (
     conversation_of,
     gateway_settings,
     stand_in_rasa,
+    wait_for,
 )
 from tests.support.handoff import PAYMENT, record
 
@@ -67,6 +69,7 @@ async def connect(gateway_url: str) -> AsyncIterator[Any]:
         widget = Widget(client)
         client.on("bot_uttered", widget.bot.append)
         client.on("session_confirm", widget.confirmed.append)
+        client.on("gateway_error", widget.errors.append)
         clients.append(client)
         await client.connect(gateway_url, headers={"Origin": ORIGIN}, transports=["websocket"])
         return widget
@@ -151,6 +154,44 @@ async def test_a_resume_link_gives_a_new_session_for_the_conversation_and_its_hi
     assert not await redis_client.exists(session_key(old_session))
     live = await redis_client.hget(conversation_key(conversation_id), "session")
     assert live == session_key(new_session)  # erasure finds the live record
+
+
+async def test_a_device_still_connected_is_told_and_gets_no_more_of_the_chat(  # type: ignore[no-untyped-def]
+    connect, store, http, gateway_url, redis_client: redis.Redis
+) -> None:
+    old_device = await connect()
+    conversation_id = await conversation_of(redis_client, await old_device.start_session())
+    ticket = await _ticket_with_agent_reply(store, conversation_id)
+
+    token = _token(conversation_id, ticket.ticket_id)
+    status, _, answer = await _post(http, gateway_url, {"token": token})
+    assert status == 200, answer
+    new_device = await connect()
+    await new_device.start_session(answer["session_id"])
+
+    def told(widget: Widget) -> bool:
+        return any(m.get("metadata", {}).get("event") == "session_moved" for m in widget.bot)
+
+    await wait_for(lambda: told(old_device))
+    assert "continues there" in next(m["text"] for m in old_device.bot if told(old_device))
+    assert not told(new_device)  # it joined after the notice
+    await old_device.say("this is the old laptop speaking")
+    await wait_for(lambda: bool(old_device.errors))
+    assert old_device.errors[-1]["code"] == "session_ended"
+    ended = old_device.bot[-1]  # as chat text too, for stock widgets
+    assert ended["text"].startswith("This chat session has ended")
+    stored = await store.tickets.get(ticket.ticket_id)
+    said = [turn.text for turn in stored.ticket.transcript]
+    assert "this is the old laptop speaking" not in said
+    await new_device.say("and this is my phone")
+    for _ in range(100):  # the new device's message reaches the ticket
+        stored = await store.tickets.get(ticket.ticket_id)
+        if "and this is my phone" in [turn.text for turn in stored.ticket.transcript]:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the new device's message never reached the ticket")
+    assert not new_device.errors
 
 
 async def test_only_the_newest_link_opening_holds_the_chat(  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ import redis.asyncio as redis
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Page, expect
 
-from gateway.server import create_app
+from gateway.app import create_app
 from infra.signed_links import LinkClaims, make_link_token
 from stack.supervisor import free_port
 from tests.conftest import TOKEN

@@ -12,7 +12,7 @@ import redis.asyncio as redis
 import socketio
 from aiohttp.test_utils import TestServer
 
-from gateway.server import create_app
+from gateway.app import create_app
 from handoff import lifecycle
 from handoff import store as handoff_store
 from handoff.privacy.identity import sign_customer

@@ -20,7 +20,7 @@ import socketio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from gateway.server import create_app as create_gateway
+from gateway.app import create_app as create_gateway
 from gateway.surveys import HELPFUL_PAYLOAD
 from handoff import lifecycle
 from handoff import store as handoff_store

@@ -16,7 +16,7 @@ import pytest
 import redis.asyncio as redis
 from aiohttp.test_utils import TestServer
 
-from gateway.server import create_app as create_gateway
+from gateway.app import create_app as create_gateway
 from service.app import create_app as create_service
 from tests.conftest import TOKEN
 from tests.gateway.support import (

@@ -18,7 +18,7 @@ import redis.asyncio as redis
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Page
 
-from gateway.server import create_app
+from gateway.app import create_app
 from stack.supervisor import free_port
 from tests.conftest import TOKEN
 from tests.e2e.browser import Screenshots

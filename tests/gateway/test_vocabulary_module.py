@@ -13,7 +13,7 @@ import pytest
 import redis.asyncio as redis
 from playwright.async_api import Page
 
-from gateway.server import create_app
+from gateway.app import create_app
 from gateway.web import STATIC_DIR, VOCABULARY_PATH
 from handoff import vocabulary
 from tests.gateway.support import gateway_settings

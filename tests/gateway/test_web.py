@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import redis.asyncio as redis
 
-from gateway.server import create_app
+from gateway.app import create_app
 from gateway.web import CONTENT_SECURITY_POLICY, STATIC_DIR, WIDGET_FILES
 from tests.gateway.support import ORIGIN, gateway_settings
 

@@ -23,7 +23,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Page
 
-from gateway.server import create_app
+from gateway.app import create_app
 from gateway.sessions import session_key
 from gateway.surveys import HELPFUL_PAYLOAD
 from handoff import lifecycle

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from aiohttp.test_utils import TestClient
 
-from gateway.server import create_app as create_gateway
+from gateway.app import create_app as create_gateway
 from tests.gateway.console_support import console_settings
 from tests.gateway.support import gateway_settings
 from tests.support.handoff import HUB, agent_headers, conversation, handoff_body
