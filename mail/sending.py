@@ -1,9 +1,10 @@
 """One mail to the mail server (SMTP_HOST) with aiosmtplib: the edge between the outbox and the
 network, and the one place that turns an SMTP failure into words an agent understands.
 
-A conversation with the server (connect, STARTTLS when SMTP_STARTTLS, login when credentials
-are set, the mail) has MAIL_TIMEOUT_SECONDS in all. Anything but success raises `SendFailed`
-whose message the console shows as the mail's last error: "the mail server could not be
+A conversation with the server (connect, with TLS from the first byte or STARTTLS as SMTP_TLS
+says, the server's certificate checked against the system's CAs or SMTP_CA_FILE; login when
+credentials are set; the mail) has MAIL_TIMEOUT_SECONDS in all. Anything but success raises
+`SendFailed` whose message the console shows as the mail's last error: "the mail server could not be
 reached", "the mail server refused the address ... (550 ...)" - the server's own words are
 added in brackets for whoever investigates, cut short. `permanent` marks a failure another try
 cannot mend: a 5xx refusal of the recipient or of the message, or an address we cannot send to.
@@ -63,7 +64,9 @@ async def send_mail(settings: MailSettings, mail: OutgoingMail, now: datetime) -
                 message,
                 hostname=settings.smtp_host,
                 port=settings.smtp_port,
-                start_tls=settings.smtp_starttls,
+                use_tls=settings.smtp_tls == "implicit",
+                start_tls=settings.smtp_tls == "starttls",
+                cert_bundle=settings.smtp_ca_file or None,
                 username=settings.smtp_username or None,
                 password=settings.smtp_password or None,
                 timeout=settings.timeout_seconds,
@@ -104,9 +107,10 @@ def failure(error: BaseException, to: str) -> SendFailed:
 
 
 def _network_words(error: BaseException) -> str:
-    if isinstance(error, ssl.SSLCertVerificationError):
+    causes = (error, error.__cause__)  # aiosmtplib wraps a failed TLS handshake when connecting
+    if any(isinstance(each, ssl.SSLCertVerificationError) for each in causes):
         return "the mail server's certificate could not be verified"
-    if isinstance(error, ssl.SSLError):
+    if any(isinstance(each, ssl.SSLError) for each in causes):
         return "a secure connection to the mail server failed"
     if isinstance(error, TimeoutError):  # aiosmtplib's timeouts are TimeoutErrors too
         return "the mail server did not answer in time"

@@ -2,8 +2,11 @@
 start-up by the service and by `python -m mail`:
 
     SMTP_HOST               (unset)    the mail server that sends for us; unset: no mail at all
-    SMTP_PORT               587
-    SMTP_STARTTLS           true       require STARTTLS before credentials and mail
+    SMTP_TLS                starttls   starttls: require STARTTLS before credentials and mail;
+                                       implicit: TLS from the first byte (port 465); off: none
+    SMTP_PORT               587        465 when SMTP_TLS=implicit
+    SMTP_CA_FILE            (unset)    a CA bundle the server's certificate must chain to (a
+                                       private CA); unset: the system's
     SMTP_USERNAME, SMTP_PASSWORD       the login (both or neither)
     MAIL_FROM                          "Acme Support <support@acme.example>"
     MAIL_REPLY_DOMAIN                  replies go to reply+<token>@this domain (its MX points at
@@ -29,20 +32,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from email.utils import parseaddr
+from pathlib import Path
+from typing import Literal, cast
 
 from infra.env import EnvReader
 
 MIN_SECRET_LENGTH = 24
 DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9-]{1,63})+$")
 ADDRESS = re.compile(r"^[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]{1,253}$")
-FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+SmtpTls = Literal["starttls", "implicit", "off"]
+SMTP_TLS: tuple[SmtpTls, ...] = ("starttls", "implicit", "off")
+DEFAULT_PORTS = {"starttls": 587, "implicit": 465, "off": 587}
 
 
 @dataclass(frozen=True)
 class MailSettings:
     smtp_host: str = ""
     smtp_port: int = 587
-    smtp_starttls: bool = True
+    smtp_tls: SmtpTls = "starttls"
+    smtp_ca_file: str = ""
     smtp_username: str = ""
     smtp_password: str = field(default="", repr=False)
     mail_from: str = ""
@@ -79,10 +87,12 @@ def mail_settings(read: EnvReader) -> MailSettings:
     env, number = read.env, read.number
     host = env.get("SMTP_HOST", "").strip()
     inbound_port = read.port("MAIL_INBOUND_PORT", 25) if env.get("MAIL_INBOUND_PORT") else None
+    tls = _tls(read)
     settings = MailSettings(
         smtp_host=host,
-        smtp_port=read.port("SMTP_PORT", 587),
-        smtp_starttls=_flag(read, "SMTP_STARTTLS", True),
+        smtp_port=read.port("SMTP_PORT", DEFAULT_PORTS[tls]),
+        smtp_tls=tls,
+        smtp_ca_file=env.get("SMTP_CA_FILE", "").strip(),
         smtp_username=env.get("SMTP_USERNAME", ""),
         smtp_password=env.get("SMTP_PASSWORD", ""),
         mail_from=env.get("MAIL_FROM", "").strip(),
@@ -112,6 +122,8 @@ def _check_sending(read: EnvReader, settings: MailSettings) -> None:
     for name, url in (("WIDGET_URL", settings.widget_url), ("GATEWAY_URL", settings.gateway_url)):
         if not url:
             read.add(f"{name} must be set when SMTP_HOST is (the mails link to it)")
+    if settings.smtp_ca_file and not Path(settings.smtp_ca_file).is_file():
+        read.add(f"SMTP_CA_FILE={settings.smtp_ca_file!r} is not a file")
     if bool(settings.smtp_username) != bool(settings.smtp_password):
         read.add("SMTP_USERNAME and SMTP_PASSWORD go together: set both or neither")
     _check_links(read, settings)
@@ -127,11 +139,11 @@ def _check_links(read: EnvReader, settings: MailSettings) -> None:
         read.add(f"LINK_SIGNING_SECRET must be at least {MIN_SECRET_LENGTH} characters")
 
 
-def _flag(read: EnvReader, name: str, default: bool) -> bool:
-    raw = read.env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw not in FLAGS:
-        read.add(f"{name}={raw!r} must be true or false")
-        return default
-    return FLAGS[raw]
+def _tls(read: EnvReader) -> SmtpTls:
+    raw = read.env.get("SMTP_TLS", "starttls").strip().lower() or "starttls"
+    if "SMTP_STARTTLS" in read.env:  # the name before SMTP_TLS: refused rather than ignored
+        read.add("SMTP_STARTTLS is replaced by SMTP_TLS=starttls|implicit|off")
+    if raw not in SMTP_TLS:
+        read.add(f"SMTP_TLS={raw!r} must be one of {', '.join(SMTP_TLS)}")
+        return "starttls"
+    return cast(SmtpTls, raw)

@@ -57,7 +57,7 @@ async def stack(
             # a port of their own
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(mail.port),
-            "SMTP_STARTTLS": "false",
+            "SMTP_TLS": "off",
             "MAIL_FROM": "Hearthly Support <support@hearthly.test>",
             "MAIL_REPLY_DOMAIN": "reply.hearthly.test",
             "MAIL_INBOUND_PORT": str(free_port()),

@@ -41,7 +41,7 @@ PATH = "/widget/transcript-email"
 MAIL_SETTINGS = {
     "SMTP_PORT": "",  # the test's server: filled in by `service_url`
     "SMTP_HOST": "127.0.0.1",
-    "SMTP_STARTTLS": "false",
+    "SMTP_TLS": "off",
     "MAIL_FROM": "Hearthly Support <support@hearthly.test>",
     "MAIL_REPLY_DOMAIN": "reply.hearthly.test",
     "WIDGET_URL": "https://hearthly.test/help",

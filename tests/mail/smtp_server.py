@@ -1,18 +1,22 @@
 """A real SMTP server for the tests (aiosmtpd, on the test's event loop): it keeps every mail it
-takes, can refuse a recipient, ask for a login, and be stopped and started again on the same
-port (a mail server that is down for a while)."""
+takes, can refuse a recipient, ask for a login, speak TLS (STARTTLS or from the first byte) with
+a certificate made for the test, and be stopped and started again on the same port (a mail
+server that is down for a while)."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
+import subprocess
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any, cast
+from pathlib import Path
+from typing import Any, Literal, cast
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
@@ -44,6 +48,10 @@ class CapturingServer:
     """An SMTP answer ("550 5.1.1 no such user") for every RCPT."""
     credentials: tuple[str, str] | None = None
     """When set, a login is required and must match."""
+    tls: ssl.SSLContext | None = None
+    """The server's certificate and key, for `tls_mode`."""
+    tls_mode: Literal["starttls", "implicit"] | None = None
+    """starttls: STARTTLS offered and required before MAIL; implicit: TLS from the first byte."""
     received: list[Received] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
     server: asyncio.Server | None = None
@@ -89,12 +97,15 @@ class CapturingServer:
             auth_required=self.credentials is not None,
             auth_require_tls=False,
             authenticator=self._authenticate,
+            tls_context=self.tls if self.tls_mode == "starttls" else None,
+            require_starttls=self.tls_mode == "starttls",
             loop=asyncio.get_running_loop(),
         )
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self.server = await loop.create_server(self._protocol, "127.0.0.1", self.port)
+        implicit = self.tls if self.tls_mode == "implicit" else None
+        self.server = await loop.create_server(self._protocol, "127.0.0.1", self.port, ssl=implicit)
 
     async def stop(self) -> None:
         if self.server is not None:
@@ -114,3 +125,18 @@ async def mail_server(**options: Any) -> AsyncIterator[CapturingServer]:
         yield server
     finally:
         await server.stop()
+
+
+def self_signed(folder: Path) -> tuple[Path, ssl.SSLContext]:
+    """A certificate for 127.0.0.1 made with openssl for this test (its file, which is its own CA
+    bundle) and a server context holding it."""
+    cert, key = folder / "mail-cert.pem", folder / "mail-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return cert, context

@@ -15,7 +15,7 @@ from mail.settings import MailSettings
 SECRET = "link-secret-" + "z" * 24
 BASE = MailSettings(
     smtp_host="127.0.0.1",
-    smtp_starttls=False,  # the test server has no certificate
+    smtp_tls="off",  # tests/mail/test_tls.py has the certificate-holding servers
     mail_from="Acme Support <support@acme.test>",
     reply_domain="reply.acme.test",
     widget_url="https://acme.test/help",

@@ -4,6 +4,7 @@ right headers, and links that open what they say, for as long as they say."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -144,7 +145,7 @@ def test_settings_need_nothing_without_smtp_host_and_list_every_problem_with_it(
             "SMTP_HOST": "smtp.acme.test",
             "SMTP_USERNAME": "me",
             "LINK_SIGNING_SECRET": "short",
-            "SMTP_STARTTLS": "maybe",
+            "SMTP_TLS": "maybe",
         }
     )
     mail_settings(read)
@@ -157,7 +158,7 @@ def test_settings_need_nothing_without_smtp_host_and_list_every_problem_with_it(
         "SMTP_PASSWORD",
         "MAIL_REPLY_DOMAIN",
         "LINK_SIGNING_SECRET",
-        "SMTP_STARTTLS",
+        "SMTP_TLS",
     ):
         assert name in str(error.value)
 
@@ -167,7 +168,7 @@ def test_settings_from_a_complete_environment() -> None:
         {
             "SMTP_HOST": "smtp.acme.test",
             "SMTP_PORT": "2525",
-            "SMTP_STARTTLS": "false",
+            "SMTP_TLS": "off",
             "SMTP_USERNAME": "me",
             "SMTP_PASSWORD": "pw",
             "MAIL_FROM": "Acme <support@acme.test>",
@@ -182,14 +183,41 @@ def test_settings_from_a_complete_environment() -> None:
     )
     settings = mail_settings(read)
     read.raise_problems()
-    assert (settings.smtp_port, settings.smtp_starttls, settings.inbound_port) == (
-        2525,
-        False,
-        2526,
-    )
+    assert (settings.smtp_port, settings.smtp_tls, settings.inbound_port) == (2525, "off", 2526)
     assert (
         settings.reply_domain == "reply.acme.test"
         and settings.widget_url == "https://acme.test/help"
     )
     assert [settings.retry_after(n) for n in (1, 2, 3, 4)] == [2, 4, 5, 5]
     assert "pw" not in repr(settings) and SECRET not in repr(settings)
+
+
+def test_tls_from_the_first_byte_defaults_to_port_465_and_the_old_name_is_refused(
+    tmp_path: Path,
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("a CA bundle\n", encoding="utf-8")
+    complete = {
+        "SMTP_HOST": "smtp.acme.test",
+        "MAIL_FROM": "Acme <support@acme.test>",
+        "MAIL_REPLY_DOMAIN": "reply.acme.test",
+        "WIDGET_URL": "https://acme.test/help",
+        "GATEWAY_URL": "https://chat.acme.test",
+        "LINK_SIGNING_SECRET": SECRET,
+    }
+    read = EnvReader({**complete, "SMTP_TLS": "Implicit", "SMTP_CA_FILE": str(bundle)})
+    settings = mail_settings(read)
+    read.raise_problems()
+    assert (settings.smtp_tls, settings.smtp_port, settings.smtp_ca_file) == (
+        "implicit",
+        465,
+        str(bundle),
+    )
+    assert mail_settings(EnvReader(complete)).smtp_tls == "starttls"  # the default
+
+    read = EnvReader({**complete, "SMTP_STARTTLS": "false", "SMTP_CA_FILE": "/nowhere.pem"})
+    mail_settings(read)
+    with pytest.raises(SettingsError) as error:
+        read.raise_problems()
+    assert "SMTP_STARTTLS is replaced by SMTP_TLS=starttls|implicit|off" in str(error.value)
+    assert "SMTP_CA_FILE='/nowhere.pem' is not a file" in str(error.value)

@@ -187,7 +187,7 @@ def sender_env(redis_url: str, settings: MailSettings) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "SMTP_HOST": settings.smtp_host,
         "SMTP_PORT": str(settings.smtp_port),
-        "SMTP_STARTTLS": "false",
+        "SMTP_TLS": "off",
         "MAIL_FROM": settings.mail_from,
         "MAIL_REPLY_DOMAIN": settings.reply_domain,
         "WIDGET_URL": settings.widget_url,

@@ -44,7 +44,7 @@ async def client(aiohttp_client, redis_url, articles_dir, embedder, redis_client
         articles_dir,
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(smtp.port),
-        SMTP_STARTTLS="false",
+        SMTP_TLS="off",
         MAIL_FROM="Hearthly Support <support@hearthly.test>",
         MAIL_REPLY_DOMAIN="reply.hearthly.test",
         WIDGET_URL="https://hearthly.test/help",

@@ -161,7 +161,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, redis_url: str, embedder: Any
                 # transcript-email route answers as documented instead of mail_not_set_up
                 "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": "9",
-                "SMTP_STARTTLS": "false",
+                "SMTP_TLS": "off",
                 "MAIL_FROM": "Support <support@hearthly.test>",
                 "MAIL_REPLY_DOMAIN": "reply.hearthly.test",
                 "WIDGET_URL": "https://hearthly.test/help",
