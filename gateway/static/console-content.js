@@ -9,7 +9,7 @@
  */
 
 import { ApiError, explain } from "./console-api.js";
-import { $, clear, element, number } from "./console-dom.js";
+import { $, clear, element, number, share } from "./console-dom.js";
 
 const PUBLISH_REFUSALS = {
   400: "The draft was not published: its file cannot be read (",
@@ -141,8 +141,9 @@ function tryNodes(answer) {
     element("li", { text: "Changed: " + entry.question + ": " + answerText(entry.before) + " → " + answerText(entry.after) }))));
   const before = answer.accuracy.before;
   const after = answer.accuracy.after;
-  nodes.push(element("p", { text: "Top-1 accuracy " + number(before.top1_accuracy) + " → " + number(after.top1_accuracy)
-    + "; answered correctly " + number(before.answered_correctly) + " → " + number(after.answered_correctly) + "." }));
+  nodes.push(element("p", { text: "On the labelled questions: top-1 accuracy " + share(before.top1_accuracy) + " → "
+    + share(after.top1_accuracy) + "; answered correctly " + share(before.answered_correctly) + " → "
+    + share(after.answered_correctly) + "." }));
   return nodes;
 }
 

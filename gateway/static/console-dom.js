@@ -43,6 +43,11 @@ export function number(value) {
   return typeof value === "number" ? String(Math.round(value * 100) / 100) : String(value);
 }
 
+// A share (0.918) as a percentage with one decimal ("91.8 %"); "–" when there is none.
+export function share(value) {
+  return typeof value === "number" ? (value * 100).toFixed(1) + " %" : "–";
+}
+
 /* Which text of an article the customer read, from a ticket's articles_shown entry or a review
  * case's: "version <hash>, updated <date>" ("" for one recorded before versions were). */
 export function articleVersionText(article) {

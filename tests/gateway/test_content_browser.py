@@ -96,7 +96,7 @@ async def test_a_content_editor_finds_a_gap_and_publishes_a_draft(  # type: igno
     await draft.get_by_test_id("content-try").click()
     result = draft.get_by_test_id("content-try-result")
     await expect(result).to_contain_text("replayed")
-    await expect(result).to_contain_text("Top-1 accuracy")
+    await expect(result).to_contain_text("On the labelled questions: top-1 accuracy")
     await expect(result).to_contain_text("Changed: ")  # the hub question moves to the draft
     await shots.take(page, "draft-tried")
 
