@@ -11,6 +11,8 @@ when, and answers the editor).
   whose front matter does not parse, or an article already published. `write_atomically`
   writes a temporary file beside it and renames it over the old one, so the hot reload
   (knowledge_base/library.py) never reads half a file.
+- `edited_text` is an editor's new text of a draft, checked (it parses, keeps its id, stays a
+  draft: publishing is its own step) and dated `updated: <today>`.
 - `compare_replay` says what the draft changes: the questions it would now answer, the answers
   that change, and the retrieval figures on the labelled questions (data/kb_questions.yml)
   before and after, computed by knowledge_base/eval_figures.py as `make eval-kb` computes
@@ -95,6 +97,23 @@ def published_text(text: str, source: str, today: dt.date) -> str:
     if not check.published or check.updated != today:  # a field the lines did not hold
         raise ArticleError(source, "status and updated must each be one line of the front matter")
     return rewritten
+
+
+MAX_ARTICLE_CHARS = 60_000
+
+
+def edited_text(text: str, source: str, article_id: str, today: dt.date) -> str:
+    """An editor's new text for the draft `article_id`, with `updated: today`. Raises
+    ArticleError naming the problem: too long, front matter or sections that do not parse,
+    another id, or `status: published` (a draft is published with its own action)."""
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise ArticleError(source, f"an article is at most {MAX_ARTICLE_CHARS} characters")
+    article = parse_article(text, source)
+    if article.id != article_id:
+        raise ArticleError(source, f"the id must stay {article_id!r} (it names the file)")
+    if article.published:
+        raise ArticleError(source, "keep status: draft here; publish it with Publish")
+    return with_front_matter(text, {"updated": today.isoformat()})
 
 
 def with_front_matter(text: str, values: dict[str, str]) -> str:

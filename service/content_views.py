@@ -1,8 +1,8 @@
 """The content team's API (agent tokens of role content or supervisor; docs/content.md): drafts,
-trying a draft, publishing it, suggestions from agents' answers and the audit log. Each view
-checks the role, parses the request, calls one method of the content desk
-(service/desk/content.py) and renders what it returns; what the desk refuses becomes a 4xx in
-one place (service/errors.py)."""
+a draft's text and saving an edit of it, trying a draft, publishing it, suggestions from agents'
+answers and the audit log. Each view checks the role, parses the request, calls one method of
+the content desk (service/desk/content.py) and renders what it returns; what the desk refuses
+becomes a 4xx in one place (service/errors.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import re
 
 from aiohttp import web
 
+from content.drafts import MAX_ARTICLE_CHARS
 from content.suggestions import SUGGESTION_ID
 from handoff.vocabulary import CONTENT_ROLES
 from knowledge_base.articles import ARTICLE_ID, MAX_QUESTION_LENGTH
@@ -36,6 +37,25 @@ def article_id_in_path(request: web.Request) -> str:
 async def list_drafts(request: web.Request) -> web.Response:
     require_role(request, *CONTENT_ROLES)
     return web.json_response(await request.app[CONTENT].drafts())
+
+
+async def show_draft(request: web.Request) -> web.Response:
+    require_role(request, *CONTENT_ROLES)
+    return web.json_response(await request.app[CONTENT].draft_text(article_id_in_path(request)))
+
+
+async def save_draft(request: web.Request) -> web.Response:
+    editor = require_role(request, *CONTENT_ROLES)
+    article_id = article_id_in_path(request)
+    body = await read_json_object(request)
+    version = text_field(body, "expected_version", 64)
+    if not VERSION.match(version):
+        raise bad_request("expected_version must be the article_version shown (hex digits)")
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_ARTICLE_CHARS:
+        raise bad_request(f"text must be the article's markdown, at most {MAX_ARTICLE_CHARS} chars")
+    saved = await request.app[CONTENT].save_draft(article_id, text, version, editor.id)
+    return web.json_response(saved)
 
 
 async def try_draft(request: web.Request) -> web.Response:

@@ -95,6 +95,8 @@ ROUTES = (
     web.get("/agent/review/scorecards", review_views.scorecards),
     # the content team's workspace (role content or supervisor; docs/content.md)
     web.get("/agent/content/drafts", content_views.list_drafts),
+    web.get("/agent/content/drafts/{article_id}", content_views.show_draft),
+    web.put("/agent/content/drafts/{article_id}", content_views.save_draft),
     web.post("/agent/content/drafts/{article_id}/try", content_views.try_draft),
     web.post("/agent/content/articles/{article_id}/publish", content_views.publish),
     web.get("/agent/content/suggestions", content_views.list_suggestions),

@@ -3,8 +3,8 @@
  * topics, the drafts (try one, publish it), agents' answers as suggestions and article
  * performance. Text goes in with textContent only (console-dom.js).
  *
- * Stable data-testid attributes: content-topic, content-recluster, content-draft, content-try,
- * content-try-result, content-publish, content-suggestion, content-make-draft,
+ * Stable data-testid attributes: content-topic, content-recluster, content-draft, content-edit,
+ * content-draft-text, content-save, content-try, content-try-result, content-publish, content-suggestion, content-make-draft,
  * content-performance-row, content-notice, content-topic-choice.
  */
 
@@ -15,6 +15,11 @@ const PUBLISH_REFUSALS = {
   400: "The draft was not published: its file cannot be read (",
   404: "The draft was not published: the file is gone (",
   409: "The draft was not published: it changed or was published since you looked (",
+};
+
+const SAVE_REFUSALS = {
+  404: "The draft was not saved: the file is gone (",
+  409: "The draft was not saved: it changed or was published since you opened it (",
 };
 
 let call = null; // the console's api call, with the signed-in token
@@ -104,16 +109,54 @@ async function loadDrafts() {
 
 function draftItem(draft) {
   const result = element("div", { testid: "content-try-result", attrs: { hidden: "" } });
+  const editor = element("div", { className: "content-editor", attrs: { hidden: "" } });
+  const editButton = element("button", { text: "Edit", testid: "content-edit", attrs: { type: "button" } });
   const tryButton = element("button", { text: "Try", testid: "content-try", attrs: { type: "button" } });
   const publishButton = element("button", { text: "Publish", testid: "content-publish", attrs: { type: "button" } });
+  editButton.addEventListener("click", () => editDraft(draft, editor));
   tryButton.addEventListener("click", () => tryDraft(draft, result));
   publishButton.addEventListener("click", () => publishDraft(draft, result));
   return element("li", { className: "content-item", testid: "content-draft", attrs: { "data-article-id": draft.article_id } }, [
     element("strong", { text: draft.title }),
     element("p", { text: draft.article_id + " (" + draft.file + "), version " + draft.article_version + ", updated " + draft.updated }),
-    element("div", { className: "actions" }, [tryButton, publishButton]),
+    element("div", { className: "actions" }, [editButton, tryButton, publishButton]),
+    editor,
     result,
   ]);
+}
+
+// The draft's markdown in a text box; Save writes it if the file is still the version opened
+// (a 409 or 400 says why not, and the text stays in the box to copy or fix).
+async function editDraft(draft, editor) {
+  notice("");
+  const opened = await attempt(() => call("GET", "content/drafts/" + encodeURIComponent(draft.article_id)));
+  if (!opened) return;
+  clear(editor);
+  const text = element("textarea", { testid: "content-draft-text", attrs: { rows: "16", "aria-label": "The draft's markdown" } });
+  text.value = opened.text;
+  const save = element("button", { text: "Save", testid: "content-save", attrs: { type: "button" } });
+  const cancel = element("button", { text: "Cancel", className: "secondary", attrs: { type: "button" } });
+  save.addEventListener("click", () => saveDraft(opened, text.value));
+  cancel.addEventListener("click", () => { editor.hidden = true; clear(editor); });
+  editor.append(text, element("div", { className: "actions" }, [save, cancel]));
+  editor.hidden = false;
+  text.focus();
+}
+
+async function saveDraft(opened, text) {
+  notice("");
+  const path = "content/drafts/" + encodeURIComponent(opened.article_id);
+  try {
+    await call("PUT", path, { text, expected_version: opened.article_version });
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    const refusal = SAVE_REFUSALS[error.status];
+    if (error.status === 400) notice(error.message.charAt(0).toUpperCase() + error.message.slice(1) + ".");
+    else notice(refusal ? refusal + error.message + ")." : explain(error));
+    return;
+  }
+  notice("Saved " + opened.title + ".");
+  await loadDrafts();
 }
 
 async function tryDraft(draft, result) {

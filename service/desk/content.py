@@ -31,6 +31,7 @@ from content.drafts import (
     compare_replay,
     create_exclusively,
     drafts_in,
+    edited_text,
     published_text,
     replay_questions,
     write_atomically,
@@ -169,6 +170,66 @@ class ContentDesk:
             raise InvalidRequest(f"the draft cannot be published: {problem.problem}") from None
         write_atomically(path, new_text)
         return parse_article(new_text, path.name)
+
+    async def draft_text(self, article_id: str) -> dict[str, Any]:
+        """A draft with its file's text, for the editor."""
+        path, draft = await asyncio.to_thread(self._current, article_id)
+        if draft.published:
+            raise InvalidRequest(f"{article_id} is published already, not a draft")
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+        return {**article_json(draft), "text": text}
+
+    async def save_draft(
+        self, article_id: str, text: str, expected_version: str, by: str
+    ) -> dict[str, Any]:
+        """Rewrite the draft's file with the editor's text, if the file still is the version
+        they opened; one write of an article at a time (the publish lock)."""
+        try:
+            async with held(
+                self.redis,
+                PUBLISH_LOCK.format(article_id=article_id),
+                hold_seconds=PUBLISH_HOLD_SECONDS,
+                wait_seconds=PUBLISH_WAIT_SECONDS,
+            ):
+                article = await asyncio.to_thread(
+                    self._save_file, article_id, text, expected_version
+                )
+        except LockBusy:
+            raise lifecycle.Conflict(f"{article_id} is being saved or published") from None
+        version = article_version(article)
+        at = iso_utc(self.clock())
+        await self.store.audit(
+            {"at": at, "action": "edit", "by": by, "article_id": article_id, "version": version}
+        )
+        return article_json(article)
+
+    def _save_file(self, article_id: str, text: str, expected_version: str) -> Article:
+        path, current = self._current(article_id)
+        if current.published:
+            raise lifecycle.Conflict(f"{article_id} is published: edit it in the files")
+        if article_version(current) != expected_version:
+            raise lifecycle.Conflict(
+                f"{article_id} changed since version {expected_version}: it is"
+                f" {article_version(current)} now; open it again before saving"
+            )
+        try:
+            new_text = edited_text(text, path.name, article_id, self.clock().date())
+        except ArticleError as problem:
+            raise InvalidRequest(f"the draft was not saved: {problem.problem}") from None
+        write_atomically(path, new_text)
+        return parse_article(new_text, path.name)
+
+    def _current(self, article_id: str) -> tuple[Path, Article]:
+        """The article's file and what it says now."""
+        path = article_file(self.folder, article_id)
+        if path is None:
+            raise NotFound(f"no article {article_id!r} in the articles folder")
+        try:
+            current = read_article(path)
+        except ArticleError as problem:
+            raise InvalidRequest(f"the draft cannot be read: {problem.problem}") from None
+        _require_id(current, article_id)
+        return path, current
 
     async def suggestions(self, limit: int) -> list[Suggestion]:
         return await self.store.suggestions(limit)

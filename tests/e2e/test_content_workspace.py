@@ -6,8 +6,9 @@ trained model, gateway) and chromium, on the stack's own copy of the help centre
    the same and is handed to an agent, who answers and resolves the chat;
 2. the content editor (role content) signs in at /content: the three questions are one gap
    topic, and the agent's answer is a suggestion;
-3. the editor makes a draft of the suggestion, tries it with the topic's questions (each now
-   answered by the draft, no drop on data/kb_questions.yml) and publishes it;
+3. the editor makes a draft of the suggestion, gives it a title of their own in the page, tries it
+   with the topic's questions (each now answered by the draft, no drop on
+   data/kb_questions.yml) and publishes it;
 4. a customer asks in yet other words and the widget answers from the new article within 2 s
    of the publish; they say it helped, and the article's performance shows it.
 
@@ -45,6 +46,7 @@ AGENT_ANSWER = (
     "store credit for your next order once it arrives."
 )
 ASKED_AFTER = "can I send you my old devices for credit?"
+TITLE = "Trading in your old devices"  # the editor's title for the drafted article
 PUBLISH_TO_ANSWER_SECONDS = 2.0
 NUMBER = r"(\d+(?:\.\d+)?)"
 ACCURACY = re.compile(
@@ -78,6 +80,7 @@ async def test_a_content_editor_turns_a_gap_into_an_article_customers_get(
     await expect(draft).to_have_count(1)
     article_id = await draft.get_attribute("data-article-id")
     assert article_id
+    draft = await retitled(editor, draft, TITLE)
     await editor.get_by_test_id("content-topic-choice").select_option(label=representative)
     await draft.get_by_test_id("content-try").click()
     await tried_without_a_drop(draft.get_by_test_id("content-try-result"))
@@ -91,6 +94,7 @@ async def test_a_content_editor_turns_a_gap_into_an_article_customers_get(
     await say(customer, ASKED_AFTER)
     answer = customer.locator(BOT).filter(has_text="store credit for your next order")
     await expect(answer).to_have_count(1)  # the new article's text, and no guess at another
+    await expect(customer.get_by_test_id("sw-log")).to_contain_text(f"More in “{TITLE}”")
     await expect(customer.get_by_test_id("sw-log")).not_to_contain_text("Did you mean")
     waited = time.monotonic() - published
     timing = {"publish_to_answer_seconds": round(waited, 3), "bar": PUBLISH_TO_ANSWER_SECONDS}
@@ -133,6 +137,22 @@ async def editor_page(browser: Browser, stack: Stack) -> Page:
     await expect(page.get_by_test_id("content-view")).to_be_visible(timeout=LIVE)
     await expect(page.get_by_test_id("nav-tickets")).to_be_hidden()
     return page
+
+
+async def retitled(editor: Page, draft: Locator, title: str) -> Locator:
+    """The editor opens the draft's markdown in the page, gives it a title of their own and
+    saves it; the draft as listed again."""
+    await draft.get_by_test_id("content-edit").click()
+    text = draft.get_by_test_id("content-draft-text")
+    markdown = await text.input_value()
+    assert "status: draft" in markdown and AGENT_ANSWER in markdown
+    old_title = next(line for line in markdown.splitlines() if line.startswith("title:"))
+    await text.fill(markdown.replace(old_title, f'title: "{title}"'))
+    await draft.get_by_test_id("content-save").click()
+    await expect(editor.get_by_test_id("content-notice")).to_contain_text("Saved")
+    saved = editor.get_by_test_id("content-draft").filter(has_text=title)
+    await expect(saved).to_have_count(1)
+    return saved
 
 
 async def performance_row(editor: Page, article_id: str) -> Locator:

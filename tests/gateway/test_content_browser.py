@@ -62,10 +62,17 @@ async def test_a_content_editor_finds_a_gap_and_publishes_a_draft(  # type: igno
     await seed(handoff_client, redis_url)
     cleo = (await agent_headers(redis_url, "cleo"))["Authorization"].removeprefix("Bearer ")
     page = await (await browser.new_context()).new_page()
-    problems: list[str] = []
+    problems: list[str] = []  # page errors and failed calls (the refused edit's 400 aside)
     called: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda got: problems.append(got.url) if got.status >= 400 else None)
+    page.on(
+        "response",
+        lambda got: (
+            problems.append(f"{got.request.method} {got.status} {got.url}")
+            if got.status >= 400
+            else None
+        ),
+    )
     page.on("request", lambda sent: called.append(sent.url))
     await page.goto(str(gateway.make_url("/content")))
     await page.get_by_test_id("sign-in-token").fill(cleo)
@@ -92,6 +99,15 @@ async def test_a_content_editor_finds_a_gap_and_publishes_a_draft(  # type: igno
     await expect(draft).to_have_count(1)
     article_id = await draft.get_attribute("data-article-id")
 
+    await draft.get_by_test_id("content-edit").click()  # an edit whose date does not parse
+    text = draft.get_by_test_id("content-draft-text")
+    markdown = await text.input_value()
+    await text.fill(markdown.replace("updated: ", "updated: soon ", 1))
+    await draft.get_by_test_id("content-save").click()
+    await expect(page.get_by_test_id("content-notice")).to_contain_text("The draft was not saved:")
+    await expect(text).to_have_value(markdown.replace("updated: ", "updated: soon ", 1))  # kept
+    await shots.take(page, "edit-refused")
+
     await page.get_by_test_id("content-topic-choice").select_option(index=1)  # the jobs topic
     await draft.get_by_test_id("content-try").click()
     result = draft.get_by_test_id("content-try-result")
@@ -116,4 +132,5 @@ async def test_a_content_editor_finds_a_gap_and_publishes_a_draft(  # type: igno
         for url in called
         if "/console/api/" in url and "/content/" not in url and not url.endswith("/me")
     ]
-    assert problems == []
+    refused_edit = f"PUT 400 {gateway.make_url('/console/api/content/drafts/' + article_id)}"
+    assert problems == [refused_edit]
