@@ -65,9 +65,13 @@ async function loadTopics() {
 }
 
 function topicItem(topic) {
-  const closest = topic.closest_article
-    ? "Closest article: " + topic.closest_article.title + " (score " + number(topic.closest_article.score) + ")"
-    : "No closest article.";
+  const article = topic.closest_article;
+  let closest = "No closest article.";
+  if (article && article.answers) {
+    closest = "Answered now by “" + article.title + "” (score " + number(article.score) + "): customers asking this get it.";
+  } else if (article) {
+    closest = "Closest article: " + article.title + " (score " + number(article.score) + ")";
+  }
   const examples = element("details", {}, [
     element("summary", { text: topic.examples.length + " other questions" }),
     element("ul", {}, topic.examples.map((text) => element("li", { text }))),

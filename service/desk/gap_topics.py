@@ -200,7 +200,12 @@ class GapTopicDesk:
         best = self._best(text)
         if best is None:
             return None
-        return {"article_id": best.article.id, "title": best.article.title, "score": best.score}
+        return {
+            "article_id": best.article.id,
+            "title": best.article.title,
+            "score": best.score,
+            "answers": best.score >= self.threshold,  # the gap is covered now
+        }
 
     async def forget_customer_tickets(self, customer_id: str) -> int:
         """The questions of the conversations of a customer's tickets (the handoff's erasure,

@@ -106,6 +106,8 @@ async def test_a_content_editor_turns_a_gap_into_an_article_customers_get(
     row = await performance_row(editor, article_id)  # once the customer's session has ended
     article, shown, _, helpful, not_helpful, *_ = await row.locator("td").all_inner_texts()
     assert (article, shown, helpful, not_helpful) == (article_id, "1", "1", "0")
+    covered = editor.get_by_test_id("content-topic").filter(has_text=ASKED[0])
+    await expect(covered).to_contain_text(f"Answered now by “{TITLE}”")  # the gap is covered
     await shots.take(editor, "article-performance")
 
 

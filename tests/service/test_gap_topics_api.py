@@ -53,6 +53,7 @@ async def test_questions_asked_in_different_words_show_as_one_topic(  # type: ig
     assert listed["unclustered"] == 2 and listed["questions"] == 5
     article = topic["closest_article"]
     assert article is None or {"article_id", "title", "score"} <= set(article)
+    assert article is None or article["answers"] is False  # nobody's article answers jobs
 
     supervisor = await agent_headers(redis_url, "dana")
     response = await handoff_client.post(f"{ROUTE}/recluster", headers=supervisor)
