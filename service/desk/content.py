@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,16 @@ class ContentDesk:
 
     async def publish(self, article_id: str, expected_version: str, by: str) -> dict[str, Any]:
         """Flip the draft's file to published, if it still is the version the editor saw."""
+        article = await self._write_locked(
+            article_id, lambda: self._publish_file(article_id, expected_version)
+        )
+        at = await self._audit("publish", by, article)
+        log.info("%s published article %s (version %s)", by, article_id, article_version(article))
+        return {**article_json(article), "published_by": by, "published_at": at}
+
+    async def _write_locked(self, article_id: str, write: Callable[[], Article]) -> Article:
+        """Run a write of the article's file under its lock: one save or publish of an article
+        at a time, across replicas."""
         try:
             async with held(
                 self.redis,
@@ -134,16 +145,18 @@ class ContentDesk:
                 hold_seconds=PUBLISH_HOLD_SECONDS,
                 wait_seconds=PUBLISH_WAIT_SECONDS,
             ):
-                article = await asyncio.to_thread(self._publish_file, article_id, expected_version)
+                return await asyncio.to_thread(write)
         except LockBusy:
-            raise lifecycle.Conflict(f"another publish of {article_id} is running") from None
+            raise lifecycle.Conflict(f"{article_id} is being saved or published") from None
+
+    async def _audit(self, action: str, by: str, article: Article) -> str:
+        """Who did what to which version, and when (returned)."""
         at = iso_utc(self.clock())
         version = article_version(article)
         await self.store.audit(
-            {"at": at, "action": "publish", "by": by, "article_id": article_id, "version": version}
+            {"at": at, "action": action, "by": by, "article_id": article.id, "version": version}
         )
-        log.info("%s published article %s (version %s)", by, article_id, version)
-        return {**article_json(article), "published_by": by, "published_at": at}
+        return at
 
     def _publish_file(self, article_id: str, expected_version: str) -> Article:
         path = article_file(self.folder, article_id)
@@ -160,11 +173,7 @@ class ContentDesk:
             _require_id(current, article_id)
             if current.published:
                 raise lifecycle.Conflict(f"{article_id} is already published")
-            if article_version(current) != expected_version:
-                raise lifecycle.Conflict(
-                    f"{article_id} changed since version {expected_version}: it is"
-                    f" {article_version(current)} now; look at it again before publishing"
-                )
+            _require_version(current, expected_version, "publishing")
             new_text = published_text(text, path.name, self.clock().date())
         except ArticleError as problem:
             raise InvalidRequest(f"the draft cannot be published: {problem.problem}") from None
@@ -184,34 +193,17 @@ class ContentDesk:
     ) -> dict[str, Any]:
         """Rewrite the draft's file with the editor's text, if the file still is the version
         they opened; one write of an article at a time (the publish lock)."""
-        try:
-            async with held(
-                self.redis,
-                PUBLISH_LOCK.format(article_id=article_id),
-                hold_seconds=PUBLISH_HOLD_SECONDS,
-                wait_seconds=PUBLISH_WAIT_SECONDS,
-            ):
-                article = await asyncio.to_thread(
-                    self._save_file, article_id, text, expected_version
-                )
-        except LockBusy:
-            raise lifecycle.Conflict(f"{article_id} is being saved or published") from None
-        version = article_version(article)
-        at = iso_utc(self.clock())
-        await self.store.audit(
-            {"at": at, "action": "edit", "by": by, "article_id": article_id, "version": version}
+        article = await self._write_locked(
+            article_id, lambda: self._save_file(article_id, text, expected_version)
         )
+        await self._audit("edit", by, article)
         return article_json(article)
 
     def _save_file(self, article_id: str, text: str, expected_version: str) -> Article:
         path, current = self._current(article_id)
         if current.published:
             raise lifecycle.Conflict(f"{article_id} is published: edit it in the files")
-        if article_version(current) != expected_version:
-            raise lifecycle.Conflict(
-                f"{article_id} changed since version {expected_version}: it is"
-                f" {article_version(current)} now; open it again before saving"
-            )
+        _require_version(current, expected_version, "saving")
         try:
             new_text = edited_text(text, path.name, article_id, self.clock().date())
         except ArticleError as problem:
@@ -245,11 +237,7 @@ class ContentDesk:
             )
         article = await asyncio.to_thread(self._write_draft, suggestion)
         await self.store.save_suggestion(replace(suggestion, draft_article_id=article.id))
-        version = article_version(article)
-        at = iso_utc(self.clock())
-        await self.store.audit(
-            {"at": at, "action": "draft", "by": by, "article_id": article.id, "version": version}
-        )
+        await self._audit("draft", by, article)
         return {**article_json(article), "suggestion_id": suggestion_id}
 
     def _write_draft(self, suggestion: Suggestion) -> Article:
@@ -302,6 +290,16 @@ async def open_content_desk(
     return ContentDesk(
         knowledge_base, insights, ContentStore(client), client, thresholds, labelled, clock
     )
+
+
+def _require_version(article: Article, expected_version: str, before: str) -> None:
+    """409 when the file is not the version the editor looked at (an edit in git, another
+    editor's save or publish): it is never overwritten."""
+    if article_version(article) != expected_version:
+        raise lifecycle.Conflict(
+            f"{article.id} changed since version {expected_version}: it is"
+            f" {article_version(article)} now; look at it again before {before}"
+        )
 
 
 def _require_id(article: Article, article_id: str) -> None:
