@@ -14,6 +14,7 @@ agents' answers.
     drafts.py               draft articles: reading, trying against the published set,
                             publishing (the front matter's status and date); pure but the files
     suggestions.py          an agent's answer to a customer's question, kept to become a draft
+    new_drafts.py           the markdown of a new draft (from a suggestion or a gap topic); pure
     store.py                the suggestions' and the audit's Redis (`content:suggestions`,
                             `content:audit`)
 

@@ -8,7 +8,8 @@ when, and answers the editor).
   as every shipped article is named, then any file whose front matter has that id).
 - `published_text` is the file's text with `status: published` and `updated: <today>` in its
   front matter and every other line as it was; it refuses (ArticleError, with the reason) a file
-  whose front matter does not parse, or an article already published. `write_atomically`
+  whose front matter does not parse, an article already published, or a topic's draft whose
+  answer is still to be written (content/new_drafts.py PLACEHOLDER). `write_atomically`
   writes a temporary file beside it and renames it over the old one, so the hot reload
   (knowledge_base/library.py) never reads half a file.
 - `edited_text` is an editor's new text of a draft, checked (it parses, keeps its id, stays a
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from content.new_drafts import PLACEHOLDER
 from knowledge_base.articles import FRONT_MATTER, Article, ArticleError, parse_article, read_article
 from knowledge_base.confidence import Thresholds
 from knowledge_base.eval_figures import Labelled, Retrieved, figures
@@ -92,6 +94,8 @@ def published_text(text: str, source: str, today: dt.date) -> str:
     article = parse_article(text, source)
     if article.published:
         raise AlreadyPublished(source, f"{article.id} is already published")
+    if PLACEHOLDER in text:
+        raise ArticleError(source, f"write the answer first: it still says {PLACEHOLDER!r}")
     rewritten = with_front_matter(text, {"status": "published", "updated": today.isoformat()})
     check = parse_article(rewritten, source)
     if not check.published or check.updated != today:  # a field the lines did not hold

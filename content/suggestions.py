@@ -4,8 +4,8 @@ Pure: a ticket in, a `Suggestion` out; a suggestion in, a draft article's markdo
 agent resolves a chat or hands it back (service/desk/agent_actions.py), the customer's question
 (the summary's "Wants": their first substantive message, handoff/ticket/summary.py) and the
 agent's replies, both masked, become a suggestion (content/store.py keeps them). One action
-turns it into a draft file: front matter the help centre accepts (knowledge_base/articles.py),
-the question in `questions:`, the agent's answer as the section's text.
+turns it into a draft file (content/new_drafts.py): front matter the help centre accepts, the
+question in `questions:`, the agent's answer as the section's text.
 
 A suggestion keeps its ticket and conversation ids so a customer's erasure removes it
 (service/desk/privacy.py); the content team's API shows neither.
@@ -20,19 +20,13 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from handoff.detection.frustration import STOPWORDS
+from content.new_drafts import draft_markdown
 from handoff.privacy.redact import redact_text
 from handoff.ticket.model import AgentTurn, Ticket
 from handoff.ticket.summary import customer_need
-from knowledge_base.articles import ARTICLE_ID, MAX_QUESTION_LENGTH, parse_article
+from knowledge_base.articles import MAX_QUESTION_LENGTH
 
 SUGGESTION_ID = re.compile(r"^sg-[0-9a-f]{12}$")
-SLUG_WORDS = 6
-SLUG_CHARS = 60
-TAG_WORDS = 4
-TITLE_CHARS = 120
-FALLBACK_SLUG = "suggested-article"
-ANSWER_HEADING = "Answer"
 
 
 @dataclass(frozen=True)
@@ -106,45 +100,14 @@ def suggestion_from_ticket(
     )
 
 
-def slug(question: str) -> str:
-    """An article id from the question: its first content words, lowercase, joined by '-'."""
-    words = [w for w in re.findall(r"[a-z0-9]+", question.lower()) if w not in STOPWORDS]
-    candidate = "-".join(words[:SLUG_WORDS])[:SLUG_CHARS].rstrip("-")
-    return candidate if ARTICLE_ID.match(candidate) else FALLBACK_SLUG
-
-
-def unique_slug(question: str, taken: set[str]) -> str:
-    """`slug(question)`, with -2, -3... when the id is taken."""
-    base = slug(question)
-    candidate, number = base, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{base}-{number}"
-    return candidate
-
-
-def title_of(question: str) -> str:
-    text = " ".join(question.split()).rstrip(" .!")
-    text = text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 3].rstrip() + "..."
-    return text[:1].upper() + text[1:]
-
-
 def draft_article(suggestion: Suggestion, article_id: str, today: dt.date) -> str:
-    """The markdown of a draft article from the suggestion; it parses as an article (checked)."""
-    words = [w for w in re.findall(r"[a-z]+", suggestion.question.lower()) if w not in STOPWORDS]
-    tags = list(dict.fromkeys(word for word in words if len(word) > 2))[:TAG_WORDS] or ["general"]
-    front = [
-        f"id: {article_id}",
-        f"title: {json.dumps(title_of(suggestion.question))}",
-        f"category: {json.dumps(suggestion.category or 'general')}",
-        f"team: {json.dumps(suggestion.article_team or suggestion.team or 'general')}",
-        f"tags: {json.dumps(tags)}",
-        "status: draft",
-        f"updated: {today.isoformat()}",
-        "questions:",
-        f"  - {{question: {json.dumps(suggestion.question)}, section: {ANSWER_HEADING}}}",
-    ]
-    body = f"## {ANSWER_HEADING}\n{suggestion.answer.strip()}\n"
-    text = "---\n" + "\n".join(front) + "\n---\n" + body
-    parse_article(text, f"{article_id}.md")  # ArticleError here is a bug of this module
-    return text
+    """The markdown of a draft article from the suggestion: the question as title and in
+    `questions:`, the agent's answer as the section's text (content/new_drafts.py)."""
+    return draft_markdown(
+        article_id,
+        [suggestion.question],
+        suggestion.answer,
+        category=suggestion.category,
+        team=suggestion.article_team or suggestion.team,
+        today=today,
+    )

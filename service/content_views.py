@@ -16,12 +16,13 @@ from handoff.vocabulary import CONTENT_ROLES
 from knowledge_base.articles import ARTICLE_ID, MAX_QUESTION_LENGTH
 from service.agent_auth import require_role
 from service.errors import bad_request
-from service.keys import CONTENT
+from service.keys import CONTENT, GAP_TOPICS
 from service.request_parsing import read_json_object, text_field, whole_number_in_query
 
 MAX_ARTICLE_ID_CHARS = 100
 MAX_EXTRA_QUESTIONS = 100
 VERSION = re.compile(r"^[0-9a-f]{1,64}$")
+TOPIC_ID = re.compile(r"^topic-[0-9a-f]{16}$")
 
 
 def article_id_in_path(request: web.Request) -> str:
@@ -102,6 +103,16 @@ async def draft_from_suggestion(request: web.Request) -> web.Response:
         raise bad_request("suggestion ids are sg- and 12 hex digits")
     drafted = await request.app[CONTENT].draft_from_suggestion(suggestion_id, editor.id)
     return web.json_response(drafted, status=201)
+
+
+async def draft_from_topic(request: web.Request) -> web.Response:
+    editor = require_role(request, *CONTENT_ROLES)
+    topic_id = request.match_info["topic_id"]
+    if not TOPIC_ID.match(topic_id):
+        raise bad_request("topic ids are topic- and 16 hex digits")
+    questions = await request.app[GAP_TOPICS].topic_questions(topic_id)
+    drafted = await request.app[CONTENT].draft_from_topic(questions, editor.id)
+    return web.json_response({**drafted, "topic_id": topic_id}, status=201)
 
 
 async def audit_log(request: web.Request) -> web.Response:

@@ -106,4 +106,5 @@ ROUTES = (
     web.get("/agent/content/audit", content_views.audit_log),
     web.get("/agent/content/topics", gap_topic_views.list_topics),
     web.post("/agent/content/topics/recluster", gap_topic_views.recluster),
+    web.post("/agent/content/topics/{topic_id}/draft", content_views.draft_from_topic),
 )

@@ -3,7 +3,8 @@
  * topics, the drafts (try one, publish it), agents' answers as suggestions and article
  * performance. Text goes in with textContent only (console-dom.js).
  *
- * Stable data-testid attributes: content-topic, content-recluster, content-draft, content-edit,
+ * Stable data-testid attributes: content-topic, content-topic-draft, content-recluster,
+ * content-draft, content-edit,
  * content-draft-text, content-save, content-try, content-try-result, content-publish, content-suggestion, content-make-draft,
  * content-performance-row, content-notice, content-topic-choice.
  */
@@ -76,13 +77,26 @@ function topicItem(topic) {
     element("summary", { text: topic.examples.length + " other questions" }),
     element("ul", {}, topic.examples.map((text) => element("li", { text }))),
   ]);
+  const draft = element("button", { text: "Make a draft", testid: "content-topic-draft", attrs: { type: "button" } });
+  draft.addEventListener("click", () => draftForTopic(topic));
   return element("li", { className: "content-item", testid: "content-topic" }, [
     element("strong", { text: topic.representative }),
     element("p", { text: topic.size + " questions; " + topic.last_7_days + " in 7 days, "
       + topic.last_30_days + " in 30 days; " + topic.handoffs + " ended in a handoff." }),
     element("p", { text: closest }),
     examples,
+    element("div", { className: "actions" }, [draft]),
   ]);
+}
+
+// A draft titled by the topic's question, its questions attached; its answer is written with
+// Edit (publishing refuses it until then).
+async function draftForTopic(topic) {
+  notice("");
+  const drafted = await attempt(() => call("POST", "content/topics/" + encodeURIComponent(topic.topic_id) + "/draft"));
+  if (!drafted) return;
+  notice("Draft " + drafted.article_id + " made with the topic's questions: write its answer with Edit, then try and publish it.");
+  await loadDrafts();
 }
 
 function fillTopicChoice() {

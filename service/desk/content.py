@@ -37,8 +37,9 @@ from content.drafts import (
     replay_questions,
     write_atomically,
 )
+from content.new_drafts import PLACEHOLDER, draft_markdown, unique_slug
 from content.store import PUBLISH_LOCK, ContentStore
-from content.suggestions import Suggestion, draft_article, suggestion_from_ticket, unique_slug
+from content.suggestions import Suggestion, draft_article, suggestion_from_ticket
 from handoff import lifecycle
 from handoff.ticket_record import TicketRecord
 from infra.clock import Clock, iso_utc
@@ -241,15 +242,40 @@ class ContentDesk:
         return {**article_json(article), "suggestion_id": suggestion_id}
 
     def _write_draft(self, suggestion: Suggestion) -> Article:
-        """The draft's file, under an id no article or file has (retried if one appears)."""
+        return self._write_new(
+            suggestion.question,
+            lambda article_id: draft_article(suggestion, article_id, self.clock().date()),
+        )
+
+    async def draft_from_topic(self, questions: list[str], by: str) -> dict[str, Any]:
+        """A new draft for a gap topic's questions: titled by the first (the representative),
+        all of them in `questions:`, filed beside the article closest to them; its answer is
+        still to be written (PLACEHOLDER, which publishing refuses)."""
+        best = await asyncio.to_thread(
+            lambda: self.knowledge_base.state.index.search(questions[0], 0.0, limit=1).best
+        )
+        category = best.article.category if best else "general"
+        team = best.article.team if best else "general"
+        today = self.clock().date()
+        article = await asyncio.to_thread(
+            self._write_new,
+            questions[0],
+            lambda article_id: draft_markdown(
+                article_id, questions, PLACEHOLDER, category=category, team=team, today=today
+            ),
+        )
+        await self._audit("draft", by, article)
+        return article_json(article)
+
+    def _write_new(self, question: str, markdown: Callable[[str], str]) -> Article:
+        """A new draft's file, under an id from the question that no article or file has
+        (retried if one appears meanwhile); `markdown(article_id)` is its text."""
         for _ in range(20):
             taken = {path.stem for path in self.folder.glob("*.md")}
             taken |= set(self.knowledge_base.state.index.articles)
-            article_id = unique_slug(suggestion.question, taken)
-            path = self.folder / f"{article_id}.md"
-            text = draft_article(suggestion, article_id, self.clock().date())
-            if create_exclusively(path, text):
-                return read_article(path)
+            article_id = unique_slug(question, taken)
+            if create_exclusively(self.folder / f"{article_id}.md", markdown(article_id)):
+                return read_article(self.folder / f"{article_id}.md")
         raise lifecycle.Conflict("could not find a free article id; try again")
 
     async def agent_finished(self, record: TicketRecord, agent_id: str) -> None:

@@ -45,6 +45,7 @@ from knowledge_base.library import KnowledgeBase
 from knowledge_base.recent_vectors import RecentVectors
 from outcomes import keys as outcome_keys
 from outcomes.session import read_session
+from service.desk.errors import NotFound
 
 log = logging.getLogger(__name__)
 EXAMPLES = 5
@@ -195,6 +196,20 @@ class GapTopicDesk:
             ],
             "unclustered": unclustered,
         }
+
+    async def topic_questions(self, topic_id: str) -> list[str]:
+        """A topic's questions (masked as kept), its representative first, then the newest;
+        NotFound when the topic is gone (re-clustered, or its questions aged out)."""
+        questions = {q.question_id: q for q in await self.store.questions()}
+        for topic in await self.store.topics():
+            if topic.topic_id == topic_id:
+                members = sorted(
+                    (questions[m] for m in topic.member_ids if m in questions),
+                    key=lambda question: -question.at,
+                )
+                texts = [topic.representative.text, *(q.text for q in members)]
+                return list(dict.fromkeys(texts))
+        raise NotFound(f"no topic {topic_id}: re-clustered or aged out; reload the topics")
 
     def _closest_json(self, text: str) -> dict[str, Any] | None:
         best = self._best(text)

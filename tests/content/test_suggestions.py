@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from content.new_drafts import slug, unique_slug
 from content.suggestions import (
     Suggestion,
     draft_article,
-    slug,
     suggestion_from_ticket,
     suggestion_id,
-    unique_slug,
 )
 from handoff.ticket.model import AgentTurn, Ticket
 from knowledge_base.articles import parse_article

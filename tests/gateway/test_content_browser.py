@@ -93,6 +93,11 @@ async def test_a_content_editor_finds_a_gap_and_publishes_a_draft(  # type: igno
 
     await page.get_by_test_id("content-recluster").click()
     await expect(topic).to_have_count(1)
+    await topic.get_by_test_id("content-topic-draft").click()  # the jobs topic as a draft
+    notice = page.get_by_test_id("content-notice")
+    await expect(notice).to_contain_text("made with the topic's questions: write its answer")
+    hiring = page.get_by_test_id("content-draft").filter(has_text="hiring")
+    await expect(hiring).to_have_count(1)
     await suggestion.get_by_test_id("content-make-draft").click()
     await expect(page.get_by_test_id("content-notice")).to_contain_text("made")
     draft = page.get_by_test_id("content-draft").filter(has_text=HUB.text)  # titled by the question

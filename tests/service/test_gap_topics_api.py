@@ -11,7 +11,9 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from content.new_drafts import PLACEHOLDER
 from handoff.privacy.customer_index import customer_conversations
+from knowledge_base.articles import read_article
 from tests.support.handoff import PAYMENT, agent_headers, conversation, handoff_body
 from tests.support.redis_contents import every_value_text
 
@@ -109,3 +111,30 @@ async def test_a_plain_agent_is_refused_and_a_bad_limit_says_why(  # type: ignor
     for query, reason in (("?limit=0", "limit must be"), ("?days=3", "unknown parameter")):
         response = await handoff_client.get(ROUTE + query, headers=editor)
         assert response.status == 400 and reason in (await response.json())["error"]
+
+
+async def test_a_topic_becomes_a_draft_that_cannot_go_live_before_its_answer_is_written(  # type: ignore[no-untyped-def]
+    handoff_client, redis_url, articles_dir
+) -> None:
+    for number, question in enumerate(JOBS):
+        await ask(handoff_client, question, f"gap-draft-{number}")
+    editor = await agent_headers(redis_url, "cleo")
+    [topic] = (await topics(handoff_client, editor))["topics"]
+    response = await handoff_client.post(f"{ROUTE}/{topic['topic_id']}/draft", headers=editor)
+    assert response.status == 201, await response.text()
+    drafted = await response.json()
+    article = read_article(articles_dir / drafted["file"])
+    assert article.status == "draft" and article.title.lower() == topic["representative"]
+    assert {q.text for q in article.questions} == set(JOBS)  # each phrasing attached
+    assert PLACEHOLDER in article.sections[0].text
+
+    publish = f"/agent/content/articles/{drafted['article_id']}/publish"
+    body = {"expected_version": drafted["article_version"]}
+    refused = await handoff_client.post(publish, json=body, headers=editor)
+    assert refused.status == 400 and "write the answer first" in (await refused.json())["error"]
+    assert read_article(articles_dir / drafted["file"]).status == "draft"
+
+    gone = await handoff_client.post(f"{ROUTE}/topic-0123456789abcdef/draft", headers=editor)
+    assert gone.status == 404
+    bad = await handoff_client.post(f"{ROUTE}/not-a-topic/draft", headers=editor)
+    assert bad.status == 400
