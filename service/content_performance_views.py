@@ -20,7 +20,7 @@ from handoff.vocabulary import CONTENT_ROLES
 from infra.clock import iso_utc
 from service.agent_auth import require_role
 from service.errors import bad_request
-from service.keys import ANALYTICS
+from service.keys import ANALYTICS, KNOWLEDGE_BASE
 
 PARAMETERS = ("days", "sort")
 DEFAULT_DAYS, MAX_DAYS = 30, 365
@@ -34,13 +34,16 @@ async def article_performance(request: web.Request) -> web.Response:
     end = analytics.now()
     start = end - timedelta(days=days)
     rows = await analytics.article_performance(start, end, sort)
+    knowledge_base = request.app[KNOWLEDGE_BASE]
+    served = knowledge_base.state.index.articles if knowledge_base.searchable else {}
+    titles = {article_id: article.title for article_id, article in served.items()}
     return web.json_response(
         {
             "days": days,
             "from": iso_utc(start),
             "to": iso_utc(end),
             "sort": sort,
-            "articles": [row.to_json() for row in rows],
+            "articles": [{**row.to_json(), "title": titles.get(row.article_id)} for row in rows],
         }
     )
 

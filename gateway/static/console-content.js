@@ -49,6 +49,10 @@ async function attempt(action) {
 
 async function open() {
   notice("");
+  for (const id of ["content-topics", "content-drafts", "content-suggestions"]) {
+    clear($(id));
+    $(id).appendChild(element("li", { text: "Loading…", className: "empty" }));
+  }
   await Promise.all([loadTopics(), loadDrafts(), loadSuggestions(), loadPerformance()]);
 }
 
@@ -261,10 +265,14 @@ async function loadPerformance() {
   const rows = $("content-performance");
   clear(rows);
   for (const article of answer.articles) {
-    const cells = [article.article_id, article.shown, article.offered, article.helpful, article.not_helpful,
+    const name = element("td", {}, [
+      element("span", { text: article.title || article.article_id }),
+      element("small", { className: "muted", text: article.title ? " " + article.article_id : " (no longer published)" }),
+    ]);
+    const cells = [article.shown, article.offered, article.helpful, article.not_helpful,
       article.handoffs_after, article.csat.mean === null ? "–" : number(article.csat.mean)];
-    rows.appendChild(element("tr", { testid: "content-performance-row" },
-      cells.map((text) => element("td", { text }))));
+    rows.appendChild(element("tr", { testid: "content-performance-row", attrs: { "data-article-id": article.article_id } },
+      [name, ...cells.map((text) => element("td", { text }))]));
   }
 }
 

@@ -105,7 +105,7 @@ async def test_a_content_editor_turns_a_gap_into_an_article_customers_get(
     await customer.get_by_role("button", name="Yes, that helped").click()
     row = await performance_row(editor, article_id)  # once the customer's session has ended
     article, shown, _, helpful, not_helpful, *_ = await row.locator("td").all_inner_texts()
-    assert (article, shown, helpful, not_helpful) == (article_id, "1", "1", "0")
+    assert (article, shown, helpful, not_helpful) == (f"{TITLE} {article_id}", "1", "1", "0")
     covered = editor.get_by_test_id("content-topic").filter(has_text=ASKED[0])
     await expect(covered).to_contain_text(f"Answered now by “{TITLE}”")  # the gap is covered
     await shots.take(editor, "article-performance")
@@ -160,7 +160,7 @@ async def retitled(editor: Page, draft: Locator, title: str) -> Locator:
 async def performance_row(editor: Page, article_id: str) -> Locator:
     """The article's row of the performance table: it counts a conversation once its session
     has ended (the stack's OUTCOME_INACTIVITY_SECONDS), so the editor reloads until it is there."""
-    row = editor.get_by_test_id("content-performance-row").filter(has_text=article_id)
+    row = editor.locator(f'[data-testid=content-performance-row][data-article-id="{article_id}"]')
     deadline = time.monotonic() + 60
     while True:
         await editor.reload()

@@ -94,6 +94,8 @@ async def test_an_editor_sees_the_article_followed_by_handoffs_first(  # type: i
     assert answer["to"] == "2026-03-10T14:00:00.000Z"
     hub, track = answer["articles"]
     assert hub["article_id"] == HUB and track["article_id"] == TRACK
+    assert hub["title"] == "Hearthly Hub is offline"  # as served now
+    assert track["title"] is None  # no article of that id is published (any more)
     counts = ("shown", "not_helpful", "conversations", "handoffs_after")
     assert [hub[name] for name in counts] == [3, 1, 3, 2]
     assert hub["csat"] == {"mean": 2.67, "count": 3}
