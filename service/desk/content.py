@@ -160,21 +160,11 @@ class ContentDesk:
         return at
 
     def _publish_file(self, article_id: str, expected_version: str) -> Article:
-        path = article_file(self.folder, article_id)
-        if path is None:
-            raise NotFound(f"no article {article_id!r} in the articles folder")
+        path, text, current = self._current(article_id)
+        if current.published:
+            raise lifecycle.Conflict(f"{article_id} is already published")
+        _require_version(current, expected_version, "publishing")
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise NotFound(f"no article {article_id!r} in the articles folder") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise InvalidRequest(f"the draft cannot be read: {error}") from None
-        try:
-            current = parse_article(text, path.name)
-            _require_id(current, article_id)
-            if current.published:
-                raise lifecycle.Conflict(f"{article_id} is already published")
-            _require_version(current, expected_version, "publishing")
             new_text = published_text(text, path.name, self.clock().date())
         except ArticleError as problem:
             raise InvalidRequest(f"the draft cannot be published: {problem.problem}") from None
@@ -183,10 +173,9 @@ class ContentDesk:
 
     async def draft_text(self, article_id: str) -> dict[str, Any]:
         """A draft with its file's text, for the editor."""
-        path, draft = await asyncio.to_thread(self._current, article_id)
+        _, text, draft = await asyncio.to_thread(self._current, article_id)
         if draft.published:
             raise InvalidRequest(f"{article_id} is published already, not a draft")
-        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
         return {**article_json(draft), "text": text}
 
     async def save_draft(
@@ -201,7 +190,7 @@ class ContentDesk:
         return article_json(article)
 
     def _save_file(self, article_id: str, text: str, expected_version: str) -> Article:
-        path, current = self._current(article_id)
+        path, _, current = self._current(article_id)
         if current.published:
             raise lifecycle.Conflict(f"{article_id} is published: edit it in the files")
         _require_version(current, expected_version, "saving")
@@ -212,17 +201,23 @@ class ContentDesk:
         write_atomically(path, new_text)
         return parse_article(new_text, path.name)
 
-    def _current(self, article_id: str) -> tuple[Path, Article]:
-        """The article's file and what it says now."""
+    def _current(self, article_id: str) -> tuple[Path, str, Article]:
+        """The article's file, its text and what it says now (read once)."""
         path = article_file(self.folder, article_id)
         if path is None:
             raise NotFound(f"no article {article_id!r} in the articles folder")
         try:
-            current = read_article(path)
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise NotFound(f"no article {article_id!r} in the articles folder") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise InvalidRequest(f"the draft cannot be read: {error}") from None
+        try:
+            current = parse_article(text, path.name)
         except ArticleError as problem:
             raise InvalidRequest(f"the draft cannot be read: {problem.problem}") from None
         _require_id(current, article_id)
-        return path, current
+        return path, text, current
 
     async def suggestions(self, limit: int) -> list[Suggestion]:
         return await self.store.suggestions(limit)
