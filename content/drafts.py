@@ -13,7 +13,10 @@ when, and answers the editor).
   writes a temporary file beside it and renames it over the old one, so the hot reload
   (knowledge_base/library.py) never reads half a file.
 - `edited_text` is an editor's new text of a draft, checked (it parses, keeps its id, stays a
-  draft: publishing is its own step) and dated `updated: <today>`.
+  draft: publishing is its own step) and dated `updated: <today>`. `file_version` is the hash of
+  a file's whole text, front matter included: a save goes through only if the file still is
+  the text the editor opened (article_version covers only what customers read, so an edit of
+  just the tags or questions would otherwise be overwritten unseen).
 - `compare_replay` says what the draft changes: the questions it would now answer, the answers
   that change, and the retrieval figures on the labelled questions (data/kb_questions.yml)
   before and after, computed by knowledge_base/eval_figures.py as `make eval-kb` computes
@@ -23,6 +26,7 @@ when, and answers the editor).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import tempfile
@@ -32,7 +36,14 @@ from pathlib import Path
 from typing import Any
 
 from content.new_drafts import PLACEHOLDER
-from knowledge_base.articles import FRONT_MATTER, Article, ArticleError, parse_article, read_article
+from knowledge_base.articles import (
+    ARTICLE_VERSION_CHARS,
+    FRONT_MATTER,
+    Article,
+    ArticleError,
+    parse_article,
+    read_article,
+)
 from knowledge_base.confidence import Thresholds
 from knowledge_base.eval_figures import Labelled, Retrieved, figures
 from knowledge_base.index import SearchResult
@@ -118,6 +129,11 @@ def edited_text(text: str, source: str, article_id: str, today: dt.date) -> str:
     if article.published:
         raise ArticleError(source, "keep status: draft here; publish it with Publish")
     return with_front_matter(text, {"updated": today.isoformat()})
+
+
+def file_version(text: str) -> str:
+    """The first ARTICLE_VERSION_CHARS hex digits of the SHA-256 of a file's whole text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:ARTICLE_VERSION_CHARS]
 
 
 def with_front_matter(text: str, values: dict[str, str]) -> str:

@@ -49,9 +49,11 @@ async def save_draft(request: web.Request) -> web.Response:
     editor = require_role(request, *CONTENT_ROLES)
     article_id = article_id_in_path(request)
     body = await read_json_object(request)
-    version = text_field(body, "expected_version", 64)
+    version = text_field(body, "expected_file_version", 64)
     if not VERSION.match(version):
-        raise bad_request("expected_version must be the article_version shown (hex digits)")
+        raise bad_request(
+            "expected_file_version must be the file_version the draft was opened with (hex digits)"
+        )
     text = body.get("text")
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_ARTICLE_CHARS:
         raise bad_request(f"text must be the article's markdown, at most {MAX_ARTICLE_CHARS} chars")

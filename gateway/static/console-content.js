@@ -169,7 +169,7 @@ async function saveDraft(opened, text) {
   notice("");
   const path = "content/drafts/" + encodeURIComponent(opened.article_id);
   try {
-    await call("PUT", path, { text, expected_version: opened.article_version });
+    await call("PUT", path, { text, expected_file_version: opened.file_version });
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     const refusal = SAVE_REFUSALS[error.status];

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import redis.asyncio as redis
 
@@ -33,6 +33,7 @@ from content.drafts import (
     create_exclusively,
     drafts_in,
     edited_text,
+    file_version,
     published_text,
     replay_questions,
     write_atomically,
@@ -61,6 +62,7 @@ from service.desk.errors import InvalidRequest, NotFound
 from service.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
+_Written = TypeVar("_Written")  # what a locked write of an article's file returns
 UNANSWERED_REPLAYED = 100
 """The most recent unanswered questions a try-out replays (the most asked first)."""
 KB_QUESTIONS = PROJECT_ROOT / "data" / "kb_questions.yml"
@@ -136,7 +138,7 @@ class ContentDesk:
         log.info("%s published article %s (version %s)", by, article_id, article_version(article))
         return {**article_json(article), "published_by": by, "published_at": at}
 
-    async def _write_locked(self, article_id: str, write: Callable[[], Article]) -> Article:
+    async def _write_locked(self, article_id: str, write: Callable[[], _Written]) -> _Written:
         """Run a write of the article's file under its lock: one save or publish of an article
         at a time, across replicas."""
         try:
@@ -176,30 +178,38 @@ class ContentDesk:
         _, text, draft = await asyncio.to_thread(self._current, article_id)
         if draft.published:
             raise InvalidRequest(f"{article_id} is published already, not a draft")
-        return {**article_json(draft), "text": text}
+        return {**article_json(draft), "text": text, "file_version": file_version(text)}
 
     async def save_draft(
-        self, article_id: str, text: str, expected_version: str, by: str
+        self, article_id: str, text: str, expected_file_version: str, by: str
     ) -> dict[str, Any]:
-        """Rewrite the draft's file with the editor's text, if the file still is the version
-        they opened; one write of an article at a time (the publish lock)."""
-        article = await self._write_locked(
-            article_id, lambda: self._save_file(article_id, text, expected_version)
+        """Rewrite the draft's file with the editor's text, if the file still is the text they
+        opened (its file_version: front matter included); one write of an article at a time
+        (the publish lock). The saved draft with its new file_version, to save again."""
+        article, saved_text = await self._write_locked(
+            article_id, lambda: self._save_file(article_id, text, expected_file_version)
         )
         await self._audit("edit", by, article)
-        return article_json(article)
+        return {**article_json(article), "file_version": file_version(saved_text)}
 
-    def _save_file(self, article_id: str, text: str, expected_version: str) -> Article:
-        path, _, current = self._current(article_id)
+    def _save_file(
+        self, article_id: str, text: str, expected_file_version: str
+    ) -> tuple[Article, str]:
+        path, old_text, current = self._current(article_id)
         if current.published:
             raise lifecycle.Conflict(f"{article_id} is published: edit it in the files")
-        _require_version(current, expected_version, "saving")
+        if file_version(old_text) != expected_file_version:
+            raise lifecycle.Conflict(
+                f"{article_id}'s file changed since you opened it (file version"
+                f" {expected_file_version}, {file_version(old_text)} now): open it again and"
+                " redo your edit there"
+            )
         try:
             new_text = edited_text(text, path.name, article_id, self.clock().date())
         except ArticleError as problem:
             raise InvalidRequest(f"the draft was not saved: {problem.problem}") from None
         write_atomically(path, new_text)
-        return parse_article(new_text, path.name)
+        return parse_article(new_text, path.name), new_text
 
     def _current(self, article_id: str) -> tuple[Path, str, Article]:
         """The article's file, its text and what it says now (read once)."""

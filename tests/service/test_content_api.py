@@ -197,33 +197,60 @@ async def test_an_editor_edits_a_draft_in_the_page_and_a_stale_or_broken_edit_is
     path = "/agent/content/drafts/gift-wrapping"
     opened = await answer(await client.get(path, headers=cleo))
     assert (opened["text"], opened["article_version"]) == (GIFT_WRAPPING, version)
+    opened_file = opened["file_version"]
 
     edit = opened["text"].replace("$4.95", "$3.95")
-    saved = await answer(
-        await client.put(path, json={"text": edit, "expected_version": version}, headers=cleo)
-    )
+    body = {"text": edit, "expected_file_version": opened_file}
+    saved = await answer(await client.put(path, json=body, headers=cleo))
     on_disk = (articles_dir / "gift-wrapping.md").read_text(encoding="utf-8")
     assert "$3.95" in on_disk and f"updated: {TODAY}" in on_disk  # dated by the save
     assert saved["article_version"] != version and saved["status"] == "draft"
+    reopened = await answer(await client.get(path, headers=cleo))
+    assert saved["file_version"] == reopened["file_version"]  # a second save can go on from it
     audit = await answer(await client.get("/agent/content/audit?limit=1", headers=cleo))
     (latest,) = audit["entries"]
     assert [latest[k] for k in ("action", "by", "article_id")] == ["edit", "cleo", "gift-wrapping"]
 
-    stale = await client.put(path, json={"text": edit, "expected_version": version}, headers=cleo)
-    assert stale.status == 409 and "changed since" in (await stale.json())["error"]
+    stale = await client.put(path, json=body, headers=cleo)  # the file opened is not there now
+    assert stale.status == 409 and "changed since you opened it" in (await stale.json())["error"]
     refusals = [
         (on_disk.replace(f"updated: {TODAY}", "updated: next week"), "updated"),
         (on_disk.replace("id: gift-wrapping", "id: gift-wrap"), "the id must stay 'gift-wrapping'"),
         (on_disk.replace("status: draft", "status: published"), "keep status: draft here"),
     ]
     for broken, reason in refusals:
-        body = {"text": broken, "expected_version": saved["article_version"]}
+        body = {"text": broken, "expected_file_version": saved["file_version"]}
         refused = await client.put(path, json=body, headers=cleo)
         assert refused.status == 400, await refused.text()
         assert reason in (await refused.json())["error"]
     assert (articles_dir / "gift-wrapping.md").read_text(encoding="utf-8") == on_disk
     maya = await agent_headers(redis_url, "maya")  # an agent, not the content team
     assert (await client.put(path, json=body, headers=maya)).status == 403
+
+
+async def test_a_save_never_overwrites_a_change_of_only_the_front_matter_made_meanwhile(  # type: ignore[no-untyped-def]
+    client, cleo, articles_dir
+) -> None:
+    """Someone adds a customer question to the draft's front matter in git while Cleo edits its
+    text: what customers read is unchanged (same article_version), but her save would replace
+    the whole file, so it is refused and the added question stays."""
+    await gift_wrapping_draft(client, articles_dir, cleo)
+    path = "/agent/content/drafts/gift-wrapping"
+    opened = await answer(await client.get(path, headers=cleo))
+    file = articles_dir / "gift-wrapping.md"
+    in_git = file.read_text(encoding="utf-8").replace(
+        "status: draft", "status: draft\nquestions:\n  - can you wrap it as a present"
+    )
+    file.write_text(in_git, encoding="utf-8")
+    meanwhile = await answer(await client.get(path, headers=cleo))
+    assert meanwhile["article_version"] == opened["article_version"]  # customers read the same
+
+    edit = opened["text"].replace("$4.95", "$3.95")
+    body = {"text": edit, "expected_file_version": opened["file_version"]}
+    refused = await client.put(path, json=body, headers=cleo)
+    assert refused.status == 409, await refused.text()
+    assert "open it again" in (await refused.json())["error"]
+    assert file.read_text(encoding="utf-8") == in_git
 
 
 async def test_broken_front_matter_is_refused_with_the_reason_and_the_set_stays_served(  # type: ignore[no-untyped-def]
