@@ -26,9 +26,7 @@ status: ## What `make run` is doing: each process's state, pid and restarts; exi
 	@$(SERVICE_PY) -m stack status
 
 test: setup ## Run the whole test suite: lint, unit, Rasa validation + conversation tests, end-to-end, browser, Prometheus (trains the model as `make train` does, in the background while lint and the unit tests run)
-	@scripts/bootstrap.sh browser
-	@scripts/bootstrap.sh prometheus
-	@scripts/bootstrap.sh haproxy
+	@scripts/bootstrap.sh test-packages
 	@scripts/test.sh
 
 test-replicas: train ## The replicated stack (2 of each behind HAProxy): conversations carry on when one replica of each kind is killed (CI runs it after make test)

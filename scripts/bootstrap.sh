@@ -14,7 +14,7 @@
 #                  `web`); Node.js and npm from Debian when missing. Ignored by git: never committed
 # Idempotent: each environment is stamped with a hash of what defines it, so a second run with
 # nothing changed only checks the stamps.
-# Usage: scripts/bootstrap.sh [bot|service|redis|browser|prometheus|haproxy|web|all]
+# Usage: scripts/bootstrap.sh [bot|service|redis|browser|prometheus|haproxy|web|test-packages|all]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -128,6 +128,31 @@ ensure_haproxy() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
 }
 
+# What only the tests need (chromium, prometheus, haproxy), the missing ones installed after a
+# single `apt-get update`.
+ensure_test_packages() {
+    local missing=()
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    [ -x /usr/bin/prometheus ] || missing+=(prometheus)
+    command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+    if [ "${#missing[@]}" -eq 0 ]; then
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        die "${missing[*]} missing (the browser tests, the monitoring test and the replicated stack's test use them). Run as root so this script can 'apt-get install ${missing[*]}', or install them yourself."
+    fi
+    say "installing ${missing[*]} from Debian (for the tests)"
+    apt-get update -qq
+    local package
+    for package in "${missing[@]}"; do
+        case "$package" in
+            # no node exporter: the monitoring test scrapes only the stack's own /metrics
+            prometheus) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null ;;
+            *) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null ;;
+        esac
+    done
+}
+
 # web/node_modules from the lock file, stamped with the hash of web/package*.json.
 ensure_web() {
     local stamp_file="$ROOT/web/node_modules/.stamp" stamp log="$ROOT/var/log/setup-web.log"
@@ -172,11 +197,21 @@ case "$what" in
     prometheus) ensure_prometheus ;;
     haproxy) ensure_haproxy ;;
     web) ensure_web ;;
+    # make test: chromium, prometheus and haproxy after one `apt-get update`, not three
+    test-packages) ensure_test_packages ;;
     all)
         if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi
         ensure_web
-        make_env service 3.11 "service,dev" "torch==2.13.0"
-        make_env bot 3.10 "bot,bot-dev"
+        # the two environments side by side: each is mostly waiting on downloads and unpacking,
+        # and each writes only its own folder and log (var/log/setup-NAME.log)
+        make_env service 3.11 "service,dev" "torch==2.13.0" &
+        service_pid=$!
+        make_env bot 3.10 "bot,bot-dev" &
+        bot_pid=$!
+        built=0
+        wait "$service_pid" || built=1
+        wait "$bot_pid" || built=1
+        [ "$built" -eq 0 ] || die "an environment could not be built (its error is above)"
         ;;
-    *) die "unknown target '$what' (expected bot, service, redis, browser, prometheus, haproxy, web or all)" ;;
+    *) die "unknown target '$what' (expected bot, service, redis, browser, prometheus, haproxy, web, test-packages or all)" ;;
 esac
