@@ -10,8 +10,10 @@ failed=()
 step() {  # step NAME COMMAND...: run, report, remember failures; pytest's "no tests" (5) fails too
     local name="$1"; shift
     printf '\n\033[1m== %s\033[0m\n' "$name"
+    local started=$SECONDS
     "$@"
     local code=$?
+    printf '(%d s; the suite at %d s)\n' $((SECONDS - started)) "$SECONDS"
     if [ "$code" -ne 0 ]; then
         [ "$code" -eq 5 ] && echo "pytest collected no tests: that is a failure here"
         failed+=("$name (exit $code)")
