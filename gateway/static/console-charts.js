@@ -68,6 +68,8 @@ async function drawOne(UPlot, figure, chart, call, query) {
     figure.appendChild(element("p", { className: "notice", text: "No chart: " + error.message + "." }));
     return;
   }
+  // a newer draw (the window or a filter changed meanwhile) has replaced this figure
+  if (!figure.isConnected) return;
   const times = answers[0].points.map((point) => Date.parse(point.from) / 1000);
   const lines = answers.map((answer) => answer.points.map(chart.value));
   const plot = element("div", { className: "plot", attrs: { "aria-hidden": "true" } });
