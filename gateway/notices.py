@@ -18,8 +18,8 @@ to render a message, and reads only its own keys from it: `linkTarget`, `userInp
   name (`trouble`, `rate_limited`, `queue_update`, ...).
 - `agent_name`: the person, on their messages and on notices about them.
 - `also_sent_as`: the socket.io event that carries the same news for widgets that know it
-  (`handoff_status`, `gateway_error`): our widget shows that event instead and skips this text,
-  which is there for the widgets that ignore the event.
+  (`handoff_status`, `gateway_error`, `survey_request`, `survey_saved`): our widget shows that
+  event instead and skips this text, which is there for the widgets that ignore the event.
 
 Pure functions, no I/O.
 """

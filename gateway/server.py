@@ -32,7 +32,7 @@ import aiohttp
 import redis.asyncio as redis
 import socketio
 
-from gateway import notices, packets, protocol
+from gateway import notices, packets, protocol, survey_in_chat
 from gateway.client_address import connection_address
 from gateway.handoff_events import HandoffEvents
 from gateway.outbox import OutboxReader
@@ -236,6 +236,9 @@ class Gateway:
         if not await self.store.touch(conversation_id, session_id=session["session_id"]):
             await self._session_ended(sid, session, conversation_id)
             return False
+        survey = survey_in_chat.answer_in(text)  # a stock widget's score button
+        if survey is not None:
+            return await self.surveys.save(sid, conversation_id, survey, in_chat=True)
         state = await self.conversations.state(conversation_id)
         if state.get("state") in WITH_PEOPLE:
             try:

@@ -14,6 +14,10 @@
   `{skipped, already_recorded}` to the conversation's sockets. A second survey for the session
   is refused by the service (409): the widget is told it was already recorded. No survey open
   -> `gateway_error` `survey_not_open`.
+- For stock widgets, which ignore both events, each goes with a chat message saying the same
+  (gateway/survey_in_chat.py): the CSAT question with a button per score, then the thanks. A
+  pressed button comes back as the customer's message `/survey{"csat": N}`, which the server
+  hands to `save` (`in_chat`) instead of Rasa; its refusals are chat text too.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Awaitable, Callable
 
 import socketio
 
-from gateway import protocol
+from gateway import notices, protocol, survey_in_chat
 from gateway.service_client import ServiceClient, ServiceRefused, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -54,38 +58,61 @@ class SurveyEvents:
         request = protocol.survey_request(status)
         if request is None:
             return False
-        await self.sio.emit("survey_request", request, room=conversation_id, ignore_queue=here)
+        room = {"room": conversation_id, "ignore_queue": here}
+        await self.sio.emit(survey_in_chat.SURVEY_REQUEST, request, **room)
+        await self.sio.emit("bot_uttered", survey_in_chat.question_message(), **room)
         return True
 
-    async def save(self, sid: str, conversation_id: str, data: object) -> None:
-        """Check a `survey` event and keep it through the service; `survey_saved` on success."""
+    async def save(
+        self, sid: str, conversation_id: str, data: object, in_chat: bool = False
+    ) -> bool:
+        """Check a `survey` event (`in_chat`: a score button's message) and keep it through the
+        service; `survey_saved` on success. True when the session's answers are kept (now or
+        before)."""
         try:
             answers = protocol.parse_survey(data)
         except protocol.InvalidSurvey as error:
-            await self.send_error(sid, "invalid_survey", str(error))
-            return
+            await self._error(sid, "invalid_survey", str(error), in_chat)
+            return False
         try:
             await self.service.save_survey(conversation_id, answers)
         except ServiceRefused as error:
-            await self._refused(sid, conversation_id, error)
-            return
+            return await self._refused(sid, conversation_id, error, in_chat)
         except ServiceUnavailable as error:
             log.error("survey: the service: %s", error)
-            await self.send_error(sid, "unavailable", "the answers could not be saved; try again")
-            return
-        saved = {"skipped": bool(answers.get("skipped")), "already_recorded": False}
-        await self.sio.emit("survey_saved", saved, room=conversation_id)
+            message = "the answers could not be saved; try again"
+            await self._error(sid, "unavailable", message, in_chat)
+            return False
+        await self._saved(conversation_id, {"skipped": bool(answers.get("skipped"))})
+        return True
 
-    async def _refused(self, sid: str, conversation_id: str, error: ServiceRefused) -> None:
+    async def _saved(self, conversation_id: str, saved: dict[str, bool]) -> None:
+        saved = {"skipped": False, "already_recorded": False, **saved}
+        await self.sio.emit(survey_in_chat.SURVEY_SAVED, saved, room=conversation_id)
+        told = survey_in_chat.saved_message(saved)
+        await self.sio.emit("bot_uttered", told, room=conversation_id)
+
+    async def _refused(
+        self, sid: str, conversation_id: str, error: ServiceRefused, in_chat: bool
+    ) -> bool:
         if error.status == 400:
-            await self.send_error(sid, "invalid_survey", error.error)
-            return
+            await self._error(sid, "invalid_survey", error.error, in_chat)
+            return False
         if error.status == 409 and await self._answered(conversation_id):
-            saved = {"skipped": False, "already_recorded": True}
-            await self.sio.emit("survey_saved", saved, room=conversation_id)
-            return
+            await self._saved(conversation_id, {"already_recorded": True})
+            return True
         log.info("survey refused in %s: %s", conversation_id, error)
-        await self.send_error(sid, "survey_not_open", "there is no survey to answer now")
+        await self._error(sid, "survey_not_open", "there is no survey to answer now", in_chat)
+        return False
+
+    async def _error(self, sid: str, code: str, message: str, in_chat: bool) -> None:
+        """A `gateway_error`; for an answer given in the chat, the same as chat text (a stock
+        widget shows nothing else)."""
+        await self.send_error(sid, code, message)
+        if in_chat and code not in notices.ERRORS_IN_CHAT:  # those are chat text already
+            text = notices.error_text(message)
+            notice = notices.system_notice(code, text, also_sent_as=notices.GATEWAY_ERROR)
+            await self.sio.emit("bot_uttered", notice, to=sid)
 
     async def _answered(self, conversation_id: str) -> bool:
         try:

@@ -16,8 +16,9 @@ import { CONVERSATION_STATES, WITH_PEOPLE } from "./vocabulary.js";
 // quick_replies}); what the gateway adds for this widget is in its metadata (gateway/notices.py):
 // sender ("agent", "system"; none or "bot": the assistant), event, agent_name, and also_sent_as,
 // the event that brings the same news to widgets that know it: this one shows that event (the
-// status banner, the error notice) and skips the text, which is there for stock Rasa widgets.
-const EVENTS_SHOWN_ELSEWHERE = ["handoff_status", "gateway_error"];
+// status banner, the error notice, the survey) and skips the text, which is there for stock
+// Rasa widgets.
+const EVENTS_SHOWN_ELSEWHERE = ["handoff_status", "gateway_error", "survey_request", "survey_saved"];
 
 function Widget(config) {
   this.config = config;

@@ -3,7 +3,8 @@ unmodified, on a shop's page of another origin than the gateway's, pointed at th
 the README says (`socketUrl` the gateway, `initPayload` "/greet", the signed customer in
 `customData`).
 
-The customer is greeted, asks and gets an answer with its buttons, presses one, asks for a
+The customer is greeted, asks and gets an answer with its buttons, presses one ("Yes, that
+helped") and rates the help with the survey's score buttons, asks for a
 person and is handed off (as a verified VIP: the signed claims came through `customData`); an
 agent in the console claims the chat and the widget shows who joined and what they write; the
 customer reloads mid-chat and the chat goes on; the agent hands the chat back and the widget
@@ -131,6 +132,16 @@ async def conversation_of(page: Page, stack: Stack) -> str:
     return found
 
 
+async def survey_of(stack: Stack, conversation_id: str) -> int | None:
+    """The CSAT the outcome store kept for the conversation's session (outcomes/store.py)."""
+    client = redis.Redis.from_url(stack.config.redis.url, decode_responses=True)
+    try:
+        (key,) = [key async for key in client.scan_iter(f"outcomes:survey:{conversation_id}:*")]
+        return json.loads(await client.get(key))["survey"]["csat"]
+    finally:
+        await client.aclose()
+
+
 async def ticket_of(stack: Stack, conversation_id: str) -> str:
     client = redis.Redis.from_url(stack.config.redis.url, decode_responses=True)
     ticket_id = ""
@@ -177,6 +188,14 @@ async def test_a_stock_rasa_widget_goes_through_the_whole_journey(
     await helped.click()
     await bot_says(customer, "glad that helped")
     await shots.take(customer, "button-pressed")
+
+    # The survey "Yes, that helped" brings, as rasa-webchat shows it: the question with a button
+    # per score (gateway/survey_in_chat.py); the score pressed is kept as the session's CSAT.
+    await bot_says(customer, "How satisfied are you with the help you got?")
+    await customer.locator(".rw-reply", has_text=re.compile(r"^\s*5\s*$")).click()
+    await bot_says(customer, "Thank you: your answer is recorded.")
+    assert await survey_of(stack, await conversation_of(customer, stack)) == 5
+    await shots.take(customer, "survey-answered")
 
     # Handoff: the assistant's answer says where the customer stands: a place in the queue or,
     # with nobody online, a reply by a time (the queue updates: tests/gateway/test_handoff_events).

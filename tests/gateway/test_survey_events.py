@@ -41,6 +41,8 @@ from tests.support.rasa_tracker import TrackerBuilder
 
 QUESTION = "how long do refunds take?"
 HELPFUL = [{"title": "Yes, that helped", "payload": HELPFUL_PAYLOAD}]
+GLAD = "Glad that helped!"
+ANSWER = "Refunds take 3-5 business days."
 START = (OPEN_HOURS - timedelta(minutes=10)).timestamp()
 
 
@@ -62,10 +64,10 @@ class TrackingRasa:
         builder.user(QUESTION, "refund_request")
         builder.kb_answer("refund-timeline", "When will I get my refund?", 0.82)
         if body["message"] == HELPFUL_PAYLOAD:
-            builder.feedback(helpful=True).bot("Glad that helped!").listen()
-            reply: dict[str, Any] = {"text": "Glad that helped!"}
+            builder.feedback(helpful=True).bot(GLAD).listen()
+            reply: dict[str, Any] = {"text": GLAD}
         else:
-            reply = {"text": "Refunds take 3-5 business days.", "buttons": HELPFUL}
+            reply = {"text": ANSWER, "buttons": HELPFUL}
         await self.client.set(keys.tracker(body["sender"]), json.dumps(stored_form(builder)))
         return web.json_response([{"recipient_id": body["sender"], **reply}])
 
@@ -119,7 +121,18 @@ async def helped(widget: SurveyWidget) -> None:
     await widget.say(QUESTION)
     await wait_for(lambda: len(widget.bot) == 1)
     await widget.say(HELPFUL_PAYLOAD)
-    await wait_for(lambda: len(widget.bot) == 2)
+    await wait_for(lambda: GLAD in texts(widget))
+
+
+def texts(widget: SurveyWidget) -> list[str]:
+    return [message.get("text", "") for message in widget.bot]
+
+
+async def survey_scores(client: redis.Redis, conversation_id: str) -> dict[str, int]:
+    """The scores the outcome store kept for the conversation's session (outcomes/store.py)."""
+    (key,) = [key async for key in client.scan_iter(keys.survey(conversation_id, "*"))]
+    survey = json.loads(await client.get(key))["survey"]
+    return {name: value for name, value in survey.items() if name in ("csat", "ces") and value}
 
 
 async def test_yes_that_helped_brings_one_survey_about_the_assistant(connect) -> None:  # type: ignore[no-untyped-def]
@@ -148,6 +161,51 @@ async def test_a_skipped_survey_is_saved_as_skipped(connect) -> None:  # type: i
     await widget.client.emit("survey", {"skipped": True})
     await wait_for(lambda: widget.saved)
     assert widget.saved == [{"skipped": True, "already_recorded": False}]
+
+
+async def test_a_stock_widget_gets_the_question_as_buttons_and_a_pressed_one_is_the_answer(  # type: ignore[no-untyped-def]
+    connect, redis_client
+) -> None:
+    """rasa-webchat ignores survey_request and survey_saved: it shows the chat text beside them,
+    and a score button's payload comes back as a message that the service keeps as the survey
+    (never sent to Rasa as the customer's words)."""
+    widget = await connect()
+    await helped(widget)
+    await wait_for(lambda: any(m.get("quick_replies") for m in widget.bot[2:]))
+    (question,) = [m for m in widget.bot if m.get("metadata", {}).get("event") == "survey_request"]
+    assert set(question) == {"text", "quick_replies", "metadata"}  # rendered as text + buttons
+    assert question["text"].startswith("How satisfied are you with the help you got?")
+    assert [(b["title"], b["payload"]) for b in question["quick_replies"]] == [
+        (str(score), f'/survey{{"csat":{score}}}') for score in range(1, 6)
+    ]
+    assert question["metadata"]["also_sent_as"] == "survey_request"  # our widget skips it
+
+    await widget.say('/survey{"csat":4}')  # the button "4" pressed
+    await wait_for(lambda: "Thank you: your answer is recorded." in texts(widget))
+    assert widget.saved == [{"skipped": False, "already_recorded": False}]
+    await widget.say('/survey{"csat":1}')  # pressed again later
+    await wait_for(lambda: "Your answer was already recorded. Thank you." in texts(widget))
+    assert texts(widget).count(ANSWER) == 1  # Rasa never got the scores
+    conversation_id = await conversation_of(redis_client, widget.session_id)
+    assert await survey_scores(redis_client, conversation_id) == {"csat": 4}
+    assert widget.errors == []
+
+
+async def test_a_score_typed_out_of_range_or_with_no_survey_open_is_answered_in_the_chat(  # type: ignore[no-untyped-def]
+    connect,
+) -> None:
+    widget = await connect()
+    await widget.say('/survey{"csat":5}')  # nothing asked for a survey
+    await wait_for(lambda: "There is no survey to answer now." in texts(widget))
+    await helped(widget)
+    await widget.say('/survey{"csat":9}')
+    await wait_for(lambda: "Csat must be a whole number from 1 to 5." in texts(widget))
+    await widget.say("/survey{not json")
+    await wait_for(lambda: len(widget.errors) == 3)
+    assert [error["code"] for error in widget.errors] == ["survey_not_open"] + [
+        "invalid_survey"
+    ] * 2
+    assert widget.saved == []
 
 
 @pytest.mark.parametrize(

@@ -426,6 +426,10 @@ async def test_after_yes_that_helped_the_survey_is_answered_by_keyboard_once(  #
     thanks = page.locator("[data-testid=sw-survey-thanks][data-state=saved]")
     await thanks.wait_for()
     await shots.take(page, "thanks")
+    # the chat-text twins for stock widgets (the question with score buttons, the thanks) are
+    # not shown here: the survey card says it all
+    assert await page.get_by_text("Choose from 1 (very unsatisfied)").count() == 0
+    assert await page.get_by_text("your answer is recorded").count() == 0
 
     # the same session: "Yes, that helped" again asks nothing
     await _send(page, "and for an exchange?", replies=4)  # greeting, answer, glad, answer
