@@ -4,7 +4,9 @@
   the server after a Rasa reply that handed the chat to people, on session resume, after
   outbox deliveries, and every `status_interval_seconds` while the session waits (sessions with
   a socket on this process);
-- `cancel_handoff`: withdraw a waiting request (the service's ticket cancel);
+- `cancel_handoff`: withdraw a waiting request (the service's ticket cancel); for stock widgets
+  the notice after the handoff answer and each queue update carry a "Cancel my request" button
+  (gateway/notices.py CANCEL_REPLY) whose message the server hands to `cancel` (`in_chat`);
 - a queue update as chat text (`bot_uttered`, `event` `queue_update`, gateway/notices.py) when a
   waiting customer's place in the queue or expected wait changed meaningfully since they last
   read it (the handoff answer of the assistant says it first), for widgets that ignore
@@ -21,13 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 import socketio
 
 from gateway import notices, protocol
-from gateway.notices import QueueOutlook
+from gateway.notices import ErrorSender, QueueOutlook
 from gateway.service_client import ServiceClient, ServiceRefused, ServiceUnavailable
 from gateway.sessions import GatewayStore
 from handoff.store.conversations import ConversationPort
@@ -35,7 +37,6 @@ from infra.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
 
-ErrorSender = Callable[[str, str, str], Awaitable[None]]
 
 CANCELLED = (
     "Your request for a person is cancelled. You're chatting with the assistant again; "
@@ -104,6 +105,11 @@ class HandoffEvents:
             await self.sio.emit(notices.HANDOFF_STATUS, status, to=to)
             return
         await self.sio.emit(notices.HANDOFF_STATUS, status, room=conversation_id, ignore_queue=here)
+        if told_in_answer and status["state"] == "waiting":  # just handed off: for stock widgets
+            offer = notices.system_notice(
+                "cancel_offer", notices.CANCEL_OFFER, notices.HANDOFF_STATUS, [notices.CANCEL_REPLY]
+            )
+            await self.sio.emit("bot_uttered", offer, room=conversation_id)
         try:
             async with self.telling_queue:
                 await self._tell_queue(conversation_id, conversation, told_in_answer)
@@ -129,7 +135,9 @@ class HandoffEvents:
         await self.store.set_queue_told(conversation_id, outlook.to_json())
         if not told_in_answer:
             text = notices.queue_update_text(outlook)
-            update = notices.system_notice(notices.QUEUE_UPDATE, text, notices.HANDOFF_STATUS)
+            update = notices.system_notice(
+                notices.QUEUE_UPDATE, text, notices.HANDOFF_STATUS, [notices.CANCEL_REPLY]
+            )
             await self.sio.emit("bot_uttered", update, room=conversation_id)
 
     async def refresh_waiting(
@@ -149,8 +157,10 @@ class HandoffEvents:
                 except Exception:  # one conversation's trouble must not stop the others' updates
                     log.exception("a waiting conversation's status could not be refreshed")
 
-    async def cancel(self, sid: str, conversation_id: str) -> None:
-        """Withdraw the conversation's waiting request; a notice and the new status either way."""
+    async def cancel(self, sid: str, conversation_id: str, in_chat: bool = False) -> None:
+        """Withdraw the conversation's waiting request; a notice and the new status either way.
+        `in_chat`: asked with a stock widget's "Cancel my request" button (its errors are chat
+        text too)."""
         try:
             conversation = await self.service.conversation(conversation_id)
             state, ticket_id = conversation.get("conversation_state"), conversation.get("ticket_id")
@@ -163,16 +173,17 @@ class HandoffEvents:
                 await self._notice(conversation_id, "cancel_refused", ALREADY_JOINED)
             else:
                 log.error("cancel_handoff refused: %s", error)
-                await self.send_error(sid, "cancel_not_open", NOTHING_TO_CANCEL)
+                await self.send_error(sid, "cancel_not_open", NOTHING_TO_CANCEL, in_chat=in_chat)
             return
         except ServiceUnavailable as error:
             log.error("cancel_handoff: the service: %s", error)
-            await self.send_error(sid, "unavailable", "the request was not cancelled; try again")
+            message = "the request was not cancelled; try again"
+            await self.send_error(sid, "unavailable", message, in_chat=in_chat)
             return
         if state == "agent":
             await self._notice(conversation_id, "cancel_refused", ALREADY_JOINED)
         else:
-            await self.send_error(sid, "cancel_not_open", NOTHING_TO_CANCEL)
+            await self.send_error(sid, "cancel_not_open", NOTHING_TO_CANCEL, in_chat=in_chat)
 
     async def _notice(self, conversation_id: str, event: str, text: str) -> None:
         await self.sio.emit("bot_uttered", notices.system_notice(event, text), room=conversation_id)

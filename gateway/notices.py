@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 GATEWAY_ERROR = "gateway_error"
 HANDOFF_STATUS = "handoff_status"
@@ -38,6 +38,11 @@ ERRORS_IN_CHAT = frozenset({"message_too_long", "unavailable", "session_ended"})
 """`gateway_error` codes a customer of any widget must read, so they come as chat text too
 (`rate_limited` has its own once-per-burst notice, gateway/rate_limits.py; the other codes
 answer events only our widget sends, or a client that broke the protocol)."""
+CANCEL_PAYLOAD = "/cancel_handoff"
+"""What the "Cancel my request" button of the notices for stock widgets sends: the gateway takes
+that message as the `cancel_handoff` event (gateway/handoff_events.py), not as chat text."""
+CANCEL_REPLY = {"content_type": "text", "title": "Cancel my request", "payload": CANCEL_PAYLOAD}
+CANCEL_OFFER = "If you no longer need a person, you can cancel the request."
 MIN_WAIT_CHANGE_SECONDS = 120
 MIN_WAIT_CHANGE_SHARE = 0.25
 
@@ -65,9 +70,25 @@ def chat_message(
     return message
 
 
-def system_notice(event: str, text: str, also_sent_as: str | None = None) -> dict[str, Any]:
+def system_notice(
+    event: str,
+    text: str,
+    also_sent_as: str | None = None,
+    quick_replies: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
     """A notice from the gateway itself, shaped like the outbox's notices."""
-    return chat_message(text, sender="system", event=event, also_sent_as=also_sent_as)
+    return chat_message(
+        text, sender="system", event=event, also_sent_as=also_sent_as, quick_replies=quick_replies
+    )
+
+
+class ErrorSender(Protocol):
+    """Sends a `gateway_error` to one socket; `in_chat` (an answer to something the customer
+    sent as a chat message, such as a stock widget's button) also as chat text."""
+
+    async def __call__(
+        self, sid: str, code: str, message: str, *, in_chat: bool = False
+    ) -> None: ...
 
 
 def error_text(message: str) -> str:

@@ -239,6 +239,9 @@ class Gateway:
         survey = survey_in_chat.answer_in(text)  # a stock widget's score button
         if survey is not None:
             return await self.surveys.save(sid, conversation_id, survey, in_chat=True)
+        if text.strip() == notices.CANCEL_PAYLOAD:  # a stock widget's "Cancel my request"
+            await self.handoff.cancel(sid, conversation_id, in_chat=True)
+            return True
         state = await self.conversations.state(conversation_id)
         if state.get("state") in WITH_PEOPLE:
             try:
@@ -340,10 +343,14 @@ class Gateway:
                 self.turns.forget(conversation_id)
                 self.outbox.forget(conversation_id)
 
-    async def _error(self, sid: str, code: str, message: str, **extra: Any) -> None:
+    async def _error(
+        self, sid: str, code: str, message: str, *, in_chat: bool = False, **extra: Any
+    ) -> None:
+        """A `gateway_error`; as chat text too when every widget must show it, or when it
+        answers a chat message (`in_chat`: a stock widget's button shows nothing else)."""
         error = {"code": code, "message": message, **extra}
         await self.sio.emit(notices.GATEWAY_ERROR, error, to=sid)
-        if code in notices.ERRORS_IN_CHAT:
+        if in_chat or code in notices.ERRORS_IN_CHAT:
             text = notices.error_text(message)
             await self._notice(sid, code, text, also_sent_as=notices.GATEWAY_ERROR)
 

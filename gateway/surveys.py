@@ -23,19 +23,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 import socketio
 
-from gateway import notices, protocol, survey_in_chat
+from gateway import protocol, survey_in_chat
+from gateway.notices import ErrorSender
 from gateway.service_client import ServiceClient, ServiceRefused, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
 HELPFUL_PAYLOAD = "/feedback_helpful"
 """The payload of the assistant's "Yes, that helped" button (actions/kb_messages.py)."""
-
-ErrorSender = Callable[[str, str, str], Awaitable[None]]
 
 
 class SurveyEvents:
@@ -106,13 +104,7 @@ class SurveyEvents:
         return False
 
     async def _error(self, sid: str, code: str, message: str, in_chat: bool) -> None:
-        """A `gateway_error`; for an answer given in the chat, the same as chat text (a stock
-        widget shows nothing else)."""
-        await self.send_error(sid, code, message)
-        if in_chat and code not in notices.ERRORS_IN_CHAT:  # those are chat text already
-            text = notices.error_text(message)
-            notice = notices.system_notice(code, text, also_sent_as=notices.GATEWAY_ERROR)
-            await self.sio.emit("bot_uttered", notice, to=sid)
+        await self.send_error(sid, code, message, in_chat=in_chat)
 
     async def _answered(self, conversation_id: str) -> bool:
         try:

@@ -202,7 +202,11 @@ async def test_a_stock_rasa_widget_goes_through_the_whole_journey(
     agent = await agent_page(browser, stack, await agent_token(stack))
     await say(customer, "I want to talk to a real person")
     told = re.compile(r"in the queue|will reply")
-    await expect(customer.locator(BOT).last).to_contain_text(told, timeout=60_000)
+    await expect(customer.locator(BOT).filter(has_text=told).last).to_be_visible(timeout=60_000)
+    # and the notice after it offers to withdraw the request with a button (not pressed here:
+    # tests/gateway/test_handoff_events.py presses it)
+    await bot_says(customer, "you can cancel the request", timeout=LIVE)
+    await expect(customer.locator(".rw-reply", has_text="Cancel my request")).to_be_visible()
     conversation_id = await conversation_of(customer, stack)
     ticket_id = await ticket_of(stack, conversation_id)
     ticket = json.loads((await stored_ticket(stack, ticket_id))["ticket"])

@@ -5,6 +5,7 @@ port, and a stand-in Rasa whose "action" opens the ticket as the action server w
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from gateway.app import create_app as create_gateway
+from gateway.notices import CANCEL_OFFER, CANCEL_REPLY
 from handoff import lifecycle
 from handoff.ticket_record import TicketRecord
 from stack.supervisor import free_port
@@ -147,12 +149,16 @@ async def test_a_stock_widget_reads_a_new_place_in_the_queue_once_as_text(  # ty
     rasa.on_message = open_ticket
     await widget.say("I want to talk to a person")
     await wait_for(lambda: len(widget.statuses) >= 3)  # the answer's status and two refreshes
-    # the assistant's handoff answer told the place in the queue: no update repeats it
-    assert [message["text"] for message in widget.bot] == ["Passing you on."]
+    # the assistant's handoff answer told the place in the queue: no update repeats it; the
+    # notice after it offers to cancel (our widget has its own button: also_sent_as)
+    assert [message["text"] for message in widget.bot] == ["Passing you on.", CANCEL_OFFER]
+    assert widget.bot[1]["quick_replies"] == [CANCEL_REPLY]
+    assert widget.bot[1]["metadata"]["also_sent_as"] == "handoff_status"
     await store.tickets.update(ahead.ticket_id, lambda r: lifecycle.cancel(r, now=OPEN_HOURS))
-    await wait_for(lambda: len(widget.bot) == 2)
-    update = widget.bot[1]
-    assert set(update) == {"text", "metadata"}  # rendered as text by a stock widget
+    await wait_for(lambda: len(widget.bot) == 3)
+    update = widget.bot[2]
+    assert set(update) == {"text", "quick_replies", "metadata"}  # text and a button in any widget
+    assert update["quick_replies"] == [CANCEL_REPLY]
     assert update["text"].startswith("You're next in the queue for ")
     assert "the expected wait is about" in update["text"]
     assert update["metadata"] == {
@@ -162,7 +168,40 @@ async def test_a_stock_widget_reads_a_new_place_in_the_queue_once_as_text(  # ty
     }
     refreshes = len(widget.statuses)
     await wait_for(lambda: len(widget.statuses) >= refreshes + 3)
-    assert len(widget.bot) == 2  # refreshes that change nothing say nothing
+    assert len(widget.bot) == 3  # refreshes that change nothing say nothing
+
+
+async def test_a_stock_widget_cancels_the_request_with_its_button(  # type: ignore[no-untyped-def]
+    connect, rasa, store, redis_client
+) -> None:
+    """The "Cancel my request" button sends its payload as a chat message: the gateway takes it
+    as `cancel_handoff`, not as words for the team or Rasa; a second press is told in the chat
+    that there is nothing to cancel."""
+    widget = await connect()
+    session_id = await widget.start_session()
+    conversation_id = await conversation_of(redis_client, session_id)
+    opened: list[TicketRecord] = []
+
+    async def open_ticket(sender: str) -> None:
+        opened.append(await _waiting_ticket(store, sender))
+
+    rasa.on_message = open_ticket
+    await widget.say("I want to talk to a person")
+    await wait_for(lambda: any(m.get("quick_replies") == [CANCEL_REPLY] for m in widget.bot))
+    rasa.on_message = None
+    await widget.say(CANCEL_REPLY["payload"])  # the button pressed
+    await wait_for(lambda: widget.bot[-1]["metadata"].get("event") == "cancelled")
+    await wait_for(lambda: widget.statuses[-1]["state"] == "bot")
+    stored = await store.tickets.get(opened[0].ticket_id)
+    assert stored.status == "cancelled"
+    assert CANCEL_REPLY["payload"] not in json.dumps(stored.ticket.to_dict())  # not a message
+    assert opened[0].conversation_id == conversation_id
+
+    await widget.say(CANCEL_REPLY["payload"])  # pressed again
+    await wait_for(lambda: widget.errors)
+    assert widget.errors[-1]["code"] == "cancel_not_open"
+    await wait_for(lambda: widget.bot[-1]["text"] == "There is no request for a person to cancel.")
+    assert [m["text"] for m in widget.bot].count("Passing you on.") == 1  # Rasa got neither
 
 
 async def test_a_resumed_session_gets_its_status_and_outbox_events_update_it(  # type: ignore[no-untyped-def]
