@@ -91,59 +91,38 @@ ensure_redis() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 }
 
-ensure_chromium() {
-    if [ -x /usr/bin/chromium ]; then
-        return 0
-    fi
-    if [ "$(id -u)" -ne 0 ]; then
-        die "/usr/bin/chromium is missing (the browser tests drive it). Run as root so this script can 'apt-get install chromium', or install it yourself."
-    fi
-    say "installing chromium from Debian (for the browser tests)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+# Debian packages only tests and replicas need: whether each is installed, and what it is for.
+has_package() {
+    case "$1" in
+        chromium) [ -x /usr/bin/chromium ] ;;
+        prometheus) [ -x /usr/bin/prometheus ] ;;
+        haproxy) command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] ;;
+    esac
+}
+purpose_of() {
+    case "$1" in
+        chromium) echo "the browser tests drive it" ;;
+        prometheus) echo "tests/e2e/test_prometheus.py starts it" ;;
+        haproxy) echo "REPLICAS > 1 and make test-replicas put it in front of the replicas" ;;
+    esac
 }
 
-ensure_prometheus() {
-    if [ -x /usr/bin/prometheus ]; then
-        return 0
-    fi
-    if [ "$(id -u)" -ne 0 ]; then
-        die "/usr/bin/prometheus is missing (tests/e2e/test_prometheus.py starts it). Run as root so this script can 'apt-get install prometheus', or install it yourself."
-    fi
-    say "installing prometheus from Debian (for the monitoring test)"
-    apt-get update -qq
-    # no node exporter: the test scrapes only the stack's own /metrics
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-}
-
-ensure_haproxy() {
-    if command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ]; then
-        return 0
-    fi
-    if [ "$(id -u)" -ne 0 ]; then
-        die "haproxy is missing (REPLICAS > 1 and make test-replicas put it in front of the replicas). Run as root so this script can 'apt-get install haproxy', or install it yourself."
-    fi
-    say "installing haproxy from Debian (the load balancer of a replicated stack)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
-}
-
-# What only the tests need (chromium, prometheus, haproxy), the missing ones installed after a
-# single `apt-get update`.
-ensure_test_packages() {
-    local missing=()
-    [ -x /usr/bin/chromium ] || missing+=(chromium)
-    [ -x /usr/bin/prometheus ] || missing+=(prometheus)
-    command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+# ensure_packages PACKAGE...: the missing ones installed from Debian after one `apt-get update`.
+ensure_packages() {
+    local missing=() package
+    for package in "$@"; do
+        has_package "$package" || missing+=("$package")
+    done
     if [ "${#missing[@]}" -eq 0 ]; then
         return 0
     fi
     if [ "$(id -u)" -ne 0 ]; then
-        die "${missing[*]} missing (the browser tests, the monitoring test and the replicated stack's test use them). Run as root so this script can 'apt-get install ${missing[*]}', or install them yourself."
+        local why=()
+        for package in "${missing[@]}"; do why+=("$package ($(purpose_of "$package"))"); done
+        die "missing: ${why[*]}. Run as root so this script can 'apt-get install ${missing[*]}', or install them yourself."
     fi
-    say "installing ${missing[*]} from Debian (for the tests)"
+    say "installing ${missing[*]} from Debian"
     apt-get update -qq
-    local package
     for package in "${missing[@]}"; do
         case "$package" in
             # no node exporter: the monitoring test scrapes only the stack's own /metrics
@@ -193,12 +172,12 @@ case "$what" in
     # torch first, pinned, so pip takes the CPU build from this machine's disk and not a CUDA build.
     service) make_env service 3.11 "service,dev" "torch==2.13.0" ;;
     redis) if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi ;;
-    browser) ensure_chromium ;;
-    prometheus) ensure_prometheus ;;
-    haproxy) ensure_haproxy ;;
+    browser) ensure_packages chromium ;;
+    prometheus) ensure_packages prometheus ;;
+    haproxy) ensure_packages haproxy ;;
     web) ensure_web ;;
     # make test: chromium, prometheus and haproxy after one `apt-get update`, not three
-    test-packages) ensure_test_packages ;;
+    test-packages) ensure_packages chromium prometheus haproxy ;;
     all)
         if [ -z "${REDIS_URL:-}" ]; then ensure_redis; fi
         ensure_web
