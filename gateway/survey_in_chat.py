@@ -24,7 +24,8 @@ from gateway import notices
 from gateway.protocol import SURVEY_QUESTIONS
 from infra.json_text import MAX_DEPTH, nesting_depth
 
-SURVEY_PAYLOAD_PREFIX = "/survey{"
+SURVEY_COMMAND = "/survey"
+"""A score button's message: this, then the answers as JSON (`/survey{"csat":5}`)."""
 SURVEY_REQUEST = "survey_request"
 SURVEY_SAVED = "survey_saved"
 THANKS = "Thank you: your answer is recorded."
@@ -34,7 +35,7 @@ SKIPPED = "No problem. You can carry on here whenever you like."
 
 def payload(answers: dict[str, Any]) -> str:
     """The message a score button sends: `/survey{"csat":5}`."""
-    return "/survey" + json.dumps(answers, separators=(",", ":"))
+    return SURVEY_COMMAND + json.dumps(answers, separators=(",", ":"))
 
 
 def question_message() -> dict[str, Any]:
@@ -56,9 +57,9 @@ def question_message() -> dict[str, Any]:
 def answer_in(text: str) -> object | None:
     """The survey answer a customer's message carries, or None when it is not one."""
     stripped = text.strip()
-    if not stripped.startswith(SURVEY_PAYLOAD_PREFIX):
+    if not stripped.startswith(SURVEY_COMMAND + "{"):
         return None
-    body = stripped[len("/survey") :]
+    body = stripped[len(SURVEY_COMMAND) :]
     if nesting_depth(body) > MAX_DEPTH:  # json would recurse that deep
         return stripped
     try:

@@ -70,7 +70,7 @@ class SurveyEvents:
         try:
             answers = protocol.parse_survey(data)
         except protocol.InvalidSurvey as error:
-            await self._error(sid, "invalid_survey", str(error), in_chat)
+            await self.send_error(sid, "invalid_survey", str(error), in_chat=in_chat)
             return False
         try:
             await self.service.save_survey(conversation_id, answers)
@@ -79,7 +79,7 @@ class SurveyEvents:
         except ServiceUnavailable as error:
             log.error("survey: the service: %s", error)
             message = "the answers could not be saved; try again"
-            await self._error(sid, "unavailable", message, in_chat)
+            await self.send_error(sid, "unavailable", message, in_chat=in_chat)
             return False
         await self._saved(conversation_id, {"skipped": bool(answers.get("skipped"))})
         return True
@@ -94,17 +94,15 @@ class SurveyEvents:
         self, sid: str, conversation_id: str, error: ServiceRefused, in_chat: bool
     ) -> bool:
         if error.status == 400:
-            await self._error(sid, "invalid_survey", error.error, in_chat)
+            await self.send_error(sid, "invalid_survey", error.error, in_chat=in_chat)
             return False
         if error.status == 409 and await self._answered(conversation_id):
             await self._saved(conversation_id, {"already_recorded": True})
             return True
         log.info("survey refused in %s: %s", conversation_id, error)
-        await self._error(sid, "survey_not_open", "there is no survey to answer now", in_chat)
+        message = "there is no survey to answer now"
+        await self.send_error(sid, "survey_not_open", message, in_chat=in_chat)
         return False
-
-    async def _error(self, sid: str, code: str, message: str, in_chat: bool) -> None:
-        await self.send_error(sid, code, message, in_chat=in_chat)
 
     async def _answered(self, conversation_id: str) -> bool:
         try:

@@ -198,11 +198,11 @@ class ContentDesk:
         path, old_text, current = self._current(article_id)
         if current.published:
             raise lifecycle.Conflict(f"{article_id} is published: edit it in the files")
-        if file_version(old_text) != expected_file_version:
+        now = file_version(old_text)
+        if now != expected_file_version:
             raise lifecycle.Conflict(
                 f"{article_id}'s file changed since you opened it (file version"
-                f" {expected_file_version}, {file_version(old_text)} now): open it again and"
-                " redo your edit there"
+                f" {expected_file_version}, {now} now): open it again and redo your edit there"
             )
         try:
             new_text = edited_text(text, path.name, article_id, self.clock().date())
