@@ -108,14 +108,18 @@ class DeskBase:
         self, record: TicketRecord, now: datetime, *, may_go_offline: bool = True
     ) -> TicketRecord:
         """The waiting ticket with an agent, in its queue, or offline - unless `may_go_offline`
-        is False (a ticket moved later keeps what the customer was told)."""
-        for _ in range(ASSIGN_ATTEMPTS):
+        is False (a ticket moved later keeps what the customer was told). What it returns is
+        the ticket as stored: the assignment watchdog or an agent's free slot may take it while
+        this plans (then the plan sees that agent full and says "queue")."""
+        for attempt in range(ASSIGN_ATTEMPTS):
+            if attempt:
+                record = await self._as_stored(record)
             if record.status != "waiting":
                 return record
             pool = await self.agent_pool()
             plan = plan_handoff(record.team, record.priority, pool, self.routing, now)
             if plan.outcome == "queue":
-                return record
+                return await self._as_stored(record)
             if plan.outcome == "offline" and (record.offline or not may_go_offline):
                 return record
             if plan.outcome == "offline":
@@ -127,6 +131,9 @@ class DeskBase:
             if assigned is not None:
                 return assigned
         return record
+
+    async def _as_stored(self, record: TicketRecord) -> TicketRecord:
+        return await self.store.tickets.get(record.ticket_id) or record
 
     async def _go_offline(
         self, ticket_id: str, follow_up_by: datetime, why: str, now: datetime
